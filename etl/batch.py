@@ -1,0 +1,106 @@
+"""Turn decoded dumps into the frames of one warehouse batch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import polars as pl
+
+from etl.dates import date_dimension, date_id
+from etl.dedupe import identify_papers, latest_paper_texts, sightings
+from etl.keywords import extract_keywords
+from etl.links import extract_links
+from etl.normalize import stable_id_expr
+from etl.parse import ParsedDumps
+
+
+@dataclass(frozen=True)
+class WarehouseBatch:
+    """Staging frames, one per warehouse table, for one transactional load."""
+
+    source_files: pl.DataFrame
+    dates: pl.DataFrame
+    organizations: pl.DataFrame
+    papers: pl.DataFrame
+    paper_appearances: pl.DataFrame
+    links: pl.DataFrame
+    paper_links: pl.DataFrame
+    keywords: pl.DataFrame
+    paper_keywords: pl.DataFrame
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """The staging frames by table name."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def source_file_rows(dumps: pl.DataFrame, parsed: ParsedDumps) -> pl.DataFrame:
+    """One `source_files` row per dump read in this batch, loaded or rejected."""
+    return (
+        dumps.select("file_id", "file_name", "sha256", "size_bytes")
+        .join(parsed.files, on="file_id", how="left")
+        .select(
+            "file_id",
+            "file_name",
+            "sha256",
+            "size_bytes",
+            listing_date_id=pl.when(pl.col("error").is_null()).then(date_id(pl.col("listing_date"))),
+            listing_year_rule=pl.when(pl.col("error").is_null()).then(pl.col("listing_year_rule")),
+            status=pl.when(pl.col("error").is_null()).then(pl.lit("loaded")).otherwise(pl.lit("rejected")),
+            error="error",
+            entries="entries",
+        )
+        .sort("file_id")
+    )
+
+
+def organization_rows(identified: pl.DataFrame) -> pl.DataFrame:
+    """Distinct organizations named on cards, keyed by their handle."""
+    return (
+        identified.drop_nulls("organization_handle")
+        .sort("listing_date", "file_name", "position")
+        .group_by("organization_handle")
+        .agg(name=pl.col("organization_name").last())
+        .select(
+            organization_id=stable_id_expr("organization_handle"),
+            handle="organization_handle",
+            name="name",
+        )
+        .sort("organization_id")
+    )
+
+
+def appearance_rows(identified: pl.DataFrame) -> pl.DataFrame:
+    """Text-free sightings keyed for the `paper_appearances` table."""
+    return sightings(identified).select(
+        "file_id",
+        "position",
+        "paper_id",
+        "title_line",
+        listing_date_id=date_id(pl.col("listing_date")),
+        upvotes="upvotes",
+        author_count="author_count",
+        organization_id=stable_id_expr("organization_handle"),
+        card_date_text="card_date_text",
+        card_date_id=date_id(pl.col("card_date")),
+    )
+
+
+def build_batch(dumps: pl.DataFrame, parsed: ParsedDumps) -> WarehouseBatch:
+    """Identify papers and extract links, keywords and dates for one batch of parsed dumps."""
+    identified = identify_papers(parsed.entries)
+    papers = latest_paper_texts(identified)
+    links, paper_links = extract_links(papers)
+    keywords, paper_keywords = extract_keywords(papers)
+    loaded = parsed.files.filter(pl.col("error").is_null())
+    dates = date_dimension(pl.concat([loaded["listing_date"], parsed.entries["card_date"]]))
+    return WarehouseBatch(
+        source_files=source_file_rows(dumps, parsed),
+        dates=dates,
+        organizations=organization_rows(identified),
+        papers=papers,
+        paper_appearances=appearance_rows(identified),
+        links=links,
+        paper_links=paper_links,
+        keywords=keywords,
+        paper_keywords=paper_keywords,
+    )

@@ -1,0 +1,83 @@
+"""Find dump files, fingerprint them, and decode the ones that are text."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+
+from etl.normalize import KEY_SEPARATOR, stable_id
+
+DUMP_GLOB = "*.txt"
+
+_MAGIC = {
+    b"\x89PNG\r\n\x1a\n": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a ZIP archive",
+    b"\x1f\x8b": "a gzip archive",
+}
+
+DUMP_SCHEMA = {
+    "file_id": pl.Int64,
+    "file_name": pl.String,
+    "sha256": pl.String,
+    "size_bytes": pl.Int64,
+    "modified_year": pl.Int32,
+    "text": pl.String,
+    "error": pl.String,
+}
+
+
+def discover_dumps(raw_dir: Path) -> list[Path]:
+    """List the dump files of a raw folder, sorted by name."""
+    if not raw_dir.is_dir():
+        raise FileNotFoundError(f"raw dump folder not found: {raw_dir}")
+    return sorted(p for p in raw_dir.glob(DUMP_GLOB) if p.is_file())
+
+
+def file_id_for(file_name: str, sha256: str) -> int:
+    """Return the key of one version of a dump: its name and content hash."""
+    return stable_id(f"{file_name}{KEY_SEPARATOR}{sha256}")
+
+
+def decode_dump(data: bytes) -> tuple[str | None, str | None]:
+    """Decode dump bytes as UTF-8 text, or return why they are not a text dump."""
+    if not data:
+        return None, "empty file (0 bytes)"
+    for magic, kind in _MAGIC.items():
+        if data.startswith(magic):
+            return None, f"not a text dump: the content is {kind} (byte offset 0)"
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        return None, f"not a text dump: NUL byte at byte offset {nul}"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, f"not valid UTF-8 at byte offset {exc.start} ({exc.reason})"
+    return text, None
+
+
+def read_dumps(paths: Iterable[Path], skip_file_ids: frozenset[int] = frozenset()) -> pl.DataFrame:
+    """Read dump files into one row each (text, or the reason it cannot be read).
+
+    Files whose (name, sha256) is in `skip_file_ids` are fingerprinted but keep no text:
+    they are already in the warehouse and need no parsing.
+    """
+    rows: dict[str, list] = {name: [] for name in DUMP_SCHEMA}
+    for path in paths:
+        data = path.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        file_id = file_id_for(path.name, sha)
+        text, error = (None, None) if file_id in skip_file_ids else decode_dump(data)
+        mtime = datetime.fromtimestamp(os.stat(path).st_mtime, tz=timezone.utc)
+        for name, value in zip(
+            DUMP_SCHEMA, (file_id, path.name, sha, len(data), mtime.year, text, error), strict=True
+        ):
+            rows[name].append(value)
+    return pl.DataFrame(rows, schema=DUMP_SCHEMA)

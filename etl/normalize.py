@@ -1,0 +1,57 @@
+"""Text normalization and content-derived, version-stable keys."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+
+import polars as pl
+
+# Python's str.split() treats these ASCII separators as whitespace too; mirror it exactly.
+_ASCII_WHITESPACE = r"[\s\x1c-\x1f]+"
+_NON_ASCII = r"[^\x00-\x7f]"
+KEY_SEPARATOR = "\x1f"
+
+
+def identity_key(text: str) -> str:
+    """Return the identity form of a text: NFKC, case folded, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def identity_keys(texts: pl.Series) -> pl.Series:
+    """Vectorized `identity_key`: Polars for ASCII rows, Python's Unicode tables for the rest."""
+    frame = pl.DataFrame({"text": texts})
+    ascii_key = (
+        pl.col("text").str.to_lowercase().str.replace_all(_ASCII_WHITESPACE, " ").str.strip_chars(" ")
+    )
+    non_ascii = pl.col("text").str.contains(_NON_ASCII)
+    keyed = frame.with_columns(key=pl.when(non_ascii).then(None).otherwise(ascii_key))
+    needs_unicode = keyed.filter(non_ascii & pl.col("text").is_not_null())
+    if needs_unicode.height:
+        unicode_keys = pl.Series([identity_key(t) for t in needs_unicode["text"].unique()], dtype=pl.String)
+        lookup = pl.DataFrame({"text": needs_unicode["text"].unique(), "unicode_key": unicode_keys})
+        keyed = keyed.join(lookup, on="text", how="left", maintain_order="left").select(
+            key=pl.coalesce("key", "unicode_key")
+        )
+    return keyed["key"].alias(texts.name)
+
+
+def stable_id(text: str) -> int:
+    """Return a positive 63-bit id: the first 8 bytes of SHA-256 of the UTF-8 text."""
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") >> 1
+
+
+def stable_ids(texts: pl.Series) -> pl.Series:
+    """Vectorized `stable_id` over a string Series (each distinct value hashed once)."""
+    distinct = texts.drop_nulls().unique()
+    lookup = pl.DataFrame(
+        {"text": distinct, "id": pl.Series([stable_id(t) for t in distinct], dtype=pl.Int64)}
+    )
+    frame = pl.DataFrame({"text": texts})
+    return frame.join(lookup, on="text", how="left", maintain_order="left")["id"].alias(texts.name)
+
+
+def stable_id_expr(*parts: pl.Expr | str) -> pl.Expr:
+    """Expression giving `stable_id` of the parts joined by the key separator."""
+    joined = pl.concat_str(list(parts), separator=KEY_SEPARATOR)
+    return joined.map_batches(stable_ids, return_dtype=pl.Int64)

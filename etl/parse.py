@@ -1,0 +1,320 @@
+"""Parse dump texts into one row per listing entry, vectorized with Polars.
+
+A dump is a page header, a listing date without a year ("Nov 4"), then entries:
+a title line, an abstract line and optionally a three-line card
+(`• N authors` or an organization line `handle Name`, then `·`, then a date such as
+`Nov 15, 2023` or `May 21`, optionally followed by an upvote count).
+A dump with any structural error is refused whole; the error names the file and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH = "(" + "|".join(MONTHS) + ")"
+LISTING_DATE_RE = rf"^{_MONTH}\s+(\d{{1,2}})(?:,\s*(\d{{4}}))?$"
+CARD_DATE_RE = rf"^{_MONTH}\s+(\d{{1,2}})(?:,\s*(\d{{4}}))?(?:\s+(\d+))?$"
+AUTHORS_RE = r"^•\s*(\d+)\s+authors?$"
+ORGANIZATION_RE = r"^(\S+)\s+(\S.*)$"
+CARD_DOT = "·"
+HEADER_MARKERS = (
+    "byAK and the research community",
+    "Daily Papers",
+    "Get trending papers in your email inbox!",
+)
+MAX_HEADER_LINES = 12
+
+YEAR_RULES = ("listing_line", "file_name", "configured", "inferred_from_cards", "file_mtime")
+
+ENTRY_SCHEMA = {
+    "file_id": pl.Int64,
+    "file_name": pl.String,
+    "position": pl.Int32,
+    "title_line": pl.Int32,
+    "title": pl.String,
+    "abstract": pl.String,
+    "has_card": pl.Boolean,
+    "author_count": pl.Int32,
+    "organization_handle": pl.String,
+    "organization_name": pl.String,
+    "card_date_text": pl.String,
+    "card_date": pl.Date,
+    "upvotes": pl.Int32,
+    "listing_date": pl.Date,
+}
+
+
+@dataclass(frozen=True)
+class ParsedDumps:
+    """Entries of the dumps that parsed, and one status row per dump."""
+
+    entries: pl.DataFrame
+    files: pl.DataFrame
+
+
+def _month_number(expr: pl.Expr) -> pl.Expr:
+    return expr.replace_strict(list(MONTHS), list(range(1, 13)), return_dtype=pl.Int32)
+
+
+def _lines(dumps: pl.DataFrame) -> pl.DataFrame:
+    """One row per non-blank line: file, 1-based line number, stripped text, 0-based index."""
+    return (
+        dumps.select(
+            "file_id",
+            line=pl.col("text")
+            .str.strip_prefix("\ufeff")
+            .str.replace_all("\r\n|\r", "\n")
+            .str.split("\n"),
+        )
+        .explode("line")
+        .with_columns(line_no=pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("file_id"))
+        .with_columns(pl.col("line").str.strip_chars())
+        .filter(pl.col("line") != "")
+        .with_columns(idx=pl.int_range(pl.len(), dtype=pl.Int32).over("file_id"))
+    )
+
+
+def _locate_listing(lines: pl.DataFrame) -> pl.DataFrame:
+    """Per file: the listing date line, or null when the page header is missing."""
+    is_listing = pl.col("line").str.contains(LISTING_DATE_RE) & (pl.col("idx") < MAX_HEADER_LINES)
+    first_listing = lines.filter(is_listing).group_by("file_id").agg(pl.all().sort_by("idx").first())
+    markers = (
+        lines.join(first_listing.select("file_id", listing_idx="idx"), on="file_id")
+        .filter((pl.col("idx") < pl.col("listing_idx")) & pl.col("line").is_in(HEADER_MARKERS))
+        .select("file_id")
+        .unique()
+    )
+    parts = pl.col("line").str.extract_groups(LISTING_DATE_RE)
+    return first_listing.join(markers, on="file_id", how="semi").select(
+        "file_id",
+        listing_idx="idx",
+        listing_line_no="line_no",
+        listing_text="line",
+        listing_month=_month_number(parts.struct.field("1")),
+        listing_day=parts.struct.field("2").cast(pl.Int32),
+        listing_printed_year=parts.struct.field("3").cast(pl.Int32),
+    )
+
+
+def _classify(body: pl.DataFrame) -> pl.DataFrame:
+    """Give each body line a role (text, card_head, card_dot, card_date) and an entry number."""
+    is_dot = pl.col("line") == CARD_DOT
+    next_is_dot = is_dot.shift(-1).over("file_id").fill_null(False)
+    prev_is_dot = is_dot.shift(1).over("file_id").fill_null(False)
+    role = (
+        pl.when(is_dot)
+        .then(pl.lit("card_dot"))
+        .when(next_is_dot)
+        .then(pl.lit("card_head"))
+        .when(prev_is_dot)
+        .then(pl.lit("card_date"))
+        .otherwise(pl.lit("text"))
+    )
+    is_text = pl.col("role") == "text"
+    texts_so_far = is_text.cast(pl.Int32).cum_sum().over("file_id")
+    return (
+        body.with_columns(role=role)
+        .with_columns(
+            texts_so_far=texts_so_far,
+            prev_role=pl.col("role").shift(1).over("file_id"),
+            next_role=pl.col("role").shift(-1).over("file_id"),
+        )
+        .with_columns(
+            entry=pl.when(is_text)
+            .then((pl.col("texts_so_far") - 1) // 2)
+            .otherwise(pl.col("texts_so_far") // 2 - 1),
+            is_title=is_text & (pl.col("texts_so_far") % 2 == 1),
+        )
+    )
+
+
+def _line_errors() -> pl.Expr:
+    """Expression naming the structural error of a classified body line, or null."""
+    role, line = pl.col("role"), pl.col("line")
+    quoted = pl.format("'{}'", line.str.slice(0, 60))
+    card_entry_ok = (pl.col("texts_so_far") % 2 == 0) & (pl.col("texts_so_far") >= 2)
+    return (
+        pl.when((role == "card_dot") & (pl.col("prev_role") != "card_head").fill_null(True))
+        .then(pl.lit("'·' with no author or organization line before it"))
+        .when((role == "card_dot") & (pl.col("next_role") != "card_date").fill_null(True))
+        .then(pl.lit("card cut off: no date line after '·'"))
+        .when((role == "card_head") & ~card_entry_ok)
+        .then(pl.format("card {} does not follow a title and an abstract", quoted))
+        .when((role == "card_head") & ~line.str.contains(AUTHORS_RE) & ~line.str.contains(ORGANIZATION_RE))
+        .then(pl.format("expected '• N authors' or an organization line, found {}", quoted))
+        .when((role == "card_date") & ~line.str.contains(CARD_DATE_RE))
+        .then(pl.format("expected a card date such as 'May 21' or 'Nov 15, 2023', found {}", quoted))
+        .when(pl.col("is_title") & line.str.contains(AUTHORS_RE))
+        .then(pl.format("card {} has no '·' and date lines (cut off?)", quoted))
+        .when(pl.col("is_title") & (pl.col("next_role").is_null() | (pl.col("next_role") != "text")))
+        .then(pl.format("title {} has no abstract (cut off?)", quoted))
+    )
+
+
+def _listing_years(files: pl.DataFrame, cards: pl.DataFrame, listing_year: int | None) -> pl.DataFrame:
+    """Resolve each file's listing year and record the rule that gave it."""
+    inferred = cards.group_by("file_id").agg(inferred_year=pl.col("printed_year").max() + 1)
+    name_year = pl.col("file_name").str.extract(r"(\d{4})-\d{2}-\d{2}", 1).cast(pl.Int32)
+    candidates = [
+        ("listing_line", pl.col("listing_printed_year")),
+        ("file_name", name_year),
+        ("configured", pl.lit(listing_year, dtype=pl.Int32)),
+        ("inferred_from_cards", pl.col("inferred_year").cast(pl.Int32)),
+        ("file_mtime", pl.col("modified_year").cast(pl.Int32)),
+    ]
+    year = pl.coalesce([expr for _, expr in candidates])
+    rule = pl.when(candidates[0][1].is_not_null()).then(pl.lit(candidates[0][0]))
+    for name, expr in candidates[1:]:
+        rule = rule.when(expr.is_not_null()).then(pl.lit(name))
+    return files.join(inferred, on="file_id", how="left").with_columns(
+        listing_year=year, listing_year_rule=rule
+    )
+
+
+def _to_date(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
+    """Build a date, null when it does not exist (Feb 30)."""
+    return pl.format("{}-{}-{}", year, month, day).str.to_date("%Y-%m-%d", strict=False)
+
+
+def _first_error_per_file(errors: pl.DataFrame) -> pl.DataFrame:
+    return errors.sort("line_no").group_by("file_id").agg(
+        pl.col("line_no").first(), pl.col("message").first()
+    )
+
+
+def parse_dumps(dumps: pl.DataFrame, listing_year: int | None = None) -> ParsedDumps:
+    """Parse decoded dumps (see `etl.extract.read_dumps`) into entries and per-file status."""
+    readable = dumps.filter(pl.col("text").is_not_null())
+    lines = _lines(readable)
+    listing = _locate_listing(lines)
+
+    body = (
+        lines.join(listing.select("file_id", "listing_idx"), on="file_id")
+        .filter(pl.col("idx") > pl.col("listing_idx"))
+        .sort("file_id", "idx")
+    )
+    body = _classify(body).with_columns(message=_line_errors())
+
+    card_dates = body.filter(pl.col("role") == "card_date").with_columns(
+        parts=pl.col("line").str.extract_groups(CARD_DATE_RE)
+    )
+    card_dates = card_dates.select(
+        "file_id",
+        "entry",
+        "line_no",
+        card_date_text="line",
+        card_month=_month_number(pl.col("parts").struct.field("1")),
+        card_day=pl.col("parts").struct.field("2").cast(pl.Int32),
+        printed_year=pl.col("parts").struct.field("3").cast(pl.Int32),
+        upvotes=pl.col("parts").struct.field("4").cast(pl.Int32).fill_null(0),
+    )
+
+    files = _listing_years(
+        dumps.select("file_id", "file_name", "modified_year").join(listing, on="file_id", how="left"),
+        card_dates,
+        listing_year,
+    ).with_columns(
+        listing_date=_to_date(pl.col("listing_year"), pl.col("listing_month"), pl.col("listing_day"))
+    )
+
+    listing_key = pl.col("listing_month") * 100 + pl.col("listing_day")
+    card_dates = card_dates.join(
+        files.select("file_id", "listing_year", "listing_month", "listing_day"), on="file_id"
+    ).with_columns(
+        card_date=_to_date(
+            pl.coalesce(
+                "printed_year",
+                pl.when(pl.col("card_month") * 100 + pl.col("card_day") > listing_key)
+                .then(pl.col("listing_year") - 1)
+                .otherwise(pl.col("listing_year")),
+            ),
+            pl.col("card_month"),
+            pl.col("card_day"),
+        )
+    )
+
+    errors = pl.concat(
+        [
+            body.filter(pl.col("message").is_not_null()).select("file_id", "line_no", "message"),
+            card_dates.filter(pl.col("card_date").is_null()).select(
+                "file_id", "line_no", message=pl.format("card date '{}' does not exist", "card_date_text")
+            ),
+            body.filter(pl.col("role") == "card_head")
+            .filter(pl.col("entry").is_duplicated().over("file_id"))
+            .filter(pl.col("idx") != pl.col("idx").min().over("file_id", "entry"))
+            .select("file_id", "line_no", message=pl.lit("a second card for the same entry")),
+            files.filter(pl.col("listing_idx").is_not_null() & pl.col("listing_date").is_null()).select(
+                "file_id",
+                line_no="listing_line_no",
+                message=pl.format("listing date '{}' does not exist in {}", "listing_text", "listing_year"),
+            ),
+        ]
+    )
+    first_error = _first_error_per_file(errors)
+
+    header_error = pl.format(
+        "{}: not a Daily Papers dump: no page header with a listing date such as 'Nov 4' "
+        "in its first {} non-blank lines",
+        "file_name",
+        pl.lit(MAX_HEADER_LINES),
+    )
+    files = files.join(first_error, on="file_id", how="left").join(
+        dumps.select("file_id", read_error="error"), on="file_id"
+    )
+    files = files.with_columns(
+        error=pl.when(pl.col("read_error").is_not_null())
+        .then(pl.format("{}: {}", "file_name", "read_error"))
+        .when(pl.col("listing_idx").is_null())
+        .then(header_error)
+        .when(pl.col("message").is_not_null())
+        .then(pl.format("{}, line {}: {}", "file_name", "line_no", "message"))
+    )
+    good = files.filter(pl.col("error").is_null()).select("file_id", "file_name", "listing_date")
+
+    entries = _assemble_entries(body.join(good, on="file_id", how="semi"), card_dates, good)
+    counts = entries.group_by("file_id").agg(entries=pl.len().cast(pl.Int32))
+    files = files.join(counts, on="file_id", how="left").select(
+        "file_id",
+        "listing_date",
+        "listing_year_rule",
+        entries=pl.when(pl.col("error").is_null()).then(pl.col("entries").fill_null(0)),
+        error="error",
+    )
+    return ParsedDumps(entries=entries, files=files.sort("file_id"))
+
+
+def _assemble_entries(body: pl.DataFrame, card_dates: pl.DataFrame, good: pl.DataFrame) -> pl.DataFrame:
+    """Join titles, abstracts and card lines into one row per entry."""
+    key = ["file_id", "entry"]
+    texts = body.filter(pl.col("role") == "text")
+    titles = texts.filter(pl.col("is_title")).select(
+        *key, title_line="line_no", title=pl.col("line").str.normalize("NFC")
+    )
+    abstracts = texts.filter(~pl.col("is_title")).select(*key, abstract=pl.col("line").str.normalize("NFC"))
+    heads = body.filter(pl.col("role") == "card_head").with_columns(
+        authors=pl.col("line").str.extract(AUTHORS_RE, 1).cast(pl.Int32),
+        org=pl.col("line").str.extract_groups(ORGANIZATION_RE),
+    )
+    heads = heads.select(
+        *key,
+        has_card=pl.lit(True),
+        author_count="authors",
+        organization_handle=pl.when(pl.col("authors").is_null()).then(pl.col("org").struct.field("1")),
+        organization_name=pl.when(pl.col("authors").is_null()).then(pl.col("org").struct.field("2")),
+    )
+    dates = card_dates.join(good, on="file_id", how="semi").select(
+        *key, "card_date_text", "card_date", "upvotes"
+    )
+    return (
+        titles.join(abstracts, on=key, how="left")
+        .join(heads.unique(key, keep="first"), on=key, how="left")
+        .join(dates.unique(key, keep="first"), on=key, how="left")
+        .join(good, on="file_id")
+        .with_columns(position=pl.col("entry") + 1, has_card=pl.col("has_card").fill_null(False))
+        .select(list(ENTRY_SCHEMA))
+        .cast(ENTRY_SCHEMA)
+        .sort("file_id", "position")
+    )

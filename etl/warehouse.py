@@ -1,0 +1,63 @@
+"""Open the DuckDB warehouse through SQLAlchemy and migrate it with Alembic."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL
+
+import migrations
+
+DEFAULT_WAREHOUSE = "warehouse/paperhouse.duckdb"
+WAREHOUSE_ENV = "PAPERHOUSE_WAREHOUSE"
+
+
+def default_warehouse_path() -> Path:
+    """The warehouse file: $PAPERHOUSE_WAREHOUSE, else warehouse/paperhouse.duckdb."""
+    return Path(os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE)
+
+
+def warehouse_engine(path: Path, read_only: bool = False) -> Engine:
+    """A SQLAlchemy engine on the DuckDB file at `path` (created with its folder if missing)."""
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    connect_args = {"read_only": True} if read_only else {}
+    return create_engine(URL.create("duckdb", database=str(path)), connect_args=connect_args)
+
+
+def alembic_config() -> Config:
+    """Alembic configuration pointing at the packaged migrations."""
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the warehouse schema (tables and views) to `revision`."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Downgrade the warehouse schema to `revision`."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The Alembic revision the warehouse is at, or None when it was never migrated."""
+    with engine.connect() as connection:
+        exists = connection.execute(
+            text("SELECT count(*) FROM information_schema.tables WHERE table_name = 'alembic_version'")
+        ).scalar_one()
+        if not exists:
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()

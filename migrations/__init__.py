@@ -1,0 +1,1 @@
+"""Alembic migrations of the warehouse (tables from `models`, views from `sql/views`)."""

@@ -1,0 +1,42 @@
+"""Alembic environment: models.metadata is the target; a caller may inject its connection."""
+
+from __future__ import annotations
+
+from alembic import context
+
+import migrations.duckdb_support  # noqa: F401  (registers Alembic's DuckDB implementation)
+import models
+from etl.warehouse import default_warehouse_path, warehouse_engine
+
+def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
+    """Views belong to sql/views and their own migrations, not to table autogeneration."""
+    return not (type_ == "table" and reflected and compare_to is None and name.startswith("v_"))
+
+
+def run_migrations(connection) -> None:  # noqa: ANN001
+    """Run the migrations on one connection inside one transaction."""
+    context.configure(
+        connection=connection,
+        target_metadata=models.metadata,
+        include_object=include_object,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Use the injected connection (Alembic cookbook, "Sharing a Connection") or open the warehouse."""
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        run_migrations(connection)
+        return
+    engine = warehouse_engine(default_warehouse_path())
+    with engine.connect() as connection:
+        run_migrations(connection)
+        connection.commit()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline (--sql) migrations are not supported for DuckDB")
+run_migrations_online()

@@ -1,0 +1,175 @@
+"""The warehouse schema: the single source of truth that Alembic migrations create.
+
+Keys are content-derived (see `etl.normalize.stable_id`), never sequences, so any order of
+loads gives the same rows. Relationships are documented on the columns and checked by
+tests and asset checks rather than enforced by DuckDB foreign keys, which block the
+delete-and-reinsert merges a warehouse load needs.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Double,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+FILE_STATUSES = ("loaded", "rejected", "superseded")
+
+
+class Base(DeclarativeBase):
+    """Declarative base carrying the warehouse `MetaData`."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Date_(Base):
+    """Conformed date dimension (Kimball): one row per date any fact refers to."""
+
+    __tablename__ = "dates"
+
+    date_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, comment="YYYYMMDD")
+    date: Mapped[date] = mapped_column(Date, nullable=False)
+    year: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    quarter: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    month: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    month_name: Mapped[str] = mapped_column(String, nullable=False)
+    day: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    day_of_week: Mapped[int] = mapped_column(SmallInteger, nullable=False, comment="ISO: 1 = Monday")
+    day_name: Mapped[str] = mapped_column(String, nullable=False)
+    iso_year: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    iso_week: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    year_month: Mapped[str] = mapped_column(String, nullable=False, comment="YYYY-MM")
+    is_weekend: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+
+class SourceFile(Base):
+    """One version (name + sha256) of a dump file, loaded, rejected or superseded."""
+
+    __tablename__ = "source_files"
+    __table_args__ = (
+        CheckConstraint(f"status IN {FILE_STATUSES}", name="status"),
+    )
+
+    file_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    file_name: Mapped[str] = mapped_column(String, nullable=False)
+    sha256: Mapped[str] = mapped_column(String, nullable=False)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    listing_date_id: Mapped[int | None] = mapped_column(Integer, comment="-> dates")
+    listing_year_rule: Mapped[str | None] = mapped_column(String)
+    status: Mapped[str] = mapped_column(String, nullable=False)
+    error: Mapped[str | None] = mapped_column(String)
+    entries: Mapped[int | None] = mapped_column(Integer)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class Organization(Base):
+    """An organization printed on paper cards (`nvidia NVIDIA`)."""
+
+    __tablename__ = "organizations"
+
+    organization_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handle: Mapped[str] = mapped_column(String, nullable=False)
+    name: Mapped[str] = mapped_column(String, nullable=False)
+
+
+class Paper(Base):
+    """A distinct paper; card fields come from its most recent sighting that has them."""
+
+    __tablename__ = "papers"
+
+    paper_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    title_id: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, comment="hash of the normalized title: same title, other abstract"
+    )
+    title: Mapped[str] = mapped_column(String, nullable=False)
+    abstract: Mapped[str] = mapped_column(String, nullable=False)
+    author_count: Mapped[int | None] = mapped_column(Integer)
+    organization_id: Mapped[int | None] = mapped_column(BigInteger, comment="-> organizations")
+    published_date: Mapped[date | None] = mapped_column(Date)
+    published_date_id: Mapped[int | None] = mapped_column(Integer, comment="-> dates")
+    upvotes: Mapped[int | None] = mapped_column(Integer)
+    first_seen_date_id: Mapped[int] = mapped_column(Integer, nullable=False, comment="-> dates")
+    last_seen_date_id: Mapped[int] = mapped_column(Integer, nullable=False, comment="-> dates")
+    sightings: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class PaperAppearance(Base):
+    """One sighting of a paper: a position in one dump file."""
+
+    __tablename__ = "paper_appearances"
+
+    file_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, comment="-> source_files")
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, comment="1-based in the listing")
+    paper_id: Mapped[int] = mapped_column(BigInteger, nullable=False, comment="-> papers")
+    title_line: Mapped[int] = mapped_column(Integer, nullable=False)
+    listing_date_id: Mapped[int] = mapped_column(Integer, nullable=False, comment="-> dates")
+    upvotes: Mapped[int | None] = mapped_column(Integer, comment="null: no card; 0: card without count")
+    author_count: Mapped[int | None] = mapped_column(Integer)
+    organization_id: Mapped[int | None] = mapped_column(BigInteger, comment="-> organizations")
+    card_date_text: Mapped[str | None] = mapped_column(String)
+    card_date_id: Mapped[int | None] = mapped_column(Integer, comment="-> dates")
+
+
+class Link(Base):
+    """A distinct URL found in abstracts."""
+
+    __tablename__ = "links"
+
+    link_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    url: Mapped[str] = mapped_column(String, nullable=False)
+    host: Mapped[str] = mapped_column(String, nullable=False)
+    kind: Mapped[str] = mapped_column(String, nullable=False)
+
+
+class PaperLink(Base):
+    """A URL in a paper's abstract; ordinal is its order of first appearance."""
+
+    __tablename__ = "paper_links"
+
+    paper_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, comment="-> papers")
+    link_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, comment="-> links")
+    ordinal: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class Keyword(Base):
+    """A keyphrase (kind 'keyphrase') or a method name announced by a title (kind 'method')."""
+
+    __tablename__ = "keywords"
+
+    keyword_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    keyword: Mapped[str] = mapped_column(String, nullable=False)
+    kind: Mapped[str] = mapped_column(String, nullable=False)
+
+
+class PaperKeyword(Base):
+    """A keyword of a paper with its RAKE score and rank (method names: rank 0, no score)."""
+
+    __tablename__ = "paper_keywords"
+
+    paper_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, comment="-> papers")
+    keyword_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, comment="-> keywords")
+    score: Mapped[float | None] = mapped_column(Double)
+    rank: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+
+
+metadata = Base.metadata
+TABLES = {table.name: table for table in metadata.sorted_tables}
