@@ -85,12 +85,15 @@ def appearance_rows(identified: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def build_batch(dumps: pl.DataFrame, parsed: ParsedDumps) -> WarehouseBatch:
-    """Identify papers and extract links, keywords and dates for one batch of parsed dumps."""
-    identified = identify_papers(parsed.entries)
-    papers = latest_paper_texts(identified)
-    links, paper_links = extract_links(papers)
-    keywords, paper_keywords = extract_keywords(papers)
+def assemble_batch(
+    dumps: pl.DataFrame,
+    parsed: ParsedDumps,
+    identified: pl.DataFrame,
+    papers: pl.DataFrame,
+    links: tuple[pl.DataFrame, pl.DataFrame],
+    keywords: tuple[pl.DataFrame, pl.DataFrame],
+) -> WarehouseBatch:
+    """Put the results of each step together as the staging frames of one batch."""
     loaded = parsed.files.filter(pl.col("error").is_null())
     dates = date_dimension(pl.concat([loaded["listing_date"], parsed.entries["card_date"]]))
     return WarehouseBatch(
@@ -99,8 +102,17 @@ def build_batch(dumps: pl.DataFrame, parsed: ParsedDumps) -> WarehouseBatch:
         organizations=organization_rows(identified),
         papers=papers,
         paper_appearances=appearance_rows(identified),
-        links=links,
-        paper_links=paper_links,
-        keywords=keywords,
-        paper_keywords=paper_keywords,
+        links=links[0],
+        paper_links=links[1],
+        keywords=keywords[0],
+        paper_keywords=keywords[1],
+    )
+
+
+def build_batch(dumps: pl.DataFrame, parsed: ParsedDumps) -> WarehouseBatch:
+    """Identify papers and extract links, keywords and dates for one batch of parsed dumps."""
+    identified = identify_papers(parsed.entries)
+    papers = latest_paper_texts(identified)
+    return assemble_batch(
+        dumps, parsed, identified, papers, extract_links(papers), extract_keywords(papers)
     )

@@ -16,22 +16,29 @@ from sqlalchemy import Connection, text
 from etl.batch import WarehouseBatch
 
 _STATEMENTS: tuple[str, ...] = (
+    # Dump versions already held are skipped, so merging the same batch twice changes nothing.
+    """CREATE OR REPLACE TEMP TABLE incoming_files AS
+       SELECT * FROM stg_source_files
+       WHERE file_id NOT IN (SELECT file_id FROM source_files WHERE status IN ('loaded', 'rejected'))""",
+    """CREATE OR REPLACE TEMP TABLE incoming_appearances AS
+       SELECT * FROM stg_paper_appearances
+       WHERE file_id IN (SELECT file_id FROM incoming_files WHERE status = 'loaded')""",
     # Versions of a file that a newly loaded version replaces: their sightings go.
     """CREATE OR REPLACE TEMP TABLE replaced_files AS
-       SELECT f.file_id FROM source_files f JOIN stg_source_files s USING (file_name)
+       SELECT f.file_id FROM source_files f JOIN incoming_files s USING (file_name)
        WHERE s.status = 'loaded' AND f.file_id <> s.file_id AND f.status IN ('loaded', 'rejected')""",
     """CREATE OR REPLACE TEMP TABLE touched_papers AS
        SELECT DISTINCT paper_id FROM paper_appearances
        WHERE file_id IN (SELECT file_id FROM replaced_files)
-       UNION SELECT paper_id FROM stg_paper_appearances""",
+       UNION SELECT paper_id FROM incoming_appearances""",
     """CREATE OR REPLACE TEMP TABLE new_papers AS
-       SELECT paper_id FROM stg_papers ANTI JOIN papers USING (paper_id)""",
+       SELECT DISTINCT paper_id FROM incoming_appearances ANTI JOIN papers USING (paper_id)""",
     "DELETE FROM paper_appearances WHERE file_id IN (SELECT file_id FROM replaced_files)",
     "UPDATE source_files SET status = 'superseded' WHERE file_id IN (SELECT file_id FROM replaced_files)",
     """INSERT INTO source_files
        SELECT file_id, file_name, sha256, size_bytes, listing_date_id, listing_year_rule,
               status, error, entries, CAST(:loaded_at AS TIMESTAMP)
-       FROM stg_source_files
+       FROM incoming_files
        ON CONFLICT (file_id) DO UPDATE SET
            listing_date_id = excluded.listing_date_id, listing_year_rule = excluded.listing_year_rule,
            status = excluded.status, error = excluded.error, entries = excluded.entries,
@@ -45,7 +52,7 @@ _STATEMENTS: tuple[str, ...] = (
     """INSERT INTO paper_appearances
        SELECT file_id, position, paper_id, title_line, listing_date_id, upvotes, author_count,
               organization_id, card_date_text, card_date_id
-       FROM stg_paper_appearances""",
+       FROM incoming_appearances""",
     # Each field from the most recent sighting that has it; recency = (listing date, file name, position).
     """UPDATE papers SET
            author_count = agg.author_count, organization_id = agg.organization_id,
@@ -76,7 +83,7 @@ _STATEMENTS: tuple[str, ...] = (
        FROM stg_papers s, (
            SELECT a.paper_id, arg_max((a.file_id, a.position), (a.listing_date_id, f.file_name, a.position)) AS latest
            FROM paper_appearances a JOIN source_files f USING (file_id)
-           WHERE a.paper_id IN (SELECT paper_id FROM stg_papers)
+           WHERE a.paper_id IN (SELECT paper_id FROM incoming_appearances)
            GROUP BY a.paper_id
        ) AS l
        WHERE papers.paper_id = s.paper_id AND l.paper_id = s.paper_id
@@ -93,10 +100,14 @@ _STATEMENTS: tuple[str, ...] = (
     "DELETE FROM paper_keywords WHERE paper_id IN (SELECT paper_id FROM orphan_papers)",
     "DELETE FROM papers WHERE paper_id IN (SELECT paper_id FROM orphan_papers)",
     # A paper's links and keywords depend only on its text: computed once, when it is new.
-    "INSERT INTO links SELECT link_id, url, host, kind FROM stg_links ON CONFLICT DO NOTHING",
+    """INSERT INTO links SELECT link_id, url, host, kind FROM stg_links
+       WHERE link_id IN (SELECT link_id FROM stg_paper_links WHERE paper_id IN (SELECT paper_id FROM new_papers))
+       ON CONFLICT DO NOTHING""",
     """INSERT INTO paper_links SELECT paper_id, link_id, ordinal FROM stg_paper_links
        WHERE paper_id IN (SELECT paper_id FROM new_papers)""",
-    "INSERT INTO keywords SELECT keyword_id, keyword, kind FROM stg_keywords ON CONFLICT DO NOTHING",
+    """INSERT INTO keywords SELECT keyword_id, keyword, kind FROM stg_keywords
+       WHERE keyword_id IN (SELECT keyword_id FROM stg_paper_keywords WHERE paper_id IN (SELECT paper_id FROM new_papers))
+       ON CONFLICT DO NOTHING""",
     """INSERT INTO paper_keywords SELECT paper_id, keyword_id, score, rank FROM stg_paper_keywords
        WHERE paper_id IN (SELECT paper_id FROM new_papers)""",
     """DELETE FROM links WHERE link_id IN (SELECT link_id FROM orphan_links ANTI JOIN paper_links USING (link_id))""",
@@ -104,7 +115,7 @@ _STATEMENTS: tuple[str, ...] = (
        WHERE keyword_id IN (SELECT keyword_id FROM orphan_keywords ANTI JOIN paper_keywords USING (keyword_id))""",
 )
 
-_TEMP_TABLES = ("replaced_files", "touched_papers", "new_papers", "orphan_papers", "orphan_links", "orphan_keywords")
+_TEMP_TABLES = ("incoming_files", "incoming_appearances", "replaced_files", "touched_papers", "new_papers", "orphan_papers", "orphan_links", "orphan_keywords")
 
 
 @dataclass(frozen=True)
@@ -137,9 +148,10 @@ def merge_batch(connection: Connection, batch: WarehouseBatch, loaded_at: dateti
                     connection.execute(
                         text(
                             "SELECT 'new', count(*) FROM new_papers UNION ALL "
-                            "SELECT 'batch', count(*) FROM stg_papers UNION ALL "
+                            "SELECT 'batch', count(DISTINCT paper_id) FROM incoming_appearances UNION ALL "
                             "SELECT 'orphans', count(*) FROM orphan_papers UNION ALL "
-                            "SELECT 'replaced', count(*) FROM replaced_files"
+                            "SELECT 'replaced', count(*) FROM replaced_files UNION ALL "
+                            "SELECT 'appearances', count(*) FROM incoming_appearances"
                         )
                     ).all()
                 )
@@ -149,7 +161,7 @@ def merge_batch(connection: Connection, batch: WarehouseBatch, loaded_at: dateti
             papers_new=counts["new"],
             papers_known=counts["batch"] - counts["new"],
             papers_removed=counts["orphans"],
-            appearances=batch.paper_appearances.height,
+            appearances=counts["appearances"],
             files_superseded=counts["replaced"],
         )
     finally:

@@ -61,3 +61,14 @@ def current_revision(engine: Engine) -> str | None:
         if not exists:
             return None
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+
+
+def head_views() -> dict[str, str]:
+    """Each view's SQL text as the newest migration that touches it pins it, in creation order."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    views: dict[str, str] = {}
+    for script in reversed(list(scripts.walk_revisions())):  # base first
+        views.update(getattr(script.module, "VIEWS", {}))
+    return views

@@ -173,3 +173,4 @@ class PaperKeyword(Base):
 
 metadata = Base.metadata
 TABLES = {table.name: table for table in metadata.sorted_tables}
+DESCRIPTIONS = {mapper.local_table.name: mapper.class_.__doc__ for mapper in Base.registry.mappers}

@@ -1,0 +1,1 @@
+"""The pipeline's assets, by group: extract, transform, warehouse, views."""

@@ -1,0 +1,15 @@
+-- Papers seen in more than one dump file, with the files they were seen in.
+select
+    p.paper_id,
+    p.title,
+    count(distinct a.file_id) as files,
+    p.sightings,
+    string_agg(distinct f.file_name, ', ' order by f.file_name) as file_names,
+    min(listing.date) as first_seen,
+    max(listing.date) as last_seen
+from papers as p
+inner join paper_appearances as a on a.paper_id = p.paper_id
+inner join source_files as f on f.file_id = a.file_id
+inner join dates as listing on listing.date_id = a.listing_date_id
+group by p.paper_id, p.title, p.sightings
+having count(distinct a.file_id) > 1
