@@ -23,7 +23,8 @@ DATE_DIMENSION_SCHEMA = {
 
 def date_id(expr: pl.Expr) -> pl.Expr:
     """The YYYYMMDD integer key of a date expression."""
-    return (expr.dt.year() * 10000 + expr.dt.month() * 100 + expr.dt.day()).cast(pl.Int32)
+    year, month, day = (part.cast(pl.Int32) for part in (expr.dt.year(), expr.dt.month(), expr.dt.day()))
+    return year * 10000 + month * 100 + day
 
 
 def date_dimension(dates: pl.Series) -> pl.DataFrame:

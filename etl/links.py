@@ -7,7 +7,7 @@ import polars as pl
 from etl.normalize import stable_id_expr
 
 # Characters RFC 3986 never allows unencoded end a URL; `{here}` template residue goes with them.
-URL_RE = r"""https?://[^\s<>"{}|\\^`\[\]]+"""
+URL_RE = r"""(?i)https?://[^\s<>"{}|\\^`\[\]]+"""
 _TRAILING_PUNCTUATION = r"""[.,;:!?'"…。，；：！？、*]+$"""
 _CLEANING_PASSES = 4
 
@@ -35,7 +35,7 @@ def clean_urls(urls: pl.Series) -> pl.Series:
     frame = pl.DataFrame({"url": urls})
     for _ in range(_CLEANING_PASSES):
         frame = frame.with_columns(url=_strip_once(pl.col("url")))
-    scheme_host = pl.col("url").str.extract(r"^(https?://[^/?#]+)", 1)
+    scheme_host = pl.col("url").str.extract(r"(?i)^(https?://[^/?#]+)", 1)
     return frame.select(
         pl.concat_str(scheme_host.str.to_lowercase(), pl.col("url").str.slice(scheme_host.str.len_chars()))
     ).to_series().alias(urls.name)

@@ -7,6 +7,7 @@ sightings, so the result does not depend on the order in which dumps were loaded
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -167,4 +168,5 @@ def merge_batch(connection: Connection, batch: WarehouseBatch, loaded_at: dateti
     finally:
         raw = connection.connection.driver_connection
         for name in staged:
-            raw.unregister(name)
+            with suppress(Exception):  # after a failed statement the caller's rollback comes first
+                raw.unregister(name)

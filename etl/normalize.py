@@ -28,8 +28,10 @@ def identity_keys(texts: pl.Series) -> pl.Series:
     keyed = frame.with_columns(key=pl.when(non_ascii).then(None).otherwise(ascii_key))
     needs_unicode = keyed.filter(non_ascii & pl.col("text").is_not_null())
     if needs_unicode.height:
-        unicode_keys = pl.Series([identity_key(t) for t in needs_unicode["text"].unique()], dtype=pl.String)
-        lookup = pl.DataFrame({"text": needs_unicode["text"].unique(), "unicode_key": unicode_keys})
+        distinct = needs_unicode["text"].unique()
+        lookup = pl.DataFrame(
+            {"text": distinct, "unicode_key": pl.Series([identity_key(t) for t in distinct], dtype=pl.String)}
+        )
         keyed = keyed.join(lookup, on="text", how="left", maintain_order="left").select(
             key=pl.coalesce("key", "unicode_key")
         )

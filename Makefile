@@ -1,0 +1,40 @@
+# paperhouse: `make help` lists the targets. Everything runs inside ./.venv, built on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: help install run test ui lint lock clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the project with its locked dependencies
+
+run: $(STAMP)  ## load the bundled sample dumps (data/raw) into warehouse/paperhouse.duckdb
+	$(BIN)/paperhouse load
+
+test: $(STAMP)  ## run the whole test suite
+	$(BIN)/pytest
+
+ui: $(STAMP)  ## start `dagster dev` with the project loaded (http://127.0.0.1:3000)
+	mkdir -p .dagster_home
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m orchestration
+
+lint: $(STAMP)  ## ruff on the code
+	$(BIN)/ruff check etl models migrations orchestration tests
+
+lock:  ## re-resolve requirements.lock from pyproject.toml in a scratch venv
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet -e '.[dev]'
+	.lock-venv/bin/pip freeze --exclude-editable > requirements.lock
+	rm -rf .lock-venv
+
+clean:  ## remove the venv, the warehouse and caches
+	rm -rf $(VENV) warehouse .dagster_home .pytest_cache .hypothesis

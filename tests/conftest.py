@@ -1,0 +1,81 @@
+"""Shared fixtures: the bundled sample, throwaway warehouses, and dump-writing helpers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import Engine, text
+
+from etl.extract import discover_dumps, read_dumps
+from etl.parse import ParsedDumps, parse_dumps
+from etl.pipeline import WAREHOUSE_TABLES
+from etl.warehouse import migrate, warehouse_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = ROOT / "data" / "raw"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+HEADER = (
+    "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\n"
+    "byAK and the research community\n\n"
+)
+
+
+def dump_text(listing: str, blocks: list[str]) -> str:
+    """A dump in the real format: the page header, the listing date, then entry blocks."""
+    return HEADER + listing + "\n\n" + "\n\n".join(blocks) + ("\n" if blocks else "")
+
+
+def write_dump(folder: Path, name: str, content: str | bytes, mtime_year: int | None = None) -> Path:
+    """Write a dump file, optionally with a modification time in `mtime_year`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_bytes(content.encode("utf-8"))
+    if mtime_year is not None:
+        stamp = pl.datetime(mtime_year, 7, 1, time_zone="UTC")
+        seconds = pl.select(stamp.dt.epoch("s")).item()
+        os.utime(path, (seconds, seconds))
+    return path
+
+
+def parse_folder(folder: Path, listing_year: int | None = None) -> ParsedDumps:
+    """Read and parse every dump of a folder."""
+    return parse_dumps(read_dumps(discover_dumps(folder)), listing_year)
+
+
+def snapshot(engine: Engine) -> dict[str, list[tuple]]:
+    """Every warehouse table's rows, sorted; load timestamps left out."""
+    tables: dict[str, list[tuple]] = {}
+    with engine.connect() as connection:
+        for table in WAREHOUSE_TABLES:
+            columns = [
+                c for c in connection.execute(text(f"SELECT * FROM {table} LIMIT 0")).keys() if c != "loaded_at"
+            ]
+            rows = connection.execute(text(f"SELECT {', '.join(columns)} FROM {table}")).all()
+            tables[table] = sorted(tuple(r) for r in rows)
+    return tables
+
+
+@pytest.fixture
+def sample_dir(tmp_path: Path) -> Path:
+    """A private copy of the bundled sample dumps."""
+    target = tmp_path / "raw"
+    shutil.copytree(SAMPLE_DIR, target)
+    return target
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """A throwaway warehouse file migrated to head."""
+    engine = warehouse_engine(tmp_path / "warehouse" / "test.duckdb")
+    migrate(engine)
+    yield engine
+    engine.dispose()

@@ -1,0 +1,71 @@
+"""Keywords: RAKE keyphrases and announced method names, from each paper's own text only."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from etl.dedupe import identify_papers, latest_paper_texts
+from etl.keywords import extract_keywords, method_names
+from etl.stopwords import STOPWORDS
+from tests.conftest import SAMPLE_DIR, parse_folder
+
+
+@pytest.fixture(scope="module")
+def sample_papers() -> pl.DataFrame:
+    return latest_paper_texts(identify_papers(parse_folder(SAMPLE_DIR).entries))
+
+
+@pytest.mark.parametrize(
+    ("title", "method"),
+    [
+        ("RAFT: Reward rAnked FineTuning for Generative Foundation Model Alignment", "RAFT"),
+        ("TÜLU 3: Pushing Frontiers in Open Language Model Post-Training", "TÜLU 3"),
+        ("Dr-LLaVA: Visual Instruction Tuning with Symbolic Clinical Grounding", "Dr-LLaVA"),
+        ("Kimi k1.5: Scaling Reinforcement Learning with LLMs", "Kimi k1.5"),
+        ("Train Once, Get a Family: State-Adaptive Balances", None),
+        ("A Comprehensive Survey of Continual Learning: Theory, Method and Application", None),
+        ("Diving into Self-Evolving Training for Multimodal Reasoning", None),
+    ],
+)
+def test_method_names(title, method):
+    found = method_names(pl.DataFrame({"paper_id": [1], "title": [title]}))
+    assert found["keyword"].to_list() == ([method] if method else [])
+
+
+def test_every_sample_paper_has_keyphrases(sample_papers):
+    keywords, paper_keywords = extract_keywords(sample_papers)
+    phrases = paper_keywords.join(keywords, on="keyword_id").filter(pl.col("kind") == "keyphrase")
+    assert phrases["paper_id"].n_unique() == sample_papers.height
+    assert phrases.group_by("paper_id").len()["len"].max() <= 10
+    assert keywords.filter(pl.col("kind") == "method").height > 100
+
+
+def test_keyphrases_never_start_or_end_with_a_stopword_nor_are_only_digits(sample_papers):
+    keywords, _ = extract_keywords(sample_papers)
+    phrases = keywords.filter(pl.col("kind") == "keyphrase")["keyword"].to_list()
+    for phrase in phrases:
+        words = phrase.split(" ")
+        assert words[0] not in STOPWORDS and words[-1] not in STOPWORDS, phrase
+        assert any(ch.isalpha() for ch in phrase), phrase
+
+
+def test_keywords_depend_only_on_the_papers_own_text(sample_papers):
+    _, together = extract_keywords(sample_papers)
+    one = sample_papers.slice(7, 1)
+    _, alone = extract_keywords(one)
+    expected = together.filter(pl.col("paper_id") == one["paper_id"][0]).sort("keyword_id")
+    assert alone.sort("keyword_id").equals(expected)
+
+
+def test_rake_scores_prefer_repeated_multiword_phrases():
+    paper = pl.DataFrame(
+        {
+            "paper_id": [1],
+            "title": ["Graph neural networks"],
+            "abstract": ["We study graph neural networks. Graph neural networks learn. Results vary."],
+        }
+    )
+    keywords, paper_keywords = extract_keywords(paper)
+    top = paper_keywords.join(keywords, on="keyword_id").sort("rank")["keyword"][0]
+    assert top == "graph neural networks"

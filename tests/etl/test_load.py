@@ -1,0 +1,144 @@
+"""Loading: sample figures in the warehouse, idempotent reloads, order-independent incremental loads."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from etl.pipeline import load_dumps
+from etl.warehouse import migrate, warehouse_engine
+from tests.conftest import SAMPLE_DIR, dump_text, snapshot, write_dump
+
+
+def scalar(engine, sql: str):
+    with engine.connect() as connection:
+        return connection.execute(text(sql)).scalar_one()
+
+
+def test_sample_load_figures(engine, sample_dir):
+    report = load_dumps(sample_dir, engine)
+    assert (report.files_seen, report.files_loaded, report.files_rejected) == (5, 5, [])
+    assert report.entries == 451 and report.papers_new == 411
+    counts = report.warehouse_rows
+    assert counts["papers"] == 411
+    assert counts["paper_appearances"] == 451
+    assert counts["organizations"] == 3
+    assert 100 <= counts["links"] <= 120
+    assert scalar(engine, "SELECT count(*) FROM papers WHERE sightings > 1") >= 34
+    assert scalar(engine, "SELECT count(*) FROM v_duplicates") == 34
+    assert scalar(engine, "SELECT count(*) FROM papers ANTI JOIN paper_keywords USING (paper_id)") == 0
+    assert scalar(engine, "SELECT count(*) FROM paper_appearances WHERE upvotes IS NOT NULL") == 275
+    assert scalar(engine, "SELECT sum(sightings) FROM papers") == 451
+
+
+def test_every_reference_resolves(engine, sample_dir):
+    load_dumps(sample_dir, engine)
+    dangling = {
+        "appearance->paper": "SELECT count(*) FROM paper_appearances ANTI JOIN papers USING (paper_id)",
+        "appearance->file": "SELECT count(*) FROM paper_appearances ANTI JOIN source_files USING (file_id)",
+        "paper_link->link": "SELECT count(*) FROM paper_links ANTI JOIN links USING (link_id)",
+        "paper_keyword->keyword": "SELECT count(*) FROM paper_keywords ANTI JOIN keywords USING (keyword_id)",
+        "paper->organization": "SELECT count(*) FROM papers p WHERE organization_id IS NOT NULL "
+        "AND organization_id NOT IN (SELECT organization_id FROM organizations)",
+        "dates": "SELECT count(*) FROM (SELECT listing_date_id AS d FROM paper_appearances UNION "
+        "SELECT card_date_id FROM paper_appearances UNION SELECT published_date_id FROM papers UNION "
+        "SELECT first_seen_date_id FROM papers UNION SELECT last_seen_date_id FROM papers UNION "
+        "SELECT listing_date_id FROM source_files) WHERE d IS NOT NULL AND d NOT IN (SELECT date_id FROM dates)",
+    }
+    assert {name: scalar(engine, sql) for name, sql in dangling.items()} == dict.fromkeys(dangling, 0)
+
+
+def test_paper_fields_come_from_the_most_recent_sighting_with_a_value(engine, tmp_path):
+    raw = tmp_path / "raw"
+    card = "Shared\n\nShared abstract.\n\n  • 4 authors\n·\nJan 2 5"
+    write_dump(raw, "2025-01-03.txt", dump_text("Jan 3", [card]))
+    write_dump(raw, "2025-01-09.txt", dump_text("Jan 9", ["Shared\n\nShared abstract."]))
+    load_dumps(raw, engine)
+    with engine.connect() as c:
+        row = c.execute(text("SELECT * FROM v_papers")).mappings().one()
+    assert (row["author_count"], row["upvotes"], row["sightings"]) == (4, 5, 2)
+    assert str(row["first_seen"]) == "2025-01-03" and str(row["last_seen"]) == "2025-01-09"
+    assert str(row["published_date"]) == "2025-01-02"
+
+
+def test_loading_twice_changes_nothing(engine, sample_dir):
+    load_dumps(sample_dir, engine)
+    first = snapshot(engine)
+    with engine.connect() as c:
+        stamps = c.execute(text("SELECT file_id, loaded_at FROM source_files ORDER BY 1")).all()
+    report = load_dumps(sample_dir, engine)
+    assert report.files_unchanged == 5 and report.files_loaded == 0
+    assert snapshot(engine) == first
+    with engine.connect() as c:
+        assert c.execute(text("SELECT file_id, loaded_at FROM source_files ORDER BY 1")).all() == stamps
+
+
+@pytest.mark.parametrize("order", [(4, 3, 2, 1, 0), (2, 0, 4, 1, 3)])
+def test_incremental_loads_in_any_order_equal_one_fresh_load(tmp_path, engine, sample_dir, order):
+    load_dumps(sample_dir, engine)
+    fresh = snapshot(engine)
+    files = sorted(SAMPLE_DIR.glob("*.txt"))
+    incremental = warehouse_engine(tmp_path / "incremental.duckdb")
+    migrate(incremental)
+    raw = tmp_path / "arriving"
+    raw.mkdir()
+    for index in order:
+        shutil.copy2(files[index], raw / files[index].name)
+        load_dumps(raw, incremental)
+    assert snapshot(incremental) == fresh
+    incremental.dispose()
+
+
+def test_changed_dump_replaces_its_sightings(engine, tmp_path):
+    raw = tmp_path / "raw"
+    write_dump(raw, "2025-02-01.txt", dump_text("Feb 1", ["Kept\n\nKept.", "Dropped\n\nDropped."]))
+    load_dumps(raw, engine)
+    write_dump(raw, "2025-02-01.txt", dump_text("Feb 1", ["Kept\n\nKept.", "Added\n\nAdded https://github.com/a/b."]))
+    report = load_dumps(raw, engine)
+    assert report.papers_removed == 1 and report.papers_new == 1
+    with engine.connect() as c:
+        titles = c.execute(text("SELECT title FROM papers ORDER BY title")).scalars().all()
+        statuses = c.execute(text("SELECT status FROM source_files ORDER BY loaded_at")).scalars().all()
+    assert titles == ["Added", "Kept"]
+    assert statuses == ["superseded", "loaded"]
+    fresh = warehouse_engine(tmp_path / "fresh.duckdb")
+    migrate(fresh)
+    load_dumps(raw, fresh)
+    current = {t: rows for t, rows in snapshot(engine).items() if t != "source_files"}
+    assert current == {t: rows for t, rows in snapshot(fresh).items() if t != "source_files"}
+    fresh.dispose()
+
+
+def test_a_failed_merge_changes_nothing(engine, sample_dir, monkeypatch):
+    import etl.load
+
+    before = snapshot(engine)
+    broken = etl.load._STATEMENTS[:-3] + ("SELECT * FROM no_such_table",)
+    monkeypatch.setattr(etl.load, "_STATEMENTS", broken)
+    with pytest.raises(Exception, match="no_such_table"):
+        load_dumps(sample_dir, engine)
+    assert snapshot(engine) == before
+
+
+def test_keys_are_stable_across_loads_of_subsets(tmp_path, engine, sample_dir):
+    load_dumps(sample_dir, engine)
+    with engine.connect() as c:
+        whole = dict(c.execute(text("SELECT title, paper_id FROM papers")).all())
+    for path in itertools.islice(sorted(SAMPLE_DIR.glob("*.txt")), 2):
+        alone = warehouse_engine(tmp_path / f"{path.stem}.duckdb")
+        raw = tmp_path / path.stem
+        write_dump(raw, path.name, path.read_bytes())
+        load_dumps(raw, alone)
+        with alone.connect() as c:
+            for title, paper_id in c.execute(text("SELECT title, paper_id FROM papers")).all():
+                assert whole[title] == paper_id
+        alone.dispose()
+
+
+def test_missing_raw_folder_is_a_clear_error(engine, tmp_path: Path):
+    with pytest.raises(FileNotFoundError, match="raw dump folder not found"):
+        load_dumps(tmp_path / "nope", engine)

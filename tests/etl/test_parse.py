@@ -1,0 +1,102 @@
+"""Parsing: every card shape, positions and line numbers, and the bundled sample's figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.conftest import DATA_DIR, SAMPLE_DIR, parse_folder
+
+
+@pytest.fixture(scope="module")
+def cards(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
+    folder = tmp_path_factory.mktemp("cards")
+    shutil.copy(DATA_DIR / "2025-11-04_cards.txt", folder)
+    parsed = parse_folder(folder)
+    assert parsed.files["error"].to_list() == [None]
+    return parsed.entries
+
+
+@pytest.mark.parametrize(
+    ("position", "title_line", "authors", "org", "card_text", "card_date", "upvotes"),
+    [
+        (1, 13, 3, None, "Nov 15, 2023", dt.date(2023, 11, 15), 0),
+        (2, 21, None, ("nvidia", "NVIDIA"), "May 21 12", dt.date(2025, 5, 21), 12),
+        (3, 29, None, None, None, None, None),
+        (4, 33, 1, None, "Dec 25", dt.date(2024, 12, 25), 0),
+        (5, 41, 12, None, "Jun 6, 2024 7", dt.date(2024, 6, 6), 7),
+    ],
+)
+def test_card_shapes(cards, position, title_line, authors, org, card_text, card_date, upvotes):
+    row = cards.filter(pl.col("position") == position).row(0, named=True)
+    assert row["title_line"] == title_line
+    assert row["author_count"] == authors
+    assert (row["organization_handle"], row["organization_name"]) == (org or (None, None))
+    assert row["card_date_text"] == card_text
+    assert row["card_date"] == card_date
+    assert row["upvotes"] == upvotes
+    assert row["has_card"] is (card_text is not None)
+    assert row["listing_date"] == dt.date(2025, 11, 4)
+
+
+def test_titles_and_abstracts_are_whole_lines(cards):
+    first = cards.row(0, named=True)
+    assert first["title"] == "RAFT: Reward rAnked FineTuning for Generative Foundation Model Alignment"
+    assert first["abstract"] == "We align models by ranking rewards; code at https://github.com/x/raft."
+
+
+def test_bundled_sample_figures():
+    parsed = parse_folder(SAMPLE_DIR)
+    entries = parsed.entries
+    assert parsed.files.height == 5
+    assert parsed.files["error"].null_count() == 5
+    assert entries.height == 451
+    assert int(entries["has_card"].sum()) == 275
+    assert entries["organization_handle"].drop_nulls().len() == 4
+    assert entries["organization_handle"].drop_nulls().n_unique() == 3
+    assert entries.filter(pl.col("has_card"))["card_date"].null_count() == 0
+    assert entries.filter(~pl.col("has_card"))["upvotes"].null_count() == entries.filter(~pl.col("has_card")).height
+    assert entries.select(pl.col("title").str.len_chars().min()).item() > 0
+    assert entries.select(pl.col("abstract").str.len_chars().min()).item() > 0
+
+
+def test_every_sample_entry_starts_at_a_title_line():
+    parsed = parse_folder(SAMPLE_DIR)
+    for name in sorted(p.name for p in SAMPLE_DIR.glob("*.txt")):
+        lines = (SAMPLE_DIR / name).read_text(encoding="utf-8").split("\n")
+        rows = parsed.entries.filter(pl.col("file_name") == name)
+        for title, line in rows.select("title", "title_line").iter_rows():
+            assert lines[line - 1].strip() == title
+
+
+def test_positions_are_dense_per_file():
+    entries = parse_folder(SAMPLE_DIR).entries
+    check = entries.group_by("file_id").agg(n=pl.len(), lo=pl.col("position").min(), hi=pl.col("position").max())
+    assert (check["lo"] == 1).all()
+    assert (check["hi"] == check["n"]).all()
+
+
+def test_empty_listing_is_valid(tmp_path: Path):
+    from tests.conftest import dump_text, write_dump
+
+    write_dump(tmp_path, "2025-01-02_empty.txt", dump_text("Jan 2", []))
+    parsed = parse_folder(tmp_path)
+    assert parsed.files.row(0, named=True)["error"] is None
+    assert parsed.files.row(0, named=True)["entries"] == 0
+    assert parsed.entries.height == 0
+
+
+def test_date_ids_are_yyyymmdd():
+    from etl.dates import date_dimension
+
+    dims = date_dimension(pl.Series([dt.date(2023, 5, 18), dt.date(2024, 12, 31), None]))
+    assert dims["date_id"].to_list() == [20230518, 20241231]
+    assert dims.row(0, named=True) | {} == {
+        "date_id": 20230518, "date": dt.date(2023, 5, 18), "year": 2023, "quarter": 2, "month": 5,
+        "month_name": "May", "day": 18, "day_of_week": 4, "day_name": "Thursday", "iso_year": 2023,
+        "iso_week": 20, "year_month": "2023-05", "is_weekend": False,
+    }
