@@ -113,6 +113,4 @@ def build_batch(dumps: pl.DataFrame, parsed: ParsedDumps) -> WarehouseBatch:
     """Identify papers and extract links, keywords and dates for one batch of parsed dumps."""
     identified = identify_papers(parsed.entries)
     papers = latest_paper_texts(identified)
-    return assemble_batch(
-        dumps, parsed, identified, papers, extract_links(papers), extract_keywords(papers)
-    )
+    return assemble_batch(dumps, parsed, identified, papers, extract_links(papers), extract_keywords(papers))

@@ -16,12 +16,22 @@ EXIT_REJECTED = 3
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="paperhouse", description="Hugging Face Daily Papers dumps to DuckDB.")
+    parser = argparse.ArgumentParser(
+        prog="paperhouse", description="Hugging Face Daily Papers dumps to DuckDB."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     load = commands.add_parser("load", help="load new and changed dumps of a folder into the warehouse")
-    load.add_argument("raw_dir", nargs="?", type=Path, help="dump folder (default: $PAPERHOUSE_RAW_DIR or data/raw)")
-    load.add_argument("--warehouse", type=Path, help="DuckDB file (default: $PAPERHOUSE_WAREHOUSE or warehouse/paperhouse.duckdb)")
-    load.add_argument("--listing-year", type=int, help="year of listing dates when the file name has no ISO date")
+    load.add_argument(
+        "raw_dir", nargs="?", type=Path, help="dump folder (default: $PAPERHOUSE_RAW_DIR or data/raw)"
+    )
+    load.add_argument(
+        "--warehouse",
+        type=Path,
+        help="DuckDB file (default: $PAPERHOUSE_WAREHOUSE or warehouse/paperhouse.duckdb)",
+    )
+    load.add_argument(
+        "--listing-year", type=int, help="year of listing dates when the file name has no ISO date"
+    )
     load.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     return parser
 

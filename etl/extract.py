@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -21,6 +21,8 @@ _MAGIC = {
     b"%PDF": "a PDF document",
     b"PK\x03\x04": "a ZIP archive",
     b"\x1f\x8b": "a gzip archive",
+    b"\xff\xfe": "UTF-16 text (little-endian byte-order mark); save the dump as UTF-8",
+    b"\xfe\xff": "UTF-16 text (big-endian byte-order mark); save the dump as UTF-8",
 }
 
 DUMP_SCHEMA = {
@@ -49,7 +51,7 @@ def file_id_for(file_name: str, sha256: str) -> int:
 def decode_dump(data: bytes) -> tuple[str | None, str | None]:
     """Decode dump bytes as UTF-8 text, or return why they are not a text dump."""
     if not data:
-        return None, "empty file (0 bytes)"
+        return None, "empty file (0 bytes at byte offset 0)"
     for magic, kind in _MAGIC.items():
         if data.startswith(magic):
             return None, f"not a text dump: the content is {kind} (byte offset 0)"
@@ -75,7 +77,7 @@ def read_dumps(paths: Iterable[Path], skip_file_ids: frozenset[int] = frozenset(
         sha = hashlib.sha256(data).hexdigest()
         file_id = file_id_for(path.name, sha)
         text, error = (None, None) if file_id in skip_file_ids else decode_dump(data)
-        mtime = datetime.fromtimestamp(os.stat(path).st_mtime, tz=timezone.utc)
+        mtime = datetime.fromtimestamp(os.stat(path).st_mtime, tz=UTC)
         for name, value in zip(
             DUMP_SCHEMA, (file_id, path.name, sha, len(data), mtime.year, text, error), strict=True
         ):

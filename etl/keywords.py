@@ -47,9 +47,7 @@ def keyphrases(papers: pl.DataFrame, top_n: int = TOP_N) -> pl.DataFrame:
         .filter(pl.col("n") <= MAX_PHRASE_WORDS)
     )
     member_words = candidates.select("paper_id", "run", "n", word=pl.col("words")).explode("word")
-    word_scores = member_words.group_by("paper_id", "word").agg(
-        word_score=pl.col("n").sum() / pl.len()
-    )
+    word_scores = member_words.group_by("paper_id", "word").agg(word_score=pl.col("n").sum() / pl.len())
     phrase_scores = (
         member_words.join(word_scores, on=["paper_id", "word"])
         .group_by("paper_id", "run")

@@ -36,9 +36,15 @@ def clean_urls(urls: pl.Series) -> pl.Series:
     for _ in range(_CLEANING_PASSES):
         frame = frame.with_columns(url=_strip_once(pl.col("url")))
     scheme_host = pl.col("url").str.extract(r"(?i)^(https?://[^/?#]+)", 1)
-    return frame.select(
-        pl.concat_str(scheme_host.str.to_lowercase(), pl.col("url").str.slice(scheme_host.str.len_chars()))
-    ).to_series().alias(urls.name)
+    return (
+        frame.select(
+            pl.concat_str(
+                scheme_host.str.to_lowercase(), pl.col("url").str.slice(scheme_host.str.len_chars())
+            )
+        )
+        .to_series()
+        .alias(urls.name)
+    )
 
 
 def _host_in(host: pl.Expr, hosts: tuple[str, ...]) -> pl.Expr:

@@ -116,7 +116,16 @@ _STATEMENTS: tuple[str, ...] = (
        WHERE keyword_id IN (SELECT keyword_id FROM orphan_keywords ANTI JOIN paper_keywords USING (keyword_id))""",
 )
 
-_TEMP_TABLES = ("incoming_files", "incoming_appearances", "replaced_files", "touched_papers", "new_papers", "orphan_papers", "orphan_links", "orphan_keywords")
+_TEMP_TABLES = (
+    "incoming_files",
+    "incoming_appearances",
+    "replaced_files",
+    "touched_papers",
+    "new_papers",
+    "orphan_papers",
+    "orphan_links",
+    "orphan_keywords",
+)
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,7 @@ def identity_key(text: str) -> str:
 def identity_keys(texts: pl.Series) -> pl.Series:
     """Vectorized `identity_key`: Polars for ASCII rows, Python's Unicode tables for the rest."""
     frame = pl.DataFrame({"text": texts})
-    ascii_key = (
-        pl.col("text").str.to_lowercase().str.replace_all(_ASCII_WHITESPACE, " ").str.strip_chars(" ")
-    )
+    ascii_key = pl.col("text").str.to_lowercase().str.replace_all(_ASCII_WHITESPACE, " ").str.strip_chars(" ")
     non_ascii = pl.col("text").str.contains(_NON_ASCII)
     keyed = frame.with_columns(key=pl.when(non_ascii).then(None).otherwise(ascii_key))
     needs_unicode = keyed.filter(non_ascii & pl.col("text").is_not_null())

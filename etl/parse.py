@@ -64,14 +64,12 @@ def _lines(dumps: pl.DataFrame) -> pl.DataFrame:
     return (
         dumps.select(
             "file_id",
-            line=pl.col("text")
-            .str.strip_prefix("\ufeff")
-            .str.replace_all("\r\n|\r", "\n")
-            .str.split("\n"),
+            line=pl.col("text").str.strip_prefix("\ufeff").str.replace_all("\r\n|\r", "\n").str.split("\n"),
         )
         .explode("line")
         .with_columns(line_no=pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("file_id"))
-        .with_columns(pl.col("line").str.strip_chars())
+        # Saved pages turn some spaces into no-break spaces: they are plain spaces here.
+        .with_columns(pl.col("line").str.replace_all("\u00a0", " ", literal=True).str.strip_chars())
         .filter(pl.col("line") != "")
         .with_columns(idx=pl.int_range(pl.len(), dtype=pl.Int32).over("file_id"))
     )
@@ -180,8 +178,8 @@ def _to_date(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
 
 
 def _first_error_per_file(errors: pl.DataFrame) -> pl.DataFrame:
-    return errors.sort("line_no").group_by("file_id").agg(
-        pl.col("line_no").first(), pl.col("message").first()
+    return (
+        errors.sort("line_no").group_by("file_id").agg(pl.col("line_no").first(), pl.col("message").first())
     )
 
 

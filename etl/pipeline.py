@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -102,7 +102,9 @@ def report_for(
         files_seen=files.height + files_unchanged,
         files_loaded=files.height - rejected.height,
         files_unchanged=files_unchanged,
-        files_rejected=[{"file": r["file_name"], "reason": r["error"]} for r in rejected.iter_rows(named=True)],
+        files_rejected=[
+            {"file": r["file_name"], "reason": r["error"]} for r in rejected.iter_rows(named=True)
+        ],
         entries=batch.paper_appearances.height,
         papers_new=stats.papers_new,
         papers_already_known=stats.papers_known,
@@ -122,6 +124,6 @@ def load_dumps(raw_dir: Path, engine: Engine, listing_year: int | None = None) -
     dumps, unchanged = new_dumps(raw_dir, known)
     _, batch = transform(dumps, listing_year)
     with engine.begin() as connection:
-        stats = merge_batch(connection, batch, loaded_at=datetime.now(timezone.utc))
+        stats = merge_batch(connection, batch, loaded_at=datetime.now(UTC))
         rows = table_counts(connection)
     return report_for(batch, stats, unchanged, rows)

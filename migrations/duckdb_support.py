@@ -102,7 +102,9 @@ def _constraints(connection: Any, schema: str | None, constraint_type: str) -> d
     return found
 
 
-def get_multi_pk_constraint(self: Any, connection: Any, schema: str | None = None, filter_names: Any = None, **kw: Any) -> list:
+def get_multi_pk_constraint(
+    self: Any, connection: Any, schema: str | None = None, filter_names: Any = None, **kw: Any
+) -> list:
     """Reflect primary keys from `duckdb_constraints()`."""
     pks = _constraints(connection, schema, "PRIMARY KEY")
     result = []
@@ -112,7 +114,9 @@ def get_multi_pk_constraint(self: Any, connection: Any, schema: str | None = Non
     return result
 
 
-def get_multi_unique_constraints(self: Any, connection: Any, schema: str | None = None, filter_names: Any = None, **kw: Any) -> list:
+def get_multi_unique_constraints(
+    self: Any, connection: Any, schema: str | None = None, filter_names: Any = None, **kw: Any
+) -> list:
     """Reflect unique constraints from `duckdb_constraints()`."""
     uniques = _constraints(connection, schema, "UNIQUE")
     return [
@@ -121,7 +125,9 @@ def get_multi_unique_constraints(self: Any, connection: Any, schema: str | None 
     ]
 
 
-def get_multi_check_constraints(self: Any, connection: Any, schema: str | None = None, filter_names: Any = None, **kw: Any) -> list:
+def get_multi_check_constraints(
+    self: Any, connection: Any, schema: str | None = None, filter_names: Any = None, **kw: Any
+) -> list:
     """Reflect check constraints from `duckdb_constraints()`."""
     checks = _constraints(connection, schema, "CHECK")
     return [
@@ -130,12 +136,16 @@ def get_multi_check_constraints(self: Any, connection: Any, schema: str | None =
     ]
 
 
-def get_multi_foreign_keys(self: Any, connection: Any, schema: str | None = None, filter_names: Any = None, **kw: Any) -> list:
+def get_multi_foreign_keys(
+    self: Any, connection: Any, schema: str | None = None, filter_names: Any = None, **kw: Any
+) -> list:
     """The warehouse declares no foreign keys (see `models`)."""
     return [((schema, table), []) for table in _tables(connection, schema, filter_names)]
 
 
-def get_multi_indexes(self: Any, connection: Any, schema: str | None = None, filter_names: Any = None, **kw: Any) -> list:
+def get_multi_indexes(
+    self: Any, connection: Any, schema: str | None = None, filter_names: Any = None, **kw: Any
+) -> list:
     """Reflect indexes from `duckdb_indexes()`."""
     rows = connection.execute(
         text(
@@ -153,7 +163,9 @@ def get_multi_indexes(self: Any, connection: Any, schema: str | None = None, fil
     return [((schema, t), indexes.get(t, [])) for t in _tables(connection, schema, filter_names)]
 
 
-def get_multi_table_comment(self: Any, connection: Any, schema: str | None = None, filter_names: Any = None, **kw: Any) -> list:
+def get_multi_table_comment(
+    self: Any, connection: Any, schema: str | None = None, filter_names: Any = None, **kw: Any
+) -> list:
     """Reflect table comments from `duckdb_tables()`."""
     rows = dict(
         connection.execute(
@@ -167,7 +179,9 @@ def get_multi_table_comment(self: Any, connection: Any, schema: str | None = Non
     return [((schema, t), {"text": rows.get(t) or None}) for t in _tables(connection, schema, filter_names)]
 
 
-def get_multi_table_options(self: Any, connection: Any, schema: str | None = None, filter_names: Any = None, **kw: Any) -> list:
+def get_multi_table_options(
+    self: Any, connection: Any, schema: str | None = None, filter_names: Any = None, **kw: Any
+) -> list:
     """DuckDB tables have no PostgreSQL storage options."""
     return [((schema, t), {}) for t in _tables(connection, schema, filter_names)]
 

@@ -8,6 +8,7 @@ import migrations.duckdb_support  # noqa: F401  (registers Alembic's DuckDB impl
 import models
 from etl.warehouse import default_warehouse_path, warehouse_engine
 
+
 def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
     """Views belong to sql/views and their own migrations, not to table autogeneration."""
     return not (type_ == "table" and reflected and compare_to is None and name.startswith("v_"))

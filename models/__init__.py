@@ -65,9 +65,7 @@ class SourceFile(Base):
     """One version (name + sha256) of a dump file, loaded, rejected or superseded."""
 
     __tablename__ = "source_files"
-    __table_args__ = (
-        CheckConstraint(f"status IN {FILE_STATUSES}", name="status"),
-    )
+    __table_args__ = (CheckConstraint(f"status IN {FILE_STATUSES}", name="status"),)
 
     file_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     file_name: Mapped[str] = mapped_column(String, nullable=False)
@@ -117,8 +115,12 @@ class PaperAppearance(Base):
 
     __tablename__ = "paper_appearances"
 
-    file_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, comment="-> source_files")
-    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, comment="1-based in the listing")
+    file_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False, comment="-> source_files"
+    )
+    position: Mapped[int] = mapped_column(
+        Integer, primary_key=True, autoincrement=False, comment="1-based in the listing"
+    )
     paper_id: Mapped[int] = mapped_column(BigInteger, nullable=False, comment="-> papers")
     title_line: Mapped[int] = mapped_column(Integer, nullable=False)
     listing_date_id: Mapped[int] = mapped_column(Integer, nullable=False, comment="-> dates")
@@ -145,8 +147,12 @@ class PaperLink(Base):
 
     __tablename__ = "paper_links"
 
-    paper_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, comment="-> papers")
-    link_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, comment="-> links")
+    paper_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False, comment="-> papers"
+    )
+    link_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False, comment="-> links"
+    )
     ordinal: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
@@ -165,8 +171,12 @@ class PaperKeyword(Base):
 
     __tablename__ = "paper_keywords"
 
-    paper_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, comment="-> papers")
-    keyword_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, comment="-> keywords")
+    paper_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False, comment="-> papers"
+    )
+    keyword_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False, comment="-> keywords"
+    )
     score: Mapped[float | None] = mapped_column(Double)
     rank: Mapped[int] = mapped_column(SmallInteger, nullable=False)
 

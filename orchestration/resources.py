@@ -51,7 +51,8 @@ class DumpFolderResource(dg.ConfigurableResource):
     """The folder where dump files arrive."""
 
     path: str | None = Field(
-        default=None, description="Dump folder. Unset: $PAPERHOUSE_RAW_DIR, else data/raw (the bundled sample)."
+        default=None,
+        description="Dump folder. Unset: $PAPERHOUSE_RAW_DIR, else data/raw (the bundled sample).",
     )
     listing_year: int | None = Field(
         default=None,

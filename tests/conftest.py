@@ -20,10 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "raw"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-HEADER = (
-    "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\n"
-    "byAK and the research community\n\n"
-)
+HEADER = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nbyAK and the research community\n\n"
 
 
 def dump_text(listing: str, blocks: list[str]) -> str:
@@ -57,7 +54,9 @@ def snapshot(engine: Engine) -> dict[str, list[tuple]]:
     with engine.connect() as connection:
         for table in WAREHOUSE_TABLES:
             columns = [
-                c for c in connection.execute(text(f"SELECT * FROM {table} LIMIT 0")).keys() if c != "loaded_at"
+                c
+                for c in connection.execute(text(f"SELECT * FROM {table} LIMIT 0")).keys()
+                if c != "loaded_at"
             ]
             rows = connection.execute(text(f"SELECT {', '.join(columns)} FROM {table}")).all()
             tables[table] = sorted(tuple(r) for r in rows)

@@ -32,7 +32,10 @@ def test_rejected_file_exits_3_and_the_good_ones_load(tmp_path, capsys):
     assert code == EXIT_REJECTED
     assert report["files_loaded"] == 1
     assert report["files_rejected"] == [
-        {"file": "2025-03-02_cut.txt", "reason": "2025-03-02_cut.txt, line 15: title 'Cut off title' has no abstract (cut off?)"}
+        {
+            "file": "2025-03-02_cut.txt",
+            "reason": "2025-03-02_cut.txt, line 15: title 'Cut off title' has no abstract (cut off?)",
+        }
     ]
     assert report["papers_new"] == 1
 

@@ -1,7 +1,6 @@
 """Warehouse: every table, merged from one batch in one transaction."""
 
-
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 import polars as pl
@@ -54,11 +53,16 @@ def warehouse_tables(
 ):
     """Merge the batch into every warehouse table in one transaction (insert new, update changed)."""
     batch = assemble_batch(
-        dump_files, parsed_entries, identified_entries, deduplicated_papers, extracted_links, extracted_keywords
+        dump_files,
+        parsed_entries,
+        identified_entries,
+        deduplicated_papers,
+        extracted_links,
+        extracted_keywords,
     )
     warehouse.migrate()
     with warehouse.begin() as connection:
-        stats = merge_batch(connection, batch, loaded_at=datetime.now(timezone.utc))
+        stats = merge_batch(connection, batch, loaded_at=datetime.now(UTC))
         counts = table_counts(connection)
     staged = batch.frames()
     rejected = batch.source_files.filter(pl.col("status") == "rejected")

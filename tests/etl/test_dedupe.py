@@ -25,7 +25,11 @@ def test_variants_of_case_width_and_spacing_are_one_paper(tmp_path):
 
 
 def test_same_title_other_abstract_is_another_paper_with_the_same_title_id(tmp_path):
-    write_dump(tmp_path, "2025-01-01.txt", dump_text("Jan 1", ["Attention\n\nVersion one.", "Attention\n\nVersion two."]))
+    write_dump(
+        tmp_path,
+        "2025-01-01.txt",
+        dump_text("Jan 1", ["Attention\n\nVersion one.", "Attention\n\nVersion two."]),
+    )
     identified = identify_papers(parse_folder(tmp_path).entries)
     assert identified["paper_id"].n_unique() == 2
     assert identified["title_id"].n_unique() == 1

@@ -25,7 +25,7 @@ def links_of(abstract: str) -> list[tuple[str, str, str]]:
         ("At https://tgb-seq.github.io/.", "https://tgb-seq.github.io/"),
         ("Repo https://github.com/ihaeyong/PFNR.git.", "https://github.com/ihaeyong/PFNR.git"),
         ("Repo https://github.com/tldoan/-HYP-OW-AAAI-2024-", "https://github.com/tldoan/-HYP-OW-AAAI-2024-"),
-        ("Quoted \"https://example.com/a\", then more", "https://example.com/a"),
+        ('Quoted "https://example.com/a", then more', "https://example.com/a"),
         ("Upper HTTPS://GitHub.COM/Org/Repo;", "https://github.com/Org/Repo"),
         ("Ellipsis https://example.com/x…", "https://example.com/x"),
     ],
@@ -54,8 +54,13 @@ def test_link_kind(url, kind):
 
 
 def test_www_is_not_part_of_the_host_and_links_keep_their_order():
-    found = links_of("First https://www.example.com/a then https://github.com/b/c and https://www.example.com/a.")
-    assert [(u, h) for u, h, _ in found] == [("https://www.example.com/a", "example.com"), ("https://github.com/b/c", "github.com")]
+    found = links_of(
+        "First https://www.example.com/a then https://github.com/b/c and https://www.example.com/a."
+    )
+    assert [(u, h) for u, h, _ in found] == [
+        ("https://www.example.com/a", "example.com"),
+        ("https://github.com/b/c", "github.com"),
+    ]
 
 
 def test_sample_has_about_110_distinct_urls_all_clean():

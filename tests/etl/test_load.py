@@ -97,7 +97,9 @@ def test_changed_dump_replaces_its_sightings(engine, tmp_path):
     raw = tmp_path / "raw"
     write_dump(raw, "2025-02-01.txt", dump_text("Feb 1", ["Kept\n\nKept.", "Dropped\n\nDropped."]))
     load_dumps(raw, engine)
-    write_dump(raw, "2025-02-01.txt", dump_text("Feb 1", ["Kept\n\nKept.", "Added\n\nAdded https://github.com/a/b."]))
+    write_dump(
+        raw, "2025-02-01.txt", dump_text("Feb 1", ["Kept\n\nKept.", "Added\n\nAdded https://github.com/a/b."])
+    )
     report = load_dumps(raw, engine)
     assert report.papers_removed == 1 and report.papers_new == 1
     with engine.connect() as c:

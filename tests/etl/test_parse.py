@@ -59,7 +59,10 @@ def test_bundled_sample_figures():
     assert entries["organization_handle"].drop_nulls().len() == 4
     assert entries["organization_handle"].drop_nulls().n_unique() == 3
     assert entries.filter(pl.col("has_card"))["card_date"].null_count() == 0
-    assert entries.filter(~pl.col("has_card"))["upvotes"].null_count() == entries.filter(~pl.col("has_card")).height
+    assert (
+        entries.filter(~pl.col("has_card"))["upvotes"].null_count()
+        == entries.filter(~pl.col("has_card")).height
+    )
     assert entries.select(pl.col("title").str.len_chars().min()).item() > 0
     assert entries.select(pl.col("abstract").str.len_chars().min()).item() > 0
 
@@ -75,7 +78,9 @@ def test_every_sample_entry_starts_at_a_title_line():
 
 def test_positions_are_dense_per_file():
     entries = parse_folder(SAMPLE_DIR).entries
-    check = entries.group_by("file_id").agg(n=pl.len(), lo=pl.col("position").min(), hi=pl.col("position").max())
+    check = entries.group_by("file_id").agg(
+        n=pl.len(), lo=pl.col("position").min(), hi=pl.col("position").max()
+    )
     assert (check["lo"] == 1).all()
     assert (check["hi"] == check["n"]).all()
 
@@ -96,7 +101,17 @@ def test_date_ids_are_yyyymmdd():
     dims = date_dimension(pl.Series([dt.date(2023, 5, 18), dt.date(2024, 12, 31), None]))
     assert dims["date_id"].to_list() == [20230518, 20241231]
     assert dims.row(0, named=True) | {} == {
-        "date_id": 20230518, "date": dt.date(2023, 5, 18), "year": 2023, "quarter": 2, "month": 5,
-        "month_name": "May", "day": 18, "day_of_week": 4, "day_name": "Thursday", "iso_year": 2023,
-        "iso_week": 20, "year_month": "2023-05", "is_weekend": False,
+        "date_id": 20230518,
+        "date": dt.date(2023, 5, 18),
+        "year": 2023,
+        "quarter": 2,
+        "month": 5,
+        "month_name": "May",
+        "day": 18,
+        "day_of_week": 4,
+        "day_name": "Thursday",
+        "iso_year": 2023,
+        "iso_week": 20,
+        "year_month": "2023-05",
+        "is_weekend": False,
     }

@@ -42,7 +42,11 @@ def test_yearless_card_after_listing_date_is_previous_year(tmp_path):
     later = "Late\n\nLate abstract.\n\n  • 2 authors\n·\nDec 30"
     same_day = "Same\n\nSame abstract.\n\n  • 2 authors\n·\nNov 4"
     _, _, entries = listing(tmp_path, "2025-11-04.txt", [YEARLESS, later, same_day])
-    assert entries["card_date"].to_list() == [dt.date(2025, 3, 3), dt.date(2024, 12, 30), dt.date(2025, 11, 4)]
+    assert entries["card_date"].to_list() == [
+        dt.date(2025, 3, 3),
+        dt.date(2024, 12, 30),
+        dt.date(2025, 11, 4),
+    ]
 
 
 def test_listing_line_with_a_year_wins(tmp_path):

@@ -17,7 +17,13 @@ def test_definitions_load_and_resolve():
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert {"dump_files", "parsed_entries", "identified_entries", "deduplicated_papers"} <= keys
     assert set(WAREHOUSE_TABLES) <= keys
-    assert {"v_papers", "v_duplicates", "v_papers_with_code", "v_keyword_counts", "v_paper_appearances"} <= keys
+    assert {
+        "v_papers",
+        "v_duplicates",
+        "v_papers_with_code",
+        "v_keyword_counts",
+        "v_paper_appearances",
+    } <= keys
     defs.resolve_implicit_global_asset_job_def()
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
@@ -42,7 +48,10 @@ def test_resources_resolve_configuration_at_run_time(monkeypatch, tmp_path):
 
 def test_materialize_everything_into_a_temporary_warehouse(tmp_path, sample_dir):
     path = tmp_path / "dagster.duckdb"
-    resources = {"warehouse": WarehouseResource(path=str(path)), "dumps": DumpFolderResource(path=str(sample_dir))}
+    resources = {
+        "warehouse": WarehouseResource(path=str(path)),
+        "dumps": DumpFolderResource(path=str(sample_dir)),
+    }
     assets = list(defs.assets)
     result = dg.materialize(assets, resources=resources)
     assert result.success
