@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help install run test ui lint lock clean
+.PHONY: help install run test ui dagster-load lint lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -24,8 +24,10 @@ test: $(STAMP)  ## run the whole test suite
 	$(BIN)/pytest
 
 ui: $(STAMP)  ## start `dagster dev` with the project loaded (http://127.0.0.1:3000)
-	mkdir -p .dagster_home
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m orchestration
+	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -m orchestration
+
+dagster-load: $(STAMP)  ## headless "Materialize all": every dump partition in one run, then the views
+	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/python -m orchestration.backfill
 
 lint: $(STAMP)  ## ruff on the code
 	$(BIN)/ruff check etl models migrations orchestration tests
@@ -37,4 +39,5 @@ lock:  ## re-resolve requirements.lock from pyproject.toml in a scratch venv
 	rm -rf .lock-venv
 
 clean:  ## remove the venv, the warehouse and caches
-	rm -rf $(VENV) warehouse .dagster_home .pytest_cache .hypothesis
+	rm -rf $(VENV) warehouse .pytest_cache .hypothesis
+	find dagster_home -mindepth 1 ! -name dagster.yaml -exec rm -rf {} +

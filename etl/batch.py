@@ -7,9 +7,7 @@ from dataclasses import dataclass, fields
 import polars as pl
 
 from etl.dates import date_dimension, date_id
-from etl.dedupe import identify_papers, latest_paper_texts, sightings
-from etl.keywords import extract_keywords
-from etl.links import extract_links
+from etl.dedupe import sightings
 from etl.normalize import stable_id_expr
 from etl.parse import ParsedDumps
 
@@ -107,10 +105,3 @@ def assemble_batch(
         keywords=keywords[0],
         paper_keywords=keywords[1],
     )
-
-
-def build_batch(dumps: pl.DataFrame, parsed: ParsedDumps) -> WarehouseBatch:
-    """Identify papers and extract links, keywords and dates for one batch of parsed dumps."""
-    identified = identify_papers(parsed.entries)
-    papers = latest_paper_texts(identified)
-    return assemble_batch(dumps, parsed, identified, papers, extract_links(papers), extract_keywords(papers))

@@ -83,3 +83,17 @@ def read_dumps(paths: Iterable[Path], skip_file_ids: frozenset[int] = frozenset(
         ):
             rows[name].append(value)
     return pl.DataFrame(rows, schema=DUMP_SCHEMA)
+
+
+def dump_fingerprints(paths: Iterable[Path], previous: dict[str, dict]) -> dict[str, dict]:
+    """sha256, size and mtime of each dump; a file whose size and mtime match `previous` is not re-read."""
+    current: dict[str, dict] = {}
+    for path in paths:
+        stat = path.stat()
+        before = previous.get(path.name, {})
+        if before.get("size") == stat.st_size and before.get("mtime_ns") == stat.st_mtime_ns:
+            current[path.name] = before
+            continue
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        current[path.name] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest}
+    return current

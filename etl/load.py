@@ -179,3 +179,10 @@ def merge_batch(connection: Connection, batch: WarehouseBatch, loaded_at: dateti
         for name in staged:
             with suppress(Exception):  # after a failed statement the caller's rollback comes first
                 raw.unregister(name)
+
+
+def clear_warehouse(connection: Connection) -> None:
+    """Delete every row of every warehouse table, inside the caller's transaction (full rebuilds)."""
+    for table in ("paper_keywords", "keywords", "paper_links", "links", "paper_appearances", "papers",
+                  "organizations", "dates", "source_files"):
+        connection.execute(text(f"DELETE FROM {table}"))  # vetted identifiers

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import OperationalError
 
-from etl.batch import WarehouseBatch, build_batch
-from etl.extract import discover_dumps, read_dumps
-from etl.load import MergeStats, merge_batch
+from etl.batch import WarehouseBatch, assemble_batch
+from etl.dedupe import identify_papers, latest_paper_texts
+from etl.extract import discover_dumps, dump_fingerprints, read_dumps
+from etl.keywords import extract_keywords
+from etl.links import extract_links
+from etl.load import MergeStats, clear_warehouse, merge_batch
 from etl.parse import ParsedDumps, parse_dumps
-from etl.warehouse import migrate
+from etl.warehouse import migrate, warehouse_engine
 
 DEFAULT_RAW_DIR = "data/raw"
 RAW_DIR_ENV = "PAPERHOUSE_RAW_DIR"
@@ -71,6 +75,33 @@ def known_file_ids(connection: Connection) -> frozenset[int]:
     return frozenset(rows.scalars())
 
 
+def unloaded_dumps(paths: list[Path], warehouse: Path) -> dict[str, str] | None:
+    """Name -> sha256 of the dumps whose current content the warehouse holds neither loaded nor rejected.
+
+    Opens the warehouse read-only; returns None while another process holds its write lock.
+    """
+    fingerprints = {name: fp["sha256"] for name, fp in dump_fingerprints(paths, {}).items()}
+    if not warehouse.exists():
+        return fingerprints
+    engine = warehouse_engine(warehouse, read_only=True)
+    try:
+        with engine.connect() as connection:
+            if not connection.execute(
+                text("SELECT count(*) FROM information_schema.tables WHERE table_name = 'source_files'")
+            ).scalar_one():
+                return fingerprints
+            held = set(
+                connection.execute(
+                    text("SELECT file_name, sha256 FROM source_files WHERE status IN ('loaded', 'rejected')")
+                ).all()
+            )
+    except OperationalError:  # DuckDB: another process holds the write lock
+        return None
+    finally:
+        engine.dispose()
+    return {name: sha for name, sha in fingerprints.items() if (name, sha) not in held}
+
+
 def table_counts(connection: Connection) -> dict[str, int]:
     """Row count of every warehouse table."""
     return {
@@ -79,17 +110,40 @@ def table_counts(connection: Connection) -> dict[str, int]:
     }
 
 
-def new_dumps(raw_dir: Path, known: frozenset[int]) -> tuple[pl.DataFrame, int]:
-    """Read the dumps of `raw_dir` that are not in the warehouse yet; also count the unchanged ones."""
-    dumps = read_dumps(discover_dumps(raw_dir), skip_file_ids=known)
+def new_dumps(paths: list[Path], known: frozenset[int]) -> tuple[pl.DataFrame, int]:
+    """Read the dumps at `paths` that are not in the warehouse yet; also count the unchanged ones."""
+    dumps = read_dumps(paths, skip_file_ids=known)
     fresh = dumps.filter(~pl.col("file_id").is_in(list(known)))
     return fresh, dumps.height - fresh.height
 
 
-def transform(dumps: pl.DataFrame, listing_year: int | None) -> tuple[ParsedDumps, WarehouseBatch]:
-    """Parse dumps and build the staging frames of one warehouse batch."""
+@dataclass(frozen=True)
+class Transformed:
+    """The result of every transform step for one batch of dumps."""
+
+    parsed: ParsedDumps
+    identified: pl.DataFrame
+    papers: pl.DataFrame
+    links: tuple[pl.DataFrame, pl.DataFrame]
+    keywords: tuple[pl.DataFrame, pl.DataFrame]
+    batch: WarehouseBatch
+
+
+def transform(dumps: pl.DataFrame, listing_year: int | None) -> Transformed:
+    """Parse dumps, identify and deduplicate papers, extract links and keywords: one warehouse batch."""
     parsed = parse_dumps(dumps, listing_year)
-    return parsed, build_batch(dumps, parsed)
+    identified = identify_papers(parsed.entries)
+    papers = latest_paper_texts(identified)
+    links, keywords = extract_links(papers), extract_keywords(papers)
+    batch = assemble_batch(dumps, parsed, identified, papers, links, keywords)
+    return Transformed(parsed, identified, papers, links, keywords, batch)
+
+
+def commit_batch(connection: Connection, batch: WarehouseBatch, full_refresh: bool = False) -> MergeStats:
+    """Merge a batch inside the caller's transaction; a full refresh first empties every table."""
+    if full_refresh:
+        clear_warehouse(connection)
+    return merge_batch(connection, batch, loaded_at=datetime.now(timezone.utc))
 
 
 def report_for(
@@ -116,14 +170,25 @@ def report_for(
     )
 
 
-def load_dumps(raw_dir: Path, engine: Engine, listing_year: int | None = None) -> LoadReport:
-    """Load every new or changed dump of `raw_dir` into the warehouse in one transaction."""
+def load_paths(
+    paths: list[Path], engine: Engine, listing_year: int | None = None, full_refresh: bool = False
+) -> LoadReport:
+    """Load the new or changed dumps among `paths` into the warehouse in one transaction."""
     migrate(engine)
-    with engine.connect() as connection:
-        known = known_file_ids(connection)
-    dumps, unchanged = new_dumps(raw_dir, known)
-    _, batch = transform(dumps, listing_year)
+    known: frozenset[int] = frozenset()
+    if not full_refresh:
+        with engine.connect() as connection:
+            known = known_file_ids(connection)
+    dumps, unchanged = new_dumps(paths, known)
+    batch = transform(dumps, listing_year).batch
     with engine.begin() as connection:
-        stats = merge_batch(connection, batch, loaded_at=datetime.now(UTC))
+        stats = commit_batch(connection, batch, full_refresh)
         rows = table_counts(connection)
     return report_for(batch, stats, unchanged, rows)
+
+
+def load_dumps(
+    raw_dir: Path, engine: Engine, listing_year: int | None = None, full_refresh: bool = False
+) -> LoadReport:
+    """Load every new or changed dump of `raw_dir`; with `full_refresh`, rebuild from scratch."""
+    return load_paths(discover_dumps(raw_dir), engine, listing_year, full_refresh)

@@ -1,13 +1,17 @@
-"""The one `Definitions` of the project: assets and resources, nothing opened at import time."""
-
-from __future__ import annotations
+"""The one `Definitions` of the project: assets, checks, jobs, sensor, schedule and resources."""
 
 import dagster as dg
 
-from orchestration.assets import extract, transform, views, warehouse
+from orchestration.assets.pipeline import load_dumps
+from orchestration.assets.views import analyst_views
+from orchestration.jobs import load_dumps_job, rebuild_warehouse_job, refresh_views_job
 from orchestration.resources import DumpFolderResource, WarehouseResource
+from orchestration.sensors import build_sweep_schedule, new_dump_sensor
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([extract, transform, warehouse, views]),
+    assets=[load_dumps, analyst_views],
+    jobs=[load_dumps_job, rebuild_warehouse_job, refresh_views_job],
+    sensors=[new_dump_sensor],
+    schedules=[build_sweep_schedule()],
     resources={"warehouse": WarehouseResource(), "dumps": DumpFolderResource()},
 )

@@ -1,30 +1,32 @@
-"""Dagster: the one Definitions loads, and materializing every asset fills a temporary warehouse."""
+"""Dagster: the one Definitions, partitioned loads into a temporary warehouse, asset checks."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
+import pytest
 from sqlalchemy import text
 
-from etl.pipeline import WAREHOUSE_TABLES
+from etl.pipeline import WAREHOUSE_TABLES, load_dumps
 from etl.warehouse import warehouse_engine
 from orchestration import defs
+from orchestration.assets.pipeline import load_dumps as load_dumps_asset
+from orchestration.backfill import materialize_all
+from orchestration.partitions import dump_partitions
 from orchestration.resources import DumpFolderResource, WarehouseResource
-from tests.conftest import snapshot
+from tests.conftest import DATA_DIR, snapshot
+
+STEP_KEYS = {"dump_files", "parsed_entries", "identified_entries", "deduplicated_papers", "extracted_links", "extracted_keywords"}
+VIEW_KEYS = {"v_papers", "v_duplicates", "v_papers_with_code", "v_keyword_counts", "v_paper_appearances", "v_title_collisions"}
 
 
-def test_definitions_load_and_resolve():
+def test_definitions_load_and_every_job_resolves():
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    assert {"dump_files", "parsed_entries", "identified_entries", "deduplicated_papers"} <= keys
-    assert set(WAREHOUSE_TABLES) <= keys
-    assert {
-        "v_papers",
-        "v_duplicates",
-        "v_papers_with_code",
-        "v_keyword_counts",
-        "v_paper_appearances",
-    } <= keys
-    defs.resolve_implicit_global_asset_job_def()
+    assert keys == STEP_KEYS | set(WAREHOUSE_TABLES) | VIEW_KEYS
+    for job in ("load_dumps_job", "rebuild_warehouse_job", "refresh_views_job"):
+        defs.resolve_job_def(job)
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert node.description, f"{key} has no description"
@@ -46,46 +48,97 @@ def test_resources_resolve_configuration_at_run_time(monkeypatch, tmp_path):
     assert DumpFolderResource().resolved_listing_year() == 2024
 
 
-def test_materialize_everything_into_a_temporary_warehouse(tmp_path, sample_dir):
-    path = tmp_path / "dagster.duckdb"
-    resources = {
-        "warehouse": WarehouseResource(path=str(path)),
-        "dumps": DumpFolderResource(path=str(sample_dir)),
-    }
-    assets = list(defs.assets)
-    result = dg.materialize(assets, resources=resources)
+def materialize_partitions(instance, resources, names, run_config=None):
+    instance.add_dynamic_partitions(dump_partitions.name, [n for n in names if n not in instance.get_dynamic_partitions(dump_partitions.name)])
+    tags = {"dagster/asset_partition_range_start": names[0], "dagster/asset_partition_range_end": names[-1]}
+    return dg.materialize([load_dumps_asset], instance=instance, resources=resources, tags=tags, run_config=run_config, raise_on_error=False)
+
+
+def checks_of(result) -> dict[str, bool]:
+    return {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+
+
+def test_one_partition_per_dump_loads_alone(instance, resources, sample_dir):
+    names = sorted(p.name for p in sample_dir.glob("*.txt"))
+    result = materialize_partitions(instance, resources, [names[1]])
     assert result.success
-    papers_event = next(
-        e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey("papers")
-    )
-    metadata = papers_event.materialization.metadata
-    assert metadata["dagster/row_count"].value == 411
-    assert metadata["papers_new"].value == 411
-    engine = warehouse_engine(path)
+    assert all(checks_of(result).values()) and len(checks_of(result)) == 5
+    papers = next(e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey("papers"))
+    assert papers.materialization.partition == names[1]
+    engine = warehouse_engine(Path(resources["warehouse"].path))
     with engine.connect() as c:
-        assert c.execute(text("SELECT count(*) FROM v_duplicates")).scalar_one() == 34
-    first = snapshot(engine)
-    engine.dispose()
-
-    again = dg.materialize(assets, resources=resources)
-    assert again.success
-    engine = warehouse_engine(path)
-    assert snapshot(engine) == first
+        assert c.execute(text("SELECT file_name FROM source_files")).scalars().all() == [names[1]]
     engine.dispose()
 
 
-def test_cli_and_dagster_build_the_same_warehouse(tmp_path, sample_dir):
-    from etl.pipeline import load_dumps
-
-    via_dagster = tmp_path / "dagster.duckdb"
-    resources = {
-        "warehouse": WarehouseResource(path=str(via_dagster)),
-        "dumps": DumpFolderResource(path=str(sample_dir)),
-    }
-    assert dg.materialize(list(defs.assets), resources=resources).success
+def test_all_partitions_in_one_run_equal_the_cli_load(instance, resources, sample_dir, tmp_path):
+    names = sorted(p.name for p in sample_dir.glob("*.txt"))
+    result = materialize_partitions(instance, resources, names)
+    assert result.success
+    assert len({e.materialization.partition for e in result.get_asset_materialization_events()}) == 5
+    via_dagster = warehouse_engine(Path(resources["warehouse"].path))
     via_cli = warehouse_engine(tmp_path / "cli.duckdb")
     load_dumps(sample_dir, via_cli)
-    dagster_engine = warehouse_engine(via_dagster)
-    assert snapshot(dagster_engine) == snapshot(via_cli)
-    dagster_engine.dispose()
+    assert snapshot(via_dagster) == snapshot(via_cli)
+    via_dagster.dispose()
     via_cli.dispose()
+
+
+def test_rejected_dump_fails_the_blocking_reject_rate_check(instance, resources, sample_dir):
+    (sample_dir / "cut.txt").write_bytes((DATA_DIR / "refused" / "2025-11-04_cut_title.txt").read_bytes())
+    result = materialize_partitions(instance, resources, ["cut.txt"])
+    assert checks_of(result)["reject_rate_under_threshold"] is False
+    engine = warehouse_engine(Path(resources["warehouse"].path))
+    with engine.connect() as c:
+        row = c.execute(text("SELECT status, error FROM source_files")).one()
+    engine.dispose()
+    assert row[0] == "rejected" and "cut.txt, line 15" in row[1]
+    tolerant = materialize_partitions(
+        instance, resources, ["cut.txt"], {"ops": {"load_dumps": {"config": {"max_reject_rate": 1.0}}}}
+    )
+    assert checks_of(tolerant)["reject_rate_under_threshold"] is True
+
+
+def test_full_refresh_rebuilds_from_scratch(instance, resources, sample_dir):
+    names = sorted(p.name for p in sample_dir.glob("*.txt"))
+    assert materialize_partitions(instance, resources, names).success
+    engine = warehouse_engine(Path(resources["warehouse"].path))
+    before = snapshot(engine)
+    with engine.begin() as c:
+        c.execute(text("UPDATE papers SET upvotes = -1"))
+    engine.dispose()
+    full = {"ops": {"load_dumps": {"config": {"full_refresh": True}}}}
+    assert materialize_partitions(instance, resources, names, full).success
+    engine = warehouse_engine(Path(resources["warehouse"].path))
+    assert snapshot(engine) == before
+    engine.dispose()
+
+
+def test_headless_materialize_all(instance, sample_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPERHOUSE_RAW_DIR", str(sample_dir))
+    monkeypatch.setenv("PAPERHOUSE_WAREHOUSE", str(tmp_path / "headless.duckdb"))
+    assert materialize_all(instance)
+    assert sorted(instance.get_dynamic_partitions(dump_partitions.name)) == sorted(p.name for p in sample_dir.glob("*.txt"))
+    engine = warehouse_engine(tmp_path / "headless.duckdb")
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM v_duplicates")).scalar_one() == 34
+    engine.dispose()
+
+
+def test_instance_settings_queue_warehouse_writers_one_at_a_time():
+    import yaml
+
+    from tests.conftest import ROOT
+
+    settings = yaml.safe_load((ROOT / "dagster_home" / "dagster.yaml").read_text())
+    limits = settings["concurrency"]["runs"]["tag_concurrency_limits"]
+    assert {"key": "paperhouse/warehouse", "value": "writer", "limit": 1} in limits
+    for job in ("load_dumps_job", "rebuild_warehouse_job", "refresh_views_job"):
+        assert defs.resolve_job_def(job).tags["paperhouse/warehouse"] == "writer"
+    with dg.instance_for_test(overrides={"concurrency": settings["concurrency"]}) as instance:
+        assert instance.run_coordinator.__class__.__name__ == "QueuedRunCoordinator"
+
+
+@pytest.mark.parametrize("job", ["load_dumps_job", "rebuild_warehouse_job"])
+def test_writer_jobs_are_partitioned_by_dump(job):
+    assert defs.resolve_job_def(job).partitions_def == dump_partitions

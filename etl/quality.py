@@ -1,0 +1,90 @@
+"""Warehouse integrity checks: each a query counting the rows that break one rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Connection, text
+
+# Every foreign-key-like reference of the warehouse, as (name, query counting dangling rows).
+REFERENCES: dict[str, str] = {
+    "paper_appearances.paper_id -> papers": (
+        "SELECT count(*) FROM paper_appearances ANTI JOIN papers USING (paper_id)"
+    ),
+    "paper_appearances.file_id -> source_files": (
+        "SELECT count(*) FROM paper_appearances ANTI JOIN source_files USING (file_id)"
+    ),
+    "paper_links.link_id -> links": "SELECT count(*) FROM paper_links ANTI JOIN links USING (link_id)",
+    "paper_links.paper_id -> papers": "SELECT count(*) FROM paper_links ANTI JOIN papers USING (paper_id)",
+    "paper_keywords.keyword_id -> keywords": (
+        "SELECT count(*) FROM paper_keywords ANTI JOIN keywords USING (keyword_id)"
+    ),
+    "paper_keywords.paper_id -> papers": "SELECT count(*) FROM paper_keywords ANTI JOIN papers USING (paper_id)",
+    "*.organization_id -> organizations": (
+        "SELECT count(*) FROM (SELECT organization_id FROM papers UNION ALL "
+        "SELECT organization_id FROM paper_appearances) r "
+        "WHERE organization_id IS NOT NULL AND organization_id NOT IN (SELECT organization_id FROM organizations)"
+    ),
+    "*_date_id -> dates": (
+        "SELECT count(*) FROM (SELECT listing_date_id AS d FROM paper_appearances UNION ALL "
+        "SELECT card_date_id FROM paper_appearances UNION ALL SELECT published_date_id FROM papers UNION ALL "
+        "SELECT first_seen_date_id FROM papers UNION ALL SELECT last_seen_date_id FROM papers UNION ALL "
+        "SELECT listing_date_id FROM source_files) r WHERE d IS NOT NULL AND d NOT IN (SELECT date_id FROM dates)"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """The result of one integrity rule: passed, how many rows break it, and details."""
+
+    passed: bool
+    failures: int
+    details: dict[str, int | float | str]
+
+
+def duplicate_paper_ids(connection: Connection) -> CheckOutcome:
+    """paper_id is unique in papers."""
+    n = connection.execute(text("SELECT count(*) - count(DISTINCT paper_id) FROM papers")).scalar_one()
+    return CheckOutcome(n == 0, n, {"duplicate_paper_ids": n})
+
+
+def dangling_references(connection: Connection) -> CheckOutcome:
+    """No reference points at a missing row."""
+    counts = {name: connection.execute(text(sql)).scalar_one() for name, sql in REFERENCES.items()}
+    total = sum(counts.values())
+    return CheckOutcome(total == 0, total, counts)
+
+
+def missing_appearances(connection: Connection, file_ids: list[int]) -> CheckOutcome:
+    """Every parsed entry of the given loaded dumps is in paper_appearances."""
+    rows = connection.execute(
+        text(
+            "SELECT f.file_name, f.entries, count(a.position) AS stored FROM source_files f "
+            "LEFT JOIN paper_appearances a USING (file_id) "
+            "WHERE f.file_id IN (SELECT unnest(CAST(:ids AS BIGINT[]))) AND f.status = 'loaded' "
+            "GROUP BY f.file_name, f.entries"
+        ),
+        {"ids": file_ids},
+    ).all()
+    short = {name: entries - stored for name, entries, stored in rows if entries != stored}
+    return CheckOutcome(not short, sum(short.values()), short or {"dumps_checked": len(rows)})
+
+
+def future_listing_dates(connection: Connection, today: date) -> CheckOutcome:
+    """No loaded dump has a listing date after `today` (a year rule went wrong)."""
+    rows = connection.execute(
+        text(
+            "SELECT f.file_name, CAST(d.date AS VARCHAR) FROM source_files f JOIN dates d ON d.date_id = f.listing_date_id "
+            "WHERE f.status = 'loaded' AND d.date > :today ORDER BY 1"
+        ),
+        {"today": today},
+    ).all()
+    return CheckOutcome(not rows, len(rows), dict(rows) or {"latest_allowed": today.isoformat()})
+
+
+def reject_rate(rejected: int, seen: int, threshold: float) -> CheckOutcome:
+    """The share of dumps of one run that were rejected stays at or under `threshold`."""
+    rate = rejected / seen if seen else 0.0
+    return CheckOutcome(rate <= threshold, rejected, {"rejected": rejected, "seen": seen, "rate": rate, "threshold": threshold})

@@ -1,0 +1,248 @@
+"""The pipeline, per dump partition: extract → transform → warehouse tables, with blocking checks.
+
+One step runs every stage so that the frames never pass through an IO manager (a backfill of
+thousands of dumps runs as one run and one warehouse transaction); each stage is still its own
+asset, with its own metadata, in the graph.
+"""
+
+from datetime import datetime, timezone
+
+import dagster as dg
+import polars as pl
+from pydantic import Field
+
+from etl import quality
+from etl.keywords import METHOD
+from etl.pipeline import WAREHOUSE_TABLES, commit_batch, known_file_ids, new_dumps, table_counts, transform
+from models import DESCRIPTIONS, TABLES
+from orchestration.metadata import column_schema, markdown_preview
+from orchestration.partitions import dump_partitions
+from orchestration.resources import DumpFolderResource, WarehouseResource
+
+WAREHOUSE_POOL = "duckdb_warehouse"
+
+STEPS = {
+    "dump_files": (
+        "extract",
+        [],
+        "Dump files of the partitions' names in the raw folder, new or changed by sha256.",
+    ),
+    "parsed_entries": (
+        "extract",
+        ["dump_files"],
+        "One row per listing entry of every dump that parsed; rejected dumps with file and line.",
+    ),
+    "identified_entries": (
+        "transform",
+        ["parsed_entries"],
+        "Every entry with its stable paper_id (normalized title + abstract).",
+    ),
+    "deduplicated_papers": (
+        "transform",
+        ["identified_entries"],
+        "One row per distinct paper, as printed in its most recent sighting.",
+    ),
+    "extracted_links": (
+        "transform",
+        ["deduplicated_papers"],
+        "Cleaned, classified URLs of each new paper's abstract.",
+    ),
+    "extracted_keywords": (
+        "transform",
+        ["deduplicated_papers"],
+        f"Top {METHOD} keyphrases and announced method names of each new paper.",
+    ),
+}
+TABLE_INPUTS = [
+    "dump_files",
+    "parsed_entries",
+    "identified_entries",
+    "deduplicated_papers",
+    "extracted_links",
+    "extracted_keywords",
+]
+
+SPECS = [
+    dg.AssetSpec(
+        key=name,
+        group_name=group,
+        deps=deps,
+        description=doc,
+        kinds={"polars"},
+        partitions_def=dump_partitions,
+    )
+    for name, (group, deps, doc) in STEPS.items()
+] + [
+    dg.AssetSpec(
+        key=name,
+        group_name="warehouse",
+        deps=TABLE_INPUTS,
+        description=DESCRIPTIONS[name],
+        kinds={"duckdb", "table"},
+        partitions_def=dump_partitions,
+        metadata={"dagster/column_schema": column_schema(TABLES[name]), "dagster/table_name": name},
+    )
+    for name in WAREHOUSE_TABLES
+]
+
+CHECKS = [
+    dg.AssetCheckSpec(
+        "paper_id_unique", asset="papers", blocking=True, description="paper_id is unique in papers."
+    ),
+    dg.AssetCheckSpec(
+        "every_entry_loaded",
+        asset="paper_appearances",
+        blocking=True,
+        description="Every parsed entry of each loaded dump of the run is in paper_appearances.",
+    ),
+    dg.AssetCheckSpec(
+        "no_dangling_references",
+        asset="paper_appearances",
+        blocking=True,
+        description="Appearances, paper links, paper keywords, organizations and date keys all resolve.",
+    ),
+    dg.AssetCheckSpec(
+        "no_future_listing_dates",
+        asset="source_files",
+        blocking=True,
+        description="No loaded dump has a listing date after today (a listing-year rule went wrong).",
+    ),
+    dg.AssetCheckSpec(
+        "reject_rate_under_threshold",
+        asset="source_files",
+        blocking=True,
+        description="The share of the run's dumps that were rejected is at most max_reject_rate.",
+    ),
+]
+
+
+class LoadConfig(dg.Config):
+    """Run configuration of a load."""
+
+    full_refresh: bool = Field(
+        default=False, description="Empty every table first, then load the run's dumps (rebuild)."
+    )
+    max_reject_rate: float = Field(
+        default=0.0, description="Largest share of the run's dumps that may be rejected."
+    )
+
+
+def _check_result(check: str, asset: str, outcome: quality.CheckOutcome) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        asset_key=asset,
+        check_name=check,
+        passed=outcome.passed,
+        metadata={"failures": outcome.failures, **{str(k): v for k, v in outcome.details.items()}},
+    )
+
+
+@dg.multi_asset(
+    specs=SPECS,
+    check_specs=CHECKS,
+    pool=WAREHOUSE_POOL,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    name="load_dumps",
+)
+def load_dumps(
+    context: dg.AssetExecutionContext,
+    config: LoadConfig,
+    dumps: DumpFolderResource,
+    warehouse: WarehouseResource,
+):
+    """Read, parse, deduplicate, enrich and merge the run's dumps into the warehouse in one transaction."""
+    folder = dumps.resolved_path()
+    names = sorted(context.partition_keys)
+    missing = [n for n in names if not (folder / n).is_file()]
+    for name in missing:
+        context.log.warning(f"dump {name} is not in {folder} any more; nothing to load for it")
+    warehouse.migrate()
+    with warehouse.begin() as connection:
+        known = frozenset() if config.full_refresh else known_file_ids(connection)
+    fresh, unchanged = new_dumps([folder / n for n in names if n not in missing], known)
+    steps = transform(fresh, dumps.resolved_listing_year())
+    rejected = steps.parsed.files.filter(pl.col("error").is_not_null())
+    for reason in rejected["error"]:
+        context.log.error(f"rejected dump: {reason}")
+
+    with warehouse.begin() as connection:
+        stats = commit_batch(connection, steps.batch, config.full_refresh)
+        counts = table_counts(connection)
+        loaded_ids = steps.batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
+        checks = [
+            _check_result("paper_id_unique", "papers", quality.duplicate_paper_ids(connection)),
+            _check_result(
+                "every_entry_loaded", "paper_appearances", quality.missing_appearances(connection, loaded_ids)
+            ),
+            _check_result(
+                "no_dangling_references", "paper_appearances", quality.dangling_references(connection)
+            ),
+            _check_result(
+                "no_future_listing_dates",
+                "source_files",
+                quality.future_listing_dates(connection, datetime.now(timezone.utc).date()),
+            ),
+            _check_result(
+                "reject_rate_under_threshold",
+                "source_files",
+                quality.reject_rate(rejected.height, fresh.height, config.max_reject_rate),
+            ),
+        ]
+
+    statuses = steps.batch.source_files.select("file_name", "status", "entries", "error")
+    step_metadata = {
+        "dump_files": {
+            "dagster/row_count": fresh.height,
+            "files_unchanged": unchanged,
+            "files_missing": len(missing),
+            "bytes": int(fresh["size_bytes"].sum()),
+            "preview": markdown_preview(statuses),
+        },
+        "parsed_entries": {
+            "dagster/row_count": steps.parsed.entries.height,
+            "files_rejected": rejected.height,
+            "rejections": dg.MetadataValue.md("\n".join(f"- {r}" for r in rejected["error"]) or "none"),
+            "preview": markdown_preview(steps.parsed.entries),
+        },
+        "identified_entries": {
+            "dagster/row_count": steps.identified.height,
+            "distinct_papers": steps.identified["paper_id"].n_unique(),
+        },
+        "deduplicated_papers": {
+            "dagster/row_count": steps.papers.height,
+            "preview": markdown_preview(steps.papers.select("paper_id", "title")),
+        },
+        "extracted_links": {
+            "dagster/row_count": steps.links[0].height,
+            "paper_links": steps.links[1].height,
+            "preview": markdown_preview(steps.links[0]),
+        },
+        "extracted_keywords": {
+            "dagster/row_count": steps.keywords[0].height,
+            "paper_keywords": steps.keywords[1].height,
+            "method": METHOD,
+            "preview": markdown_preview(steps.keywords[0]),
+        },
+    }
+    for name, metadata in step_metadata.items():
+        yield dg.MaterializeResult(asset_key=name, metadata=metadata)
+    staged = steps.batch.frames()
+    for name in WAREHOUSE_TABLES:
+        metadata = {
+            "dagster/row_count": counts[name],
+            "rows_in_batch": staged[name].height,
+            "preview": markdown_preview(staged[name]),
+        }
+        if name == "papers":
+            metadata |= {
+                "papers_new": stats.papers_new,
+                "papers_already_known": stats.papers_known,
+                "papers_removed": stats.papers_removed,
+            }
+        if name == "source_files":
+            metadata |= {
+                "files_rejected": rejected.height,
+                "files_superseded": stats.files_superseded,
+                "full_refresh": config.full_refresh,
+            }
+        yield dg.MaterializeResult(asset_key=name, metadata=metadata)
+    yield from checks

@@ -1,0 +1,66 @@
+"""The sensor that picks up new and changed dumps, and the daily sweep schedule."""
+
+import json
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from etl.extract import discover_dumps, dump_fingerprints
+from etl.pipeline import unloaded_dumps
+from orchestration.jobs import load_dumps_job
+from orchestration.partitions import dump_partitions
+from orchestration.resources import DumpFolderResource, WarehouseResource
+
+SWEEP_CRON_ENV = "PAPERHOUSE_SWEEP_CRON"
+DEFAULT_SWEEP_CRON = "0 6 * * *"
+
+
+def _run_requests(changed: dict[str, str]) -> list[dg.RunRequest]:
+    """One run per changed dump; the run key (name and sha256) makes a repeat request a no-op."""
+    return [dg.RunRequest(run_key=f"{name}:{sha}", partition_key=name) for name, sha in sorted(changed.items())]
+
+
+@dg.sensor(job=load_dumps_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
+def new_dump_sensor(context: dg.SensorEvaluationContext, dumps: DumpFolderResource) -> dg.SensorResult:
+    """Add a partition and request a run for every dump file that is new or whose sha256 changed."""
+    folder = dumps.resolved_path()
+    if not folder.is_dir():
+        return dg.SensorResult(skip_reason=f"dump folder {folder} does not exist")
+    previous = json.loads(context.cursor) if context.cursor else {}
+    current = dump_fingerprints(discover_dumps(folder), previous)
+    changed = {name: fp["sha256"] for name, fp in current.items() if previous.get(name, {}).get("sha256") != fp["sha256"]}
+    new_partitions = sorted(set(changed) - set(context.instance.get_dynamic_partitions(dump_partitions.name)))
+    return dg.SensorResult(
+        run_requests=_run_requests(changed),
+        dynamic_partitions_requests=[dump_partitions.build_add_request(new_partitions)] if new_partitions else [],
+        cursor=json.dumps(current, sort_keys=True),
+        skip_reason=None if changed else f"no new or changed dump among {len(current)} files",
+    )
+
+
+def _sweep_cron() -> str:
+    return os.environ.get(SWEEP_CRON_ENV) or DEFAULT_SWEEP_CRON
+
+
+def build_sweep_schedule() -> dg.ScheduleDefinition:
+    """The daily safety-net sweep; its cron comes from $PAPERHOUSE_SWEEP_CRON (default 06:00 daily)."""
+
+    @dg.schedule(job=load_dumps_job, cron_schedule=_sweep_cron(), name="daily_dump_sweep")
+    def daily_dump_sweep(context: dg.ScheduleEvaluationContext, dumps: DumpFolderResource, warehouse: WarehouseResource):
+        """Request a run for every dump in the folder that the warehouse does not hold yet."""
+        folder: Path = dumps.resolved_path()
+        if not folder.is_dir():
+            return dg.SkipReason(f"dump folder {folder} does not exist")
+        pending = unloaded_dumps(discover_dumps(folder), warehouse.resolved_path())
+        if pending is None:
+            return dg.SkipReason("the warehouse is being written right now; the sensor or the next sweep will pick the dumps up")
+        if not pending:
+            return dg.SkipReason("every dump in the folder is loaded")
+        known = set(context.instance.get_dynamic_partitions(dump_partitions.name))
+        new_partitions = sorted(set(pending) - known)
+        if new_partitions:  # schedules cannot return partition requests: add them directly
+            context.instance.add_dynamic_partitions(dump_partitions.name, new_partitions)
+        return _run_requests(pending)
+
+    return daily_dump_sweep

@@ -1,0 +1,117 @@
+"""The new-dump sensor and the daily sweep, run with Dagster's test utilities on a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import dagster as dg
+
+from etl.pipeline import load_dumps
+from etl.warehouse import warehouse_engine
+from orchestration import defs
+from orchestration.partitions import dump_partitions
+from orchestration.resources import DumpFolderResource, WarehouseResource
+from orchestration.sensors import DEFAULT_SWEEP_CRON, SWEEP_CRON_ENV, build_sweep_schedule, new_dump_sensor
+from tests.conftest import SAMPLE_DIR, dump_text, write_dump
+
+
+def evaluate(instance, folder, cursor=None):
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"dumps": DumpFolderResource(path=str(folder))}
+    )
+    result = new_dump_sensor(context)
+    for request in result.dynamic_partitions_requests or []:
+        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+    return result
+
+
+def test_new_file_requests_a_run_same_file_none_changed_file_one(instance, tmp_path):
+    raw = tmp_path / "raw"
+    write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", ["A\n\nA."]))
+    first = evaluate(instance, raw)
+    assert [r.partition_key for r in first.run_requests] == ["2025-01-01.txt"]
+    assert instance.get_dynamic_partitions(dump_partitions.name) == ["2025-01-01.txt"]
+
+    again = evaluate(instance, raw, first.cursor)
+    assert again.run_requests == [] and again.skip_reason
+
+    path = raw / "2025-01-01.txt"
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # touched, same bytes
+    touched = evaluate(instance, raw, again.cursor)
+    assert touched.run_requests == []
+
+    write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", ["A\n\nA, revised."]))
+    changed = evaluate(instance, raw, touched.cursor)
+    assert [r.partition_key for r in changed.run_requests] == ["2025-01-01.txt"]
+    assert changed.run_requests[0].run_key != first.run_requests[0].run_key
+    assert instance.get_dynamic_partitions(dump_partitions.name) == ["2025-01-01.txt"]
+
+
+def test_cursor_is_plain_json_so_it_survives_restarts(instance, tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE_DIR, raw)
+    result = evaluate(instance, raw)
+    assert len(result.run_requests) == 5
+    cursor = json.loads(result.cursor)
+    assert set(cursor) == {p.name for p in raw.glob("*.txt")}
+    assert all(len(fp["sha256"]) == 64 for fp in cursor.values())
+    assert evaluate(instance, raw, result.cursor).run_requests == []
+
+
+def test_missing_folder_skips(instance, tmp_path):
+    assert evaluate(instance, tmp_path / "nope").skip_reason
+
+
+def test_sensor_is_on_by_default_and_targets_the_load_job():
+    sensor = defs.resolve_sensor_def("new_dump_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert sensor.job_name == "load_dumps_job"
+
+
+def sweep(instance, raw, warehouse):
+    schedule = build_sweep_schedule()
+    context = dg.build_schedule_context(
+        instance=instance,
+        repository_def=defs.get_repository_def(),
+        resources={"dumps": DumpFolderResource(path=str(raw)), "warehouse": WarehouseResource(path=str(warehouse))},
+    )
+    return schedule.evaluate_tick(context)
+
+
+def test_daily_sweep_requests_what_the_warehouse_lacks(instance, tmp_path, sample_dir):
+    warehouse = tmp_path / "w.duckdb"
+    first = sweep(instance, sample_dir, warehouse)
+    assert sorted(r.partition_key for r in first.run_requests) == sorted(p.name for p in sample_dir.glob("*.txt"))
+    assert sorted(instance.get_dynamic_partitions(dump_partitions.name)) == sorted(p.name for p in sample_dir.glob("*.txt"))
+    engine = warehouse_engine(warehouse)
+    load_dumps(sample_dir, engine)
+    engine.dispose()
+    assert not sweep(instance, sample_dir, warehouse).run_requests
+    write_dump(sample_dir, "2025-12-01.txt", dump_text("Dec 1", ["New\n\nNew."]))
+    assert [r.partition_key for r in sweep(instance, sample_dir, warehouse).run_requests] == ["2025-12-01.txt"]
+
+
+def test_daily_sweep_skips_while_a_writer_holds_the_warehouse(instance, tmp_path, sample_dir):
+    warehouse = tmp_path / "w.duckdb"
+    engine = warehouse_engine(warehouse)
+    load_dumps(sample_dir, engine)
+    with engine.connect():  # this process holds the write lock, as a running load would
+        import subprocess
+        import sys
+
+        probe = (
+            "from pathlib import Path; from etl.pipeline import unloaded_dumps; from etl.extract import discover_dumps;"
+            f"print(unloaded_dumps(discover_dumps(Path({str(sample_dir)!r})), Path({str(warehouse)!r})))"
+        )
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    engine.dispose()
+    assert done.stdout.strip() == "None", done.stderr
+
+
+def test_sweep_cron_is_configurable(monkeypatch):
+    assert build_sweep_schedule().cron_schedule == DEFAULT_SWEEP_CRON
+    monkeypatch.setenv(SWEEP_CRON_ENV, "30 2 * * 1-5")
+    assert build_sweep_schedule().cron_schedule == "30 2 * * 1-5"
