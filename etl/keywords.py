@@ -9,20 +9,26 @@ from __future__ import annotations
 
 import polars as pl
 
+from etl.links import URL_RE
 from etl.normalize import stable_id_expr
 from etl.stopwords import STOPWORDS
 
 METHOD = "RAKE"
 TOP_N = 10
 MAX_PHRASE_WORDS = 3
-TOKEN_RE = r"[\p{L}\p{N}]+(?:['’\-][\p{L}\p{N}]+)*|[^\s\p{L}\p{N}]"
+# Words keep inner hyphens, apostrophes and version dots (Qwen2.5-Math, Llama-3.1-70B).
+TOKEN_RE = r"[\p{L}\p{N}]+(?:['’\-][\p{L}\p{N}]+|\.\p{N}[\p{L}\p{N}]*)*|[^\s\p{L}\p{N}]"
 # A title such as "RAFT: Reward rAnked ..." announces the method it names before the colon.
 METHOD_NAME_RE = r"^\s*([^\s:,;]{2,40}(?:\s[^\s:,;]{1,20}){0,2}):\s"
 
 
 def _tokens(papers: pl.DataFrame) -> pl.DataFrame:
     """One row per token of title and abstract, with a running position per paper."""
-    text = pl.concat_str(pl.col("title"), pl.lit(" . "), pl.col("abstract")).str.to_lowercase()
+    text = (
+        pl.concat_str(pl.col("title"), pl.lit(" . "), pl.col("abstract"))
+        .str.replace_all(URL_RE, " . ")  # a URL is no phrase, nor part of the word glued to it
+        .str.to_lowercase()
+    )
     return (
         papers.select("paper_id", token=text.str.extract_all(TOKEN_RE))
         .explode("token")

@@ -183,6 +183,15 @@ def merge_batch(connection: Connection, batch: WarehouseBatch, loaded_at: dateti
 
 def clear_warehouse(connection: Connection) -> None:
     """Delete every row of every warehouse table, inside the caller's transaction (full rebuilds)."""
-    for table in ("paper_keywords", "keywords", "paper_links", "links", "paper_appearances", "papers",
-                  "organizations", "dates", "source_files"):
+    for table in (
+        "paper_keywords",
+        "keywords",
+        "paper_links",
+        "links",
+        "paper_appearances",
+        "papers",
+        "organizations",
+        "dates",
+        "source_files",
+    ):
         connection.execute(text(f"DELETE FROM {table}"))  # vetted identifiers

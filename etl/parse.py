@@ -16,7 +16,7 @@ import polars as pl
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH = "(" + "|".join(MONTHS) + ")"
 LISTING_DATE_RE = rf"^{_MONTH}\s+(\d{{1,2}})(?:,\s*(\d{{4}}))?$"
-CARD_DATE_RE = rf"^{_MONTH}\s+(\d{{1,2}})(?:,\s*(\d{{4}}))?(?:\s+(\d+))?$"
+CARD_DATE_RE = rf"^({_MONTH}\s+(\d{{1,2}})(?:,\s*(\d{{4}}))?)(?:\s+(\d+))?$"
 AUTHORS_RE = r"^•\s*(\d+)\s+authors?$"
 ORGANIZATION_RE = r"^(\S+)\s+(\S.*)$"
 CARD_DOT = "·"
@@ -203,11 +203,11 @@ def parse_dumps(dumps: pl.DataFrame, listing_year: int | None = None) -> ParsedD
         "file_id",
         "entry",
         "line_no",
-        card_date_text="line",
-        card_month=_month_number(pl.col("parts").struct.field("1")),
-        card_day=pl.col("parts").struct.field("2").cast(pl.Int32),
-        printed_year=pl.col("parts").struct.field("3").cast(pl.Int32),
-        upvotes=pl.col("parts").struct.field("4").cast(pl.Int32).fill_null(0),
+        card_date_text=pl.col("parts").struct.field("1"),
+        card_month=_month_number(pl.col("parts").struct.field("2")),
+        card_day=pl.col("parts").struct.field("3").cast(pl.Int32),
+        printed_year=pl.col("parts").struct.field("4").cast(pl.Int32),
+        upvotes=pl.col("parts").struct.field("5").cast(pl.Int32).fill_null(0),
     )
 
     files = _listing_years(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -110,11 +110,23 @@ def table_counts(connection: Connection) -> dict[str, int]:
     }
 
 
-def new_dumps(paths: list[Path], known: frozenset[int]) -> tuple[pl.DataFrame, int]:
-    """Read the dumps at `paths` that are not in the warehouse yet; also count the unchanged ones."""
+def new_dumps(paths: list[Path], known: frozenset[int]) -> tuple[pl.DataFrame, list[int]]:
+    """Read the dumps at `paths` that are not in the warehouse yet; also return the unchanged ones' ids."""
     dumps = read_dumps(paths, skip_file_ids=known)
-    fresh = dumps.filter(~pl.col("file_id").is_in(list(known)))
-    return fresh, dumps.height - fresh.height
+    unchanged = pl.col("file_id").is_in(list(known))
+    return dumps.filter(~unchanged), dumps.filter(unchanged)["file_id"].to_list()
+
+
+def still_rejected(connection: Connection, file_ids: list[int]) -> list[dict[str, str]]:
+    """Unchanged dumps whose current version the warehouse holds as rejected, with the reasons."""
+    rows = connection.execute(
+        text(
+            "SELECT file_name, error FROM source_files WHERE status = 'rejected' "
+            "AND file_id IN (SELECT unnest(CAST(:ids AS BIGINT[]))) ORDER BY file_name"
+        ),
+        {"ids": file_ids},
+    ).all()
+    return [{"file": name, "reason": error} for name, error in rows]
 
 
 @dataclass(frozen=True)
@@ -143,22 +155,25 @@ def commit_batch(connection: Connection, batch: WarehouseBatch, full_refresh: bo
     """Merge a batch inside the caller's transaction; a full refresh first empties every table."""
     if full_refresh:
         clear_warehouse(connection)
-    return merge_batch(connection, batch, loaded_at=datetime.now(timezone.utc))
+    return merge_batch(connection, batch, loaded_at=datetime.now(UTC))
 
 
 def report_for(
-    batch: WarehouseBatch, stats: MergeStats, files_unchanged: int, warehouse_rows: dict[str, int]
+    batch: WarehouseBatch,
+    stats: MergeStats,
+    files_unchanged: int,
+    warehouse_rows: dict[str, int],
+    rejected_before: list[dict[str, str]] | None = None,
 ) -> LoadReport:
-    """Summarize one merged batch."""
+    """Summarize one merged batch; dumps rejected by an earlier run and still unchanged are listed too."""
     files = batch.source_files
     rejected = files.filter(pl.col("status") == "rejected").sort("file_name")
+    rejected_now = [{"file": r["file_name"], "reason": r["error"]} for r in rejected.iter_rows(named=True)]
     return LoadReport(
         files_seen=files.height + files_unchanged,
         files_loaded=files.height - rejected.height,
         files_unchanged=files_unchanged,
-        files_rejected=[
-            {"file": r["file_name"], "reason": r["error"]} for r in rejected.iter_rows(named=True)
-        ],
+        files_rejected=sorted(rejected_now + (rejected_before or []), key=lambda r: r["file"]),
         entries=batch.paper_appearances.height,
         papers_new=stats.papers_new,
         papers_already_known=stats.papers_known,
@@ -184,7 +199,8 @@ def load_paths(
     with engine.begin() as connection:
         stats = commit_batch(connection, batch, full_refresh)
         rows = table_counts(connection)
-    return report_for(batch, stats, unchanged, rows)
+        rejected_before = still_rejected(connection, unchanged)
+    return report_for(batch, stats, len(unchanged), rows, rejected_before)
 
 
 def load_dumps(

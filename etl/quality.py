@@ -87,4 +87,8 @@ def future_listing_dates(connection: Connection, today: date) -> CheckOutcome:
 def reject_rate(rejected: int, seen: int, threshold: float) -> CheckOutcome:
     """The share of dumps of one run that were rejected stays at or under `threshold`."""
     rate = rejected / seen if seen else 0.0
-    return CheckOutcome(rate <= threshold, rejected, {"rejected": rejected, "seen": seen, "rate": rate, "threshold": threshold})
+    return CheckOutcome(
+        rate <= threshold,
+        rejected,
+        {"rejected": rejected, "seen": seen, "rate": rate, "threshold": threshold},
+    )

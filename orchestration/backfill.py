@@ -34,16 +34,25 @@ def materialize_all(instance: dg.DagsterInstance, full_refresh: bool = False) ->
     if not partitions:
         return True
     job = defs.resolve_job_def("rebuild_warehouse_job" if full_refresh else "load_dumps_job")
-    tags = {"dagster/asset_partition_range_start": partitions[0], "dagster/asset_partition_range_end": partitions[-1]}
+    tags = {
+        "dagster/asset_partition_range_start": partitions[0],
+        "dagster/asset_partition_range_end": partitions[-1],
+    }
     loaded = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
     if not loaded.success:
         return False
-    return defs.resolve_job_def("refresh_views_job").execute_in_process(instance=instance, raise_on_error=False).success
+    return (
+        defs.resolve_job_def("refresh_views_job")
+        .execute_in_process(instance=instance, raise_on_error=False)
+        .success
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m orchestration.backfill", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.backfill", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--full-refresh", action="store_true", help="empty every table first (rebuild)")
     args = parser.parse_args(argv)
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()

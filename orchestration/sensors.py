@@ -18,7 +18,9 @@ DEFAULT_SWEEP_CRON = "0 6 * * *"
 
 def _run_requests(changed: dict[str, str]) -> list[dg.RunRequest]:
     """One run per changed dump; the run key (name and sha256) makes a repeat request a no-op."""
-    return [dg.RunRequest(run_key=f"{name}:{sha}", partition_key=name) for name, sha in sorted(changed.items())]
+    return [
+        dg.RunRequest(run_key=f"{name}:{sha}", partition_key=name) for name, sha in sorted(changed.items())
+    ]
 
 
 @dg.sensor(job=load_dumps_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
@@ -29,11 +31,17 @@ def new_dump_sensor(context: dg.SensorEvaluationContext, dumps: DumpFolderResour
         return dg.SensorResult(skip_reason=f"dump folder {folder} does not exist")
     previous = json.loads(context.cursor) if context.cursor else {}
     current = dump_fingerprints(discover_dumps(folder), previous)
-    changed = {name: fp["sha256"] for name, fp in current.items() if previous.get(name, {}).get("sha256") != fp["sha256"]}
+    changed = {
+        name: fp["sha256"]
+        for name, fp in current.items()
+        if previous.get(name, {}).get("sha256") != fp["sha256"]
+    }
     new_partitions = sorted(set(changed) - set(context.instance.get_dynamic_partitions(dump_partitions.name)))
     return dg.SensorResult(
         run_requests=_run_requests(changed),
-        dynamic_partitions_requests=[dump_partitions.build_add_request(new_partitions)] if new_partitions else [],
+        dynamic_partitions_requests=[dump_partitions.build_add_request(new_partitions)]
+        if new_partitions
+        else [],
         cursor=json.dumps(current, sort_keys=True),
         skip_reason=None if changed else f"no new or changed dump among {len(current)} files",
     )
@@ -47,14 +55,18 @@ def build_sweep_schedule() -> dg.ScheduleDefinition:
     """The daily safety-net sweep; its cron comes from $PAPERHOUSE_SWEEP_CRON (default 06:00 daily)."""
 
     @dg.schedule(job=load_dumps_job, cron_schedule=_sweep_cron(), name="daily_dump_sweep")
-    def daily_dump_sweep(context: dg.ScheduleEvaluationContext, dumps: DumpFolderResource, warehouse: WarehouseResource):
+    def daily_dump_sweep(
+        context: dg.ScheduleEvaluationContext, dumps: DumpFolderResource, warehouse: WarehouseResource
+    ):
         """Request a run for every dump in the folder that the warehouse does not hold yet."""
         folder: Path = dumps.resolved_path()
         if not folder.is_dir():
             return dg.SkipReason(f"dump folder {folder} does not exist")
         pending = unloaded_dumps(discover_dumps(folder), warehouse.resolved_path())
         if pending is None:
-            return dg.SkipReason("the warehouse is being written right now; the sensor or the next sweep will pick the dumps up")
+            return dg.SkipReason(
+                "the warehouse is being written right now; the sensor or the next sweep will pick the dumps up"
+            )
         if not pending:
             return dg.SkipReason("every dump in the folder is loaded")
         known = set(context.instance.get_dynamic_partitions(dump_partitions.name))

@@ -75,7 +75,9 @@ def capture(base_url: str, folder: Path, timeout_ms: int = 90_000) -> list[str]:
     seen: set[str] = set()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), headless=True, args=CHROMIUM_FLAGS
+            executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+            headless=True,
+            args=CHROMIUM_FLAGS,
         )
         try:
             page = browser.new_page(viewport={"width": 1800, "height": 2000})
@@ -108,7 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     missing = capture(args.base_url, args.folder)
     if missing:
-        print(f"assets not drawn on the UI's graphs: {', '.join(missing)} (screenshots in {args.folder})", file=sys.stderr)
+        print(
+            f"assets not drawn on the UI's graphs: {', '.join(missing)} (screenshots in {args.folder})",
+            file=sys.stderr,
+        )
         return 1
     print(f"every asset is drawn; screenshots in {args.folder}")
     return 0

@@ -5,7 +5,7 @@ thousands of dumps runs as one run and one warehouse transaction); each stage is
 asset, with its own metadata, in the graph.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 import polars as pl
@@ -179,7 +179,7 @@ def load_dumps(
             _check_result(
                 "no_future_listing_dates",
                 "source_files",
-                quality.future_listing_dates(connection, datetime.now(timezone.utc).date()),
+                quality.future_listing_dates(connection, datetime.now(UTC).date()),
             ),
             _check_result(
                 "reject_rate_under_threshold",
@@ -192,7 +192,7 @@ def load_dumps(
     step_metadata = {
         "dump_files": {
             "dagster/row_count": fresh.height,
-            "files_unchanged": unchanged,
+            "files_unchanged": len(unchanged),
             "files_missing": len(missing),
             "bytes": int(fresh["size_bytes"].sum()),
             "preview": markdown_preview(statuses),

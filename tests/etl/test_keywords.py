@@ -69,3 +69,18 @@ def test_rake_scores_prefer_repeated_multiword_phrases():
     keywords, paper_keywords = extract_keywords(paper)
     top = paper_keywords.join(keywords, on="keyword_id").sort("rank")["keyword"][0]
     assert top == "graph neural networks"
+
+
+@pytest.mark.parametrize(
+    ("abstract", "phrase"),
+    [
+        ("We tune Qwen2.5-Math on proofs.", "tune qwen2.5-math"),
+        ("Built on Llama-3.1-70B-Instruct weights.", "llama-3.1-70b-instruct weights"),
+        ("Future researchhttps://github.com/a/b shows more.", "future research"),
+    ],
+)
+def test_version_numbers_and_glued_urls_do_not_split_words(abstract, phrase):
+    keywords, _ = extract_keywords(pl.DataFrame({"paper_id": [1], "title": ["T"], "abstract": [abstract]}))
+    phrases = keywords["keyword"].to_list()
+    assert phrase in phrases, phrases
+    assert not any("http" in p for p in phrases)

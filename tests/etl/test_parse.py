@@ -25,10 +25,10 @@ def cards(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
     ("position", "title_line", "authors", "org", "card_text", "card_date", "upvotes"),
     [
         (1, 13, 3, None, "Nov 15, 2023", dt.date(2023, 11, 15), 0),
-        (2, 21, None, ("nvidia", "NVIDIA"), "May 21 12", dt.date(2025, 5, 21), 12),
+        (2, 21, None, ("nvidia", "NVIDIA"), "May 21", dt.date(2025, 5, 21), 12),
         (3, 29, None, None, None, None, None),
         (4, 33, 1, None, "Dec 25", dt.date(2024, 12, 25), 0),
-        (5, 41, 12, None, "Jun 6, 2024 7", dt.date(2024, 6, 6), 7),
+        (5, 41, 12, None, "Jun 6, 2024", dt.date(2024, 6, 6), 7),
     ],
 )
 def test_card_shapes(cards, position, title_line, authors, org, card_text, card_date, upvotes):

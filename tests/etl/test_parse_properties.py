@@ -59,10 +59,9 @@ def cards(draw):
         day = dt.date(year, month, dom)
         text = f"{MONTHS[month - 1]} {dom}"
     count = draw(st.none() | st.integers(0, 5000))
-    if count is not None:
-        text += f" {count}"
+    line = text if count is None else f"{text} {count}"
     fields |= {"card_date_text": text, "card_date": day, "upvotes": count or 0}
-    return [head, CARD_DOT, text], fields
+    return [head, CARD_DOT, line], fields
 
 
 @st.composite

@@ -60,7 +60,11 @@ def dagster_dev(tmp_path_factory):
     log = (home / "dagster_dev.log").open("w")
     process = subprocess.Popen(
         [str(dagster), "dev", "-m", "orchestration", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 180
@@ -97,8 +101,14 @@ def test_graphql_serves_the_asset_graph_and_its_checks(dagster_dev):
     assert all(n["description"] for n in nodes)
     checks = {c["name"]: c["blocking"] for n in nodes for c in n["assetChecksOrError"]["checks"]}
     assert checks == dict.fromkeys(
-        ["paper_id_unique", "every_entry_loaded", "no_dangling_references", "no_future_listing_dates",
-         "reject_rate_under_threshold"], True,
+        [
+            "paper_id_unique",
+            "every_entry_loaded",
+            "no_dangling_references",
+            "no_future_listing_dates",
+            "reject_rate_under_threshold",
+        ],
+        True,
     )
 
 
@@ -127,8 +137,15 @@ def test_the_ui_draws_every_asset_in_chromium(dagster_dev):
     port, _ = dagster_dev
     shots = ROOT / "artifacts" / "ui"
     done = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "screenshot_asset_graph.py"), f"http://127.0.0.1:{port}", str(shots)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "screenshot_asset_graph.py"),
+            f"http://127.0.0.1:{port}",
+            str(shots),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert (shots / "asset_graph.png").stat().st_size > 10_000

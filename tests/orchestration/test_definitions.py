@@ -17,8 +17,22 @@ from orchestration.partitions import dump_partitions
 from orchestration.resources import DumpFolderResource, WarehouseResource
 from tests.conftest import DATA_DIR, snapshot
 
-STEP_KEYS = {"dump_files", "parsed_entries", "identified_entries", "deduplicated_papers", "extracted_links", "extracted_keywords"}
-VIEW_KEYS = {"v_papers", "v_duplicates", "v_papers_with_code", "v_keyword_counts", "v_paper_appearances", "v_title_collisions"}
+STEP_KEYS = {
+    "dump_files",
+    "parsed_entries",
+    "identified_entries",
+    "deduplicated_papers",
+    "extracted_links",
+    "extracted_keywords",
+}
+VIEW_KEYS = {
+    "v_papers",
+    "v_duplicates",
+    "v_papers_with_code",
+    "v_keyword_counts",
+    "v_paper_appearances",
+    "v_title_collisions",
+}
 
 
 def test_definitions_load_and_every_job_resolves():
@@ -49,9 +63,19 @@ def test_resources_resolve_configuration_at_run_time(monkeypatch, tmp_path):
 
 
 def materialize_partitions(instance, resources, names, run_config=None):
-    instance.add_dynamic_partitions(dump_partitions.name, [n for n in names if n not in instance.get_dynamic_partitions(dump_partitions.name)])
+    instance.add_dynamic_partitions(
+        dump_partitions.name,
+        [n for n in names if n not in instance.get_dynamic_partitions(dump_partitions.name)],
+    )
     tags = {"dagster/asset_partition_range_start": names[0], "dagster/asset_partition_range_end": names[-1]}
-    return dg.materialize([load_dumps_asset], instance=instance, resources=resources, tags=tags, run_config=run_config, raise_on_error=False)
+    return dg.materialize(
+        [load_dumps_asset],
+        instance=instance,
+        resources=resources,
+        tags=tags,
+        run_config=run_config,
+        raise_on_error=False,
+    )
 
 
 def checks_of(result) -> dict[str, bool]:
@@ -63,7 +87,9 @@ def test_one_partition_per_dump_loads_alone(instance, resources, sample_dir):
     result = materialize_partitions(instance, resources, [names[1]])
     assert result.success
     assert all(checks_of(result).values()) and len(checks_of(result)) == 5
-    papers = next(e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey("papers"))
+    papers = next(
+        e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey("papers")
+    )
     assert papers.materialization.partition == names[1]
     engine = warehouse_engine(Path(resources["warehouse"].path))
     with engine.connect() as c:
@@ -118,7 +144,9 @@ def test_headless_materialize_all(instance, sample_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("PAPERHOUSE_RAW_DIR", str(sample_dir))
     monkeypatch.setenv("PAPERHOUSE_WAREHOUSE", str(tmp_path / "headless.duckdb"))
     assert materialize_all(instance)
-    assert sorted(instance.get_dynamic_partitions(dump_partitions.name)) == sorted(p.name for p in sample_dir.glob("*.txt"))
+    assert sorted(instance.get_dynamic_partitions(dump_partitions.name)) == sorted(
+        p.name for p in sample_dir.glob("*.txt")
+    )
     engine = warehouse_engine(tmp_path / "headless.duckdb")
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM v_duplicates")).scalar_one() == 34

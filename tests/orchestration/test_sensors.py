@@ -76,7 +76,10 @@ def sweep(instance, raw, warehouse):
     context = dg.build_schedule_context(
         instance=instance,
         repository_def=defs.get_repository_def(),
-        resources={"dumps": DumpFolderResource(path=str(raw)), "warehouse": WarehouseResource(path=str(warehouse))},
+        resources={
+            "dumps": DumpFolderResource(path=str(raw)),
+            "warehouse": WarehouseResource(path=str(warehouse)),
+        },
     )
     return schedule.evaluate_tick(context)
 
@@ -84,14 +87,20 @@ def sweep(instance, raw, warehouse):
 def test_daily_sweep_requests_what_the_warehouse_lacks(instance, tmp_path, sample_dir):
     warehouse = tmp_path / "w.duckdb"
     first = sweep(instance, sample_dir, warehouse)
-    assert sorted(r.partition_key for r in first.run_requests) == sorted(p.name for p in sample_dir.glob("*.txt"))
-    assert sorted(instance.get_dynamic_partitions(dump_partitions.name)) == sorted(p.name for p in sample_dir.glob("*.txt"))
+    assert sorted(r.partition_key for r in first.run_requests) == sorted(
+        p.name for p in sample_dir.glob("*.txt")
+    )
+    assert sorted(instance.get_dynamic_partitions(dump_partitions.name)) == sorted(
+        p.name for p in sample_dir.glob("*.txt")
+    )
     engine = warehouse_engine(warehouse)
     load_dumps(sample_dir, engine)
     engine.dispose()
     assert not sweep(instance, sample_dir, warehouse).run_requests
     write_dump(sample_dir, "2025-12-01.txt", dump_text("Dec 1", ["New\n\nNew."]))
-    assert [r.partition_key for r in sweep(instance, sample_dir, warehouse).run_requests] == ["2025-12-01.txt"]
+    assert [r.partition_key for r in sweep(instance, sample_dir, warehouse).run_requests] == [
+        "2025-12-01.txt"
+    ]
 
 
 def test_daily_sweep_skips_while_a_writer_holds_the_warehouse(instance, tmp_path, sample_dir):
