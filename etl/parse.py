@@ -301,7 +301,9 @@ def _assemble_entries(body: pl.DataFrame, card_dates: pl.DataFrame, good: pl.Dat
         has_card=pl.lit(True),
         author_count="authors",
         organization_handle=pl.when(pl.col("authors").is_null()).then(pl.col("org").struct.field("1")),
-        organization_name=pl.when(pl.col("authors").is_null()).then(pl.col("org").struct.field("2")),
+        organization_name=pl.when(pl.col("authors").is_null()).then(
+            pl.col("org").struct.field("2").str.normalize("NFC")
+        ),
     )
     dates = card_dates.join(good, on="file_id", how="semi").select(
         *key, "card_date_text", "card_date", "upvotes"

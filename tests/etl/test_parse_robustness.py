@@ -173,3 +173,10 @@ def test_a_broken_new_version_keeps_the_old_sightings(tmp_path, engine):
         "loaded",
         "rejected",
     ]
+
+
+def test_organization_names_are_nfc_too(tmp_path):
+    card = "T\n\nA.\n\nacme \U0002f800 Labs\n·\nJan 1"  # a CJK compatibility ideograph, NFC-mapped
+    write_dump(tmp_path, "2025-01-02.txt", dump_text("Jan 2", [card]))
+    row = parse_folder(tmp_path).entries.row(0, named=True)
+    assert row["organization_name"] == "\u4e3d Labs"
