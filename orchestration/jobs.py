@@ -4,7 +4,6 @@ import dagster as dg
 
 from orchestration.assets.pipeline import load_dumps
 from orchestration.assets.views import analyst_views
-from orchestration.partitions import dump_partitions
 
 # Every run that writes the warehouse carries this tag; dagster_home/dagster.yaml lets one such
 # run at a time proceed (DuckDB allows one writing process) and queues the others.
@@ -13,7 +12,6 @@ WRITER_TAG = {"paperhouse/warehouse": "writer"}
 load_dumps_job = dg.define_asset_job(
     "load_dumps_job",
     selection=dg.AssetSelection.assets(load_dumps),
-    partitions_def=dump_partitions,
     tags=WRITER_TAG,
     description="Load the selected dump partitions (new or changed files) into the warehouse.",
 )
@@ -21,7 +19,6 @@ load_dumps_job = dg.define_asset_job(
 rebuild_warehouse_job = dg.define_asset_job(
     "rebuild_warehouse_job",
     selection=dg.AssetSelection.assets(load_dumps),
-    partitions_def=dump_partitions,
     tags=WRITER_TAG,
     config={"ops": {"load_dumps": {"config": {"full_refresh": True}}}},
     description="Rebuild every table from scratch from the selected partitions (launch it for all of them).",
