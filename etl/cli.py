@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from etl.pipeline import LoadReport, default_listing_year, default_raw_dir, load_dumps
+from etl.serving import default_serving_path, publish_if_stale
 from etl.warehouse import default_warehouse_path, warehouse_engine
 
 EXIT_OK = 0
@@ -32,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--listing-year", type=int, help="year of listing dates when the file name has no ISO date"
     )
+    load.add_argument(
+        "--prune", action="store_true", help="remove dumps no longer in the folder (their sightings, orphan papers)"
+    )
+    load.add_argument(
+        "--serving", type=Path, help="read-only copy for BI tools (default: $PAPERHOUSE_SERVING or serving/ beside the warehouse)"
+    )
     load.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     return parser
 
@@ -43,8 +50,15 @@ def format_report(report: LoadReport, warehouse: Path) -> str:
         f"files: {report.files_seen} seen, {report.files_loaded} loaded, "
         f"{report.files_unchanged} unchanged, {len(report.files_rejected)} rejected",
         f"entries: {report.entries}; papers: {report.papers_new} new, "
-        f"{report.papers_already_known} already known, {report.papers_removed} removed",
+        f"{report.papers_already_known} already known, {report.papers_removed} removed"
+        + (f"; dumps pruned: {report.files_removed}" if report.files_removed else ""),
         f"links: {report.links}; paper keywords: {report.keywords}",
+        f"serving copy: {report.serving.get('path')} "
+        + (
+            f"published in {report.serving['publish_seconds']:.3f} s"
+            if report.serving.get("publish_seconds") is not None
+            else "already current"
+        ),
         "tables: " + ", ".join(f"{name} {count}" for name, count in report.warehouse_rows.items()),
     ]
     lines += [f"REJECTED {r['file']}: {r['reason']}" for r in report.files_rejected]
@@ -58,7 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     warehouse = args.warehouse or default_warehouse_path()
     listing_year = args.listing_year if args.listing_year is not None else default_listing_year()
     try:
-        report = load_dumps(raw_dir, warehouse_engine(warehouse), listing_year)
+        engine = warehouse_engine(warehouse)
+        report = load_dumps(raw_dir, engine, listing_year, prune=args.prune)
+        serving = args.serving or default_serving_path(warehouse)
+        report.serving = {"path": str(serving), "publish_seconds": publish_if_stale(engine, warehouse, serving)}
+        engine.dispose()
     except Exception as exc:  # noqa: BLE001 - any failure: report it, exit non-zero, nothing committed
         print(f"paperhouse: load failed, warehouse unchanged: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -28,14 +28,21 @@ _STATEMENTS: tuple[str, ...] = (
     """CREATE OR REPLACE TEMP TABLE replaced_files AS
        SELECT f.file_id FROM source_files f JOIN incoming_files s USING (file_name)
        WHERE s.status = 'loaded' AND f.file_id <> s.file_id AND f.status IN ('loaded', 'rejected')""",
+    # With pruning, dumps no longer in the folder go too.
+    """CREATE OR REPLACE TEMP TABLE removed_files AS
+       SELECT file_id FROM source_files
+       WHERE CAST(:prune AS BOOLEAN) AND status IN ('loaded', 'rejected')
+         AND file_name NOT IN (SELECT file_name FROM stg_present_files)""",
     """CREATE OR REPLACE TEMP TABLE touched_papers AS
        SELECT DISTINCT paper_id FROM paper_appearances
-       WHERE file_id IN (SELECT file_id FROM replaced_files)
+       WHERE file_id IN (SELECT file_id FROM replaced_files UNION ALL SELECT file_id FROM removed_files)
        UNION SELECT paper_id FROM incoming_appearances""",
     """CREATE OR REPLACE TEMP TABLE new_papers AS
        SELECT DISTINCT paper_id FROM incoming_appearances ANTI JOIN papers USING (paper_id)""",
-    "DELETE FROM paper_appearances WHERE file_id IN (SELECT file_id FROM replaced_files)",
+    """DELETE FROM paper_appearances
+       WHERE file_id IN (SELECT file_id FROM replaced_files UNION ALL SELECT file_id FROM removed_files)""",
     "UPDATE source_files SET status = 'superseded' WHERE file_id IN (SELECT file_id FROM replaced_files)",
+    "UPDATE source_files SET status = 'removed' WHERE file_id IN (SELECT file_id FROM removed_files)",
     """INSERT INTO source_files
        SELECT file_id, file_name, sha256, size_bytes, listing_date_id, listing_year_rule,
               status, error, entries, CAST(:loaded_at AS TIMESTAMP)
@@ -120,6 +127,7 @@ _TEMP_TABLES = (
     "incoming_files",
     "incoming_appearances",
     "replaced_files",
+    "removed_files",
     "touched_papers",
     "new_papers",
     "orphan_papers",
@@ -137,22 +145,37 @@ class MergeStats:
     papers_removed: int
     appearances: int
     files_superseded: int
+    files_removed: int
 
 
 def _register(connection: Connection, name: str, frame: pl.DataFrame) -> None:
     connection.connection.driver_connection.register(name, frame.to_arrow())
 
 
-def merge_batch(connection: Connection, batch: WarehouseBatch, loaded_at: datetime) -> MergeStats:
-    """Merge `batch` into the warehouse on `connection`, inside the caller's transaction."""
-    staged = [f"stg_{name}" for name in batch.frames()]
-    for name, frame in batch.frames().items():
+def merge_batch(
+    connection: Connection,
+    batch: WarehouseBatch,
+    loaded_at: datetime,
+    present_files: list[str] | None = None,
+) -> MergeStats:
+    """Merge `batch` into the warehouse on `connection`, inside the caller's transaction.
+
+    With `present_files` (the names now in the dump folder), loaded dumps missing from it are
+    removed with their sightings (pruning); without it, nothing is removed.
+    """
+    frames = batch.frames() | {"present_files": pl.DataFrame({"file_name": present_files or []}, schema={"file_name": pl.String})}
+    staged = [f"stg_{name}" for name in frames]
+    for name, frame in frames.items():
         _register(connection, f"stg_{name}", frame)
     try:
-        params = {"loaded_at": loaded_at.replace(tzinfo=None).isoformat(sep=" ")}
+        params = {
+            "loaded_at": loaded_at.replace(tzinfo=None).isoformat(sep=" "),
+            "prune": present_files is not None,
+        }
         counts: dict[str, int] = {}
         for statement in _STATEMENTS:
-            connection.execute(text(statement), params if ":loaded_at" in statement else {})
+            used = {k: v for k, v in params.items() if f":{k}" in statement}
+            connection.execute(text(statement), used)
             if statement.startswith("CREATE OR REPLACE TEMP TABLE orphan_papers"):
                 counts = dict(
                     connection.execute(
@@ -161,6 +184,7 @@ def merge_batch(connection: Connection, batch: WarehouseBatch, loaded_at: dateti
                             "SELECT 'batch', count(DISTINCT paper_id) FROM incoming_appearances UNION ALL "
                             "SELECT 'orphans', count(*) FROM orphan_papers UNION ALL "
                             "SELECT 'replaced', count(*) FROM replaced_files UNION ALL "
+                            "SELECT 'removed', count(*) FROM removed_files UNION ALL "
                             "SELECT 'appearances', count(*) FROM incoming_appearances"
                         )
                     ).all()
@@ -173,6 +197,7 @@ def merge_batch(connection: Connection, batch: WarehouseBatch, loaded_at: dateti
             papers_removed=counts["orphans"],
             appearances=counts["appearances"],
             files_superseded=counts["replaced"],
+            files_removed=counts["removed"],
         )
     finally:
         raw = connection.connection.driver_connection

@@ -18,7 +18,8 @@ from etl.keywords import extract_keywords
 from etl.links import extract_links
 from etl.load import MergeStats, clear_warehouse, merge_batch
 from etl.parse import ParsedDumps, parse_dumps
-from etl.warehouse import migrate, warehouse_engine
+from etl.quality import assert_integrity
+from etl.warehouse import migrate_in, warehouse_engine
 
 DEFAULT_RAW_DIR = "data/raw"
 RAW_DIR_ENV = "PAPERHOUSE_RAW_DIR"
@@ -59,10 +60,12 @@ class LoadReport:
     papers_new: int = 0
     papers_already_known: int = 0
     papers_removed: int = 0
+    files_removed: int = 0
     appearances: int = 0
     links: int = 0
     keywords: int = 0
     warehouse_rows: dict[str, int] = field(default_factory=dict)
+    serving: dict[str, object] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """The report as a JSON-ready dict."""
@@ -151,11 +154,19 @@ def transform(dumps: pl.DataFrame, listing_year: int | None) -> Transformed:
     return Transformed(parsed, identified, papers, links, keywords, batch)
 
 
-def commit_batch(connection: Connection, batch: WarehouseBatch, full_refresh: bool = False) -> MergeStats:
-    """Merge a batch inside the caller's transaction; a full refresh first empties every table."""
+def commit_batch(
+    connection: Connection,
+    batch: WarehouseBatch,
+    full_refresh: bool = False,
+    present_files: list[str] | None = None,
+) -> MergeStats:
+    """Merge a batch inside the caller's transaction; a full refresh first empties every table.
+
+    `present_files` (the folder's dump names) prunes loaded dumps that are no longer there.
+    """
     if full_refresh:
         clear_warehouse(connection)
-    return merge_batch(connection, batch, loaded_at=datetime.now(UTC))
+    return merge_batch(connection, batch, loaded_at=datetime.now(UTC), present_files=present_files)
 
 
 def report_for(
@@ -178,6 +189,7 @@ def report_for(
         papers_new=stats.papers_new,
         papers_already_known=stats.papers_known,
         papers_removed=stats.papers_removed,
+        files_removed=stats.files_removed,
         appearances=stats.appearances,
         links=batch.links.height,
         keywords=batch.paper_keywords.height,
@@ -186,25 +198,38 @@ def report_for(
 
 
 def load_paths(
-    paths: list[Path], engine: Engine, listing_year: int | None = None, full_refresh: bool = False
+    paths: list[Path],
+    engine: Engine,
+    listing_year: int | None = None,
+    full_refresh: bool = False,
+    prune: bool = False,
 ) -> LoadReport:
-    """Load the new or changed dumps among `paths` into the warehouse in one transaction."""
-    migrate(engine)
-    known: frozenset[int] = frozenset()
-    if not full_refresh:
-        with engine.connect() as connection:
-            known = known_file_ids(connection)
-    dumps, unchanged = new_dumps(paths, known)
-    batch = transform(dumps, listing_year).batch
+    """Load the new or changed dumps among `paths` into the warehouse in one transaction.
+
+    Migration, merge and integrity checks share that transaction: a crash or a broken rule at
+    any point leaves the warehouse exactly as it was. With `prune`, loaded dumps not among
+    `paths` are removed with their sightings.
+    """
     with engine.begin() as connection:
-        stats = commit_batch(connection, batch, full_refresh)
+        migrate_in(connection)
+        known = frozenset() if full_refresh else known_file_ids(connection)
+        dumps, unchanged = new_dumps(paths, known)
+        batch = transform(dumps, listing_year).batch
+        present = [p.name for p in paths] if prune else None
+        stats = commit_batch(connection, batch, full_refresh, present)
+        loaded = batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
+        assert_integrity(connection, loaded, datetime.now(UTC).date())
         rows = table_counts(connection)
         rejected_before = still_rejected(connection, unchanged)
     return report_for(batch, stats, len(unchanged), rows, rejected_before)
 
 
 def load_dumps(
-    raw_dir: Path, engine: Engine, listing_year: int | None = None, full_refresh: bool = False
+    raw_dir: Path,
+    engine: Engine,
+    listing_year: int | None = None,
+    full_refresh: bool = False,
+    prune: bool = False,
 ) -> LoadReport:
-    """Load every new or changed dump of `raw_dir`; with `full_refresh`, rebuild from scratch."""
-    return load_paths(discover_dumps(raw_dir), engine, listing_year, full_refresh)
+    """Load every new or changed dump of `raw_dir`; `full_refresh` rebuilds, `prune` drops vanished dumps."""
+    return load_paths(discover_dumps(raw_dir), engine, listing_year, full_refresh, prune)

@@ -92,3 +92,24 @@ def reject_rate(rejected: int, seen: int, threshold: float) -> CheckOutcome:
         rejected,
         {"rejected": rejected, "seen": seen, "rate": rate, "threshold": threshold},
     )
+
+
+class IntegrityError(RuntimeError):
+    """A load broke an integrity rule; its transaction is rolled back."""
+
+
+def integrity_outcomes(connection: Connection, loaded_file_ids: list[int], today: date) -> dict[str, CheckOutcome]:
+    """Every data-integrity rule of the warehouse, evaluated on `connection` (inside a load's transaction)."""
+    return {
+        "paper_id_unique": duplicate_paper_ids(connection),
+        "every_entry_loaded": missing_appearances(connection, loaded_file_ids),
+        "no_dangling_references": dangling_references(connection),
+        "no_future_listing_dates": future_listing_dates(connection, today),
+    }
+
+
+def assert_integrity(connection: Connection, loaded_file_ids: list[int], today: date) -> None:
+    """Raise `IntegrityError` naming every broken rule, so the caller's transaction rolls back."""
+    broken = {n: o for n, o in integrity_outcomes(connection, loaded_file_ids, today).items() if not o.passed}
+    if broken:
+        raise IntegrityError("; ".join(f"{name}: {outcome.details}" for name, outcome in broken.items()))

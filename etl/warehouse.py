@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL
 
 import migrations
@@ -36,12 +36,17 @@ def alembic_config() -> Config:
     return config
 
 
+def migrate_in(connection: Connection, revision: str = "head") -> None:
+    """Upgrade the schema to `revision` inside the caller's transaction (a no-op when already there)."""
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Upgrade the warehouse schema (tables and views) to `revision`."""
-    config = alembic_config()
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        migrate_in(connection, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -32,7 +32,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-FILE_STATUSES = ("loaded", "rejected", "superseded")
+FILE_STATUSES = ("loaded", "rejected", "superseded", "removed")
 
 
 class Base(DeclarativeBase):
@@ -62,7 +62,7 @@ class Date_(Base):
 
 
 class SourceFile(Base):
-    """One version (name + sha256) of a dump file, loaded, rejected or superseded."""
+    """One version (name + sha256) of a dump file: loaded, rejected, superseded or removed (pruned)."""
 
     __tablename__ = "source_files"
     __table_args__ = (CheckConstraint(f"status IN {FILE_STATUSES}", name="status"),)

@@ -28,10 +28,17 @@ def view_names(engine) -> set[str]:
 def test_upgrade_creates_every_table_and_view(engine):
     assert set(WAREHOUSE_TABLES) <= set(inspect(engine).get_table_names())
     assert view_names(engine) == {p.stem for p in VIEWS_DIR.glob("*.sql")}
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
 
 
 def test_downgrade_to_base_and_back(engine, sample_dir):
+    load_dumps(sample_dir, engine)
+    with engine.begin() as c:
+        c.execute(text("UPDATE source_files SET status = 'removed' WHERE file_name LIKE '000%'"))
+    downgrade(engine, "0002")
+    with engine.connect() as c:
+        statuses = c.execute(text("SELECT status, count(*) FROM source_files GROUP BY 1 ORDER BY 1")).all()
+    assert statuses == [("loaded", 4), ("superseded", 1)]
     downgrade(engine, "0001")
     assert view_names(engine) == set()
     downgrade(engine, "base")
@@ -74,7 +81,7 @@ def test_fresh_file_is_created_with_its_folder(tmp_path):
     engine = warehouse_engine(tmp_path / "deep" / "er" / "w.duckdb")
     assert current_revision(engine) is None
     migrate(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     engine.dispose()
 
 
@@ -85,10 +92,10 @@ def test_a_later_view_revision_is_undone_by_restoring_the_earlier_text(engine, t
 
     scripts = tmp_path / "migrations"
     shutil.copytree(ROOT / "migrations", scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "0003_change_keyword_counts.py").write_text(
+    (scripts / "versions" / "9999_change_keyword_counts.py").write_text(
         '"""change v_keyword_counts"""\n'
         "from migrations.views import apply_views, restore_views\n"
-        'revision = "0003"\ndown_revision = "0002"\nbranch_labels = None\ndepends_on = None\n'
+        'revision = "9999"\ndown_revision = "0003"\nbranch_labels = None\ndepends_on = None\n'
         'VIEWS = {"v_keyword_counts": "select 42 as answer\\n"}\n'
         "def upgrade():\n    apply_views(VIEWS)\n"
         "def downgrade():\n    restore_views(down_revision, VIEWS)\n"
@@ -105,7 +112,7 @@ def test_a_later_view_revision_is_undone_by_restoring_the_earlier_text(engine, t
         with engine.connect() as c:
             return list(c.execute(text("SELECT * FROM v_keyword_counts LIMIT 0")).keys())
 
-    run(command.upgrade, "0003")
+    run(command.upgrade, "9999")
     assert keyword_counts_columns() == ["answer"]
-    run(command.downgrade, "0002")
+    run(command.downgrade, "0003")
     assert keyword_counts_columns() == ["keyword_id", "keyword", "kind", "papers", "mean_score"]

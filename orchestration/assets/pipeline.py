@@ -12,8 +12,11 @@ import polars as pl
 from pydantic import Field
 
 from etl import quality
+from etl.extract import discover_dumps
 from etl.keywords import METHOD
 from etl.pipeline import WAREHOUSE_TABLES, commit_batch, known_file_ids, new_dumps, table_counts, transform
+from etl.serving import default_serving_path, publish_if_stale
+from etl.warehouse import migrate_in
 from models import DESCRIPTIONS, TABLES
 from orchestration.metadata import column_schema, markdown_preview
 from orchestration.partitions import dump_partitions
@@ -122,6 +125,9 @@ class LoadConfig(dg.Config):
     full_refresh: bool = Field(
         default=False, description="Empty every table first, then load the run's dumps (rebuild)."
     )
+    prune: bool = Field(
+        default=False, description="Remove dumps that are no longer in the folder (their sightings, orphan papers)."
+    )
     max_reject_rate: float = Field(
         default=0.0, description="Largest share of the run's dumps that may be rejected."
     )
@@ -155,38 +161,31 @@ def load_dumps(
     missing = [n for n in names if not (folder / n).is_file()]
     for name in missing:
         context.log.warning(f"dump {name} is not in {folder} any more; nothing to load for it")
-    warehouse.migrate()
-    with warehouse.begin() as connection:
-        known = frozenset() if config.full_refresh else known_file_ids(connection)
-    fresh, unchanged = new_dumps([folder / n for n in names if n not in missing], known)
-    steps = transform(fresh, dumps.resolved_listing_year())
-    rejected = steps.parsed.files.filter(pl.col("error").is_not_null())
-    for reason in rejected["error"]:
-        context.log.error(f"rejected dump: {reason}")
-
-    with warehouse.begin() as connection:
-        stats = commit_batch(connection, steps.batch, config.full_refresh)
-        counts = table_counts(connection)
-        loaded_ids = steps.batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
-        checks = [
-            _check_result("paper_id_unique", "papers", quality.duplicate_paper_ids(connection)),
-            _check_result(
-                "every_entry_loaded", "paper_appearances", quality.missing_appearances(connection, loaded_ids)
-            ),
-            _check_result(
-                "no_dangling_references", "paper_appearances", quality.dangling_references(connection)
-            ),
-            _check_result(
-                "no_future_listing_dates",
-                "source_files",
-                quality.future_listing_dates(connection, datetime.now(UTC).date()),
-            ),
-            _check_result(
-                "reject_rate_under_threshold",
-                "source_files",
-                quality.reject_rate(rejected.height, fresh.height, config.max_reject_rate),
-            ),
-        ]
+    with warehouse.engine() as engine:
+        with engine.begin() as connection:  # migration, merge and checks: one transaction
+            migrate_in(connection)
+            known = frozenset() if config.full_refresh else known_file_ids(connection)
+            fresh, unchanged = new_dumps([folder / n for n in names if n not in missing], known)
+            steps = transform(fresh, dumps.resolved_listing_year())
+            rejected = steps.parsed.files.filter(pl.col("error").is_not_null())
+            for reason in rejected["error"]:
+                context.log.error(f"rejected dump: {reason}")
+            present = [p.name for p in discover_dumps(folder)] if config.prune else None
+            stats = commit_batch(connection, steps.batch, config.full_refresh, present)
+            counts = table_counts(connection)
+            loaded_ids = steps.batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
+            outcomes = quality.integrity_outcomes(connection, loaded_ids, datetime.now(UTC).date())
+            outcomes["reject_rate_under_threshold"] = quality.reject_rate(
+                rejected.height, fresh.height, config.max_reject_rate
+            )
+        # Analysts read the serving copy: it is replaced only when every blocking check passed.
+        serving = default_serving_path(warehouse.resolved_path())
+        publish_seconds = None
+        if all(o.passed for o in outcomes.values()):
+            publish_seconds = publish_if_stale(engine, warehouse.resolved_path(), serving)
+        else:
+            context.log.error(f"serving copy {serving} not replaced: a blocking check failed")
+    checks = [_check_result(spec.name, spec.asset_key.path[-1], outcomes[spec.name]) for spec in CHECKS]
 
     statuses = steps.batch.source_files.select("file_name", "status", "entries", "error")
     step_metadata = {
@@ -240,8 +239,11 @@ def load_dumps(
             }
         if name == "source_files":
             metadata |= {
+                "serving_copy": str(serving),
+                "serving_publish_seconds": publish_seconds if publish_seconds is not None else "unchanged",
                 "files_rejected": rejected.height,
                 "files_superseded": stats.files_superseded,
+                "files_removed": stats.files_removed,
                 "full_refresh": config.full_refresh,
             }
         yield dg.MaterializeResult(asset_key=name, metadata=metadata)
