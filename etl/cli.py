@@ -34,10 +34,14 @@ def _parser() -> argparse.ArgumentParser:
         "--listing-year", type=int, help="year of listing dates when the file name has no ISO date"
     )
     load.add_argument(
-        "--prune", action="store_true", help="remove dumps no longer in the folder (their sightings, orphan papers)"
+        "--prune",
+        action="store_true",
+        help="remove dumps no longer in the folder (their sightings, orphan papers)",
     )
     load.add_argument(
-        "--serving", type=Path, help="read-only copy for BI tools (default: $PAPERHOUSE_SERVING or serving/ beside the warehouse)"
+        "--serving",
+        type=Path,
+        help="read-only copy for BI tools (default: $PAPERHOUSE_SERVING or serving/ beside the warehouse)",
     )
     load.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     return parser
@@ -75,7 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         engine = warehouse_engine(warehouse)
         report = load_dumps(raw_dir, engine, listing_year, prune=args.prune)
         serving = args.serving or default_serving_path(warehouse)
-        report.serving = {"path": str(serving), "publish_seconds": publish_if_stale(engine, warehouse, serving)}
+        report.serving = {
+            "path": str(serving),
+            "publish_seconds": publish_if_stale(engine, warehouse, serving),
+        }
         engine.dispose()
     except Exception as exc:  # noqa: BLE001 - any failure: report it, exit non-zero, nothing committed
         print(f"paperhouse: load failed, warehouse unchanged: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -163,7 +163,9 @@ def merge_batch(
     With `present_files` (the names now in the dump folder), loaded dumps missing from it are
     removed with their sightings (pruning); without it, nothing is removed.
     """
-    frames = batch.frames() | {"present_files": pl.DataFrame({"file_name": present_files or []}, schema={"file_name": pl.String})}
+    frames = batch.frames() | {
+        "present_files": pl.DataFrame({"file_name": present_files or []}, schema={"file_name": pl.String})
+    }
     staged = [f"stg_{name}" for name in frames]
     for name, frame in frames.items():
         _register(connection, f"stg_{name}", frame)

@@ -98,7 +98,9 @@ class IntegrityError(RuntimeError):
     """A load broke an integrity rule; its transaction is rolled back."""
 
 
-def integrity_outcomes(connection: Connection, loaded_file_ids: list[int], today: date) -> dict[str, CheckOutcome]:
+def integrity_outcomes(
+    connection: Connection, loaded_file_ids: list[int], today: date
+) -> dict[str, CheckOutcome]:
     """Every data-integrity rule of the warehouse, evaluated on `connection` (inside a load's transaction)."""
     return {
         "paper_id_unique": duplicate_paper_ids(connection),

@@ -126,7 +126,8 @@ class LoadConfig(dg.Config):
         default=False, description="Empty every table first, then load the run's dumps (rebuild)."
     )
     prune: bool = Field(
-        default=False, description="Remove dumps that are no longer in the folder (their sightings, orphan papers)."
+        default=False,
+        description="Remove dumps that are no longer in the folder (their sightings, orphan papers).",
     )
     max_reject_rate: float = Field(
         default=0.0, description="Largest share of the run's dumps that may be rejected."
