@@ -34,7 +34,7 @@ class WarehouseBatch:
 def source_file_rows(dumps: pl.DataFrame, parsed: ParsedDumps) -> pl.DataFrame:
     """One `source_files` row per dump read in this batch, loaded or rejected."""
     return (
-        dumps.select("file_id", "file_name", "sha256", "size_bytes")
+        dumps.select("file_id", "file_name", "sha256", "size_bytes", "modified_ns")
         .join(parsed.files, on="file_id", how="left")
         .select(
             "file_id",
@@ -46,6 +46,7 @@ def source_file_rows(dumps: pl.DataFrame, parsed: ParsedDumps) -> pl.DataFrame:
             status=pl.when(pl.col("error").is_null()).then(pl.lit("loaded")).otherwise(pl.lit("rejected")),
             error="error",
             entries="entries",
+            modified_ns="modified_ns",
         )
         .sort("file_id")
     )

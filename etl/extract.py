@@ -31,6 +31,7 @@ DUMP_SCHEMA = {
     "sha256": pl.String,
     "size_bytes": pl.Int64,
     "modified_year": pl.Int32,
+    "modified_ns": pl.Int64,
     "text": pl.String,
     "error": pl.String,
 }
@@ -77,10 +78,10 @@ def read_dumps(paths: Iterable[Path], skip_file_ids: frozenset[int] = frozenset(
         sha = hashlib.sha256(data).hexdigest()
         file_id = file_id_for(path.name, sha)
         text, error = (None, None) if file_id in skip_file_ids else decode_dump(data)
-        mtime = datetime.fromtimestamp(os.stat(path).st_mtime, tz=UTC)
-        for name, value in zip(
-            DUMP_SCHEMA, (file_id, path.name, sha, len(data), mtime.year, text, error), strict=True
-        ):
+        stat = os.stat(path)
+        mtime = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
+        values = (file_id, path.name, sha, len(data), mtime.year, stat.st_mtime_ns, text, error)
+        for name, value in zip(DUMP_SCHEMA, values, strict=True):
             rows[name].append(value)
     return pl.DataFrame(rows, schema=DUMP_SCHEMA)
 

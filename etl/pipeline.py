@@ -113,11 +113,37 @@ def table_counts(connection: Connection) -> dict[str, int]:
     }
 
 
-def new_dumps(paths: list[Path], known: frozenset[int]) -> tuple[pl.DataFrame, list[int]]:
-    """Read the dumps at `paths` that are not in the warehouse yet; also return the unchanged ones' ids."""
-    dumps = read_dumps(paths, skip_file_ids=known)
+def known_file_stats(connection: Connection) -> dict[tuple[str, int, int], int]:
+    """(name, size, mtime_ns) -> file_id of the dump versions the warehouse holds (loaded or rejected)."""
+    rows = connection.execute(
+        text(
+            "SELECT file_name, size_bytes, modified_ns, file_id FROM source_files "
+            "WHERE status IN ('loaded', 'rejected') AND modified_ns IS NOT NULL"
+        )
+    )
+    return {(name, size, mtime): file_id for name, size, mtime, file_id in rows}
+
+
+def new_dumps(
+    paths: list[Path], known: frozenset[int], known_stats: dict[tuple[str, int, int], int] | None = None
+) -> tuple[pl.DataFrame, list[int]]:
+    """Read the dumps at `paths` that are not in the warehouse yet; also return the unchanged ones' ids.
+
+    A file whose name, size and mtime match a version already held is not even read, so a load
+    costs work in proportion to the new dumps, not to the folder; any other file is identified
+    by its sha256.
+    """
+    unchanged_ids, candidates = [], []
+    for path in paths:
+        stat = path.stat()
+        held = (known_stats or {}).get((path.name, stat.st_size, stat.st_mtime_ns))
+        if held is not None and held in known:
+            unchanged_ids.append(held)
+        else:
+            candidates.append(path)
+    dumps = read_dumps(candidates, skip_file_ids=known)
     unchanged = pl.col("file_id").is_in(list(known))
-    return dumps.filter(~unchanged), dumps.filter(unchanged)["file_id"].to_list()
+    return dumps.filter(~unchanged), unchanged_ids + dumps.filter(unchanged)["file_id"].to_list()
 
 
 def still_rejected(connection: Connection, file_ids: list[int]) -> list[dict[str, str]]:
@@ -213,7 +239,7 @@ def load_paths(
     with engine.begin() as connection:
         migrate_in(connection)
         known = frozenset() if full_refresh else known_file_ids(connection)
-        dumps, unchanged = new_dumps(paths, known)
+        dumps, unchanged = new_dumps(paths, known, None if full_refresh else known_file_stats(connection))
         batch = transform(dumps, listing_year).batch
         present = [p.name for p in paths] if prune else None
         stats = commit_batch(connection, batch, full_refresh, present)

@@ -77,6 +77,9 @@ class SourceFile(Base):
     error: Mapped[str | None] = mapped_column(String)
     entries: Mapped[int | None] = mapped_column(Integer)
     loaded_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    modified_ns: Mapped[int | None] = mapped_column(
+        BigInteger, comment="file mtime (ns) when read: an unchanged (name, size, mtime) is not read again"
+    )
 
 
 class Organization(Base):

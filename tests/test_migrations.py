@@ -28,7 +28,7 @@ def view_names(engine) -> set[str]:
 def test_upgrade_creates_every_table_and_view(engine):
     assert set(WAREHOUSE_TABLES) <= set(inspect(engine).get_table_names())
     assert view_names(engine) == {p.stem for p in VIEWS_DIR.glob("*.sql")}
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
 
 
 def test_downgrade_to_base_and_back(engine, sample_dir):
@@ -81,7 +81,7 @@ def test_fresh_file_is_created_with_its_folder(tmp_path):
     engine = warehouse_engine(tmp_path / "deep" / "er" / "w.duckdb")
     assert current_revision(engine) is None
     migrate(engine)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     engine.dispose()
 
 
@@ -95,7 +95,7 @@ def test_a_later_view_revision_is_undone_by_restoring_the_earlier_text(engine, t
     (scripts / "versions" / "9999_change_keyword_counts.py").write_text(
         '"""change v_keyword_counts"""\n'
         "from migrations.views import apply_views, restore_views\n"
-        'revision = "9999"\ndown_revision = "0003"\nbranch_labels = None\ndepends_on = None\n'
+        'revision = "9999"\ndown_revision = "0004"\nbranch_labels = None\ndepends_on = None\n'
         'VIEWS = {"v_keyword_counts": "select 42 as answer\\n"}\n'
         "def upgrade():\n    apply_views(VIEWS)\n"
         "def downgrade():\n    restore_views(down_revision, VIEWS)\n"
@@ -114,5 +114,5 @@ def test_a_later_view_revision_is_undone_by_restoring_the_earlier_text(engine, t
 
     run(command.upgrade, "9999")
     assert keyword_counts_columns() == ["answer"]
-    run(command.downgrade, "0003")
+    run(command.downgrade, "0004")
     assert keyword_counts_columns() == ["keyword_id", "keyword", "kind", "papers", "mean_score"]

@@ -18,9 +18,7 @@ down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-COLUMNS = (
-    "file_id, file_name, sha256, size_bytes, listing_date_id, listing_year_rule, status, error, entries, loaded_at"
-)
+COLUMNS = "file_id, file_name, sha256, size_bytes, listing_date_id, listing_year_rule, status, error, entries, loaded_at"
 
 
 def _rebuild(statuses: tuple[str, ...]) -> None:

@@ -14,7 +14,15 @@ from pydantic import Field
 from etl import quality
 from etl.extract import discover_dumps
 from etl.keywords import METHOD
-from etl.pipeline import WAREHOUSE_TABLES, commit_batch, known_file_ids, new_dumps, table_counts, transform
+from etl.pipeline import (
+    WAREHOUSE_TABLES,
+    commit_batch,
+    known_file_ids,
+    known_file_stats,
+    new_dumps,
+    table_counts,
+    transform,
+)
 from etl.serving import default_serving_path, publish_if_stale
 from etl.warehouse import migrate_in
 from models import DESCRIPTIONS, TABLES
@@ -166,7 +174,8 @@ def load_dumps(
         with engine.begin() as connection:  # migration, merge and checks: one transaction
             migrate_in(connection)
             known = frozenset() if config.full_refresh else known_file_ids(connection)
-            fresh, unchanged = new_dumps([folder / n for n in names if n not in missing], known)
+            stats_known = None if config.full_refresh else known_file_stats(connection)
+            fresh, unchanged = new_dumps([folder / n for n in names if n not in missing], known, stats_known)
             steps = transform(fresh, dumps.resolved_listing_year())
             rejected = steps.parsed.files.filter(pl.col("error").is_not_null())
             for reason in rejected["error"]:

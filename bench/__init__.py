@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic dumps in the real format, and timings that print figures."""
