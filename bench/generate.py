@@ -64,7 +64,7 @@ def card(rng: random.Random, year: int) -> str:
     """One of the card shapes of the real pages."""
     head = f"  • {rng.randint(1, 30)} authors" if rng.random() > 0.02 else "{} {}".format(*rng.choice(ORGS))
     month, day = rng.choice(MONTHS), rng.randint(1, 28)
-    date = f"{month} {day}" if rng.random() < 0.5 else f"{month} {day}, {rng.randint(2015, year - 1)}"
+    date = f"{month} {day}" if rng.random() < 0.5 else f"{month} {day}, {rng.randint(year - 8, year - 1)}"
     if rng.random() < 0.4:
         date += f" {rng.randint(1, 400)}"
     return f"{head}\n·\n{date}"
@@ -85,7 +85,7 @@ def generate(
     seen: list[tuple[str, str]] = []
     paths, serial = [], first_serial
     for d in range(dumps):
-        month, day, year = d // 28 % 12 + 1, d % 28 + 1, 2020 + d // 336
+        month, day, year = d // 28 % 12 + 1, d % 28 + 1, 2010 + d // 336
         blocks = []
         for _ in range(entries):
             if seen and rng.random() < repeat_rate:
