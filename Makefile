@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help install run test ui dagster-load lint lock clean
+.PHONY: help install run test ui dagster-load bench-incremental lint lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -29,8 +29,11 @@ ui: $(STAMP)  ## start `dagster dev` with the project loaded (http://127.0.0.1:3
 dagster-load: $(STAMP)  ## headless "Materialize all": every dump partition in one run, then the views
 	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/python -m orchestration.backfill
 
+bench-incremental: $(STAMP)  ## time adding one dump to a ~5k and a ~500k-paper warehouse (builds them once, minutes)
+	$(BIN)/python -m bench.incremental
+
 lint: $(STAMP)  ## ruff on the code
-	$(BIN)/ruff check etl models migrations orchestration tests
+	$(BIN)/ruff check etl models migrations orchestration tests bench scripts
 
 lock:  ## re-resolve requirements.lock from pyproject.toml in a scratch venv
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
