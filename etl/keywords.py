@@ -57,7 +57,7 @@ def keyphrases(papers: pl.DataFrame, top_n: int = TOP_N) -> pl.DataFrame:
     phrase_scores = (
         member_words.join(word_scores, on=["paper_id", "word"])
         .group_by("paper_id", "run")
-        .agg(score=pl.col("word_score").sum())
+        .agg(score=pl.col("word_score").sum().round(9))  # rounded: float sums vary with thread order
     )
     phrases = (
         candidates.join(phrase_scores, on=["paper_id", "run"])

@@ -147,6 +147,7 @@ class MergeStats:
     appearances: int
     files_superseded: int
     files_removed: int
+    touched_papers: pl.DataFrame  # paper_id of every paper this merge added, changed or removed
 
 
 def _register(connection: Connection, name: str, frame: pl.DataFrame) -> None:
@@ -192,6 +193,7 @@ def merge_batch(
                         )
                     ).all()
                 )
+        touched = connection.connection.driver_connection.sql("SELECT paper_id FROM touched_papers").pl()
         for name in _TEMP_TABLES:
             connection.execute(text(f"DROP TABLE IF EXISTS {name}"))  # vetted identifiers
         return MergeStats(
@@ -201,6 +203,7 @@ def merge_batch(
             appearances=counts["appearances"],
             files_superseded=counts["replaced"],
             files_removed=counts["removed"],
+            touched_papers=touched,
         )
     finally:
         raw = connection.connection.driver_connection

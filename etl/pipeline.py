@@ -244,7 +244,7 @@ def load_paths(
         present = [p.name for p in paths] if prune else None
         stats = commit_batch(connection, batch, full_refresh, present)
         loaded = batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
-        assert_integrity(connection, loaded, datetime.now(UTC).date())
+        assert_integrity(connection, loaded, datetime.now(UTC).date(), stats.touched_papers)
         rows = table_counts(connection)
         rejected_before = still_rejected(connection, unchanged)
     return report_for(batch, stats, len(unchanged), rows, rejected_before)

@@ -5,34 +5,56 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import polars as pl
 from sqlalchemy import Connection, text
 
-# Every foreign-key-like reference of the warehouse, as (name, query counting dangling rows).
-REFERENCES: dict[str, str] = {
-    "paper_appearances.paper_id -> papers": (
-        "SELECT count(*) FROM paper_appearances ANTI JOIN papers USING (paper_id)"
-    ),
-    "paper_appearances.file_id -> source_files": (
-        "SELECT count(*) FROM paper_appearances ANTI JOIN source_files USING (file_id)"
-    ),
-    "paper_links.link_id -> links": "SELECT count(*) FROM paper_links ANTI JOIN links USING (link_id)",
-    "paper_links.paper_id -> papers": "SELECT count(*) FROM paper_links ANTI JOIN papers USING (paper_id)",
-    "paper_keywords.keyword_id -> keywords": (
-        "SELECT count(*) FROM paper_keywords ANTI JOIN keywords USING (keyword_id)"
-    ),
-    "paper_keywords.paper_id -> papers": "SELECT count(*) FROM paper_keywords ANTI JOIN papers USING (paper_id)",
-    "*.organization_id -> organizations": (
-        "SELECT count(*) FROM (SELECT organization_id FROM papers UNION ALL "
-        "SELECT organization_id FROM paper_appearances) r "
-        "WHERE organization_id IS NOT NULL AND organization_id NOT IN (SELECT organization_id FROM organizations)"
-    ),
-    "*_date_id -> dates": (
-        "SELECT count(*) FROM (SELECT listing_date_id AS d FROM paper_appearances UNION ALL "
-        "SELECT card_date_id FROM paper_appearances UNION ALL SELECT published_date_id FROM papers UNION ALL "
-        "SELECT first_seen_date_id FROM papers UNION ALL SELECT last_seen_date_id FROM papers UNION ALL "
-        "SELECT listing_date_id FROM source_files) r WHERE d IS NOT NULL AND d NOT IN (SELECT date_id FROM dates)"
-    ),
-}
+SCOPE = "check_scope"  # a relation (paper_id) naming the papers a load touched
+
+
+def references(scoped: bool) -> dict[str, str]:
+    """Every foreign-key-like reference, as (name, query counting dangling rows).
+
+    Scoped, only rows of the papers in `check_scope` are checked: a load changes no other row
+    (links and keywords it deletes are only those no paper refers to), so this is the same rule
+    at a cost proportional to the load, not to the warehouse.
+    """
+    only = f" WHERE paper_id IN (SELECT paper_id FROM {SCOPE})" if scoped else ""
+    return {
+        "paper_appearances.paper_id -> papers": (
+            f"SELECT count(*) FROM (SELECT paper_id FROM paper_appearances{only}) "
+            f"ANTI JOIN (SELECT paper_id FROM papers{only}) USING (paper_id)"
+        ),
+        "paper_appearances.file_id -> source_files": (
+            f"SELECT count(*) FROM (SELECT DISTINCT file_id FROM paper_appearances{only}) "
+            "ANTI JOIN source_files USING (file_id)"
+        ),
+        "paper_links.link_id -> links": (
+            f"SELECT count(*) FROM (SELECT link_id FROM paper_links{only}) ANTI JOIN links USING (link_id)"
+        ),
+        "paper_links.paper_id -> papers": (
+            f"SELECT count(*) FROM (SELECT paper_id FROM paper_links{only}) "
+            f"ANTI JOIN (SELECT paper_id FROM papers{only}) USING (paper_id)"
+        ),
+        "paper_keywords.keyword_id -> keywords": (
+            f"SELECT count(*) FROM (SELECT keyword_id FROM paper_keywords{only}) ANTI JOIN keywords USING (keyword_id)"
+        ),
+        "paper_keywords.paper_id -> papers": (
+            f"SELECT count(*) FROM (SELECT paper_id FROM paper_keywords{only}) "
+            f"ANTI JOIN (SELECT paper_id FROM papers{only}) USING (paper_id)"
+        ),
+        "*.organization_id -> organizations": (
+            f"SELECT count(*) FROM (SELECT organization_id FROM papers{only} UNION ALL "
+            f"SELECT organization_id FROM paper_appearances{only}) r "
+            "WHERE organization_id IS NOT NULL AND organization_id NOT IN (SELECT organization_id FROM organizations)"
+        ),
+        "*_date_id -> dates": (
+            f"SELECT count(*) FROM (SELECT listing_date_id AS d FROM paper_appearances{only} UNION ALL "
+            f"SELECT card_date_id FROM paper_appearances{only} UNION ALL SELECT published_date_id FROM papers{only} "
+            f"UNION ALL SELECT first_seen_date_id FROM papers{only} UNION ALL SELECT last_seen_date_id FROM papers{only} "
+            "UNION ALL SELECT listing_date_id FROM source_files) r "
+            "WHERE d IS NOT NULL AND d NOT IN (SELECT date_id FROM dates)"
+        ),
+    }
 
 
 @dataclass(frozen=True)
@@ -44,15 +66,16 @@ class CheckOutcome:
     details: dict[str, int | float | str]
 
 
-def duplicate_paper_ids(connection: Connection) -> CheckOutcome:
+def duplicate_paper_ids(connection: Connection, scoped: bool = False) -> CheckOutcome:
     """paper_id is unique in papers."""
-    n = connection.execute(text("SELECT count(*) - count(DISTINCT paper_id) FROM papers")).scalar_one()
+    only = f" WHERE paper_id IN (SELECT paper_id FROM {SCOPE})" if scoped else ""
+    n = connection.execute(text(f"SELECT count(*) - count(DISTINCT paper_id) FROM papers{only}")).scalar_one()
     return CheckOutcome(n == 0, n, {"duplicate_paper_ids": n})
 
 
-def dangling_references(connection: Connection) -> CheckOutcome:
-    """No reference points at a missing row."""
-    counts = {name: connection.execute(text(sql)).scalar_one() for name, sql in REFERENCES.items()}
+def dangling_references(connection: Connection, scoped: bool = False) -> CheckOutcome:
+    """No reference points at a missing row (scoped: among the rows of the papers in `check_scope`)."""
+    counts = {name: connection.execute(text(sql)).scalar_one() for name, sql in references(scoped).items()}
     total = sum(counts.values())
     return CheckOutcome(total == 0, total, counts)
 
@@ -99,19 +122,39 @@ class IntegrityError(RuntimeError):
 
 
 def integrity_outcomes(
-    connection: Connection, loaded_file_ids: list[int], today: date
+    connection: Connection,
+    loaded_file_ids: list[int],
+    today: date,
+    touched_papers: pl.DataFrame | None = None,
 ) -> dict[str, CheckOutcome]:
-    """Every data-integrity rule of the warehouse, evaluated on `connection` (inside a load's transaction)."""
-    return {
-        "paper_id_unique": duplicate_paper_ids(connection),
-        "every_entry_loaded": missing_appearances(connection, loaded_file_ids),
-        "no_dangling_references": dangling_references(connection),
-        "no_future_listing_dates": future_listing_dates(connection, today),
-    }
+    """Every data-integrity rule, evaluated on `connection` inside a load's transaction.
+
+    With `touched_papers` (a frame of paper_id), the per-paper rules look only at those papers.
+    """
+    scoped = touched_papers is not None
+    raw = connection.connection.driver_connection
+    if scoped:
+        raw.register(SCOPE, touched_papers.select("paper_id").to_arrow())
+    try:
+        return {
+            "paper_id_unique": duplicate_paper_ids(connection, scoped),
+            "every_entry_loaded": missing_appearances(connection, loaded_file_ids),
+            "no_dangling_references": dangling_references(connection, scoped),
+            "no_future_listing_dates": future_listing_dates(connection, today),
+        }
+    finally:
+        if scoped:
+            raw.unregister(SCOPE)
 
 
-def assert_integrity(connection: Connection, loaded_file_ids: list[int], today: date) -> None:
+def assert_integrity(
+    connection: Connection,
+    loaded_file_ids: list[int],
+    today: date,
+    touched_papers: pl.DataFrame | None = None,
+) -> None:
     """Raise `IntegrityError` naming every broken rule, so the caller's transaction rolls back."""
-    broken = {n: o for n, o in integrity_outcomes(connection, loaded_file_ids, today).items() if not o.passed}
+    outcomes = integrity_outcomes(connection, loaded_file_ids, today, touched_papers)
+    broken = {n: o for n, o in outcomes.items() if not o.passed}
     if broken:
         raise IntegrityError("; ".join(f"{name}: {outcome.details}" for name, outcome in broken.items()))

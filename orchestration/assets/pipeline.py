@@ -184,7 +184,9 @@ def load_dumps(
             stats = commit_batch(connection, steps.batch, config.full_refresh, present)
             counts = table_counts(connection)
             loaded_ids = steps.batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
-            outcomes = quality.integrity_outcomes(connection, loaded_ids, datetime.now(UTC).date())
+            outcomes = quality.integrity_outcomes(
+                connection, loaded_ids, datetime.now(UTC).date(), stats.touched_papers
+            )
             outcomes["reject_rate_under_threshold"] = quality.reject_rate(
                 rejected.height, fresh.height, config.max_reject_rate
             )
