@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 
 SERVING_ENV = "PAPERHOUSE_SERVING"
 _MARKER_SQL = (
-    "SELECT count(*), CAST(max(loaded_at) AS VARCHAR), "
+    "SELECT (SELECT max(version_num) FROM alembic_version), count(*), CAST(max(loaded_at) AS VARCHAR), "
     "string_agg(status || ':' || file_id, ',' ORDER BY file_id) FROM source_files"
 )
 
@@ -34,7 +34,7 @@ def _stamp_path(serving: Path) -> Path:
 
 
 def warehouse_marker(engine: Engine) -> str:
-    """A fingerprint of the warehouse's load history: it changes with every load that changes data."""
+    """A fingerprint of the schema revision and load history: it changes with every migration or data change."""
     with engine.connect() as connection:
         return json.dumps(list(connection.execute(text(_MARKER_SQL)).one()))
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from etl.pipeline import default_listing_year, default_raw_dir
-from etl.warehouse import default_warehouse_path, migrate, warehouse_engine
+from etl.warehouse import default_warehouse_path, warehouse_engine
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -35,16 +35,6 @@ class WarehouseResource(dg.ConfigurableResource):
         finally:
             engine.dispose()
 
-    @contextmanager
-    def begin(self) -> Iterator[Connection]:
-        """A connection inside one transaction: committed on success, rolled back on error."""
-        with self.engine() as engine, engine.begin() as connection:
-            yield connection
-
-    def migrate(self) -> None:
-        """Bring the schema (tables and views) to the newest Alembic revision."""
-        with self.engine() as engine:
-            migrate(engine)
 
 
 class DumpFolderResource(dg.ConfigurableResource):

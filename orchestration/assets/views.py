@@ -6,7 +6,8 @@ import dagster as dg
 from sqlalchemy import text
 
 from etl.pipeline import WAREHOUSE_TABLES
-from etl.warehouse import head_views
+from etl.serving import default_serving_path, publish_if_stale
+from etl.warehouse import head_views, migrate_in
 from orchestration.assets.pipeline import WAREHOUSE_POOL
 from orchestration.resources import WarehouseResource
 
@@ -40,10 +41,14 @@ VIEW_SPECS = [
 
 @dg.multi_asset(specs=VIEW_SPECS, pool=WAREHOUSE_POOL)
 def analyst_views(warehouse: WarehouseResource):
-    """Bring every view to the text the newest migration pins, and report its row count."""
-    warehouse.migrate()
-    with warehouse.begin() as connection:
-        for spec in VIEW_SPECS:
-            name = spec.key.path[-1]
-            rows = connection.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()  # vetted identifier
-            yield dg.MaterializeResult(asset_key=spec.key, metadata={"dagster/row_count": rows})
+    """Bring every view to the text the newest migration pins, publish it, and report its row count."""
+    with warehouse.engine() as engine:
+        with engine.begin() as connection:
+            migrate_in(connection)
+            counts = {
+                spec.key: connection.execute(text(f"SELECT count(*) FROM {spec.key.path[-1]}")).scalar_one()
+                for spec in VIEW_SPECS  # vetted identifiers
+            }
+        publish_if_stale(engine, warehouse.resolved_path(), default_serving_path(warehouse.resolved_path()))
+    for key, rows in counts.items():
+        yield dg.MaterializeResult(asset_key=key, metadata={"dagster/row_count": rows})
