@@ -3,6 +3,11 @@
 RAKE splits a text at stopwords and punctuation into candidate phrases, scores each word
 by degree / frequency over the candidates, and each phrase by the sum of its words' scores.
 A paper's keywords depend only on its own title and abstract.
+
+The text is cut into candidates by whole-column string operations, so only candidate words
+(not every token) become rows, and per-paper statistics come from sorting one 64-bit key
+(paper index above, an in-process word hash below) rather than from group-bys on strings.
+Those hashes never leave this module; stored keys come from `etl.normalize.stable_id_expr`.
 """
 
 from __future__ import annotations
@@ -16,62 +21,171 @@ from etl.stopwords import STOPWORDS
 METHOD = "RAKE"
 TOP_N = 10
 MAX_PHRASE_WORDS = 3
-# Words keep inner hyphens, apostrophes and version dots (Qwen2.5-Math, Llama-3.1-70B).
-TOKEN_RE = r"[\p{L}\p{N}]+(?:['’\-][\p{L}\p{N}]+|\.\p{N}[\p{L}\p{N}]*)*|[^\s\p{L}\p{N}]"
+_BREAK = " | "
+# Anything but letters, digits, whitespace and in-word joiners ends a phrase; so do joiners
+# (' ’ - .) at a word's edge or doubled: "Qwen2.5-Math" stays one word, "models." does not.
+_PUNCTUATION_RE = r"[^\p{L}\p{N}\s'’.\-]+|[.'’\-]+(?:\s|$)|(?:^|\s)[.'’\-]+|[.'’\-]{2,}"
+_STOPWORDS = pl.Series("stopword", sorted(STOPWORDS), dtype=pl.String)
 # A title such as "RAFT: Reward rAnked ..." announces the method it names before the colon.
 METHOD_NAME_RE = r"^\s*([^\s:,;]{2,40}(?:\s[^\s:,;]{1,20}){0,2}):\s"
 
+_PAPER_SHIFT = 1 << 40  # word and phrase keys: paper index * 2^40 + a 40-bit hash
+_RANK_PAPER_SHIFT = 1 << 44  # rank keys: paper index, then 24 bits of inverted score, then 20 of position
+_SCORE_SHIFT = 1 << 20
+_SCORE_SCALE = (
+    10**6
+)  # scores rank at 6 decimals (at most 9 * 10^6 < 2^24), so float noise cannot reorder ties
+_MAX_POSITION = _SCORE_SHIFT - 1
+_PAPERS_PER_CHUNK = 1 << 19  # paper indexes fit the 20 high bits of a rank key
+_MAX_SCORE = (1 << 24) - 1
+
+
+def _segment_bounds(keys: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """For a column whose equal values are adjacent: the first and last row index of each row's run."""
+    index = pl.int_range(pl.len(), dtype=pl.Int64)
+    first = pl.when((keys != keys.shift(1)).fill_null(True)).then(index).otherwise(0).cum_max()
+    last = pl.when((keys != keys.shift(-1)).fill_null(True)).then(index).backward_fill()
+    return first, last
+
+
+def _in_paper_key(paper: pl.Expr, text: pl.Expr) -> pl.Expr:
+    """A 64-bit key equal for equal texts of one paper (in-process hash, never stored)."""
+    return paper.cast(pl.UInt64) * _PAPER_SHIFT + text.hash() // (1 << 24)
+
 
 def _tokens(papers: pl.DataFrame) -> pl.DataFrame:
-    """One row per token of title and abstract, with a running position per paper."""
+    """One row per token of title and abstract, in text order: paper (row index), token, breaks.
+
+    `breaks` marks what ends a phrase: punctuation, a stopword, a single character, a token without a letter.
+    """
     text = (
         pl.concat_str(pl.col("title"), pl.lit(" . "), pl.col("abstract"))
-        .str.replace_all(URL_RE, " . ")  # a URL is no phrase, nor part of the word glued to it
+        .str.replace_all(URL_RE, _BREAK)  # a URL is no phrase, nor part of the word glued to it
         .str.to_lowercase()
+        .str.replace_all(_PUNCTUATION_RE, _BREAK)
+        .str.replace_all(r"[^\S ]", " ")
     )
+    token = pl.col("token")
+    breaks = (
+        (token == "|")
+        | token.is_in(pl.lit(_STOPWORDS).implode())
+        | (token.str.len_chars() < 2)
+        | ~token.str.contains(r"\p{L}")
+    )
+    # Row-wise string work on both cores; the streaming engine keeps the row order.
     return (
-        papers.select("paper_id", token=text.str.extract_all(TOKEN_RE))
+        papers.lazy()
+        .select(paper=pl.int_range(pl.len(), dtype=pl.UInt32), token=text.str.split(" "))
         .explode("token")
-        .drop_nulls("token")
-        .with_columns(pos=pl.int_range(pl.len(), dtype=pl.Int32).over("paper_id"))
+        .filter(token != "")
+        .with_columns(breaks=breaks)
+        .collect(engine="streaming")
+    )
+
+
+def candidate_words(papers: pl.DataFrame) -> pl.DataFrame:
+    """Words of the RAKE candidates of at most MAX_PHRASE_WORDS words, in text order.
+
+    Columns: paper (row index), word, phrase (a number increasing through each paper), n (its words).
+    """
+    paper_starts = (pl.col("paper") != pl.col("paper").shift(1)).fill_null(True)
+    words = (
+        _tokens(papers)
+        .with_columns(phrase=(pl.col("breaks") | paper_starts).cum_sum().cast(pl.Int64))
+        .filter(~pl.col("breaks"))
+    )
+    first, last = _segment_bounds(pl.col("phrase"))
+    return words.select("paper", word="token", phrase="phrase", n=last - first + 1).filter(
+        pl.col("n") <= MAX_PHRASE_WORDS
+    )
+
+
+def _word_scores(words: pl.DataFrame) -> pl.Series:
+    """Degree / frequency of each candidate word within its paper, one value per row of `words`."""
+    first, last = _segment_bounds(pl.col("key"))
+    seen = pl.col("seen")
+    degree = seen.gather(pl.col("last")) - seen.gather(pl.col("first")) + pl.col("n").gather(pl.col("first"))
+    by_key = (
+        words.select(
+            row=pl.int_range(pl.len(), dtype=pl.Int64),
+            n=pl.col("n").cast(pl.Int64),
+            key=_in_paper_key(pl.col("paper"), pl.col("word")),
+        )
+        .sort("key")
+        # Integer prefix sums are exact, so every occurrence of a word gets the bit-same score.
+        .with_columns(first=first, last=last, seen=pl.col("n").cum_sum())
+        .select("row", score=degree / (pl.col("last") - pl.col("first") + 1))
+    )
+    scores = pl.Series("score", [], dtype=pl.Float64).extend_constant(0.0, words.height)
+    return scores.scatter(by_key["row"], by_key["score"])
+
+
+def candidate_phrases(papers: pl.DataFrame) -> pl.DataFrame:
+    """RAKE candidates with their scores: paper (row index), pos (in the paper), phrase, score."""
+    words = candidate_words(papers)
+    first, _ = _segment_bounds(pl.col("phrase"))
+    offsets = range(1, MAX_PHRASE_WORDS)
+    # Candidates are contiguous and at most three words long: a head row sees its followers by shifting.
+    heads = (
+        words.with_columns(word_score=_word_scores(words))
+        .with_columns(
+            *(pl.when(pl.col("n") > i).then(pl.col("word").shift(-i)).alias(f"word_{i}") for i in offsets),
+            *(
+                pl.when(pl.col("n") > i).then(pl.col("word_score").shift(-i)).alias(f"score_{i}")
+                for i in offsets
+            ),
+            is_head=pl.int_range(pl.len(), dtype=pl.Int64) == first,
+        )
+        .filter("is_head")
+    )
+    paper_first, _ = _segment_bounds(pl.col("paper"))
+    return heads.select(
+        "paper",
+        pos=pl.col("phrase") - pl.col("phrase").gather(paper_first),
+        phrase=pl.concat_str(["word", *(f"word_{i}" for i in offsets)], separator=" ", ignore_nulls=True),
+        # Added in word order, so equal phrases get bit-equal scores.
+        score=pl.sum_horizontal("word_score", *(f"score_{i}" for i in offsets)),
+    )
+
+
+def _top_phrases(papers: pl.DataFrame, top_n: int) -> pl.DataFrame:
+    """Top keyphrases of at most _PAPERS_PER_CHUNK papers: paper (row index), keyword, score, rank."""
+    scored = candidate_phrases(papers)
+    # Each distinct phrase of a paper once, at its first position (the stable sort keeps positions ascending).
+    distinct_first, _ = _segment_bounds(pl.col("key"))
+    distinct = (
+        scored.with_columns(key=_in_paper_key(pl.col("paper"), pl.col("phrase")))
+        .sort("key", maintain_order=True)
+        .filter(pl.int_range(pl.len(), dtype=pl.Int64) == distinct_first)
+    )
+    quantized = (pl.col("score") * _SCORE_SCALE).round(0).cast(pl.Int64)
+    rank_key = (
+        pl.col("paper").cast(pl.Int64) * _RANK_PAPER_SHIFT
+        + (_MAX_SCORE - quantized) * _SCORE_SHIFT
+        + pl.col("pos").clip(upper_bound=_MAX_POSITION)
+    )
+    paper_first, _ = _segment_bounds(pl.col("paper"))
+    return (
+        distinct.select("paper", "phrase", quantized=quantized, rank_key=rank_key)
+        .sort("rank_key")
+        .with_columns(rank=(pl.int_range(pl.len(), dtype=pl.Int64) - paper_first + 1).cast(pl.Int32))
+        .filter(pl.col("rank") <= top_n)
+        .select("paper", keyword="phrase", score=pl.col("quantized") / _SCORE_SCALE, rank="rank")
     )
 
 
 def keyphrases(papers: pl.DataFrame, top_n: int = TOP_N) -> pl.DataFrame:
     """Return the top RAKE keyphrases per paper: paper_id, keyword, score, rank."""
-    tokens = _tokens(papers)
-    is_word = (
-        pl.col("token").str.contains(r"\p{L}")
-        & (pl.col("token").str.len_chars() >= 2)
-        & ~pl.col("token").is_in(list(STOPWORDS))
-    )
-    runs = tokens.with_columns(run=(~is_word).cast(pl.Int32).cum_sum().over("paper_id")).filter(is_word)
-    candidates = (
-        runs.group_by("paper_id", "run")
-        .agg(words=pl.col("token"), first_pos=pl.col("pos").min())
-        .with_columns(n=pl.col("words").list.len())
-        .filter(pl.col("n") <= MAX_PHRASE_WORDS)
-    )
-    member_words = candidates.select("paper_id", "run", "n", word=pl.col("words")).explode("word")
-    word_scores = member_words.group_by("paper_id", "word").agg(word_score=pl.col("n").sum() / pl.len())
-    phrase_scores = (
-        member_words.join(word_scores, on=["paper_id", "word"])
-        .group_by("paper_id", "run")
-        .agg(score=pl.col("word_score").sum().round(9))  # rounded: float sums vary with thread order
-    )
-    phrases = (
-        candidates.join(phrase_scores, on=["paper_id", "run"])
-        .with_columns(keyword=pl.col("words").list.join(" "))
-        .group_by("paper_id", "keyword")
-        .agg(pl.col("score").first(), pl.col("first_pos").min())
-    )
-    return (
-        phrases.sort(["paper_id", "score", "first_pos", "keyword"], descending=[False, True, False, False])
-        .group_by("paper_id", maintain_order=True)
-        .head(top_n)
-        .with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("paper_id"))
-        .select("paper_id", "keyword", pl.col("score").round(6), "rank")
-    )
+    parts = [
+        pl.DataFrame(
+            schema={"paper_id": pl.Int64, "keyword": pl.String, "score": pl.Float64, "rank": pl.Int32}
+        )
+    ]
+    for offset in range(0, papers.height, _PAPERS_PER_CHUNK):
+        chunk = papers.slice(offset, _PAPERS_PER_CHUNK)
+        top = _top_phrases(chunk, top_n)
+        parts.append(top.select(chunk["paper_id"].gather(top["paper"]), "keyword", "score", "rank"))
+    return pl.concat(parts)
 
 
 def method_names(papers: pl.DataFrame) -> pl.DataFrame:
@@ -90,10 +204,15 @@ def extract_keywords(papers: pl.DataFrame, top_n: int = TOP_N) -> tuple[pl.DataF
     methods = method_names(papers).with_columns(
         kind=pl.lit("method"), score=pl.lit(None, dtype=pl.Float64), rank=pl.lit(0, dtype=pl.Int32)
     )
-    scored = pl.concat([phrases, methods.select(phrases.columns)]).with_columns(
-        keyword_id=stable_id_expr("kind", "keyword")
+    scored = pl.concat([phrases, methods.select(phrases.columns)])
+    keywords = (
+        scored.select("keyword", "kind")
+        .unique()
+        .with_columns(keyword_id=stable_id_expr("kind", "keyword"))  # hashed once per distinct keyword
+        .select("keyword_id", "keyword", "kind")
+        .sort("keyword_id")
     )
-    keywords = scored.select("keyword_id", "keyword", "kind").unique("keyword_id").sort("keyword_id")
+    scored = scored.join(keywords, on=["keyword", "kind"], maintain_order="left")
     paper_keywords = (
         scored.select("paper_id", "keyword_id", "score", "rank")
         .unique(["paper_id", "keyword_id"], keep="first")

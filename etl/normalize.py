@@ -8,8 +8,7 @@ import unicodedata
 import polars as pl
 
 # Python's str.split() treats these ASCII separators as whitespace too; mirror it exactly.
-_ASCII_WHITESPACE = r"[\s\x1c-\x1f]+"
-_NON_ASCII = r"[^\x00-\x7f]"
+_ASCII_WHITESPACE = r"[\s\x1c-\x1f]{2,}|[^\S ]|[\x1c-\x1f]"  # only where a run is not already one space
 KEY_SEPARATOR = "\x1f"
 
 
@@ -22,7 +21,7 @@ def identity_keys(texts: pl.Series) -> pl.Series:
     """Vectorized `identity_key`: Polars for ASCII rows, Python's Unicode tables for the rest."""
     frame = pl.DataFrame({"text": texts})
     ascii_key = pl.col("text").str.to_lowercase().str.replace_all(_ASCII_WHITESPACE, " ").str.strip_chars(" ")
-    non_ascii = pl.col("text").str.contains(_NON_ASCII)
+    non_ascii = pl.col("text").str.len_bytes() != pl.col("text").str.len_chars()
     keyed = frame.with_columns(key=pl.when(non_ascii).then(None).otherwise(ascii_key))
     needs_unicode = keyed.filter(non_ascii & pl.col("text").is_not_null())
     if needs_unicode.height:
@@ -42,13 +41,11 @@ def stable_id(text: str) -> int:
 
 
 def stable_ids(texts: pl.Series) -> pl.Series:
-    """Vectorized `stable_id` over a string Series (each distinct value hashed once)."""
-    distinct = texts.drop_nulls().unique()
-    lookup = pl.DataFrame(
-        {"text": distinct, "id": pl.Series([stable_id(t) for t in distinct], dtype=pl.Int64)}
-    )
-    frame = pl.DataFrame({"text": texts})
-    return frame.join(lookup, on="text", how="left", maintain_order="left")["id"].alias(texts.name)
+    """Vectorized `stable_id` over a string Series (nulls stay null); hash distinct values for heavy repeats."""
+    digest, to_int = hashlib.sha256, int.from_bytes
+    values = texts.cast(pl.Binary).to_list()  # UTF-8 bytes, without a Python str per value
+    ids = [None if v is None else to_int(digest(v).digest()[:8], "big") >> 1 for v in values]
+    return pl.Series(texts.name, ids, dtype=pl.Int64)
 
 
 def stable_id_expr(*parts: pl.Expr | str) -> pl.Expr:
