@@ -43,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="read-only copy for BI tools (default: $PAPERHOUSE_SERVING or serving/ beside the warehouse)",
     )
+    load.add_argument(
+        "--batch-mb",
+        type=float,
+        help="dump megabytes per transaction; memory grows with it (default: $PAPERHOUSE_BATCH_MB or 64)",
+    )
     load.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     return parser
 
@@ -77,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     listing_year = args.listing_year if args.listing_year is not None else default_listing_year()
     try:
         engine = warehouse_engine(warehouse)
-        report = load_dumps(raw_dir, engine, listing_year, prune=args.prune)
+        batch_bytes = int(args.batch_mb * 1_000_000) if args.batch_mb else None
+        report = load_dumps(raw_dir, engine, listing_year, prune=args.prune, batch_bytes=batch_bytes)
         serving = args.serving or default_serving_path(warehouse)
         report.serving = {
             "path": str(serving),

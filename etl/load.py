@@ -55,21 +55,13 @@ _STATEMENTS: tuple[str, ...] = (
     "INSERT INTO dates SELECT * FROM stg_dates ON CONFLICT DO NOTHING",
     """INSERT INTO organizations SELECT organization_id, handle, name FROM stg_organizations
        ON CONFLICT (organization_id) DO UPDATE SET name = excluded.name""",
-    """INSERT INTO papers (paper_id, title_id, title, abstract, first_seen_date_id, last_seen_date_id, sightings)
-       SELECT paper_id, title_id, title, abstract, 0, 0, 0
-       FROM stg_papers WHERE paper_id IN (SELECT paper_id FROM new_papers)""",
     """INSERT INTO paper_appearances
        SELECT file_id, position, paper_id, title_line, listing_date_id, upvotes, author_count,
               organization_id, card_date_text, card_date_id
        FROM incoming_appearances""",
     # Each field from the most recent sighting that has it; recency = (listing date, file name, position).
-    """UPDATE papers SET
-           author_count = agg.author_count, organization_id = agg.organization_id,
-           published_date_id = agg.published_date_id,
-           published_date = agg.published_date,
-           upvotes = agg.upvotes, first_seen_date_id = agg.first_seen_date_id,
-           last_seen_date_id = agg.last_seen_date_id, sightings = agg.sightings
-       FROM (SELECT sighted.*, d.date AS published_date FROM (
+    """CREATE OR REPLACE TEMP TABLE paper_stats AS
+       SELECT sighted.*, d.date AS published_date FROM (
            SELECT a.paper_id,
                   arg_max(a.author_count, (a.listing_date_id, f.file_name, a.position))
                       FILTER (WHERE a.author_count IS NOT NULL) AS author_count,
@@ -85,7 +77,23 @@ _STATEMENTS: tuple[str, ...] = (
            FROM paper_appearances a JOIN source_files f USING (file_id)
            WHERE a.paper_id IN (SELECT paper_id FROM touched_papers)
            GROUP BY a.paper_id
-       ) AS sighted LEFT JOIN dates AS d ON d.date_id = sighted.published_date_id) AS agg
+       ) AS sighted LEFT JOIN dates AS d ON d.date_id = sighted.published_date_id""",
+    # New papers are written once, complete; known ones get their card fields updated.
+    """INSERT INTO papers (paper_id, title_id, title, abstract, author_count, organization_id,
+                          published_date_id, published_date, upvotes, first_seen_date_id,
+                          last_seen_date_id, sightings)
+       SELECT s.paper_id, s.title_id, s.title, s.abstract, p.author_count, p.organization_id,
+              p.published_date_id, p.published_date, p.upvotes, p.first_seen_date_id,
+              p.last_seen_date_id, p.sightings
+       FROM stg_papers s JOIN paper_stats p USING (paper_id)
+       WHERE s.paper_id IN (SELECT paper_id FROM new_papers)""",
+    """UPDATE papers SET
+           author_count = agg.author_count, organization_id = agg.organization_id,
+           published_date_id = agg.published_date_id,
+           published_date = agg.published_date,
+           upvotes = agg.upvotes, first_seen_date_id = agg.first_seen_date_id,
+           last_seen_date_id = agg.last_seen_date_id, sightings = agg.sightings
+       FROM (SELECT * FROM paper_stats ANTI JOIN new_papers USING (paper_id)) AS agg
        WHERE papers.paper_id = agg.paper_id""",
     # Title and abstract as printed in the most recent sighting, when that sighting is in this batch.
     """UPDATE papers SET title = s.title, abstract = s.abstract
@@ -131,6 +139,7 @@ _TEMP_TABLES = (
     "removed_files",
     "touched_papers",
     "new_papers",
+    "paper_stats",
     "orphan_papers",
     "orphan_links",
     "orphan_keywords",

@@ -35,6 +35,12 @@ def identity_keys(texts: pl.Series) -> pl.Series:
     return keyed["key"].alias(texts.name)
 
 
+def nfc(expr: pl.Expr) -> pl.Expr:
+    """Unicode NFC of a string expression; ASCII rows, which NFC leaves as they are, are skipped."""
+    is_ascii = expr.str.len_bytes() == expr.str.len_chars()
+    return pl.when(is_ascii.fill_null(True)).then(expr).otherwise(expr.str.normalize("NFC"))
+
+
 def stable_id(text: str) -> int:
     """Return a positive 63-bit id: the first 8 bytes of SHA-256 of the UTF-8 text."""
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") >> 1

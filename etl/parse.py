@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from etl.normalize import nfc
+
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH = "(" + "|".join(MONTHS) + ")"
 LISTING_DATE_RE = rf"^{_MONTH}\s+(\d{{1,2}})(?:,\s*(\d{{4}}))?$"
@@ -288,10 +290,8 @@ def _assemble_entries(body: pl.DataFrame, card_dates: pl.DataFrame, good: pl.Dat
     """Join titles, abstracts and card lines into one row per entry."""
     key = ["file_id", "entry"]
     texts = body.filter(pl.col("role") == "text")
-    titles = texts.filter(pl.col("is_title")).select(
-        *key, title_line="line_no", title=pl.col("line").str.normalize("NFC")
-    )
-    abstracts = texts.filter(~pl.col("is_title")).select(*key, abstract=pl.col("line").str.normalize("NFC"))
+    titles = texts.filter(pl.col("is_title")).select(*key, title_line="line_no", title=nfc(pl.col("line")))
+    abstracts = texts.filter(~pl.col("is_title")).select(*key, abstract=nfc(pl.col("line")))
     heads = body.filter(pl.col("role") == "card_head").with_columns(
         authors=pl.col("line").str.extract(AUTHORS_RE, 1).cast(pl.Int32),
         org=pl.col("line").str.extract_groups(ORGANIZATION_RE),
@@ -301,9 +301,7 @@ def _assemble_entries(body: pl.DataFrame, card_dates: pl.DataFrame, good: pl.Dat
         has_card=pl.lit(True),
         author_count="authors",
         organization_handle=pl.when(pl.col("authors").is_null()).then(pl.col("org").struct.field("1")),
-        organization_name=pl.when(pl.col("authors").is_null()).then(
-            pl.col("org").struct.field("2").str.normalize("NFC")
-        ),
+        organization_name=pl.when(pl.col("authors").is_null()).then(nfc(pl.col("org").struct.field("2"))),
     )
     dates = card_dates.join(good, on="file_id", how="semi").select(
         *key, "card_date_text", "card_date", "upvotes"

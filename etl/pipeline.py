@@ -19,11 +19,14 @@ from etl.links import extract_links
 from etl.load import MergeStats, clear_warehouse, merge_batch
 from etl.parse import ParsedDumps, parse_dumps
 from etl.quality import assert_integrity
+from etl.timing import StageClock
 from etl.warehouse import migrate_in, warehouse_engine
 
 DEFAULT_RAW_DIR = "data/raw"
 RAW_DIR_ENV = "PAPERHOUSE_RAW_DIR"
 LISTING_YEAR_ENV = "PAPERHOUSE_LISTING_YEAR"
+BATCH_MB_ENV = "PAPERHOUSE_BATCH_MB"
+DEFAULT_BATCH_MB = 64
 WAREHOUSE_TABLES = (
     "source_files",
     "dates",
@@ -40,6 +43,11 @@ WAREHOUSE_TABLES = (
 def default_raw_dir() -> Path:
     """The dump folder: $PAPERHOUSE_RAW_DIR, else the bundled sample in data/raw."""
     return Path(os.environ.get(RAW_DIR_ENV) or DEFAULT_RAW_DIR)
+
+
+def default_batch_bytes() -> int:
+    """Dump bytes per load transaction: $PAPERHOUSE_BATCH_MB megabytes, else 64."""
+    return int(float(os.environ.get(BATCH_MB_ENV) or DEFAULT_BATCH_MB) * 1_000_000)
 
 
 def default_listing_year() -> int | None:
@@ -124,6 +132,21 @@ def known_file_stats(connection: Connection) -> dict[tuple[str, int, int], int]:
     return {(name, size, mtime): file_id for name, size, mtime, file_id in rows}
 
 
+def split_unchanged(
+    paths: list[Path], known: frozenset[int], known_stats: dict[tuple[str, int, int], int]
+) -> tuple[list[Path], list[int]]:
+    """Split `paths` into files to read and the ids of versions already held, by (name, size, mtime) alone."""
+    unchanged_ids, candidates = [], []
+    for path in paths:
+        stat = path.stat()
+        held = known_stats.get((path.name, stat.st_size, stat.st_mtime_ns))
+        if held is not None and held in known:
+            unchanged_ids.append(held)
+        else:
+            candidates.append(path)
+    return candidates, unchanged_ids
+
+
 def new_dumps(
     paths: list[Path], known: frozenset[int], known_stats: dict[tuple[str, int, int], int] | None = None
 ) -> tuple[pl.DataFrame, list[int]]:
@@ -133,17 +156,25 @@ def new_dumps(
     costs work in proportion to the new dumps, not to the folder; any other file is identified
     by its sha256.
     """
-    unchanged_ids, candidates = [], []
-    for path in paths:
-        stat = path.stat()
-        held = (known_stats or {}).get((path.name, stat.st_size, stat.st_mtime_ns))
-        if held is not None and held in known:
-            unchanged_ids.append(held)
-        else:
-            candidates.append(path)
+    candidates, unchanged_ids = split_unchanged(paths, known, known_stats or {})
     dumps = read_dumps(candidates, skip_file_ids=known)
     unchanged = pl.col("file_id").is_in(list(known))
     return dumps.filter(~unchanged), unchanged_ids + dumps.filter(unchanged)["file_id"].to_list()
+
+
+def plan_batches(paths: list[Path], batch_bytes: int) -> list[list[Path]]:
+    """Group dumps, in order, into batches of at most `batch_bytes` (a larger dump makes a batch alone)."""
+    batches: list[list[Path]] = []
+    current: list[Path] = []
+    size = 0
+    for path in paths:
+        path_size = path.stat().st_size
+        if current and size + path_size > batch_bytes:
+            batches.append(current)
+            current, size = [], 0
+        current.append(path)
+        size += path_size
+    return [*batches, current] if current else batches
 
 
 def still_rejected(connection: Connection, file_ids: list[int]) -> list[dict[str, str]]:
@@ -170,13 +201,20 @@ class Transformed:
     batch: WarehouseBatch
 
 
-def transform(dumps: pl.DataFrame, listing_year: int | None) -> Transformed:
+def transform(dumps: pl.DataFrame, listing_year: int | None, clock: StageClock | None = None) -> Transformed:
     """Parse dumps, identify and deduplicate papers, extract links and keywords: one warehouse batch."""
-    parsed = parse_dumps(dumps, listing_year)
-    identified = identify_papers(parsed.entries)
-    papers = latest_paper_texts(identified)
-    links, keywords = extract_links(papers), extract_keywords(papers)
-    batch = assemble_batch(dumps, parsed, identified, papers, links, keywords)
+    clock = clock or StageClock()
+    with clock.stage("parse"):
+        parsed = parse_dumps(dumps, listing_year)
+    with clock.stage("dedupe"):
+        identified = identify_papers(parsed.entries)
+        papers = latest_paper_texts(identified)
+    with clock.stage("links"):
+        links = extract_links(papers)
+    with clock.stage("keywords"):
+        keywords = extract_keywords(papers)
+    with clock.stage("dedupe"):
+        batch = assemble_batch(dumps, parsed, identified, papers, links, keywords)
     return Transformed(parsed, identified, papers, links, keywords, batch)
 
 
@@ -195,32 +233,22 @@ def commit_batch(
     return merge_batch(connection, batch, loaded_at=datetime.now(UTC), present_files=present_files)
 
 
-def report_for(
-    batch: WarehouseBatch,
-    stats: MergeStats,
-    files_unchanged: int,
-    warehouse_rows: dict[str, int],
-    rejected_before: list[dict[str, str]] | None = None,
-) -> LoadReport:
-    """Summarize one merged batch; dumps rejected by an earlier run and still unchanged are listed too."""
+def _add_batch(report: LoadReport, batch: WarehouseBatch, stats: MergeStats) -> None:
+    """Add what one merged batch read and changed to the load's report."""
     files = batch.source_files
-    rejected = files.filter(pl.col("status") == "rejected").sort("file_name")
-    rejected_now = [{"file": r["file_name"], "reason": r["error"]} for r in rejected.iter_rows(named=True)]
-    return LoadReport(
-        files_seen=files.height + files_unchanged,
-        files_loaded=files.height - rejected.height,
-        files_unchanged=files_unchanged,
-        files_rejected=sorted(rejected_now + (rejected_before or []), key=lambda r: r["file"]),
-        entries=batch.paper_appearances.height,
-        papers_new=stats.papers_new,
-        papers_already_known=stats.papers_known,
-        papers_removed=stats.papers_removed,
-        files_removed=stats.files_removed,
-        appearances=stats.appearances,
-        links=batch.links.height,
-        keywords=batch.paper_keywords.height,
-        warehouse_rows=warehouse_rows,
-    )
+    rejected = files.filter(pl.col("status") == "rejected")
+    report.files_loaded += files.height - rejected.height
+    report.files_rejected += [
+        {"file": r["file_name"], "reason": r["error"]} for r in rejected.iter_rows(named=True)
+    ]
+    report.entries += batch.paper_appearances.height
+    report.papers_new += stats.papers_new
+    report.papers_already_known += stats.papers_known
+    report.papers_removed += stats.papers_removed
+    report.files_removed += stats.files_removed
+    report.appearances += stats.appearances
+    report.links += batch.links.height
+    report.keywords += batch.paper_keywords.height
 
 
 def load_paths(
@@ -229,25 +257,54 @@ def load_paths(
     listing_year: int | None = None,
     full_refresh: bool = False,
     prune: bool = False,
+    batch_bytes: int | None = None,
+    clock: StageClock | None = None,
 ) -> LoadReport:
-    """Load the new or changed dumps among `paths` into the warehouse in one transaction.
+    """Load the new or changed dumps among `paths` into the warehouse, one transaction per batch.
 
-    Migration, merge and integrity checks share that transaction: a crash or a broken rule at
-    any point leaves the warehouse exactly as it was. With `prune`, loaded dumps not among
-    `paths` are removed with their sightings.
+    Dumps go in batches of about `batch_bytes` (default: $PAPERHOUSE_BATCH_MB), so memory is
+    bounded by the batch, not by the folder. Each batch's merge and integrity checks share its
+    transaction (the first also migrates): a crash or a broken rule at any point leaves the
+    warehouse as after the last committed batch, a state of complete dumps, and the next run
+    loads the rest. With `prune`, loaded dumps not among `paths` are removed with their sightings.
     """
-    with engine.begin() as connection:
-        migrate_in(connection)
-        known = frozenset() if full_refresh else known_file_ids(connection)
-        dumps, unchanged = new_dumps(paths, known, None if full_refresh else known_file_stats(connection))
-        batch = transform(dumps, listing_year).batch
-        present = [p.name for p in paths] if prune else None
-        stats = commit_batch(connection, batch, full_refresh, present)
-        loaded = batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
-        assert_integrity(connection, loaded, datetime.now(UTC).date(), stats.touched_papers)
-        rows = table_counts(connection)
-        rejected_before = still_rejected(connection, unchanged)
-    return report_for(batch, stats, len(unchanged), rows, rejected_before)
+    clock = clock or StageClock()
+    batch_bytes = batch_bytes or default_batch_bytes()
+    report = LoadReport(files_seen=len(paths), files_loaded=0, files_unchanged=0)
+    plan: list[list[Path]] | None = None
+    unchanged: list[int] = []
+    number = 0
+    while plan is None or number < len(plan):
+        with engine.begin() as connection:
+            if plan is None:
+                migrate_in(connection)
+                held = frozenset() if full_refresh else known_file_ids(connection)
+                with clock.stage("read"):
+                    pending, unchanged = split_unchanged(
+                        paths, held, {} if full_refresh else known_file_stats(connection)
+                    )
+                plan = plan_batches(pending, batch_bytes) or [[]]
+            last = number == len(plan) - 1
+            known = frozenset() if full_refresh and number == 0 else known_file_ids(connection)
+            with clock.stage("read"):
+                dumps = read_dumps(plan[number], skip_file_ids=known)
+                same_content = pl.col("file_id").is_in(list(known))
+                unchanged += dumps.filter(same_content)["file_id"].to_list()
+                dumps = dumps.filter(~same_content)
+            batch = transform(dumps, listing_year, clock).batch
+            with clock.stage("load"):
+                present = [p.name for p in paths] if prune and last else None
+                stats = commit_batch(connection, batch, full_refresh and number == 0, present)
+                loaded = batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
+                assert_integrity(connection, loaded, datetime.now(UTC).date(), stats.touched_papers)
+                if last:
+                    report.warehouse_rows = table_counts(connection)
+                    rejected_before = still_rejected(connection, unchanged)
+        _add_batch(report, batch, stats)
+        number += 1
+    report.files_unchanged = len(unchanged)
+    report.files_rejected = sorted(report.files_rejected + rejected_before, key=lambda r: r["file"])
+    return report
 
 
 def load_dumps(
@@ -256,6 +313,7 @@ def load_dumps(
     listing_year: int | None = None,
     full_refresh: bool = False,
     prune: bool = False,
+    batch_bytes: int | None = None,
 ) -> LoadReport:
     """Load every new or changed dump of `raw_dir`; `full_refresh` rebuilds, `prune` drops vanished dumps."""
-    return load_paths(discover_dumps(raw_dir), engine, listing_year, full_refresh, prune)
+    return load_paths(discover_dumps(raw_dir), engine, listing_year, full_refresh, prune, batch_bytes)
