@@ -1,6 +1,9 @@
 """Deterministic synthetic dumps in exactly the real format.
 
-    python -m bench.generate OUT_DIR --dumps 100 --entries 200 [--repeat-rate 0.1] [--seed 7]
+    python -m bench.generate OUT_DIR (--size-mb 100 | --dumps 500) [--entries 116] [--repeat-rate 0.1] [--seed 7]
+
+The defaults give dumps like the real ones: about 200 KB and 116 entries each, so 1 GB is
+about 5,000 dumps and 580,000 entries.
 
 Every card shape appears (author count, organization line, year-less and dated card dates,
 with and without an upvote count), as do URLs with the trailing punctuation and brackets real
@@ -34,6 +37,16 @@ URLS = (
     "https://sites.google.com/view/{b}.",
     "https://www.youtube.com/watch?v={b};",
 )
+ENTRIES_PER_DUMP = 116
+ABSTRACT_WORDS = 250  # about 1.7 KB per entry, like the real dumps
+DUMP_BYTES = 200_000  # what one dump of ENTRIES_PER_DUMP entries weighs, about
+
+
+def dumps_for(size_mb: float, entries: int = ENTRIES_PER_DUMP) -> int:
+    """How many dumps of `entries` entries make about `size_mb` megabytes."""
+    return max(1, round(size_mb * 1e6 / (DUMP_BYTES * entries / ENTRIES_PER_DUMP)))
+
+
 ORGS = (
     ("nvidia", "NVIDIA"),
     ("qualcomm", "Qualcomm"),
@@ -76,7 +89,7 @@ def generate(
     entries: int,
     repeat_rate: float = 0.1,
     seed: int = 7,
-    abstract_words: int = 180,
+    abstract_words: int = ABSTRACT_WORDS,
     first_serial: int = 0,
 ) -> list[Path]:
     """Write `dumps` files of `entries` entries each into `out`; return their paths."""
@@ -111,12 +124,15 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(prog="python -m bench.generate", description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
-    parser.add_argument("--dumps", type=int, default=100)
-    parser.add_argument("--entries", type=int, default=200)
+    size = parser.add_mutually_exclusive_group(required=True)
+    size.add_argument("--size-mb", type=float, help="about this many megabytes of dumps")
+    size.add_argument("--dumps", type=int, help="exactly this many dumps")
+    parser.add_argument("--entries", type=int, default=ENTRIES_PER_DUMP)
     parser.add_argument("--repeat-rate", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
-    paths = generate(args.out, args.dumps, args.entries, args.repeat_rate, args.seed)
+    dumps = args.dumps or dumps_for(args.size_mb, args.entries)
+    paths = generate(args.out, dumps, args.entries, args.repeat_rate, args.seed)
     print(f"{len(paths)} dumps, {sum(p.stat().st_size for p in paths) / 1e6:.1f} MB in {args.out}")
     return 0
 

@@ -277,8 +277,9 @@ def load_paths(
     while plan is None or number < len(plan):
         with engine.begin() as connection:
             if plan is None:
-                migrate_in(connection)
-                held = frozenset() if full_refresh else known_file_ids(connection)
+                with clock.stage("load"):
+                    migrate_in(connection)
+                    held = frozenset() if full_refresh else known_file_ids(connection)
                 with clock.stage("read"):
                     pending, unchanged = split_unchanged(
                         paths, held, {} if full_refresh else known_file_stats(connection)

@@ -1,0 +1,154 @@
+"""Time and measure memory of one pipeline run per stage, in this (fresh) process.
+
+    python -m bench.measure CORPUS WAREHOUSE [--batch-mb 64] [--frames DIR] [--changed DUMP]
+
+Runs `etl.pipeline.load_paths` on every dump of CORPUS into a new WAREHOUSE, then the views
+stage (views at the head revision, every view queried, serving copy published). Prints one
+JSON object: seconds and peak RSS per stage, totals, corpus bytes and entries. With --frames,
+each batch's staging frames are also written there as Parquet (outside the timed stages), so
+another loader can be timed on exactly the same frames. With --changed, a new version of one
+dump (same name, other content) is loaded afterwards, untimed, as one more batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+import etl.pipeline
+from etl.extract import discover_dumps
+from etl.serving import default_serving_path, publish
+from etl.timing import StageClock
+from etl.warehouse import head_views, migrate, warehouse_engine
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def current_rss() -> int:
+    """Resident set size of this process now, in bytes."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * _PAGE
+
+
+class RssSampler(threading.Thread):
+    """Samples this process's RSS every few milliseconds, to attribute peaks to stages."""
+
+    def __init__(self, interval: float = 0.005) -> None:
+        super().__init__(daemon=True)
+        self.interval, self.samples, self._done = interval, [], threading.Event()
+
+    def run(self) -> None:
+        """Sample until stopped."""
+        while not self._done.is_set():
+            self.samples.append((time.perf_counter(), current_rss()))
+            time.sleep(self.interval)
+
+    def stop(self) -> None:
+        """Stop sampling."""
+        self._done.set()
+        self.join()
+
+    def peak(self, intervals: list[tuple[float, float]]) -> int:
+        """Highest RSS sampled within any of `intervals`."""
+        return max((rss for at, rss in self.samples if any(a <= at <= b for a, b in intervals)), default=0)
+
+
+class FrameSaver:
+    """Wraps `etl.pipeline.commit_batch` so each batch's frames are also written to a folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.batches, self.seconds = folder, 0, 0.0
+        self.original = etl.pipeline.commit_batch
+        etl.pipeline.commit_batch = self.commit_and_save
+
+    def commit_and_save(self, connection, batch, *args, **kwargs):
+        """Save the batch's frames as Parquet (time kept apart), then commit it."""
+        started = time.perf_counter()
+        for name, frame in batch.frames().items():
+            (self.folder / name).mkdir(parents=True, exist_ok=True)
+            frame.write_parquet(self.folder / name / f"{self.batches:05d}.parquet")
+        self.batches += 1
+        self.seconds += time.perf_counter() - started
+        return self.original(connection, batch, *args, **kwargs)
+
+
+def views_stage(engine, warehouse: Path) -> dict[str, int]:
+    """Bring views to the head revision, query each one, publish the serving copy; rows per view."""
+    migrate(engine)
+    with engine.connect() as connection:
+        rows = {
+            name: connection.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()
+            for name in head_views()
+        }
+    publish(engine, warehouse, default_serving_path(warehouse))
+    return rows
+
+
+def measure(
+    corpus: Path, warehouse: Path, batch_bytes: int, frames: Path | None = None, changed: Path | None = None
+) -> dict:
+    """Run the pipeline on `corpus` into a new `warehouse`; return per-stage figures."""
+    saver = FrameSaver(frames) if frames is not None else None
+    paths = discover_dumps(corpus)
+    engine = warehouse_engine(warehouse)
+    clock, sampler = StageClock(), RssSampler()
+    sampler.start()
+    started = time.perf_counter()
+    report = etl.pipeline.load_paths(paths, engine, batch_bytes=batch_bytes, clock=clock)
+    with clock.stage("views"):
+        view_rows = views_stage(engine, warehouse)
+    saving = saver.seconds if saver else 0.0  # spent inside the load stage, but not loading
+    batches = saver.batches if saver else None
+    total = time.perf_counter() - started - saving
+    sampler.stop()
+    seconds = clock.seconds()
+    seconds["load"] -= saving
+    if changed is not None:
+        etl.pipeline.load_paths([changed], engine)
+    engine.dispose()
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for name, begin, end in clock.intervals:
+        spans.setdefault(name, []).append((begin, end))
+    return {
+        "corpus_bytes": sum(p.stat().st_size for p in paths),
+        "dumps": len(paths),
+        "entries": report.entries,
+        "papers": report.warehouse_rows["papers"],
+        "warehouse_rows": report.warehouse_rows,
+        "view_rows": view_rows,
+        "batch_bytes": batch_bytes,
+        "stages": {
+            name: {"seconds": seconds, "peak_rss": sampler.peak(spans.get(name, []))}
+            for name, seconds in seconds.items()
+        },
+        "total_seconds": total,
+        "frame_saving_seconds": saving,
+        "batches": batches,
+        "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "warehouse_bytes": warehouse.stat().st_size,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(prog="python -m bench.measure", description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", type=Path)
+    parser.add_argument("warehouse", type=Path)
+    parser.add_argument("--batch-mb", type=float, default=etl.pipeline.DEFAULT_BATCH_MB)
+    parser.add_argument("--frames", type=Path)
+    parser.add_argument("--changed", type=Path)
+    args = parser.parse_args(argv)
+    result = measure(args.corpus, args.warehouse, int(args.batch_mb * 1_000_000), args.frames, args.changed)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
