@@ -275,7 +275,7 @@ def load_paths(
     unchanged: list[int] = []
     number = 0
     while plan is None or number < len(plan):
-        with engine.begin() as connection:
+        with engine.connect() as connection, connection.begin() as transaction:
             if plan is None:
                 with clock.stage("load"):
                     migrate_in(connection)
@@ -301,6 +301,7 @@ def load_paths(
                 if last:
                     report.warehouse_rows = table_counts(connection)
                     rejected_before = still_rejected(connection, unchanged)
+                transaction.commit()  # DuckDB compresses and writes the batch here
         _add_batch(report, batch, stats)
         number += 1
     report.files_unchanged = len(unchanged)
