@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
-    new_dump = generate(args.workdir / "new", 1, 150, repeat_rate=0.0, seed=999, first_serial=10**8)[0]
+    new_dump = generate(args.workdir / "new", 1, 116, repeat_rate=0.0, seed=999, first_serial=10**8)[0]
     new_dump = new_dump.rename(new_dump.with_name("2025-01-01_new.txt"))
     results = {}
     warm = build(args.workdir, args.small)  # first imports (pyarrow, alembic) are not the warehouse's cost

@@ -7,6 +7,7 @@ sightings, so the result does not depend on the order in which dumps were loaded
 
 from __future__ import annotations
 
+import re
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -132,6 +133,8 @@ _STATEMENTS: tuple[str, ...] = (
        WHERE keyword_id IN (SELECT keyword_id FROM orphan_keywords ANTI JOIN paper_keywords USING (keyword_id))""",
 )
 
+_REMOVES_ORPHANS = re.compile(r"\borphan_(?:links|keywords)\b|FROM orphan_papers\)")
+
 _TEMP_TABLES = (
     "incoming_files",
     "incoming_appearances",
@@ -187,6 +190,8 @@ def merge_batch(
         }
         counts: dict[str, int] = {}
         for statement in _STATEMENTS:
+            if _REMOVES_ORPHANS.search(statement) and counts.get("orphans") == 0:
+                continue  # nothing to remove: spare the scans of the large link tables
             used = {k: v for k, v in params.items() if f":{k}" in statement}
             connection.execute(text(statement), used)
             if statement.startswith("CREATE OR REPLACE TEMP TABLE orphan_papers"):

@@ -14,6 +14,8 @@ import migrations
 
 DEFAULT_WAREHOUSE = "warehouse/paperhouse.duckdb"
 WAREHOUSE_ENV = "PAPERHOUSE_WAREHOUSE"
+MEMORY_ENV = "PAPERHOUSE_DUCKDB_MEMORY"
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 
 def default_warehouse_path() -> Path:
@@ -21,11 +23,19 @@ def default_warehouse_path() -> Path:
     return Path(os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE)
 
 
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory cap: $PAPERHOUSE_DUCKDB_MEMORY, else 1GB (DuckDB's own default is 80% of RAM)."""
+    return os.environ.get(MEMORY_ENV) or DEFAULT_MEMORY_LIMIT
+
+
 def warehouse_engine(path: Path, read_only: bool = False) -> Engine:
     """A SQLAlchemy engine on the DuckDB file at `path` (created with its folder if missing)."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    connect_args = {"read_only": True} if read_only else {}
+    # Capped, so the buffer pool does not grow with the warehouse; DuckDB spills beyond it.
+    connect_args: dict = {"config": {"memory_limit": duckdb_memory_limit()}}
+    if read_only:
+        connect_args["read_only"] = True
     return create_engine(URL.create("duckdb", database=str(path)), connect_args=connect_args)
 
 

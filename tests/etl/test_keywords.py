@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from etl.dedupe import identify_papers, latest_paper_texts
-from etl.keywords import extract_keywords, method_names
+from etl.keywords import extract_keywords, keyphrases, method_names
 from etl.stopwords import STOPWORDS
 from tests.conftest import SAMPLE_DIR, parse_folder
 
@@ -91,3 +93,56 @@ def test_keywords_are_the_same_on_every_run(sample_papers):
     first = extract_keywords(sample_papers)[1]
     for _ in range(5):
         assert extract_keywords(sample_papers)[1].equals(first)
+
+
+_TOKENS = [
+    "graph",
+    "neural",
+    "networks",
+    "Qwen2.5-Math",
+    "LLaMA-3",
+    "don't",
+    "état",
+    "Übersicht",
+    "x",
+    "2024",
+    "1.5",
+    "the",
+    "of",
+    "and",
+    "we",
+    "novel",
+    "https://github.com/a/b.",
+    "(see",
+    "e.g.",
+    "--",
+    "—",
+    "“quoted”",
+]
+_SEPARATORS = [" ", "  ", ", ", ". ", "; ", " - ", "\t", " (", ") ", ": ", "\u00a0"]
+_texts = st.lists(st.tuples(st.sampled_from(_TOKENS), st.sampled_from(_SEPARATORS)), max_size=40).map(
+    lambda parts: "".join(token + sep for token, sep in parts)
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_texts, _texts), min_size=1, max_size=6))
+def test_keyphrase_rules_hold_for_any_text(texts):
+    papers = pl.DataFrame(
+        {
+            "paper_id": list(range(len(texts))),
+            "title": [t for t, _ in texts],
+            "abstract": [a for _, a in texts],
+        },
+        schema={"paper_id": pl.Int64, "title": pl.String, "abstract": pl.String},
+    )
+    found = keyphrases(papers)
+    for phrase in found["keyword"]:
+        words = phrase.split(" ")
+        assert 1 <= len(words) <= 3 and "" not in words, phrase
+        assert words[0] not in STOPWORDS and words[-1] not in STOPWORDS, phrase
+        assert any(ch.isalpha() for ch in phrase) and "http" not in phrase, phrase
+    for paper_id, ranks in found.group_by("paper_id").agg("rank").iter_rows():
+        assert sorted(ranks) == list(range(1, len(ranks) + 1)) and len(ranks) <= 10
+        alone = keyphrases(papers.filter(pl.col("paper_id") == paper_id))
+        assert alone.sort("rank").equals(found.filter(pl.col("paper_id") == paper_id).sort("rank"))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from etl.pipeline import load_dumps
+from etl.pipeline import load_dumps, plan_batches
 from etl.warehouse import migrate, warehouse_engine
 from tests.conftest import SAMPLE_DIR, dump_text, snapshot, write_dump
 
@@ -91,6 +91,31 @@ def test_incremental_loads_in_any_order_equal_one_fresh_load(tmp_path, engine, s
         load_dumps(raw, incremental)
     assert snapshot(incremental) == fresh
     incremental.dispose()
+
+
+@pytest.mark.parametrize("batch_bytes", [1, 200_000, 450_000])
+def test_batched_load_equals_one_batch(tmp_path, engine, sample_dir, batch_bytes):
+    """Memory is bounded by the batch; the stored result does not depend on where batches split."""
+    load_dumps(sample_dir, engine)
+    whole = snapshot(engine)
+    batched = warehouse_engine(tmp_path / "batched.duckdb")
+    report = load_dumps(sample_dir, batched, batch_bytes=batch_bytes)
+    assert snapshot(batched) == whole
+    assert report.files_loaded == 5 and report.warehouse_rows["papers"] == 411
+    batched.dispose()
+
+
+def test_batches_split_by_size_and_keep_order(tmp_path):
+    sizes = [5, 5, 5, 20, 1, 1]
+    paths = [write_dump(tmp_path, f"{i}.txt", "x" * size) for i, size in enumerate(sizes)]
+    batches = plan_batches(paths, 10)
+    assert [[p.name for p in batch] for batch in batches] == [
+        ["0.txt", "1.txt"],
+        ["2.txt"],
+        ["3.txt"],
+        ["4.txt", "5.txt"],
+    ]
+    assert plan_batches([], 10) == []
 
 
 def test_changed_dump_replaces_its_sightings(engine, tmp_path):

@@ -1,0 +1,89 @@
+"""The benchmark's own parts: a generator true to the real format, and a run that reports every figure."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import polars as pl
+import pytest
+
+from bench.generate import dumps_for, generate
+from bench.keywords_quality import compare
+from tests.conftest import ROOT, SAMPLE_DIR, parse_folder
+
+
+def test_generator_is_deterministic_and_sized_like_the_real_dumps(tmp_path):
+    first = generate(tmp_path / "a", 3, 116, seed=3)
+    again = generate(tmp_path / "b", 3, 116, seed=3)
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in again]
+    assert 4_500 <= dumps_for(1000) <= 5_500  # 1 GB: about 5,000 dumps of about 200 KB
+    assert 150_000 <= first[0].stat().st_size <= 250_000
+
+
+def test_generated_dumps_parse_cleanly_with_every_card_shape(tmp_path):
+    generate(tmp_path, 40, 116, repeat_rate=0.1, seed=5)
+    parsed = parse_folder(tmp_path)
+    assert parsed.files["error"].null_count() == parsed.files.height  # nothing rejected
+    entries = parsed.entries
+    assert entries.height == 40 * 116
+    cards = entries.filter(pl.col("has_card"))
+    assert cards["author_count"].is_not_null().any()
+    assert cards["organization_handle"].is_not_null().any()
+    assert cards["card_date_text"].str.contains(r", \d{4}$").any()  # dated card
+    assert (~cards["card_date_text"].str.contains(",")).any()  # year-less card
+    assert (cards["upvotes"] > 0).any() and (cards["upvotes"] == 0).any()
+    assert entries.filter(~pl.col("has_card")).height > 0
+    repeats = 1 - entries.select(pl.struct("title", "abstract").n_unique()).item() / entries.height
+    assert 0.05 < repeats < 0.15  # repeat_rate 0.1
+    assert entries["abstract"].str.contains(r"https?://\S+[.,;)]").any()  # URLs with glued punctuation
+
+
+def test_keyword_quality_report_on_the_sample():
+    result = compare(SAMPLE_DIR, examples=10)
+    assert result["papers"] == 411
+    assert len(result["examples"]) == 10
+    assert all(len(e["ours"]) == 10 and e["yake"] for e in result["examples"])
+    assert result["rule_breaks"] == {"starts_with_stopword": 0, "ends_with_stopword": 0, "no_letter": 0}
+    assert 0.05 < result["mean_exact_overlap"] <= result["mean_loose_overlap"] < 1
+
+
+@pytest.mark.slow
+def test_benchmark_run_reports_every_stage_and_comparison(tmp_path):
+    out = tmp_path / "figures.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--size-mb",
+            "0.6",
+            "--batch-mb",
+            "0.25",
+            "--workdir",
+            str(tmp_path),
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(out.read_text())
+    ours = figures["ours"]
+    assert set(ours["stages"]) == {"read", "parse", "dedupe", "links", "keywords", "load", "views"}
+    assert all(s["seconds"] > 0 and s["peak_rss"] > 0 for s in ours["stages"].values())
+    assert ours["batches"] == 3 and ours["entries"] == 3 * 116
+    assert figures["dlt"]["timed_batches"] == 3 and figures["dlt"]["batches"] == 4
+    # After one dump is re-saved with new content, ours holds only current sightings; dlt's merge keeps the old.
+    stores = figures["stores"]
+    assert stores["dlt_stale_sightings"] == 116
+    assert stores["dlt_papers_without_current_sighting"] > 0
+    assert all(d["only_ours"] == 0 for d in stores["tables"].values())
+    assert figures["baseline"]["entries"] == 3 * 116
+    for label in ("ours, total", "I/O floor: cat", "dlt merge of the same frames", "baseline, measured on"):
+        assert label in done.stdout
