@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--batch-mb",
         type=float,
-        help="dump megabytes per transaction; memory grows with it (default: $PAPERHOUSE_BATCH_MB or 64)",
+        help="dump megabytes per transaction; memory grows with it (default: $PAPERHOUSE_BATCH_MB or 32)",
     )
     load.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     return parser

@@ -26,7 +26,7 @@ DEFAULT_RAW_DIR = "data/raw"
 RAW_DIR_ENV = "PAPERHOUSE_RAW_DIR"
 LISTING_YEAR_ENV = "PAPERHOUSE_LISTING_YEAR"
 BATCH_MB_ENV = "PAPERHOUSE_BATCH_MB"
-DEFAULT_BATCH_MB = 64
+DEFAULT_BATCH_MB = 32
 WAREHOUSE_TABLES = (
     "source_files",
     "dates",
@@ -46,7 +46,7 @@ def default_raw_dir() -> Path:
 
 
 def default_batch_bytes() -> int:
-    """Dump bytes per load transaction: $PAPERHOUSE_BATCH_MB megabytes, else 64."""
+    """Dump bytes per load transaction: $PAPERHOUSE_BATCH_MB megabytes, else 32."""
     return int(float(os.environ.get(BATCH_MB_ENV) or DEFAULT_BATCH_MB) * 1_000_000)
 
 

@@ -36,7 +36,6 @@ class WarehouseResource(dg.ConfigurableResource):
             engine.dispose()
 
 
-
 class DumpFolderResource(dg.ConfigurableResource):
     """The folder where dump files arrive."""
 
