@@ -47,7 +47,7 @@ def stable_id(text: str) -> int:
 
 
 def stable_ids(texts: pl.Series) -> pl.Series:
-    """Vectorized `stable_id` over a string Series (nulls stay null); hash distinct values for heavy repeats."""
+    """Vectorized `stable_id` over a string Series (nulls stay null); callers with heavy repeats pass distinct values."""
     digest, to_int = hashlib.sha256, int.from_bytes
     values = texts.cast(pl.Binary).to_list()  # UTF-8 bytes, without a Python str per value
     ids = [None if v is None else to_int(digest(v).digest()[:8], "big") >> 1 for v in values]

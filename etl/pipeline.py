@@ -288,10 +288,8 @@ def load_paths(
             last = number == len(plan) - 1
             known = frozenset() if full_refresh and number == 0 else known_file_ids(connection)
             with clock.stage("read"):
-                dumps = read_dumps(plan[number], skip_file_ids=known)
-                same_content = pl.col("file_id").is_in(list(known))
-                unchanged += dumps.filter(same_content)["file_id"].to_list()
-                dumps = dumps.filter(~same_content)
+                dumps, same_content = new_dumps(plan[number], known)
+                unchanged += same_content
             batch = transform(dumps, listing_year, clock).batch
             with clock.stage("load"):
                 present = [p.name for p in paths] if prune and last else None
