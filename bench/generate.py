@@ -55,16 +55,28 @@ ORGS = (
 )
 
 
-def _sentence(rng: random.Random, words: int) -> str:
-    chosen = [rng.choice(WORDS) if rng.random() > 0.35 else rng.choice(STOP) for _ in range(words)]
-    return " ".join(chosen).capitalize() + "."
+# Drawing from one weighted pool with `random.choices` is ~20x faster than a draw per word:
+# about a third of the words are stopwords, as in real abstracts.
+POOL = WORDS * (len(STOP) * 13) + STOP * (len(WORDS) * 7)  # 65% content words, 35% stopwords
+
+
+def _abstract_text(rng: random.Random, words: int) -> list[str]:
+    """Sentences of 12 to 24 words drawn from the pool, about `words` words in all."""
+    drawn = rng.choices(POOL, k=words)
+    sentences, start = [], 0
+    while start < len(drawn):
+        end = start + rng.randint(12, 24)
+        chunk = drawn[start:end]
+        sentences.append(chunk[0].capitalize() + " " + " ".join(chunk[1:]) + ".")
+        start = end
+    return sentences
 
 
 def paper(rng: random.Random, serial: int, abstract_words: int) -> tuple[str, str]:
     """A title and an abstract, unique by `serial`."""
-    name = "".join(rng.choice("ABCDEFGHIKLMNOPRSTVXZ") for _ in range(rng.randint(3, 6))) + f"{serial}"
-    title = f"{name}: " + " ".join(rng.choice(WORDS).capitalize() for _ in range(rng.randint(4, 9)))
-    parts = [_sentence(rng, rng.randint(12, 24)) for _ in range(max(1, abstract_words // 18))]
+    name = "".join(rng.choices("ABCDEFGHIKLMNOPRSTVXZ", k=rng.randint(3, 6))) + f"{serial}"
+    title = f"{name}: " + " ".join(w.capitalize() for w in rng.choices(WORDS, k=rng.randint(4, 9)))
+    parts = _abstract_text(rng, abstract_words)
     if rng.random() < 0.25:
         url = rng.choice(URLS).format(
             a=f"lab{serial % 97}", b=f"{name.lower()}-{serial}", n=serial % 12 + 1, m=serial % 99999

@@ -96,12 +96,13 @@ _STATEMENTS: tuple[str, ...] = (
            last_seen_date_id = agg.last_seen_date_id, sightings = agg.sightings
        FROM (SELECT * FROM paper_stats ANTI JOIN new_papers USING (paper_id)) AS agg
        WHERE papers.paper_id = agg.paper_id""",
-    # Title and abstract as printed in the most recent sighting, when that sighting is in this batch.
+    # Title and abstract of a known paper as printed in its most recent sighting, when that
+    # sighting is in this batch (new papers were written with their batch's latest text).
     """UPDATE papers SET title = s.title, abstract = s.abstract
        FROM stg_papers s, (
            SELECT a.paper_id, arg_max((a.file_id, a.position), (a.listing_date_id, f.file_name, a.position)) AS latest
            FROM paper_appearances a JOIN source_files f USING (file_id)
-           WHERE a.paper_id IN (SELECT paper_id FROM incoming_appearances)
+           WHERE a.paper_id IN (SELECT paper_id FROM incoming_appearances ANTI JOIN new_papers USING (paper_id))
            GROUP BY a.paper_id
        ) AS l
        WHERE papers.paper_id = s.paper_id AND l.paper_id = s.paper_id

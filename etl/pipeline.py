@@ -20,7 +20,7 @@ from etl.load import MergeStats, clear_warehouse, merge_batch
 from etl.parse import ParsedDumps, parse_dumps
 from etl.quality import assert_integrity
 from etl.timing import StageClock
-from etl.warehouse import migrate_in, warehouse_engine
+from etl.warehouse import checkpoint, migrate_in, warehouse_engine
 
 DEFAULT_RAW_DIR = "data/raw"
 RAW_DIR_ENV = "PAPERHOUSE_RAW_DIR"
@@ -302,6 +302,9 @@ def load_paths(
                 transaction.commit()  # DuckDB compresses and writes the batch here
         _add_batch(report, batch, stats)
         number += 1
+    if report.files_loaded or report.files_rejected or report.papers_removed or report.files_removed:
+        with clock.stage("load"), engine.connect() as connection:
+            checkpoint(connection)
     report.files_unchanged = len(unchanged)
     report.files_rejected = sorted(report.files_rejected + rejected_before, key=lambda r: r["file"])
     return report
