@@ -97,7 +97,8 @@ _STATEMENTS: tuple[str, ...] = (
        FROM (SELECT * FROM paper_stats ANTI JOIN new_papers USING (paper_id)) AS agg
        WHERE papers.paper_id = agg.paper_id""",
     # Title and abstract of a known paper as printed in its most recent sighting, when that
-    # sighting is in this batch (new papers were written with their batch's latest text).
+    # sighting is in this batch (new papers were written with their batch's latest text). Not
+    # compared with the stored text first: that would read every stored abstract.
     """UPDATE papers SET title = s.title, abstract = s.abstract
        FROM stg_papers s, (
            SELECT a.paper_id, arg_max((a.file_id, a.position), (a.listing_date_id, f.file_name, a.position)) AS latest
@@ -106,8 +107,7 @@ _STATEMENTS: tuple[str, ...] = (
            GROUP BY a.paper_id
        ) AS l
        WHERE papers.paper_id = s.paper_id AND l.paper_id = s.paper_id
-         AND l.latest = (s.latest_file_id, s.latest_position)
-         AND (papers.title <> s.title OR papers.abstract <> s.abstract)""",
+         AND l.latest = (s.latest_file_id, s.latest_position)""",
     # Papers left with no sighting go, with their links and keywords.
     """CREATE OR REPLACE TEMP TABLE orphan_papers AS
        SELECT paper_id FROM touched_papers ANTI JOIN paper_appearances USING (paper_id)""",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -251,6 +252,15 @@ def _add_batch(report: LoadReport, batch: WarehouseBatch, stats: MergeStats) -> 
     report.keywords += batch.paper_keywords.height
 
 
+def _prepare(
+    paths: list[Path], known: frozenset[int], listing_year: int | None, clock: StageClock
+) -> tuple[WarehouseBatch, list[int]]:
+    """Read and transform one batch of dumps; also return the ids of versions already held."""
+    with clock.stage("read"):
+        dumps, same_content = new_dumps(paths, known)
+    return transform(dumps, listing_year, clock).batch, same_content
+
+
 def load_paths(
     paths: list[Path],
     engine: Engine,
@@ -263,48 +273,52 @@ def load_paths(
     """Load the new or changed dumps among `paths` into the warehouse, one transaction per batch.
 
     Dumps go in batches of about `batch_bytes` (default: $PAPERHOUSE_BATCH_MB), so memory is
-    bounded by the batch, not by the folder. Each batch's merge and integrity checks share its
-    transaction (the first also migrates): a crash or a broken rule at any point leaves the
-    warehouse as after the last committed batch, a state of complete dumps, and the next run
-    loads the rest. With `prune`, loaded dumps not among `paths` are removed with their sightings.
+    bounded by the batch, not by the folder: while one batch is merged, the next one is read
+    and transformed on a worker thread, and no more. Each batch's merge and integrity checks
+    share its transaction (the first also migrates): a crash or a broken rule at any point
+    leaves the warehouse as after the last committed batch, a state of complete dumps, and the
+    next run loads the rest. With `prune`, loaded dumps not among `paths` are removed with
+    their sightings.
     """
     clock = clock or StageClock()
     batch_bytes = batch_bytes or default_batch_bytes()
     report = LoadReport(files_seen=len(paths), files_loaded=0, files_unchanged=0)
-    plan: list[list[Path]] | None = None
-    unchanged: list[int] = []
-    number = 0
-    while plan is None or number < len(plan):
-        with engine.connect() as connection, connection.begin() as transaction:
-            if plan is None:
-                with clock.stage("load"):
-                    migrate_in(connection)
-                    held = frozenset() if full_refresh else known_file_ids(connection)
-                with clock.stage("read"):
-                    pending, unchanged = split_unchanged(
-                        paths, held, {} if full_refresh else known_file_stats(connection)
-                    )
-                plan = plan_batches(pending, batch_bytes) or [[]]
-            last = number == len(plan) - 1
-            known = frozenset() if full_refresh and number == 0 else known_file_ids(connection)
-            with clock.stage("read"):
-                dumps, same_content = new_dumps(plan[number], known)
-                unchanged += same_content
-            batch = transform(dumps, listing_year, clock).batch
+    rejected_before: list[dict[str, str]] = []
+    # Polars and DuckDB release the GIL, so transforming the next batch overlaps this one's merge.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperhouse-transform") as worker:
+        with engine.connect() as connection:
+            transaction = connection.begin()
             with clock.stage("load"):
-                present = [p.name for p in paths] if prune and last else None
-                stats = commit_batch(connection, batch, full_refresh and number == 0, present)
-                loaded = batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
-                assert_integrity(connection, loaded, datetime.now(UTC).date(), stats.touched_papers)
-                if last:
-                    report.warehouse_rows = table_counts(connection)
-                    rejected_before = still_rejected(connection, unchanged)
-                transaction.commit()  # DuckDB compresses and writes the batch here
-        _add_batch(report, batch, stats)
-        number += 1
-    if report.files_loaded or report.files_rejected or report.papers_removed or report.files_removed:
-        with clock.stage("load"), engine.connect() as connection:
-            checkpoint(connection)
+                migrate_in(connection)
+                # Names are unique in `paths`, so no batch can hold a version another batch adds.
+                held = frozenset() if full_refresh else known_file_ids(connection)
+            with clock.stage("read"):
+                stats_held = {} if full_refresh else known_file_stats(connection)
+                pending, unchanged = split_unchanged(paths, held, stats_held)
+            plan = plan_batches(pending, batch_bytes) or [[]]
+            upcoming = worker.submit(_prepare, plan[0], held, listing_year, clock)
+            for number in range(len(plan)):
+                last = number == len(plan) - 1
+                batch, same_content = upcoming.result()
+                unchanged += same_content
+                if not last:
+                    upcoming = worker.submit(_prepare, plan[number + 1], held, listing_year, clock)
+                if number:
+                    transaction = connection.begin()
+                with transaction, clock.stage("load"):
+                    present = [p.name for p in paths] if prune and last else None
+                    stats = commit_batch(connection, batch, full_refresh and number == 0, present)
+                    loaded = batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
+                    assert_integrity(connection, loaded, datetime.now(UTC).date(), stats.touched_papers)
+                    if last:
+                        report.warehouse_rows = table_counts(connection)
+                        rejected_before = still_rejected(connection, unchanged)
+                    transaction.commit()  # to the WAL; DuckDB compresses it into the file at checkpoints
+                _add_batch(report, batch, stats)
+                del batch
+            if report.files_loaded or report.files_rejected or report.papers_removed or report.files_removed:
+                with clock.stage("load"):
+                    checkpoint(connection)
     report.files_unchanged = len(unchanged)
     report.files_rejected = sorted(report.files_rejected + rejected_before, key=lambda r: r["file"])
     return report

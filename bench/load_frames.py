@@ -1,0 +1,78 @@
+"""Merge saved staging frames into a new warehouse with our loader: the same input dlt gets.
+
+    python -m bench.load_frames FRAMES DATABASE [--timed-batches N]
+
+FRAMES holds one folder per table with one Parquet file per batch (see `bench.measure
+--frames`). Each batch is merged in one transaction with its integrity checks, as
+`etl.pipeline.load_paths` does, then the warehouse is checkpointed. Reading the Parquet files
+is not timed, as in `bench.dlt_merge`; only the first N batches are timed. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from dataclasses import fields
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from etl.batch import WarehouseBatch
+from etl.pipeline import WAREHOUSE_TABLES, commit_batch, table_counts
+from etl.quality import assert_integrity
+from etl.warehouse import checkpoint, migrate, warehouse_engine
+
+
+def read_batch(frames: Path, name: str) -> WarehouseBatch:
+    """One saved batch, as the frames the pipeline merged."""
+    return WarehouseBatch(**{f.name: pl.read_parquet(frames / f.name / name) for f in fields(WarehouseBatch)})
+
+
+def run(frames: Path, database: Path, timed_batches: int | None = None) -> dict:
+    """Merge every batch of `frames` into a new warehouse at `database`; return seconds and row counts."""
+    engine = warehouse_engine(database)
+    started = time.perf_counter()
+    migrate(engine)
+    seconds = time.perf_counter() - started
+    batches = sorted(p.name for p in (frames / "papers").glob("*.parquet"))
+    with engine.connect() as connection:
+        for number, name in enumerate(batches):
+            batch = read_batch(frames, name)
+            started = time.perf_counter()
+            with connection.begin():
+                stats = commit_batch(connection, batch)
+                loaded = batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
+                assert_integrity(connection, loaded, datetime.now(UTC).date(), stats.touched_papers)
+            if number == (timed_batches or len(batches)) - 1:
+                checkpoint(connection)
+                seconds += time.perf_counter() - started
+                with connection.begin():
+                    rows = table_counts(connection)  # what the timed batches stored
+            elif timed_batches is None or number < timed_batches:
+                seconds += time.perf_counter() - started
+    engine.dispose()
+    return {
+        "batches": len(batches),
+        "timed_batches": min(len(batches), timed_batches or len(batches)),
+        "seconds": seconds,
+        "rows_after_timed_batches": {table: rows[table] for table in WAREHOUSE_TABLES},
+        "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(prog="python -m bench.load_frames", description=__doc__.splitlines()[0])
+    parser.add_argument("frames", type=Path)
+    parser.add_argument("database", type=Path)
+    parser.add_argument("--timed-batches", type=int)
+    args = parser.parse_args(argv)
+    print(json.dumps(run(args.frames, args.database, args.timed_batches)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
