@@ -73,6 +73,27 @@ def duplicate_paper_ids(connection: Connection, scoped: bool = False) -> CheckOu
     return CheckOutcome(n == 0, n, {"duplicate_paper_ids": n})
 
 
+def duplicate_row_keys(connection: Connection, file_ids: list[int], scoped: bool = False) -> CheckOutcome:
+    """Each sighting (file_id, position), paper link and paper keyword is stored once.
+
+    These tables carry no index (see `models`). Scoped, only the given dumps' sightings and the
+    touched papers' links and keywords are checked: a load writes no other rows.
+    """
+    only = f" WHERE paper_id IN (SELECT paper_id FROM {SCOPE})" if scoped else ""
+    files = " WHERE file_id IN (SELECT unnest(CAST(:ids AS BIGINT[])))" if scoped else ""
+    queries = {
+        "paper_appearances": f"SELECT count(*) - count(DISTINCT (file_id, position)) FROM paper_appearances{files}",
+        "paper_links": f"SELECT count(*) - count(DISTINCT (paper_id, link_id)) FROM paper_links{only}",
+        "paper_keywords": f"SELECT count(*) - count(DISTINCT (paper_id, keyword_id)) FROM paper_keywords{only}",
+    }
+    counts = {
+        table: connection.execute(text(sql), {"ids": file_ids} if ":ids" in sql else {}).scalar_one()
+        for table, sql in queries.items()
+    }
+    total = sum(counts.values())
+    return CheckOutcome(total == 0, total, counts)
+
+
 def dangling_references(connection: Connection, scoped: bool = False) -> CheckOutcome:
     """No reference points at a missing row (scoped: among the rows of the papers in `check_scope`)."""
     counts = {name: connection.execute(text(sql)).scalar_one() for name, sql in references(scoped).items()}
@@ -138,6 +159,7 @@ def integrity_outcomes(
     try:
         return {
             "paper_id_unique": duplicate_paper_ids(connection, scoped),
+            "row_keys_unique": duplicate_row_keys(connection, loaded_file_ids, scoped),
             "every_entry_loaded": missing_appearances(connection, loaded_file_ids),
             "no_dangling_references": dangling_references(connection, scoped),
             "no_future_listing_dates": future_listing_dates(connection, today),

@@ -4,6 +4,11 @@ Keys are content-derived (see `etl.normalize.stable_id`), never sequences, so an
 loads gives the same rows. Relationships are documented on the columns and checked by
 tests and asset checks rather than enforced by DuckDB foreign keys, which block the
 delete-and-reinsert merges a warehouse load needs.
+
+The three link tables (sightings, paper links, paper keywords) declare their keys to the ORM
+but carry no PRIMARY KEY in DuckDB: its ART index on millions of composite keys cost more than
+the rest of a backfill's merge (`bench/`). The merge writes each key once, and the
+`row_keys_unique` integrity check, run inside every load's transaction, proves it.
 """
 
 from __future__ import annotations
@@ -114,16 +119,13 @@ class Paper(Base):
 
 
 class PaperAppearance(Base):
-    """One sighting of a paper: a position in one dump file."""
+    """One sighting of a paper: a position in one dump file; key (file_id, position), unindexed."""
 
     __tablename__ = "paper_appearances"
+    __mapper_args__ = {"primary_key": ["file_id", "position"]}
 
-    file_id: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, autoincrement=False, comment="-> source_files"
-    )
-    position: Mapped[int] = mapped_column(
-        Integer, primary_key=True, autoincrement=False, comment="1-based in the listing"
-    )
+    file_id: Mapped[int] = mapped_column(BigInteger, nullable=False, comment="-> source_files")
+    position: Mapped[int] = mapped_column(Integer, nullable=False, comment="1-based in the listing")
     paper_id: Mapped[int] = mapped_column(BigInteger, nullable=False, comment="-> papers")
     title_line: Mapped[int] = mapped_column(Integer, nullable=False)
     listing_date_id: Mapped[int] = mapped_column(Integer, nullable=False, comment="-> dates")
@@ -146,16 +148,13 @@ class Link(Base):
 
 
 class PaperLink(Base):
-    """A URL in a paper's abstract; ordinal is its order of first appearance."""
+    """A URL in a paper's abstract; ordinal is its order of first appearance; key (paper_id, link_id), unindexed."""
 
     __tablename__ = "paper_links"
+    __mapper_args__ = {"primary_key": ["paper_id", "link_id"]}
 
-    paper_id: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, autoincrement=False, comment="-> papers"
-    )
-    link_id: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, autoincrement=False, comment="-> links"
-    )
+    paper_id: Mapped[int] = mapped_column(BigInteger, nullable=False, comment="-> papers")
+    link_id: Mapped[int] = mapped_column(BigInteger, nullable=False, comment="-> links")
     ordinal: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
@@ -170,16 +169,13 @@ class Keyword(Base):
 
 
 class PaperKeyword(Base):
-    """A keyword of a paper with its RAKE score and rank (method names: rank 0, no score)."""
+    """A keyword of a paper with its RAKE score and rank (method names: rank 0, no score); key (paper_id, keyword_id), unindexed."""
 
     __tablename__ = "paper_keywords"
+    __mapper_args__ = {"primary_key": ["paper_id", "keyword_id"]}
 
-    paper_id: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, autoincrement=False, comment="-> papers"
-    )
-    keyword_id: Mapped[int] = mapped_column(
-        BigInteger, primary_key=True, autoincrement=False, comment="-> keywords"
-    )
+    paper_id: Mapped[int] = mapped_column(BigInteger, nullable=False, comment="-> papers")
+    keyword_id: Mapped[int] = mapped_column(BigInteger, nullable=False, comment="-> keywords")
     score: Mapped[float | None] = mapped_column(Double)
     rank: Mapped[int] = mapped_column(SmallInteger, nullable=False)
 

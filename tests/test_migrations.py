@@ -15,7 +15,7 @@ import migrations.duckdb_support  # noqa: F401
 import models
 from etl.pipeline import WAREHOUSE_TABLES, load_dumps
 from etl.warehouse import alembic_config, current_revision, downgrade, head_views, migrate, warehouse_engine
-from tests.conftest import ROOT
+from tests.conftest import ROOT, snapshot
 
 VIEWS_DIR = ROOT / "sql" / "views"
 
@@ -28,7 +28,7 @@ def view_names(engine) -> set[str]:
 def test_upgrade_creates_every_table_and_view(engine):
     assert set(WAREHOUSE_TABLES) <= set(inspect(engine).get_table_names())
     assert view_names(engine) == {p.stem for p in VIEWS_DIR.glob("*.sql")}
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
 
 
 def test_downgrade_to_base_and_back(engine, sample_dir):
@@ -81,7 +81,7 @@ def test_fresh_file_is_created_with_its_folder(tmp_path):
     engine = warehouse_engine(tmp_path / "deep" / "er" / "w.duckdb")
     assert current_revision(engine) is None
     migrate(engine)
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
     engine.dispose()
 
 
@@ -95,7 +95,7 @@ def test_a_later_view_revision_is_undone_by_restoring_the_earlier_text(engine, t
     (scripts / "versions" / "9999_change_keyword_counts.py").write_text(
         '"""change v_keyword_counts"""\n'
         "from migrations.views import apply_views, restore_views\n"
-        'revision = "9999"\ndown_revision = "0004"\nbranch_labels = None\ndepends_on = None\n'
+        'revision = "9999"\ndown_revision = "0005"\nbranch_labels = None\ndepends_on = None\n'
         'VIEWS = {"v_keyword_counts": "select 42 as answer\\n"}\n'
         "def upgrade():\n    apply_views(VIEWS)\n"
         "def downgrade():\n    restore_views(down_revision, VIEWS)\n"
@@ -114,5 +114,25 @@ def test_a_later_view_revision_is_undone_by_restoring_the_earlier_text(engine, t
 
     run(command.upgrade, "9999")
     assert keyword_counts_columns() == ["answer"]
-    run(command.downgrade, "0004")
+    run(command.downgrade, "0005")
     assert keyword_counts_columns() == ["keyword_id", "keyword", "kind", "papers", "mean_score"]
+
+
+def test_link_tables_lose_their_index_and_a_downgrade_restores_it(engine, sample_dir):
+    load_dumps(sample_dir, engine)
+
+    def primary_keys():
+        with engine.connect() as c:
+            rows = c.execute(
+                text("SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'")
+            )
+            return {name for (name,) in rows}
+
+    link_tables = {"paper_appearances", "paper_links", "paper_keywords"}
+    assert not primary_keys() & link_tables and "papers" in primary_keys()
+    before = snapshot(engine)
+    downgrade(engine, "0004")
+    assert link_tables <= primary_keys()
+    assert snapshot(engine) == before
+    migrate(engine)
+    assert not primary_keys() & link_tables and snapshot(engine) == before

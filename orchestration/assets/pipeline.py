@@ -101,6 +101,12 @@ CHECKS = [
         "paper_id_unique", asset="papers", blocking=True, description="paper_id is unique in papers."
     ),
     dg.AssetCheckSpec(
+        "row_keys_unique",
+        asset="paper_appearances",
+        blocking=True,
+        description="Each sighting, paper link and paper keyword is stored once (these tables have no index).",
+    ),
+    dg.AssetCheckSpec(
         "every_entry_loaded",
         asset="paper_appearances",
         blocking=True,

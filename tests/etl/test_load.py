@@ -169,3 +169,26 @@ def test_keys_are_stable_across_loads_of_subsets(tmp_path, engine, sample_dir):
 def test_missing_raw_folder_is_a_clear_error(engine, tmp_path: Path):
     with pytest.raises(FileNotFoundError, match="raw dump folder not found"):
         load_dumps(tmp_path / "nope", engine)
+
+
+@pytest.mark.parametrize("table", ["paper_appearances", "paper_links", "paper_keywords"])
+def test_a_link_row_stored_twice_breaks_the_row_keys_check(engine, sample_dir, table):
+    """These tables have no index, so the integrity gate is what keeps their keys unique."""
+    from datetime import date
+
+    import polars as pl
+
+    from etl.quality import integrity_outcomes
+
+    load_dumps(sample_dir, engine)
+    with engine.begin() as connection:
+        row = connection.execute(text(f"SELECT * FROM {table} LIMIT 1")).mappings().one()
+        assert integrity_outcomes(connection, [], date.today())["row_keys_unique"].passed
+        connection.execute(text(f"INSERT INTO {table} SELECT * FROM {table} LIMIT 1"))
+        whole = integrity_outcomes(connection, [], date.today())["row_keys_unique"]
+        key = row["file_id"] if table == "paper_appearances" else None
+        scope = pl.DataFrame({"paper_id": [row["paper_id"]]})
+        scoped = integrity_outcomes(connection, [key] if key else [], date.today(), scope)["row_keys_unique"]
+        connection.rollback()
+    assert (whole.passed, whole.details[table]) == (False, 1)
+    assert (scoped.passed, scoped.details[table]) == (False, 1)

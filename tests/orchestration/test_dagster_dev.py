@@ -103,6 +103,7 @@ def test_graphql_serves_the_asset_graph_and_its_checks(dagster_dev):
     assert checks == dict.fromkeys(
         [
             "paper_id_unique",
+            "row_keys_unique",
             "every_entry_loaded",
             "no_dangling_references",
             "no_future_listing_dates",
