@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from etl.keywords import extract_keywords
 from etl.links import extract_links
 from etl.load import MergeStats, clear_warehouse, merge_batch
 from etl.parse import ParsedDumps, parse_dumps
-from etl.quality import assert_integrity
+from etl.quality import CheckOutcome, integrity_outcomes, raise_if_broken
 from etl.timing import StageClock
 from etl.warehouse import checkpoint, migrate_in, warehouse_engine
 
@@ -254,36 +255,51 @@ def _add_batch(report: LoadReport, batch: WarehouseBatch, stats: MergeStats) -> 
 
 def _prepare(
     paths: list[Path], known: frozenset[int], listing_year: int | None, clock: StageClock
-) -> tuple[WarehouseBatch, list[int]]:
+) -> tuple[Transformed, list[int]]:
     """Read and transform one batch of dumps; also return the ids of versions already held."""
     with clock.stage("read"):
         dumps, same_content = new_dumps(paths, known)
-    return transform(dumps, listing_year, clock).batch, same_content
+    return transform(dumps, listing_year, clock), same_content
 
 
-def load_paths(
+@dataclass(frozen=True)
+class BatchLoad:
+    """One committed batch of a load: its transform, what its merge changed, its integrity outcomes."""
+
+    number: int
+    batches: int
+    steps: Transformed
+    stats: MergeStats
+    outcomes: dict[str, CheckOutcome]
+    unchanged: list[int]  # ids of dump versions the warehouse held already (all of them, in batch 0)
+    warehouse_rows: dict[str, int] | None  # every table's row count, after the last batch
+    rejected_before: list[dict[str, str]]  # unchanged dumps held as rejected, with the last batch
+
+
+def load_batches(
     paths: list[Path],
     engine: Engine,
     listing_year: int | None = None,
     full_refresh: bool = False,
-    prune: bool = False,
+    present_files: list[str] | None = None,
     batch_bytes: int | None = None,
     clock: StageClock | None = None,
-) -> LoadReport:
-    """Load the new or changed dumps among `paths` into the warehouse, one transaction per batch.
+    strict: bool = True,
+) -> Iterator[BatchLoad]:
+    """Load the new or changed dumps among `paths`, one transaction per batch; yield each after its commit.
 
     Dumps go in batches of about `batch_bytes` (default: $PAPERHOUSE_BATCH_MB), so memory is
     bounded by the batch, not by the folder: while one batch is merged, the next one is read
     and transformed on a worker thread, and no more. Each batch's merge and integrity checks
-    share its transaction (the first also migrates): a crash or a broken rule at any point
-    leaves the warehouse as after the last committed batch, a state of complete dumps, and the
-    next run loads the rest. With `prune`, loaded dumps not among `paths` are removed with
-    their sightings.
+    share its transaction (the first also migrates). `strict` raises `IntegrityError` on a
+    broken rule, rolling the batch back, so a crash or a broken rule at any point leaves the
+    warehouse as after the last committed batch, a state of complete dumps, and the next run
+    loads the rest; otherwise the outcomes are only reported. With `present_files` (names now
+    in the folder), loaded dumps missing from it are removed with their sightings (pruning).
     """
     clock = clock or StageClock()
     batch_bytes = batch_bytes or default_batch_bytes()
-    report = LoadReport(files_seen=len(paths), files_loaded=0, files_unchanged=0)
-    rejected_before: list[dict[str, str]] = []
+    changed = False
     # Polars and DuckDB release the GIL, so transforming the next batch overlaps this one's merge.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperhouse-transform") as worker:
         with engine.connect() as connection:
@@ -299,28 +315,58 @@ def load_paths(
             upcoming = worker.submit(_prepare, plan[0], held, listing_year, clock)
             for number in range(len(plan)):
                 last = number == len(plan) - 1
-                batch, same_content = upcoming.result()
-                unchanged += same_content
+                steps, same_content = upcoming.result()
                 if not last:
                     upcoming = worker.submit(_prepare, plan[number + 1], held, listing_year, clock)
                 if number:
                     transaction = connection.begin()
                 with transaction, clock.stage("load"):
-                    present = [p.name for p in paths] if prune and last else None
+                    batch = steps.batch
+                    present = present_files if last else None
                     stats = commit_batch(connection, batch, full_refresh and number == 0, present)
                     loaded = batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
-                    assert_integrity(connection, loaded, datetime.now(UTC).date(), stats.touched_papers)
-                    if last:
-                        report.warehouse_rows = table_counts(connection)
-                        rejected_before = still_rejected(connection, unchanged)
+                    outcomes = integrity_outcomes(
+                        connection, loaded, datetime.now(UTC).date(), stats.touched_papers
+                    )
+                    if strict:
+                        raise_if_broken(outcomes)
+                    rows = table_counts(connection) if last else None
+                    held_unchanged = (unchanged if number == 0 else []) + same_content
+                    rejected = still_rejected(connection, unchanged + same_content) if last else []
                     transaction.commit()  # to the WAL; DuckDB compresses it into the file at checkpoints
-                _add_batch(report, batch, stats)
-                del batch
-            if report.files_loaded or report.files_rejected or report.papers_removed or report.files_removed:
+                changed = (
+                    changed or batch.source_files.height > 0 or stats.papers_removed or stats.files_removed
+                )
+                yield BatchLoad(number, len(plan), steps, stats, outcomes, held_unchanged, rows, rejected)
+                del steps, batch
+            if changed:
                 with clock.stage("load"):
                     checkpoint(connection)
-    report.files_unchanged = len(unchanged)
-    report.files_rejected = sorted(report.files_rejected + rejected_before, key=lambda r: r["file"])
+
+
+def load_paths(
+    paths: list[Path],
+    engine: Engine,
+    listing_year: int | None = None,
+    full_refresh: bool = False,
+    prune: bool = False,
+    batch_bytes: int | None = None,
+    clock: StageClock | None = None,
+) -> LoadReport:
+    """Load the new or changed dumps among `paths` into the warehouse, one transaction per batch.
+
+    See `load_batches`; a broken integrity rule raises and rolls its batch back. With `prune`,
+    loaded dumps not among `paths` are removed with their sightings.
+    """
+    report = LoadReport(files_seen=len(paths), files_loaded=0, files_unchanged=0)
+    present = [p.name for p in paths] if prune else None
+    for done in load_batches(paths, engine, listing_year, full_refresh, present, batch_bytes, clock):
+        _add_batch(report, done.steps.batch, done.stats)
+        report.files_unchanged += len(done.unchanged)
+        if done.warehouse_rows is not None:
+            report.warehouse_rows = done.warehouse_rows
+        report.files_rejected += done.rejected_before
+    report.files_rejected.sort(key=lambda r: r["file"])
     return report
 
 

@@ -176,7 +176,11 @@ def assert_integrity(
     touched_papers: pl.DataFrame | None = None,
 ) -> None:
     """Raise `IntegrityError` naming every broken rule, so the caller's transaction rolls back."""
-    outcomes = integrity_outcomes(connection, loaded_file_ids, today, touched_papers)
+    raise_if_broken(integrity_outcomes(connection, loaded_file_ids, today, touched_papers))
+
+
+def raise_if_broken(outcomes: dict[str, CheckOutcome]) -> None:
+    """Raise `IntegrityError` naming every rule that `outcomes` shows broken."""
     broken = {n: o for n, o in outcomes.items() if not o.passed}
     if broken:
         raise IntegrityError("; ".join(f"{name}: {outcome.details}" for name, outcome in broken.items()))

@@ -1,11 +1,12 @@
 """The pipeline, per dump partition: extract → transform → warehouse tables, with blocking checks.
 
-One step runs every stage so that the frames never pass through an IO manager (a backfill of
-thousands of dumps runs as one run and one warehouse transaction); each stage is still its own
-asset, with its own metadata, in the graph.
+One step runs every stage so that the frames never pass through an IO manager: a backfill of
+thousands of dumps runs as one run, in batches of one warehouse transaction each (memory is
+bounded by the batch); each stage is still its own asset, with its own metadata, in the graph.
 """
 
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -14,21 +15,13 @@ from pydantic import Field
 from etl import quality
 from etl.extract import discover_dumps
 from etl.keywords import METHOD
-from etl.pipeline import (
-    WAREHOUSE_TABLES,
-    commit_batch,
-    known_file_ids,
-    known_file_stats,
-    new_dumps,
-    table_counts,
-    transform,
-)
+from etl.pipeline import WAREHOUSE_TABLES, load_batches
 from etl.serving import default_serving_path, publish_if_stale
-from etl.warehouse import migrate_in
 from models import DESCRIPTIONS, TABLES
 from orchestration.metadata import column_schema, markdown_preview
 from orchestration.partitions import dump_partitions
 from orchestration.resources import DumpFolderResource, WarehouseResource
+from orchestration.run_tally import RunTally
 
 WAREHOUSE_POOL = "duckdb_warehouse"
 
@@ -146,6 +139,11 @@ class LoadConfig(dg.Config):
     max_reject_rate: float = Field(
         default=0.0, description="Largest share of the run's dumps that may be rejected."
     )
+    batch_mb: float | None = Field(
+        default=None,
+        description="Dump megabytes per warehouse transaction (memory is bounded by it). "
+        "Unset: $PAPERHOUSE_BATCH_MB, else 32.",
+    )
 
 
 def _check_result(check: str, asset: str, outcome: quality.CheckOutcome) -> dg.AssetCheckResult:
@@ -170,32 +168,36 @@ def load_dumps(
     dumps: DumpFolderResource,
     warehouse: WarehouseResource,
 ):
-    """Read, parse, deduplicate, enrich and merge the run's dumps into the warehouse in one transaction."""
+    """Read, parse, deduplicate, enrich and merge the run's dumps into the warehouse, one transaction per batch."""
     folder = dumps.resolved_path()
     names = sorted(context.partition_keys)
     missing = [n for n in names if not (folder / n).is_file()]
     for name in missing:
         context.log.warning(f"dump {name} is not in {folder} any more; nothing to load for it")
+    present = [p.name for p in discover_dumps(folder)] if config.prune else None
+    tally = RunTally()
     with warehouse.engine() as engine:
-        with engine.begin() as connection:  # migration, merge and checks: one transaction
-            migrate_in(connection)
-            known = frozenset() if config.full_refresh else known_file_ids(connection)
-            stats_known = None if config.full_refresh else known_file_stats(connection)
-            fresh, unchanged = new_dumps([folder / n for n in names if n not in missing], known, stats_known)
-            steps = transform(fresh, dumps.resolved_listing_year())
-            rejected = steps.parsed.files.filter(pl.col("error").is_not_null())
-            for reason in rejected["error"]:
-                context.log.error(f"rejected dump: {reason}")
-            present = [p.name for p in discover_dumps(folder)] if config.prune else None
-            stats = commit_batch(connection, steps.batch, config.full_refresh, present)
-            counts = table_counts(connection)
-            loaded_ids = steps.batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
-            outcomes = quality.integrity_outcomes(
-                connection, loaded_ids, datetime.now(UTC).date(), stats.touched_papers
+        batches = load_batches(
+            [folder / n for n in names if n not in missing],
+            engine,
+            listing_year=dumps.resolved_listing_year(),
+            full_refresh=config.full_refresh,
+            present_files=present,
+            batch_bytes=int(config.batch_mb * 1_000_000) if config.batch_mb else None,
+            strict=False,  # a broken rule fails its blocking check below, and the views wait
+        )
+        for done in batches:
+            tally.add(done)
+            context.log.info(
+                f"batch {done.number + 1}/{done.batches} committed: {done.stats.papers_new} new papers"
             )
-            outcomes["reject_rate_under_threshold"] = quality.reject_rate(
-                rejected.height, fresh.height, config.max_reject_rate
-            )
+        files = tally.files()
+        for reason in tally.rejections:
+            context.log.error(f"rejected dump: {reason}")
+        outcomes = dict(tally.outcomes)
+        outcomes["reject_rate_under_threshold"] = quality.reject_rate(
+            len(tally.rejections), files.height, config.max_reject_rate
+        )
         # Analysts read the serving copy: it is replaced only when every blocking check passed.
         serving = default_serving_path(warehouse.resolved_path())
         publish_seconds = None
@@ -204,65 +206,77 @@ def load_dumps(
         else:
             context.log.error(f"serving copy {serving} not replaced: a blocking check failed")
     checks = [_check_result(spec.name, spec.asset_key.path[-1], outcomes[spec.name]) for spec in CHECKS]
+    yield from _materializations(tally, files, len(missing), config, serving, publish_seconds)
+    yield from checks
 
-    statuses = steps.batch.source_files.select("file_name", "status", "entries", "error")
+
+def _materializations(
+    tally: RunTally,
+    files: pl.DataFrame,
+    missing: int,
+    config: LoadConfig,
+    serving: Path,
+    publish_seconds: float | None,
+) -> Iterator[dg.MaterializeResult]:
+    """One materialization per stage and per table: run totals, first-batch previews."""
+    first, rows = tally.first, tally.rows
     step_metadata = {
         "dump_files": {
-            "dagster/row_count": fresh.height,
-            "files_unchanged": len(unchanged),
-            "files_missing": len(missing),
-            "bytes": int(fresh["size_bytes"].sum()),
-            "preview": markdown_preview(statuses),
+            "dagster/row_count": files.height,
+            "files_unchanged": tally.unchanged,
+            "files_missing": missing,
+            "bytes": int(files["size_bytes"].sum()) if files.height else 0,
+            "batches": tally.batches,
+            "preview": markdown_preview(files.drop("size_bytes") if files.height else files),
         },
         "parsed_entries": {
-            "dagster/row_count": steps.parsed.entries.height,
-            "files_rejected": rejected.height,
-            "rejections": dg.MetadataValue.md("\n".join(f"- {r}" for r in rejected["error"]) or "none"),
-            "preview": markdown_preview(steps.parsed.entries),
+            "dagster/row_count": rows.get("parsed_entries", 0),
+            "files_rejected": len(tally.rejections),
+            "rejections": dg.MetadataValue.md("\n".join(f"- {r}" for r in tally.rejections) or "none"),
+            "preview": markdown_preview(first.parsed.entries),
         },
         "identified_entries": {
-            "dagster/row_count": steps.identified.height,
-            "distinct_papers": steps.identified["paper_id"].n_unique(),
+            "dagster/row_count": rows.get("identified_entries", 0),
+            "distinct_papers": tally.distinct_papers(),
         },
         "deduplicated_papers": {
-            "dagster/row_count": steps.papers.height,
-            "preview": markdown_preview(steps.papers.select("paper_id", "title")),
+            "dagster/row_count": rows.get("staged_papers", 0),
+            "preview": markdown_preview(first.papers.select("paper_id", "title")),
         },
         "extracted_links": {
-            "dagster/row_count": steps.links[0].height,
-            "paper_links": steps.links[1].height,
-            "preview": markdown_preview(steps.links[0]),
+            "dagster/row_count": rows.get("extracted_links", 0),
+            "paper_links": rows.get("paper_links", 0),
+            "preview": markdown_preview(first.links[0]),
         },
         "extracted_keywords": {
-            "dagster/row_count": steps.keywords[0].height,
-            "paper_keywords": steps.keywords[1].height,
+            "dagster/row_count": rows.get("extracted_keywords", 0),
+            "paper_keywords": rows.get("paper_keywords_staged", 0),
             "method": METHOD,
-            "preview": markdown_preview(steps.keywords[0]),
+            "preview": markdown_preview(first.keywords[0]),
         },
     }
     for name, metadata in step_metadata.items():
         yield dg.MaterializeResult(asset_key=name, metadata=metadata)
-    staged = steps.batch.frames()
+    staged = first.batch.frames()
     for name in WAREHOUSE_TABLES:
         metadata = {
-            "dagster/row_count": counts[name],
-            "rows_in_batch": staged[name].height,
+            "dagster/row_count": tally.warehouse_rows[name],
+            "rows_in_run": rows.get(f"staged_{name}", 0),
             "preview": markdown_preview(staged[name]),
         }
         if name == "papers":
             metadata |= {
-                "papers_new": stats.papers_new,
-                "papers_already_known": stats.papers_known,
-                "papers_removed": stats.papers_removed,
+                "papers_new": tally.papers_new,
+                "papers_already_known": tally.papers_known,
+                "papers_removed": tally.papers_removed,
             }
         if name == "source_files":
             metadata |= {
                 "serving_copy": str(serving),
                 "serving_publish_seconds": publish_seconds if publish_seconds is not None else "unchanged",
-                "files_rejected": rejected.height,
-                "files_superseded": stats.files_superseded,
-                "files_removed": stats.files_removed,
+                "files_rejected": len(tally.rejections),
+                "files_superseded": tally.files_superseded,
+                "files_removed": tally.files_removed,
                 "full_refresh": config.full_refresh,
             }
         yield dg.MaterializeResult(asset_key=name, metadata=metadata)
-    yield from checks

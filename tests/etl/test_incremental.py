@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from etl.pipeline import load_dumps
-from etl.quality import IntegrityError
+from etl.quality import CheckOutcome, IntegrityError
 from etl.serving import default_serving_path, is_current, publish
 from etl.warehouse import warehouse_engine
 from tests.conftest import ROOT, SAMPLE_DIR, dump_text, parse_folder, snapshot, write_dump
@@ -45,10 +45,10 @@ def test_a_load_that_breaks_integrity_is_rolled_back(engine, sample_dir, monkeyp
     before = snapshot(engine)
 
     def broken(connection, *args, **kwargs):
-        raise IntegrityError("no_dangling_references: 1 row")
+        return {"no_dangling_references": CheckOutcome(False, 1, {"paper_links.link_id -> links": 1})}
 
-    monkeypatch.setattr(etl.pipeline, "assert_integrity", broken)
-    with pytest.raises(IntegrityError):
+    monkeypatch.setattr(etl.pipeline, "integrity_outcomes", broken)
+    with pytest.raises(IntegrityError, match="no_dangling_references"):
         load_dumps(sample_dir, engine)
     assert snapshot(engine) == before
 

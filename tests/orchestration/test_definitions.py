@@ -86,7 +86,7 @@ def test_one_partition_per_dump_loads_alone(instance, resources, sample_dir):
     names = sorted(p.name for p in sample_dir.glob("*.txt"))
     result = materialize_partitions(instance, resources, [names[1]])
     assert result.success
-    assert all(checks_of(result).values()) and len(checks_of(result)) == 5
+    assert all(checks_of(result).values()) and len(checks_of(result)) == 6
     papers = next(
         e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey("papers")
     )
@@ -102,6 +102,33 @@ def test_all_partitions_in_one_run_equal_the_cli_load(instance, resources, sampl
     result = materialize_partitions(instance, resources, names)
     assert result.success
     assert len({e.materialization.partition for e in result.get_asset_materialization_events()}) == 5
+    via_dagster = warehouse_engine(Path(resources["warehouse"].path))
+    via_cli = warehouse_engine(tmp_path / "cli.duckdb")
+    load_dumps(sample_dir, via_cli)
+    assert snapshot(via_dagster) == snapshot(via_cli)
+    via_dagster.dispose()
+    via_cli.dispose()
+
+
+def test_a_run_of_many_partitions_loads_in_batches_bounded_by_batch_mb(
+    instance, resources, sample_dir, tmp_path
+):
+    """A backfill of many dumps is one run, but one transaction per batch: memory stays bounded."""
+    names = sorted(p.name for p in sample_dir.glob("*.txt"))
+    run_config = {"ops": {"load_dumps": {"config": {"batch_mb": 0.2}}}}
+    result = materialize_partitions(instance, resources, names, run_config)
+    assert result.success and all(checks_of(result).values())
+    metadata = {
+        e.asset_key.path[-1]: e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+        if e.materialization.partition == names[0]
+    }
+    assert metadata["dump_files"]["batches"].value >= 3
+    assert metadata["dump_files"]["dagster/row_count"].value == 5
+    assert metadata["parsed_entries"]["dagster/row_count"].value == 451
+    assert metadata["identified_entries"]["distinct_papers"].value == 411
+    assert metadata["papers"]["dagster/row_count"].value == 411
+    assert metadata["papers"]["papers_new"].value == 411
     via_dagster = warehouse_engine(Path(resources["warehouse"].path))
     via_cli = warehouse_engine(tmp_path / "cli.duckdb")
     load_dumps(sample_dir, via_cli)
