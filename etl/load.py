@@ -119,14 +119,16 @@ _STATEMENTS: tuple[str, ...] = (
     "DELETE FROM paper_keywords WHERE paper_id IN (SELECT paper_id FROM orphan_papers)",
     "DELETE FROM papers WHERE paper_id IN (SELECT paper_id FROM orphan_papers)",
     # A paper's links and keywords depend only on its text: computed once, when it is new.
+    # keywords and links carry no index (see models): stored keys are filtered out first,
+    # reading only the stored keys the batch names.
     """INSERT INTO links SELECT link_id, url, host, kind FROM stg_links
        WHERE link_id IN (SELECT link_id FROM stg_paper_links WHERE paper_id IN (SELECT paper_id FROM new_papers))
-       ON CONFLICT DO NOTHING""",
+         AND link_id NOT IN (SELECT link_id FROM links WHERE link_id IN (SELECT link_id FROM stg_links))""",
     """INSERT INTO paper_links SELECT paper_id, link_id, ordinal FROM stg_paper_links
        WHERE paper_id IN (SELECT paper_id FROM new_papers)""",
     """INSERT INTO keywords SELECT keyword_id, keyword, kind FROM stg_keywords
        WHERE keyword_id IN (SELECT keyword_id FROM stg_paper_keywords WHERE paper_id IN (SELECT paper_id FROM new_papers))
-       ON CONFLICT DO NOTHING""",
+         AND keyword_id NOT IN (SELECT keyword_id FROM keywords WHERE keyword_id IN (SELECT keyword_id FROM stg_keywords))""",
     """INSERT INTO paper_keywords SELECT paper_id, keyword_id, score, rank FROM stg_paper_keywords
        WHERE paper_id IN (SELECT paper_id FROM new_papers)""",
     """DELETE FROM links WHERE link_id IN (SELECT link_id FROM orphan_links ANTI JOIN paper_links USING (link_id))""",

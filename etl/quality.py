@@ -28,15 +28,18 @@ def references(scoped: bool) -> dict[str, str]:
             f"SELECT count(*) FROM (SELECT DISTINCT file_id FROM paper_appearances{only}) "
             "ANTI JOIN source_files USING (file_id)"
         ),
+        # The referenced keys are read first, so only their stored rows are looked up.
         "paper_links.link_id -> links": (
-            f"SELECT count(*) FROM (SELECT link_id FROM paper_links{only}) ANTI JOIN links USING (link_id)"
+            f"WITH r AS MATERIALIZED (SELECT link_id FROM paper_links{only}) SELECT count(*) FROM r "
+            "WHERE link_id NOT IN (SELECT link_id FROM links WHERE link_id IN (SELECT link_id FROM r))"
         ),
         "paper_links.paper_id -> papers": (
             f"SELECT count(*) FROM (SELECT paper_id FROM paper_links{only}) "
             f"ANTI JOIN (SELECT paper_id FROM papers{only}) USING (paper_id)"
         ),
         "paper_keywords.keyword_id -> keywords": (
-            f"SELECT count(*) FROM (SELECT keyword_id FROM paper_keywords{only}) ANTI JOIN keywords USING (keyword_id)"
+            f"WITH r AS MATERIALIZED (SELECT keyword_id FROM paper_keywords{only}) SELECT count(*) FROM r "
+            "WHERE keyword_id NOT IN (SELECT keyword_id FROM keywords WHERE keyword_id IN (SELECT keyword_id FROM r))"
         ),
         "paper_keywords.paper_id -> papers": (
             f"SELECT count(*) FROM (SELECT paper_id FROM paper_keywords{only}) "
@@ -74,10 +77,11 @@ def duplicate_paper_ids(connection: Connection, scoped: bool = False) -> CheckOu
 
 
 def duplicate_row_keys(connection: Connection, file_ids: list[int], scoped: bool = False) -> CheckOutcome:
-    """Each sighting (file_id, position), paper link and paper keyword is stored once.
+    """Each sighting (file_id, position), paper link, paper keyword, link and keyword is stored once.
 
-    These tables carry no index (see `models`). Scoped, only the given dumps' sightings and the
-    touched papers' links and keywords are checked: a load writes no other rows.
+    These tables carry no index (see `models`). Scoped, only the given dumps' sightings, the
+    touched papers' links and keywords, and the links and keywords they name are checked: a
+    load writes no other rows.
     """
     only = f" WHERE paper_id IN (SELECT paper_id FROM {SCOPE})" if scoped else ""
     files = " WHERE file_id IN (SELECT unnest(CAST(:ids AS BIGINT[])))" if scoped else ""
@@ -85,6 +89,10 @@ def duplicate_row_keys(connection: Connection, file_ids: list[int], scoped: bool
         "paper_appearances": f"SELECT count(*) - count(DISTINCT (file_id, position)) FROM paper_appearances{files}",
         "paper_links": f"SELECT count(*) - count(DISTINCT (paper_id, link_id)) FROM paper_links{only}",
         "paper_keywords": f"SELECT count(*) - count(DISTINCT (paper_id, keyword_id)) FROM paper_keywords{only}",
+        "links": "SELECT count(*) - count(DISTINCT link_id) FROM links"
+        + (f" WHERE link_id IN (SELECT link_id FROM paper_links{only})" if scoped else ""),
+        "keywords": "SELECT count(*) - count(DISTINCT keyword_id) FROM keywords"
+        + (f" WHERE keyword_id IN (SELECT keyword_id FROM paper_keywords{only})" if scoped else ""),
     }
     counts = {
         table: connection.execute(text(sql), {"ids": file_ids} if ":ids" in sql else {}).scalar_one()

@@ -5,9 +5,10 @@ loads gives the same rows. Relationships are documented on the columns and check
 tests and asset checks rather than enforced by DuckDB foreign keys, which block the
 delete-and-reinsert merges a warehouse load needs.
 
-The three link tables (sightings, paper links, paper keywords) declare their keys to the ORM
-but carry no PRIMARY KEY in DuckDB: its ART index on millions of composite keys cost more than
-the rest of a backfill's merge (`bench/`). The merge writes each key once, and the
+The hash-keyed tables that grow with every load (keywords, links, sightings, paper links,
+paper keywords) declare their keys to the ORM but carry no PRIMARY KEY in DuckDB: its ART
+index cost more than the rest of a backfill's merge, and made every checkpoint of a large
+warehouse slow (`bench/`, migration 0005). The merge writes each key once, and the
 `row_keys_unique` integrity check, run inside every load's transaction, proves it.
 """
 
@@ -137,11 +138,12 @@ class PaperAppearance(Base):
 
 
 class Link(Base):
-    """A distinct URL found in abstracts."""
+    """A distinct URL found in abstracts; key link_id, unindexed."""
 
     __tablename__ = "links"
+    __mapper_args__ = {"primary_key": ["link_id"]}
 
-    link_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    link_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     url: Mapped[str] = mapped_column(String, nullable=False)
     host: Mapped[str] = mapped_column(String, nullable=False)
     kind: Mapped[str] = mapped_column(String, nullable=False)
@@ -159,11 +161,12 @@ class PaperLink(Base):
 
 
 class Keyword(Base):
-    """A keyphrase (kind 'keyphrase') or a method name announced by a title (kind 'method')."""
+    """A keyphrase (kind 'keyphrase') or a method name announced by a title (kind 'method'); key keyword_id, unindexed."""
 
     __tablename__ = "keywords"
+    __mapper_args__ = {"primary_key": ["keyword_id"]}
 
-    keyword_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    keyword_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     keyword: Mapped[str] = mapped_column(String, nullable=False)
     kind: Mapped[str] = mapped_column(String, nullable=False)
 

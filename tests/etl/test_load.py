@@ -171,7 +171,7 @@ def test_missing_raw_folder_is_a_clear_error(engine, tmp_path: Path):
         load_dumps(tmp_path / "nope", engine)
 
 
-@pytest.mark.parametrize("table", ["paper_appearances", "paper_links", "paper_keywords"])
+@pytest.mark.parametrize("table", ["paper_appearances", "paper_links", "paper_keywords", "links", "keywords"])
 def test_a_link_row_stored_twice_breaks_the_row_keys_check(engine, sample_dir, table):
     """These tables have no index, so the integrity gate is what keeps their keys unique."""
     from datetime import date
@@ -187,7 +187,16 @@ def test_a_link_row_stored_twice_breaks_the_row_keys_check(engine, sample_dir, t
         connection.execute(text(f"INSERT INTO {table} SELECT * FROM {table} LIMIT 1"))
         whole = integrity_outcomes(connection, [], date.today())["row_keys_unique"]
         key = row["file_id"] if table == "paper_appearances" else None
-        scope = pl.DataFrame({"paper_id": [row["paper_id"]]})
+        if "paper_id" in row:
+            paper = row["paper_id"]
+        else:  # a paper that refers to the duplicated link or keyword
+            link_table, column = (
+                ("paper_links", "link_id") if table == "links" else ("paper_keywords", "keyword_id")
+            )
+            paper = connection.execute(
+                text(f"SELECT paper_id FROM {link_table} WHERE {column} = :k LIMIT 1"), {"k": row[column]}
+            ).scalar_one()
+        scope = pl.DataFrame({"paper_id": [paper]})
         scoped = integrity_outcomes(connection, [key] if key else [], date.today(), scope)["row_keys_unique"]
         connection.rollback()
     assert (whole.passed, whole.details[table]) == (False, 1)

@@ -1,13 +1,14 @@
-"""paper_appearances, paper_links and paper_keywords without a PRIMARY KEY index
+"""keywords, links and the three link tables without a PRIMARY KEY index
 
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-23 13:20:00
 
-DuckDB keeps an ART index for every PRIMARY KEY and checks it on each insert; on the millions
-of composite keys of these three tables it cost more than the rest of a backfill's merge, and
-every open of a large warehouse loaded it. The merge writes each key once and the
-`row_keys_unique` integrity check proves it in every load's transaction, so the tables are
+DuckDB keeps an ART index for every PRIMARY KEY, checks it on each insert and rewrites it at
+checkpoints. On the millions of composite keys of paper_keywords it cost more than the rest of
+a backfill's merge; on keywords it made the checkpoint after adding one dump to a 500k-paper
+warehouse take 0.34 s instead of 0.003 s. The merge writes each key once and the
+`row_keys_unique` integrity check proves it in every load's transaction, so these tables are
 rebuilt without the constraint (DuckDB cannot drop one). Views read them by name.
 """
 
@@ -22,6 +23,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 KEYS = {
+    "keywords": ("keyword_id",),
+    "links": ("link_id",),
     "paper_appearances": ("file_id", "position"),
     "paper_links": ("paper_id", "link_id"),
     "paper_keywords": ("paper_id", "keyword_id"),
@@ -42,6 +45,19 @@ def _columns(table: str) -> list[sa.Column]:
             sa.Column("organization_id", sa.BigInteger(), nullable=True, comment="-> organizations"),
             sa.Column("card_date_text", sa.String(), nullable=True),
             sa.Column("card_date_id", sa.Integer(), nullable=True, comment="-> dates"),
+        ]
+    if table == "keywords":
+        return [
+            sa.Column("keyword_id", sa.BigInteger(), autoincrement=False, nullable=False),
+            sa.Column("keyword", sa.String(), nullable=False),
+            sa.Column("kind", sa.String(), nullable=False),
+        ]
+    if table == "links":
+        return [
+            sa.Column("link_id", sa.BigInteger(), autoincrement=False, nullable=False),
+            sa.Column("url", sa.String(), nullable=False),
+            sa.Column("host", sa.String(), nullable=False),
+            sa.Column("kind", sa.String(), nullable=False),
         ]
     if table == "paper_links":
         return [
@@ -70,7 +86,7 @@ def _rebuild(table: str, with_key: bool) -> None:
 
 
 def upgrade() -> None:
-    """Drop the PRIMARY KEY (and its index) of the three link tables."""
+    """Drop the PRIMARY KEY (and its index) of the hash-keyed tables that grow with every load."""
     for table in KEYS:
         _rebuild(table, with_key=False)
 
