@@ -82,12 +82,6 @@ class LoadReport:
         return asdict(self)
 
 
-def known_file_ids(connection: Connection) -> frozenset[int]:
-    """Dump versions the warehouse holds already (loaded or rejected): no need to parse them again."""
-    rows = connection.execute(text("SELECT file_id FROM source_files WHERE status IN ('loaded', 'rejected')"))
-    return frozenset(rows.scalars())
-
-
 def unloaded_dumps(paths: list[Path], warehouse: Path) -> dict[str, str] | None:
     """Name -> sha256 of the dumps whose current content the warehouse holds neither loaded nor rejected.
 
@@ -123,15 +117,16 @@ def table_counts(connection: Connection) -> dict[str, int]:
     }
 
 
-def known_file_stats(connection: Connection) -> dict[tuple[str, int, int], int]:
-    """(name, size, mtime_ns) -> file_id of the dump versions the warehouse holds (loaded or rejected)."""
+def known_files(connection: Connection) -> tuple[frozenset[int], dict[tuple[str, int, int], int]]:
+    """Dump versions the warehouse holds (loaded or rejected): their ids, and (name, size, mtime_ns) -> id."""
     rows = connection.execute(
         text(
-            "SELECT file_name, size_bytes, modified_ns, file_id FROM source_files "
-            "WHERE status IN ('loaded', 'rejected') AND modified_ns IS NOT NULL"
+            "SELECT file_id, file_name, size_bytes, modified_ns FROM source_files "
+            "WHERE status IN ('loaded', 'rejected')"
         )
-    )
-    return {(name, size, mtime): file_id for name, size, mtime, file_id in rows}
+    ).all()
+    stats = {(name, size, mtime): file_id for file_id, name, size, mtime in rows if mtime is not None}
+    return frozenset(file_id for file_id, *_ in rows), stats
 
 
 def split_unchanged(
@@ -307,9 +302,8 @@ def load_batches(
             with clock.stage("load"):
                 migrate_in(connection)
                 # Names are unique in `paths`, so no batch can hold a version another batch adds.
-                held = frozenset() if full_refresh else known_file_ids(connection)
+                held, stats_held = (frozenset(), {}) if full_refresh else known_files(connection)
             with clock.stage("read"):
-                stats_held = {} if full_refresh else known_file_stats(connection)
                 pending, unchanged = split_unchanged(paths, held, stats_held)
             plan = plan_batches(pending, batch_bytes) or [[]]
             upcoming = worker.submit(_prepare, plan[0], held, listing_year, clock)

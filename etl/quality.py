@@ -9,6 +9,33 @@ import polars as pl
 from sqlalchemy import Connection, text
 
 SCOPE = "check_scope"  # a relation (paper_id) naming the papers a load touched
+# The columns the rules read (never the text columns: copying those would cost a scan of the text).
+PER_PAPER_TABLES = {
+    "papers": "paper_id, organization_id, published_date_id, first_seen_date_id, last_seen_date_id",
+    "paper_appearances": "paper_id, file_id, organization_id, listing_date_id, card_date_id",
+    "paper_links": "paper_id, link_id",
+    "paper_keywords": "paper_id, keyword_id",
+}
+
+
+def checked_rows(scoped: bool) -> dict[str, str]:
+    """The relation each per-paper rule reads: the whole table, or (scoped) the touched papers' rows.
+
+    Scoped, `scope_checked_rows` has copied the touched papers' rows of each table into a
+    temporary table once, so the rules read those few rows instead of scanning the table again.
+    """
+    return {table: f"checked_{table}" if scoped else table for table in PER_PAPER_TABLES}
+
+
+def scope_checked_rows(connection: Connection) -> None:
+    """Copy the rows of the papers in `check_scope` of each per-paper table (one scan each)."""
+    for table, checked in checked_rows(scoped=True).items():
+        connection.execute(  # vetted identifiers
+            text(
+                f"CREATE OR REPLACE TEMP TABLE {checked} AS SELECT {PER_PAPER_TABLES[table]} "
+                f"FROM {table} WHERE paper_id IN (SELECT paper_id FROM {SCOPE})"
+            )
+        )
 
 
 def references(scoped: bool) -> dict[str, str]:
@@ -18,42 +45,39 @@ def references(scoped: bool) -> dict[str, str]:
     (links and keywords it deletes are only those no paper refers to), so this is the same rule
     at a cost proportional to the load, not to the warehouse.
     """
-    only = f" WHERE paper_id IN (SELECT paper_id FROM {SCOPE})" if scoped else ""
+    t = checked_rows(scoped)
+    papers, appearances, paper_links, paper_keywords = (t[name] for name in PER_PAPER_TABLES)
     return {
         "paper_appearances.paper_id -> papers": (
-            f"SELECT count(*) FROM (SELECT paper_id FROM paper_appearances{only}) "
-            f"ANTI JOIN (SELECT paper_id FROM papers{only}) USING (paper_id)"
+            f"SELECT count(*) FROM (SELECT paper_id FROM {appearances}) ANTI JOIN {papers} USING (paper_id)"
         ),
         "paper_appearances.file_id -> source_files": (
-            f"SELECT count(*) FROM (SELECT DISTINCT file_id FROM paper_appearances{only}) "
-            "ANTI JOIN source_files USING (file_id)"
+            f"SELECT count(*) FROM (SELECT DISTINCT file_id FROM {appearances}) ANTI JOIN source_files USING (file_id)"
         ),
-        # The referenced keys are read first, so only their stored rows are looked up.
+        # Only the stored keys that the checked rows name are read from the large key tables.
         "paper_links.link_id -> links": (
-            f"WITH r AS MATERIALIZED (SELECT link_id FROM paper_links{only}) SELECT count(*) FROM r "
-            "WHERE link_id NOT IN (SELECT link_id FROM links WHERE link_id IN (SELECT link_id FROM r))"
+            f"SELECT count(*) FROM {paper_links} WHERE link_id NOT IN "
+            f"(SELECT link_id FROM links WHERE link_id IN (SELECT link_id FROM {paper_links}))"
         ),
         "paper_links.paper_id -> papers": (
-            f"SELECT count(*) FROM (SELECT paper_id FROM paper_links{only}) "
-            f"ANTI JOIN (SELECT paper_id FROM papers{only}) USING (paper_id)"
+            f"SELECT count(*) FROM (SELECT paper_id FROM {paper_links}) ANTI JOIN {papers} USING (paper_id)"
         ),
         "paper_keywords.keyword_id -> keywords": (
-            f"WITH r AS MATERIALIZED (SELECT keyword_id FROM paper_keywords{only}) SELECT count(*) FROM r "
-            "WHERE keyword_id NOT IN (SELECT keyword_id FROM keywords WHERE keyword_id IN (SELECT keyword_id FROM r))"
+            f"SELECT count(*) FROM {paper_keywords} WHERE keyword_id NOT IN "
+            f"(SELECT keyword_id FROM keywords WHERE keyword_id IN (SELECT keyword_id FROM {paper_keywords}))"
         ),
         "paper_keywords.paper_id -> papers": (
-            f"SELECT count(*) FROM (SELECT paper_id FROM paper_keywords{only}) "
-            f"ANTI JOIN (SELECT paper_id FROM papers{only}) USING (paper_id)"
+            f"SELECT count(*) FROM (SELECT paper_id FROM {paper_keywords}) ANTI JOIN {papers} USING (paper_id)"
         ),
         "*.organization_id -> organizations": (
-            f"SELECT count(*) FROM (SELECT organization_id FROM papers{only} UNION ALL "
-            f"SELECT organization_id FROM paper_appearances{only}) r "
+            f"SELECT count(*) FROM (SELECT organization_id FROM {papers} UNION ALL "
+            f"SELECT organization_id FROM {appearances}) r "
             "WHERE organization_id IS NOT NULL AND organization_id NOT IN (SELECT organization_id FROM organizations)"
         ),
         "*_date_id -> dates": (
-            f"SELECT count(*) FROM (SELECT listing_date_id AS d FROM paper_appearances{only} UNION ALL "
-            f"SELECT card_date_id FROM paper_appearances{only} UNION ALL SELECT published_date_id FROM papers{only} "
-            f"UNION ALL SELECT first_seen_date_id FROM papers{only} UNION ALL SELECT last_seen_date_id FROM papers{only} "
+            f"SELECT count(*) FROM (SELECT listing_date_id AS d FROM {appearances} UNION ALL "
+            f"SELECT card_date_id FROM {appearances} UNION ALL SELECT published_date_id FROM {papers} "
+            f"UNION ALL SELECT first_seen_date_id FROM {papers} UNION ALL SELECT last_seen_date_id FROM {papers} "
             "UNION ALL SELECT listing_date_id FROM source_files) r "
             "WHERE d IS NOT NULL AND d NOT IN (SELECT date_id FROM dates)"
         ),
@@ -71,8 +95,8 @@ class CheckOutcome:
 
 def duplicate_paper_ids(connection: Connection, scoped: bool = False) -> CheckOutcome:
     """paper_id is unique in papers."""
-    only = f" WHERE paper_id IN (SELECT paper_id FROM {SCOPE})" if scoped else ""
-    n = connection.execute(text(f"SELECT count(*) - count(DISTINCT paper_id) FROM papers{only}")).scalar_one()
+    papers = checked_rows(scoped)["papers"]
+    n = connection.execute(text(f"SELECT count(*) - count(DISTINCT paper_id) FROM {papers}")).scalar_one()
     return CheckOutcome(n == 0, n, {"duplicate_paper_ids": n})
 
 
@@ -83,16 +107,16 @@ def duplicate_row_keys(connection: Connection, file_ids: list[int], scoped: bool
     touched papers' links and keywords, and the links and keywords they name are checked: a
     load writes no other rows.
     """
-    only = f" WHERE paper_id IN (SELECT paper_id FROM {SCOPE})" if scoped else ""
+    t = checked_rows(scoped)
     files = " WHERE file_id IN (SELECT unnest(CAST(:ids AS BIGINT[])))" if scoped else ""
     queries = {
         "paper_appearances": f"SELECT count(*) - count(DISTINCT (file_id, position)) FROM paper_appearances{files}",
-        "paper_links": f"SELECT count(*) - count(DISTINCT (paper_id, link_id)) FROM paper_links{only}",
-        "paper_keywords": f"SELECT count(*) - count(DISTINCT (paper_id, keyword_id)) FROM paper_keywords{only}",
+        "paper_links": f"SELECT count(*) - count(DISTINCT (paper_id, link_id)) FROM {t['paper_links']}",
+        "paper_keywords": f"SELECT count(*) - count(DISTINCT (paper_id, keyword_id)) FROM {t['paper_keywords']}",
         "links": "SELECT count(*) - count(DISTINCT link_id) FROM links"
-        + (f" WHERE link_id IN (SELECT link_id FROM paper_links{only})" if scoped else ""),
+        + (f" WHERE link_id IN (SELECT link_id FROM {t['paper_links']})" if scoped else ""),
         "keywords": "SELECT count(*) - count(DISTINCT keyword_id) FROM keywords"
-        + (f" WHERE keyword_id IN (SELECT keyword_id FROM paper_keywords{only})" if scoped else ""),
+        + (f" WHERE keyword_id IN (SELECT keyword_id FROM {t['paper_keywords']})" if scoped else ""),
     }
     counts = {
         table: connection.execute(text(sql), {"ids": file_ids} if ":ids" in sql else {}).scalar_one()
@@ -164,6 +188,7 @@ def integrity_outcomes(
     raw = connection.connection.driver_connection
     if scoped:
         raw.register(SCOPE, touched_papers.select("paper_id").to_arrow())
+        scope_checked_rows(connection)
     try:
         return {
             "paper_id_unique": duplicate_paper_ids(connection, scoped),
@@ -174,6 +199,8 @@ def integrity_outcomes(
         }
     finally:
         if scoped:
+            for checked in checked_rows(scoped=True).values():
+                connection.execute(text(f"DROP TABLE IF EXISTS {checked}"))  # vetted identifiers
             raw.unregister(SCOPE)
 
 
