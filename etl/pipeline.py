@@ -22,7 +22,7 @@ from etl.load import MergeStats, clear_warehouse, merge_batch
 from etl.parse import ParsedDumps, parse_dumps
 from etl.quality import CheckOutcome, integrity_outcomes, raise_if_broken
 from etl.timing import StageClock
-from etl.warehouse import checkpoint, migrate_in, warehouse_engine
+from etl.warehouse import checkpoint, migrate, warehouse_engine
 
 DEFAULT_RAW_DIR = "data/raw"
 RAW_DIR_ENV = "PAPERHOUSE_RAW_DIR"
@@ -285,8 +285,8 @@ def load_batches(
 
     Dumps go in batches of about `batch_bytes` (default: $PAPERHOUSE_BATCH_MB), so memory is
     bounded by the batch, not by the folder: while one batch is merged, the next one is read
-    and transformed on a worker thread, and no more. Each batch's merge and integrity checks
-    share its transaction (the first also migrates). `strict` raises `IntegrityError` on a
+    and transformed on a worker thread, and no more. Schema migrations commit first; then each
+    batch's merge and integrity checks share its transaction. `strict` raises `IntegrityError` on a
     broken rule, rolling the batch back, so a crash or a broken rule at any point leaves the
     warehouse as after the last committed batch, a state of complete dumps, and the next run
     loads the rest; otherwise the outcomes are only reported. With `present_files` (names now
@@ -296,16 +296,18 @@ def load_batches(
     batch_bytes = batch_bytes or default_batch_bytes()
     changed = False
     # Polars and DuckDB release the GIL, so transforming the next batch overlaps this one's merge.
+    with clock.stage("load"):
+        migrate(engine)  # committed (and checkpointed) apart: a schema state is a complete state too
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperhouse-transform") as worker:
         with engine.connect() as connection:
             transaction = connection.begin()
             with clock.stage("load"):
-                migrate_in(connection)
                 # Names are unique in `paths`, so no batch can hold a version another batch adds.
                 held, stats_held = (frozenset(), {}) if full_refresh else known_files(connection)
             with clock.stage("read"):
                 pending, unchanged = split_unchanged(paths, held, stats_held)
             plan = plan_batches(pending, batch_bytes) or [[]]
+            held_so_far = list(unchanged)
             upcoming = worker.submit(_prepare, plan[0], held, listing_year, clock)
             for number in range(len(plan)):
                 last = number == len(plan) - 1
@@ -326,7 +328,8 @@ def load_batches(
                         raise_if_broken(outcomes)
                     rows = table_counts(connection) if last else None
                     held_unchanged = (unchanged if number == 0 else []) + same_content
-                    rejected = still_rejected(connection, unchanged + same_content) if last else []
+                    held_so_far += same_content
+                    rejected = still_rejected(connection, held_so_far) if last else []
                     transaction.commit()  # to the WAL; DuckDB compresses it into the file at checkpoints
                 changed = (
                     changed or batch.source_files.height > 0 or stats.papers_removed or stats.files_removed

@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from etl.pipeline import WAREHOUSE_TABLES
 from etl.serving import default_serving_path, publish_if_stale
-from etl.warehouse import head_views, migrate_in
+from etl.warehouse import head_views, migrate
 from orchestration.assets.pipeline import WAREHOUSE_POOL
 from orchestration.resources import WarehouseResource
 
@@ -43,8 +43,8 @@ VIEW_SPECS = [
 def analyst_views(warehouse: WarehouseResource):
     """Bring every view to the text the newest migration pins, publish it, and report its row count."""
     with warehouse.engine() as engine:
-        with engine.begin() as connection:
-            migrate_in(connection)
+        migrate(engine)
+        with engine.connect() as connection:
             counts = {
                 spec.key: connection.execute(text(f"SELECT count(*) FROM {spec.key.path[-1]}")).scalar_one()
                 for spec in VIEW_SPECS  # vetted identifiers
