@@ -1,10 +1,11 @@
 """Cost of new data only: add the same new ~200 KB dump to a small and to a large warehouse.
 
-    python -m bench.incremental [--small 5000] [--large 500000] [--workdir /tmp/paperhouse-bench]
+    python -m bench.incremental [--small 5000] [--large 500000] [--repeat 9] [--workdir /tmp/paperhouse-bench]
 
 Builds (once, cached in --workdir) two warehouses from synthetic dumps of about `small` and
-`large` papers, then times, in process, adding one new dump to a copy of each (three times,
-median). Prints the seconds, the ratio large/small, and the time of publishing the serving copy.
+`large` papers, then times, in process, adding one new dump to a fresh copy of each, synced
+(`repeat` times, median). Prints the seconds, the ratio large/small, and the time of
+publishing the serving copy.
 """
 
 from __future__ import annotations
@@ -45,9 +46,8 @@ def add_one(warehouse: Path, folder: Path, new_dump: Path, scratch: Path) -> tup
     copy = scratch / "w.duckdb"
     shutil.copy(warehouse, copy)
     # At rest on disk, like a real warehouse: otherwise the load's checkpoint (its fsync) would
-    # also write back the copy's hundreds of megabytes of dirty pages.
-    with open(copy, "rb+") as handle:
-        os.fsync(handle.fileno())
+    # also wait on the write-back of this copy and of the last run's serving copy.
+    os.sync()
     shutil.copy2(new_dump, folder / new_dump.name)
     try:
         engine = warehouse_engine(copy)
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small", type=int, default=5_000)
     parser.add_argument("--large", type=int, default=500_000)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/paperhouse-bench"))
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=9)
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     new_dump = generate(args.workdir / "new", 1, 116, repeat_rate=0.0, seed=999, first_serial=10**8)[0]

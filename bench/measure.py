@@ -2,7 +2,7 @@
 
     python -m bench.measure CORPUS WAREHOUSE [--batch-mb 64] [--frames DIR] [--changed DUMP]
 
-Runs `etl.pipeline.load_paths` on every dump of CORPUS into a new WAREHOUSE, then the views
+Runs `etl.pipeline.load_batches` on every dump of CORPUS into a new WAREHOUSE, then the views
 stage (views at the head revision, every view queried, serving copy published). Prints one
 JSON object: seconds and peak RSS per stage, totals, corpus bytes and entries. With --frames,
 each batch's staging frames are also written there as Parquet (outside the timed stages), so
@@ -79,6 +79,21 @@ class FrameSaver:
         return self.original(connection, batch, *args, **kwargs)
 
 
+def peak_by_share(
+    sampler: RssSampler, started: float, progress: list[tuple[float, int]], parts: int
+) -> list[int]:
+    """Peak RSS so far once each 1/`parts` of the corpus was committed: flat if memory is bounded by the batch.
+
+    `progress` holds (time, corpus bytes committed) after each batch.
+    """
+    total = progress[-1][1] if progress else 0
+    peaks = []
+    for part in range(1, parts + 1):
+        until = next((at for at, done in progress if done * parts >= total * part), progress[-1][0])
+        peaks.append(sampler.peak([(started, until)]))
+    return peaks
+
+
 def views_stage(engine, warehouse: Path) -> dict[str, int]:
     """Bring views to the head revision, query each one, publish the serving copy; rows per view."""
     migrate(engine)
@@ -101,7 +116,12 @@ def measure(
     clock, sampler = StageClock(), RssSampler()
     sampler.start()
     started = time.perf_counter()
-    report = etl.pipeline.load_paths(paths, engine, batch_bytes=batch_bytes, clock=clock)
+    entries, loaded_bytes, rows, progress = 0, 0, {}, []
+    for done in etl.pipeline.load_batches(paths, engine, batch_bytes=batch_bytes, clock=clock):
+        entries += done.steps.batch.paper_appearances.height
+        loaded_bytes += done.steps.batch.source_files["size_bytes"].sum()
+        progress.append((time.perf_counter(), loaded_bytes))
+        rows = done.warehouse_rows or rows
     with clock.stage("views"):
         view_rows = views_stage(engine, warehouse)
     saving = saver.seconds if saver else 0.0  # spent inside the load stage, but not loading
@@ -119,9 +139,9 @@ def measure(
     return {
         "corpus_bytes": sum(p.stat().st_size for p in paths),
         "dumps": len(paths),
-        "entries": report.entries,
-        "papers": report.warehouse_rows["papers"],
-        "warehouse_rows": report.warehouse_rows,
+        "entries": entries,
+        "papers": rows["papers"],
+        "warehouse_rows": rows,
         "view_rows": view_rows,
         "batch_bytes": batch_bytes,
         "stages": {
@@ -132,6 +152,7 @@ def measure(
         "frame_saving_seconds": saving,
         "batches": batches,
         "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "peak_rss_by_fifth": peak_by_share(sampler, started, progress, parts=5),
         "warehouse_bytes": warehouse.stat().st_size,
     }
 

@@ -119,6 +119,8 @@ def report(results: dict) -> str:
         lines.append(_row(f"  {name}", stage["seconds"], mb, entries, stage["peak_rss"]))
     lines.append(_row("ours, total", ours["total_seconds"], mb, entries, ours["peak_rss"]))
     lines.append(_row("I/O floor: cat", results["cat_seconds"], mb, entries, None))
+    fifths = " / ".join(f"{rss / 2**20:,.0f}" for rss in ours["peak_rss_by_fifth"])
+    lines.append(f"peak RSS so far, after each fifth of the corpus: {fifths} MiB")
     keyword_seconds = ours["stages"]["keywords"]["seconds"]
     lines.append(f"keywords: {ours['papers'] / keyword_seconds:,.0f} papers/s")
     if "dlt" in results:

@@ -18,6 +18,10 @@ PER_PAPER_TABLES = {
 }
 
 
+# Key tables the per-paper tables refer to: table -> (key, referring per-paper table).
+KEY_TABLES = {"links": ("link_id", "paper_links"), "keywords": ("keyword_id", "paper_keywords")}
+
+
 def checked_rows(scoped: bool) -> dict[str, str]:
     """The relation each per-paper rule reads: the whole table, or (scoped) the touched papers' rows.
 
@@ -27,13 +31,31 @@ def checked_rows(scoped: bool) -> dict[str, str]:
     return {table: f"checked_{table}" if scoped else table for table in PER_PAPER_TABLES}
 
 
+def checked_key_counts() -> dict[str, str]:
+    """Scoped: per key table, a temporary table of each key the checked rows name and its stored row count."""
+    return {table: f"checked_{table}_counts" for table in KEY_TABLES}
+
+
 def scope_checked_rows(connection: Connection) -> None:
-    """Copy the rows of the papers in `check_scope` of each per-paper table (one scan each)."""
+    """Copy the rows of the papers in `check_scope` of each per-paper table (one scan each).
+
+    Then count, for each link and keyword those rows name, its stored rows (one scan of each
+    key table), which both the duplicate and the dangling rules read.
+    """
     for table, checked in checked_rows(scoped=True).items():
         connection.execute(  # vetted identifiers
             text(
                 f"CREATE OR REPLACE TEMP TABLE {checked} AS SELECT {PER_PAPER_TABLES[table]} "
                 f"FROM {table} WHERE paper_id IN (SELECT paper_id FROM {SCOPE})"
+            )
+        )
+    for table, counts in checked_key_counts().items():
+        key, referrer = KEY_TABLES[table]
+        connection.execute(  # vetted identifiers
+            text(
+                f"CREATE OR REPLACE TEMP TABLE {counts} AS SELECT r.{key}, count(t.{key}) AS stored "
+                f"FROM (SELECT DISTINCT {key} FROM checked_{referrer}) r LEFT JOIN {table} t USING ({key}) "
+                f"GROUP BY r.{key}"
             )
         )
 
@@ -48,23 +70,18 @@ def references(scoped: bool) -> dict[str, str]:
     t = checked_rows(scoped)
     papers, appearances, paper_links, paper_keywords = (t[name] for name in PER_PAPER_TABLES)
     return {
+        **{
+            f"{referrer}.{key} -> {table}": _dangling_keys(table, scoped)
+            for table, (key, referrer) in KEY_TABLES.items()
+        },
         "paper_appearances.paper_id -> papers": (
             f"SELECT count(*) FROM (SELECT paper_id FROM {appearances}) ANTI JOIN {papers} USING (paper_id)"
         ),
         "paper_appearances.file_id -> source_files": (
             f"SELECT count(*) FROM (SELECT DISTINCT file_id FROM {appearances}) ANTI JOIN source_files USING (file_id)"
         ),
-        # Only the stored keys that the checked rows name are read from the large key tables.
-        "paper_links.link_id -> links": (
-            f"SELECT count(*) FROM {paper_links} WHERE link_id NOT IN "
-            f"(SELECT link_id FROM links WHERE link_id IN (SELECT link_id FROM {paper_links}))"
-        ),
         "paper_links.paper_id -> papers": (
             f"SELECT count(*) FROM (SELECT paper_id FROM {paper_links}) ANTI JOIN {papers} USING (paper_id)"
-        ),
-        "paper_keywords.keyword_id -> keywords": (
-            f"SELECT count(*) FROM {paper_keywords} WHERE keyword_id NOT IN "
-            f"(SELECT keyword_id FROM keywords WHERE keyword_id IN (SELECT keyword_id FROM {paper_keywords}))"
         ),
         "paper_keywords.paper_id -> papers": (
             f"SELECT count(*) FROM (SELECT paper_id FROM {paper_keywords}) ANTI JOIN {papers} USING (paper_id)"
@@ -82,6 +99,26 @@ def references(scoped: bool) -> dict[str, str]:
             "WHERE d IS NOT NULL AND d NOT IN (SELECT date_id FROM dates)"
         ),
     }
+
+
+def _dangling_keys(table: str, scoped: bool) -> str:
+    """Query counting the rows of a per-paper table whose key names no row of `table`."""
+    key, referrer = KEY_TABLES[table]
+    if scoped:
+        counts = checked_key_counts()[table]
+        return (
+            f"SELECT count(*) FROM checked_{referrer} "
+            f"WHERE {key} IN (SELECT {key} FROM {counts} WHERE stored = 0)"
+        )
+    return f"SELECT count(*) FROM (SELECT {key} FROM {referrer}) ANTI JOIN {table} USING ({key})"
+
+
+def _duplicate_keys(table: str, scoped: bool) -> str:
+    """Query counting the surplus rows of `table` beyond one per key (scoped: keys the checked rows name)."""
+    key, _ = KEY_TABLES[table]
+    if scoped:
+        return f"SELECT coalesce(sum(stored - 1), 0) FROM {checked_key_counts()[table]} WHERE stored > 1"
+    return f"SELECT count(*) - count(DISTINCT {key}) FROM {table}"
 
 
 @dataclass(frozen=True)
@@ -113,10 +150,7 @@ def duplicate_row_keys(connection: Connection, file_ids: list[int], scoped: bool
         "paper_appearances": f"SELECT count(*) - count(DISTINCT (file_id, position)) FROM paper_appearances{files}",
         "paper_links": f"SELECT count(*) - count(DISTINCT (paper_id, link_id)) FROM {t['paper_links']}",
         "paper_keywords": f"SELECT count(*) - count(DISTINCT (paper_id, keyword_id)) FROM {t['paper_keywords']}",
-        "links": "SELECT count(*) - count(DISTINCT link_id) FROM links"
-        + (f" WHERE link_id IN (SELECT link_id FROM {t['paper_links']})" if scoped else ""),
-        "keywords": "SELECT count(*) - count(DISTINCT keyword_id) FROM keywords"
-        + (f" WHERE keyword_id IN (SELECT keyword_id FROM {t['paper_keywords']})" if scoped else ""),
+        **{table: _duplicate_keys(table, scoped) for table in KEY_TABLES},
     }
     counts = {
         table: connection.execute(text(sql), {"ids": file_ids} if ":ids" in sql else {}).scalar_one()
@@ -199,7 +233,7 @@ def integrity_outcomes(
         }
     finally:
         if scoped:
-            for checked in checked_rows(scoped=True).values():
+            for checked in [*checked_rows(scoped=True).values(), *checked_key_counts().values()]:
                 connection.execute(text(f"DROP TABLE IF EXISTS {checked}"))  # vetted identifiers
             raw.unregister(SCOPE)
 

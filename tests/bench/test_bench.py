@@ -78,6 +78,8 @@ def test_benchmark_run_reports_every_stage_and_comparison(tmp_path):
     assert set(ours["stages"]) == {"read", "parse", "dedupe", "links", "keywords", "load", "views"}
     assert all(s["seconds"] > 0 and s["peak_rss"] > 0 for s in ours["stages"].values())
     assert ours["batches"] == 3 and ours["entries"] == 3 * 116
+    fifths = ours["peak_rss_by_fifth"]
+    assert len(fifths) == 5 and fifths == sorted(fifths) and 0 < fifths[-1] <= ours["peak_rss"]
     assert figures["dlt"]["timed_batches"] == 3 and figures["dlt"]["batches"] == 4
     # Our loader alone on the saved frames stores exactly what the pipeline stored.
     assert figures["ours_frames"]["timed_batches"] == 3
@@ -94,5 +96,6 @@ def test_benchmark_run_reports_every_stage_and_comparison(tmp_path):
         "our merge of the saved frames",
         "dlt merge of the same frames",
         "baseline, measured on",
+        "peak RSS so far, after each fifth of the corpus",
     ):
         assert label in done.stdout

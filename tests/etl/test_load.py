@@ -201,3 +201,33 @@ def test_a_link_row_stored_twice_breaks_the_row_keys_check(engine, sample_dir, t
         connection.rollback()
     assert (whole.passed, whole.details[table]) == (False, 1)
     assert (scoped.passed, scoped.details[table]) == (False, 1)
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "referrer"),
+    [("links", "link_id", "paper_links"), ("keywords", "keyword_id", "paper_keywords")],
+)
+def test_a_missing_link_or_keyword_breaks_the_dangling_references_check(
+    engine, sample_dir, table, key, referrer
+):
+    """Scoped to one paper or over the whole warehouse, a reference to a deleted row is found."""
+    from datetime import date
+
+    import polars as pl
+
+    from etl.quality import integrity_outcomes
+
+    load_dumps(sample_dir, engine)
+    with engine.begin() as connection:
+        paper, value = connection.execute(text(f"SELECT paper_id, {key} FROM {referrer} LIMIT 1")).one()
+        referring = connection.execute(
+            text(f"SELECT count(*) FROM {referrer} WHERE {key} = :k"), {"k": value}
+        ).scalar_one()
+        connection.execute(text(f"DELETE FROM {table} WHERE {key} = :k"), {"k": value})
+        whole = integrity_outcomes(connection, [], date.today())["no_dangling_references"]
+        scope = pl.DataFrame({"paper_id": [paper]})
+        scoped = integrity_outcomes(connection, [], date.today(), scope)["no_dangling_references"]
+        connection.rollback()
+    name = f"{referrer}.{key} -> {table}"
+    assert (whole.passed, whole.details[name]) == (False, referring)
+    assert (scoped.passed, scoped.details[name]) == (False, 1)
