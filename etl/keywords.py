@@ -65,22 +65,29 @@ def _tokens(papers: pl.DataFrame) -> pl.DataFrame:
         .str.replace_all(_PUNCTUATION_RE, _BREAK)
         .str.replace_all(r"[^\S ]", " ")
     )
+    # Row-wise string work on both cores; the streaming engine keeps the row order.
+    tokens = (
+        papers.lazy()
+        .select(paper=pl.int_range(pl.len(), dtype=pl.UInt32), token=text.str.split(" "))
+        .explode("token")
+        .filter(pl.col("token") != "")
+        .collect(engine="streaming")
+    )
+    return tokens.with_columns(breaks=_breaks(tokens["token"]))
+
+
+def _breaks(tokens: pl.Series) -> pl.Series:
+    """Whether each token ends a phrase, decided once per distinct token (a text repeats few words many times)."""
     token = pl.col("token")
-    breaks = (
+    hashes = tokens.hash()  # in-process, never stored: only matches tokens to their distinct values
+    vocabulary = tokens.gather(hashes.arg_unique()).alias("token").to_frame()
+    breaking = vocabulary.filter(
         (token == "|")
         | token.is_in(pl.lit(_STOPWORDS).implode())
         | (token.str.len_chars() < 2)
         | ~token.str.contains(r"\p{L}")
     )
-    # Row-wise string work on both cores; the streaming engine keeps the row order.
-    return (
-        papers.lazy()
-        .select(paper=pl.int_range(pl.len(), dtype=pl.UInt32), token=text.str.split(" "))
-        .explode("token")
-        .filter(token != "")
-        .with_columns(breaks=breaks)
-        .collect(engine="streaming")
-    )
+    return hashes.is_in(breaking["token"].hash().implode()).alias("breaks")
 
 
 def candidate_words(papers: pl.DataFrame) -> pl.DataFrame:
@@ -89,14 +96,17 @@ def candidate_words(papers: pl.DataFrame) -> pl.DataFrame:
     Columns: paper (row index), word, phrase (a number increasing through each paper), n (its words).
     """
     paper_starts = (pl.col("paper") != pl.col("paper").shift(1)).fill_null(True)
-    words = (
-        _tokens(papers)
-        .with_columns(phrase=(pl.col("breaks") | paper_starts).cum_sum().cast(pl.Int64))
-        .filter(~pl.col("breaks"))
-    )
     first, last = _segment_bounds(pl.col("phrase"))
-    return words.select("paper", word="token", phrase="phrase", n=last - first + 1).filter(
-        pl.col("n") <= MAX_PHRASE_WORDS
+    # A run of one phrase number is its break token (none at a paper's start), then its words.
+    words = last - first + 1 - pl.col("breaks").gather(first).cast(pl.Int64)
+    return (
+        _tokens(papers)
+        .lazy()
+        .with_columns(phrase=(pl.col("breaks") | paper_starts).cum_sum().cast(pl.Int64))
+        .with_columns(n=words)
+        .filter(~pl.col("breaks") & (pl.col("n") <= MAX_PHRASE_WORDS))  # the strings move once
+        .select("paper", word="token", phrase="phrase", n="n")
+        .collect()
     )
 
 
