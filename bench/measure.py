@@ -116,9 +116,10 @@ def measure(
     clock, sampler = StageClock(), RssSampler()
     sampler.start()
     started = time.perf_counter()
-    entries, loaded_bytes, rows, progress = 0, 0, {}, []
+    entries, batch_papers, loaded_bytes, rows, progress = 0, 0, 0, {}, []
     for done in etl.pipeline.load_batches(paths, engine, batch_bytes=batch_bytes, clock=clock):
         entries += done.steps.batch.paper_appearances.height
+        batch_papers += done.steps.papers.height  # what keyword extraction went through
         loaded_bytes += done.steps.batch.source_files["size_bytes"].sum()
         progress.append((time.perf_counter(), loaded_bytes))
         rows = done.warehouse_rows or rows
@@ -141,6 +142,7 @@ def measure(
         "dumps": len(paths),
         "entries": entries,
         "papers": rows["papers"],
+        "batch_papers": batch_papers,
         "warehouse_rows": rows,
         "view_rows": view_rows,
         "batch_bytes": batch_bytes,

@@ -9,7 +9,8 @@ In one run, each in a fresh process and on the same machine state, so that ratio
   * dlt: the same staging frames, saved as Parquet, merged into DuckDB by dlt (`bench.dlt_merge`)
     and by our loader (`bench.load_frames`), both timed alone (in the pipeline our load stage
     shares the cores with the next batch's transform); the stored results are compared after
-    one dump is re-saved with new content;
+    one dump is re-saved with new content; the saved papers also go through keyword
+    extraction alone (`bench.keywords_alone`);
   * the baseline: a Python line loop with SQLAlchemy ORM inserts (`bench.baseline`) on the
     first 10 MB, extrapolated linearly when the corpus is larger.
 Corpora are generated once per size and kept in --workdir.
@@ -122,7 +123,15 @@ def report(results: dict) -> str:
     fifths = " / ".join(f"{rss / 2**20:,.0f}" for rss in ours["peak_rss_by_fifth"])
     lines.append(f"peak RSS so far, after each fifth of the corpus: {fifths} MiB")
     keyword_seconds = ours["stages"]["keywords"]["seconds"]
-    lines.append(f"keywords: {ours['papers'] / keyword_seconds:,.0f} papers/s")
+    keywords = (
+        f"keywords: {ours['batch_papers'] / keyword_seconds:,.0f} papers/s in the pipeline (beside the merge)"
+    )
+    if "keywords_alone" in results:
+        alone = results["keywords_alone"]
+        keywords += (
+            f"; {alone['papers_per_second']:,.0f} papers/s alone, over the same {alone['papers']:,} papers"
+        )
+    lines.append(keywords)
     if "dlt" in results:
         dlt, alone = results["dlt"], results["ours_frames"]
         ratio = dlt["seconds"] / alone["seconds"]
@@ -196,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
             "bench.dlt_merge", str(run_dir / "frames"), str(run_dir / "dlt.duckdb"), "--timed-batches", timed
         )
         results["stores"] = compare_stores(run_dir / "warehouse.duckdb", run_dir / "dlt.duckdb")
+        results["keywords_alone"] = _python(
+            "bench.keywords_alone", str(run_dir / "frames"), "--timed-batches", timed
+        )
         shutil.rmtree(run_dir / "frames")
     if "baseline" not in skip:
         small = folder if args.size_mb <= BASELINE_MB else corpus(args.workdir, BASELINE_MB)

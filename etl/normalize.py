@@ -16,7 +16,9 @@ KEY_SEPARATOR = "\x1f"
 # long ones (title and abstract keys) in Python, whose OpenSSL SHA-256 is several times faster.
 _DUCKDB_HASH_MAX_BYTES = 512
 _SHA256_PREFIX_SQL = "SELECT (('0x' || sha256(text)[1:16])::UBIGINT >> 1)::BIGINT AS id FROM short_texts"
-_hashing = threading.local()  # one in-memory DuckDB per thread: a connection is not shared across threads
+_hashing = threading.local()  # a connection is not shared across threads: each has its own cursor
+_hashing_database: list[duckdb.DuckDBPyConnection] = []  # one in-memory DuckDB per process, opened once
+_hashing_lock = threading.Lock()
 
 
 def identity_key(text: str) -> str:
@@ -54,10 +56,13 @@ def stable_id(text: str) -> int:
 
 
 def _duckdb_stable_ids(texts: pl.Series) -> pl.Series:
-    """`stable_id` of each non-null text, computed by an in-memory DuckDB of this thread."""
-    connection = getattr(_hashing, "connection", None)
-    if connection is None:
-        connection = _hashing.connection = duckdb.connect(":memory:")
+    """`stable_id` of each non-null text, computed by this process's in-memory DuckDB."""
+    connection = getattr(_hashing, "cursor", None)
+    if connection is None:  # a new thread (each load has its own worker): a cursor costs nothing
+        with _hashing_lock:
+            if not _hashing_database:
+                _hashing_database.append(duckdb.connect(":memory:"))  # about 30 ms, once
+        connection = _hashing.cursor = _hashing_database[0].cursor()
     connection.register("short_texts", texts.alias("text").to_frame().to_arrow())
     try:
         return connection.sql(_SHA256_PREFIX_SQL).pl()["id"]
