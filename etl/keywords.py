@@ -80,14 +80,15 @@ def _breaks(tokens: pl.Series) -> pl.Series:
     """Whether each token ends a phrase, decided once per distinct token (a text repeats few words many times)."""
     token = pl.col("token")
     hashes = tokens.hash()  # in-process, never stored: only matches tokens to their distinct values
-    vocabulary = tokens.gather(hashes.arg_unique()).alias("token").to_frame()
+    first = hashes.arg_unique()
+    vocabulary = pl.DataFrame({"token": tokens.gather(first), "hash": hashes.gather(first)})
     breaking = vocabulary.filter(
         (token == "|")
         | token.is_in(pl.lit(_STOPWORDS).implode())
         | (token.str.len_chars() < 2)
         | ~token.str.contains(r"\p{L}")
     )
-    return hashes.is_in(breaking["token"].hash().implode()).alias("breaks")
+    return hashes.is_in(breaking["hash"].implode()).alias("breaks")
 
 
 def candidate_words(papers: pl.DataFrame) -> pl.DataFrame:
@@ -98,12 +99,12 @@ def candidate_words(papers: pl.DataFrame) -> pl.DataFrame:
     paper_starts = (pl.col("paper") != pl.col("paper").shift(1)).fill_null(True)
     first, last = _segment_bounds(pl.col("phrase"))
     # A run of one phrase number is its break token (none at a paper's start), then its words.
-    words = last - first + 1 - pl.col("breaks").gather(first).cast(pl.Int64)
+    n_words = last - first + 1 - pl.col("breaks").gather(first).cast(pl.Int64)
     return (
         _tokens(papers)
         .lazy()
         .with_columns(phrase=(pl.col("breaks") | paper_starts).cum_sum().cast(pl.Int64))
-        .with_columns(n=words)
+        .with_columns(n=n_words)
         .filter(~pl.col("breaks") & (pl.col("n") <= MAX_PHRASE_WORDS))  # the strings move once
         .select("paper", word="token", phrase="phrase", n="n")
         .collect()

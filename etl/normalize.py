@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 import unicodedata
@@ -17,8 +18,6 @@ KEY_SEPARATOR = "\x1f"
 _DUCKDB_HASH_MAX_BYTES = 512
 _SHA256_PREFIX_SQL = "SELECT (('0x' || sha256(text)[1:16])::UBIGINT >> 1)::BIGINT AS id FROM short_texts"
 _hashing = threading.local()  # a connection is not shared across threads: each has its own cursor
-_hashing_database: list[duckdb.DuckDBPyConnection] = []  # one in-memory DuckDB per process, opened once
-_hashing_lock = threading.Lock()
 
 
 def identity_key(text: str) -> str:
@@ -55,14 +54,17 @@ def stable_id(text: str) -> int:
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") >> 1
 
 
+@functools.cache
+def _hashing_database() -> duckdb.DuckDBPyConnection:
+    """This process's in-memory DuckDB for hashing (about 30 ms to open, once)."""
+    return duckdb.connect(":memory:")
+
+
 def _duckdb_stable_ids(texts: pl.Series) -> pl.Series:
     """`stable_id` of each non-null text, computed by this process's in-memory DuckDB."""
     connection = getattr(_hashing, "cursor", None)
     if connection is None:  # a new thread (each load has its own worker): a cursor costs nothing
-        with _hashing_lock:
-            if not _hashing_database:
-                _hashing_database.append(duckdb.connect(":memory:"))  # about 30 ms, once
-        connection = _hashing.cursor = _hashing_database[0].cursor()
+        connection = _hashing.cursor = _hashing_database().cursor()
     connection.register("short_texts", texts.alias("text").to_frame().to_arrow())
     try:
         return connection.sql(_SHA256_PREFIX_SQL).pl()["id"]
@@ -80,9 +82,9 @@ def _python_stable_ids(texts: pl.Series) -> pl.Series:
 def stable_ids(texts: pl.Series) -> pl.Series:
     """Vectorized `stable_id` over a string Series (nulls stay null); callers with heavy repeats pass distinct values."""
     rows = pl.DataFrame({"text": texts}).with_row_index("row")
-    short = rows.filter(pl.col("text").str.len_bytes() <= _DUCKDB_HASH_MAX_BYTES)
-    long = rows.filter(pl.col("text").str.len_bytes() > _DUCKDB_HASH_MAX_BYTES)
-    ids = pl.Series(texts.name, [None] * len(texts), dtype=pl.Int64)
+    is_short = pl.col("text").str.len_bytes() <= _DUCKDB_HASH_MAX_BYTES  # null for a null text: in neither
+    short, long = rows.filter(is_short), rows.filter(~is_short)
+    ids = pl.repeat(None, len(texts), dtype=pl.Int64, eager=True).alias(texts.name)
     if short.height:
         ids = ids.scatter(short["row"], _duckdb_stable_ids(short["text"]))
     if long.height:
