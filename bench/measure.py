@@ -153,7 +153,12 @@ def measure(
         "total_seconds": total,
         "frame_saving_seconds": saving,
         "batches": batches,
-        "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        # The kernel's high-water mark lags its per-thread RSS counters by a few pages, so a
+        # sample read from /proc can exceed it: the peak is the larger of the two.
+        "peak_rss": max(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+            max((rss for _, rss in sampler.samples), default=0),
+        ),
         "peak_rss_by_fifth": peak_by_share(sampler, started, progress, parts=5),
         "warehouse_bytes": warehouse.stat().st_size,
     }
