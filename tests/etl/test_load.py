@@ -65,6 +65,25 @@ def test_paper_fields_come_from_the_most_recent_sighting_with_a_value(engine, tm
     assert str(row["published_date"]) == "2025-01-02"
 
 
+def test_a_known_paper_keeps_the_text_printed_in_its_most_recent_sighting(engine, tmp_path):
+    """A later print (same identity, other case) replaces the stored text; an older one, loaded after it, does not."""
+    raw = tmp_path / "raw"
+
+    def stored() -> tuple[str, str, int]:
+        with engine.connect() as c:
+            return tuple(c.execute(text("SELECT title, abstract, sightings FROM papers")).one())
+
+    write_dump(raw, "2025-01-03.txt", dump_text("Jan 3", ["Shared Title\n\nShared abstract."]))
+    load_dumps(raw, engine)
+    assert stored() == ("Shared Title", "Shared abstract.", 1)
+    write_dump(raw, "2025-01-09.txt", dump_text("Jan 9", ["Shared Title\n\nSHARED abstract."]))
+    load_dumps(raw, engine)
+    assert stored() == ("Shared Title", "SHARED abstract.", 2)
+    write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", ["shared title\n\nshared abstract."]))
+    load_dumps(raw, engine)
+    assert stored() == ("Shared Title", "SHARED abstract.", 3)
+
+
 def test_loading_twice_changes_nothing(engine, sample_dir):
     load_dumps(sample_dir, engine)
     first = snapshot(engine)
