@@ -32,6 +32,7 @@ DUMP_SCHEMA = {
     "sha256": pl.String,
     "size_bytes": pl.Int64,
     "modified_year": pl.Int32,
+    "modified_date": pl.Date,  # UTC date of the file's modification time
     "modified_ns": pl.Int64,
     "text": pl.String,
     "error": pl.String,
@@ -84,7 +85,7 @@ def read_dumps(paths: Iterable[Path], skip_file_ids: frozenset[int] = frozenset(
         text, error = (None, None) if file_id in skip_file_ids else decode_dump(data)
         stat = os.stat(path)
         mtime = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
-        values = (file_id, path.name, sha, len(data), mtime.year, stat.st_mtime_ns, text, error)
+        values = (file_id, path.name, sha, len(data), mtime.year, mtime.date(), stat.st_mtime_ns, text, error)
         for name, value in zip(DUMP_SCHEMA, values, strict=True):
             rows[name].append(value)
     return pl.DataFrame(rows, schema=DUMP_SCHEMA)
