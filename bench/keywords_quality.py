@@ -22,7 +22,7 @@ from etl.dedupe import identify_papers, latest_paper_texts
 from etl.extract import discover_dumps, read_dumps
 from etl.keywords import keyphrases
 from etl.parse import parse_dumps
-from etl.pipeline import default_raw_dir
+from etl.settings import Settings
 from etl.stopwords import STOPWORDS
 
 TOP_N = 10
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=int, default=10)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    result = compare(args.raw_dir or default_raw_dir(), args.examples)
+    result = compare(args.raw_dir or Settings.from_env().raw_dir, args.examples)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0

@@ -31,8 +31,12 @@ class WarehouseBatch:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def source_file_rows(dumps: pl.DataFrame, parsed: ParsedDumps) -> pl.DataFrame:
-    """One `source_files` row per dump read in this batch, loaded or rejected."""
+def source_file_rows(dumps: pl.DataFrame, parsed: ParsedDumps, listing_year: int | None) -> pl.DataFrame:
+    """One `source_files` row per dump read in this batch, loaded or rejected.
+
+    A rejected dump keeps the listing-year rule it was parsed under (when its header was
+    found) and `listing_year` (the setting), so a changed setting can retry it.
+    """
     return (
         dumps.select("file_id", "file_name", "sha256", "size_bytes", "modified_ns")
         .join(parsed.files, on="file_id", how="left")
@@ -42,11 +46,12 @@ def source_file_rows(dumps: pl.DataFrame, parsed: ParsedDumps) -> pl.DataFrame:
             "sha256",
             "size_bytes",
             listing_date_id=pl.when(pl.col("error").is_null()).then(date_id(pl.col("listing_date"))),
-            listing_year_rule=pl.when(pl.col("error").is_null()).then(pl.col("listing_year_rule")),
+            listing_year_rule="listing_year_rule",
             status=pl.when(pl.col("error").is_null()).then(pl.lit("loaded")).otherwise(pl.lit("rejected")),
             error="error",
             entries="entries",
             modified_ns="modified_ns",
+            listing_year_setting=pl.lit(listing_year, dtype=pl.Int32),
         )
         .sort("file_id")
     )
@@ -91,12 +96,13 @@ def assemble_batch(
     papers: pl.DataFrame,
     links: tuple[pl.DataFrame, pl.DataFrame],
     keywords: tuple[pl.DataFrame, pl.DataFrame],
+    listing_year: int | None = None,
 ) -> WarehouseBatch:
     """Put the results of each step together as the staging frames of one batch."""
     loaded = parsed.files.filter(pl.col("error").is_null())
     dates = date_dimension(pl.concat([loaded["listing_date"], parsed.entries["card_date"]]))
     return WarehouseBatch(
-        source_files=source_file_rows(dumps, parsed),
+        source_files=source_file_rows(dumps, parsed, listing_year),
         dates=dates,
         organizations=organization_rows(identified),
         papers=papers,

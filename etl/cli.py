@@ -1,19 +1,35 @@
-"""`paperhouse load`: the command line for cron and scripts."""
+"""`paperhouse load`: the command line for cron and scripts.
+
+Exit codes (the README's table): 0 loaded; 1 the load failed (the message says what was
+committed); 2 a bad option or setting, nothing opened; 3 some dumps refused, the rest loaded;
+4 loaded and committed, but the serving copy was not replaced; 5 another load holds the
+warehouse; 130 and 143 stopped by SIGINT or SIGTERM (committed batches stay).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import unicodedata
 from pathlib import Path
 
-from etl.pipeline import LoadReport, default_listing_year, default_raw_dir, load_dumps
-from etl.serving import default_serving_path, publish_if_stale
-from etl.warehouse import default_warehouse_path, warehouse_engine
+from etl.extract import discover_dumps
+from etl.pipeline import LoadReport, load_paths
+from etl.serving import publish_if_stale
+from etl.settings import Settings, SettingsError
+from etl.stopping import LoadInterrupted, StopSwitch
+from etl.warehouse import WarehouseLocked, hold_writer_lock, warehouse_engine
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+EXIT_USAGE = 2
 EXIT_REJECTED = 3
+EXIT_NOT_PUBLISHED = 4
+EXIT_LOCKED = 5
+EXIT_SIGNAL_BASE = 128  # + the signal number, as shells report it: 130 SIGINT, 143 SIGTERM
+NAMES_SHOWN = 5
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,16 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     load = commands.add_parser("load", help="load new and changed dumps of a folder into the warehouse")
+    load.add_argument("raw_dir", nargs="?", help="dump folder (default: $PAPERHOUSE_RAW_DIR or data/raw)")
     load.add_argument(
-        "raw_dir", nargs="?", type=Path, help="dump folder (default: $PAPERHOUSE_RAW_DIR or data/raw)"
+        "--warehouse", help="DuckDB file (default: $PAPERHOUSE_WAREHOUSE or warehouse/paperhouse.duckdb)"
     )
     load.add_argument(
-        "--warehouse",
-        type=Path,
-        help="DuckDB file (default: $PAPERHOUSE_WAREHOUSE or warehouse/paperhouse.duckdb)",
-    )
-    load.add_argument(
-        "--listing-year", type=int, help="year of listing dates when the file name has no ISO date"
+        "--listing-year", help="year of listing dates when neither the page nor the file name prints one"
     )
     load.add_argument(
         "--prune",
@@ -39,21 +51,44 @@ def _parser() -> argparse.ArgumentParser:
         help="remove dumps no longer in the folder (their sightings, orphan papers)",
     )
     load.add_argument(
+        "--force", action="store_true", help="with --prune: allow an empty folder (removes every dump)"
+    )
+    load.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild: empty every table, then load every dump of the folder again",
+    )
+    load.add_argument(
         "--serving",
-        type=Path,
         help="read-only copy for BI tools (default: $PAPERHOUSE_SERVING or serving/ beside the warehouse)",
     )
     load.add_argument(
-        "--batch-mb",
-        type=float,
-        help="dump megabytes per transaction; memory grows with it (default: $PAPERHOUSE_BATCH_MB or 32)",
+        "--batch-mb", help="dump megabytes per transaction; memory grows with it (default: 32)"
+    )
+    load.add_argument(
+        "--wait",
+        metavar="SECONDS",
+        help="when another load holds the warehouse, wait up to SECONDS for it (default: 0)",
     )
     load.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     return parser
 
 
+def printable(text: str) -> str:
+    """`text` with control characters escaped, so a file name cannot forge lines of the report."""
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) == "Cc" else ch for ch in text
+    )
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(repr(printable(n)) for n in names[:NAMES_SHOWN])
+    return shown + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
+
+
 def format_report(report: LoadReport, warehouse: Path) -> str:
     """A human summary of one load."""
+    serving = report.serving
     lines = [
         f"warehouse: {warehouse}",
         f"files: {report.files_seen} seen, {report.files_loaded} loaded, "
@@ -62,39 +97,124 @@ def format_report(report: LoadReport, warehouse: Path) -> str:
         f"{report.papers_already_known} already known, {report.papers_removed} removed"
         + (f"; dumps pruned: {report.files_removed}" if report.files_removed else ""),
         f"links: {report.links}; paper keywords: {report.keywords}",
-        f"serving copy: {report.serving.get('path')} "
+        f"serving copy: {serving.get('path')} "
         + (
-            f"published in {report.serving['publish_seconds']:.3f} s"
-            if report.serving.get("publish_seconds") is not None
+            f"published in {serving['publish_seconds']:.3f} s"
+            if serving.get("publish_seconds") is not None
             else "already current"
         ),
         "tables: " + ", ".join(f"{name} {count}" for name, count in report.warehouse_rows.items()),
     ]
-    lines += [f"REJECTED {r['file']}: {r['reason']}" for r in report.files_rejected]
+    lines += [f"REJECTED {printable(r['file'])!r}: {printable(r['reason'])}" for r in report.files_rejected]
     return "\n".join(lines)
+
+
+def committed_summary(report: LoadReport) -> str:
+    """What a stopped or failed load left in the warehouse, and what it did not: facts, not hopes."""
+    committed, missing = report.committed_files, report.uncommitted_files()
+    schema = " (the schema migration did commit)" if report.schema_migrated else ""
+    if not report.batches_committed:
+        done = f"nothing of this run's dumps was committed{schema}: the warehouse holds what it held before"
+    else:
+        done = (
+            f"committed: {report.batches_committed} of {report.batches} batches, "
+            f"{len(committed)} dumps ({_names(committed)}), now in the warehouse{schema}"
+        )
+    if not missing:
+        return done
+    return f"{done}; not committed: {len(missing)} dumps ({_names(missing)}); the next run loads them"
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        raw_dir=args.raw_dir,
+        warehouse=args.warehouse,
+        serving=args.serving,
+        listing_year=args.listing_year,
+        batch_mb=args.batch_mb,
+        lock_wait_seconds=args.wait,
+    )
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"paperhouse: {message}", file=sys.stderr)
+    return code
+
+
+def run_load(args: argparse.Namespace, stop: StopSwitch) -> int:
+    """Validate the settings, hold the writer lock, load, publish; return the exit code."""
+    try:
+        settings = _settings(args)
+        paths = discover_dumps(settings.raw_dir)
+    except (SettingsError, FileNotFoundError, NotADirectoryError) as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    if args.prune and not paths and not args.force:
+        return _fail(
+            f"refusing --prune: {settings.raw_dir} holds no dumps, and pruning would remove every dump from "
+            "the warehouse (an unmounted share looks exactly like this); pass --force to do it anyway",
+            EXIT_USAGE,
+        )
+    engine = warehouse_engine(
+        settings.warehouse,
+        memory_limit=settings.duckdb_memory,
+        checkpoint_threshold=settings.duckdb_checkpoint,
+    )
+    report = LoadReport(files_seen=len(paths), files_loaded=0, files_unchanged=0)
+    try:
+        try:
+            lock = hold_writer_lock(engine, settings.warehouse, settings.lock_wait_seconds)
+        except WarehouseLocked as exc:
+            return _fail(str(exc), EXIT_LOCKED)
+        try:
+            load_paths(
+                paths,
+                engine,
+                settings.listing_year,
+                full_refresh=args.full_refresh,
+                prune=args.prune,
+                batch_bytes=settings.batch_bytes,
+                max_dump_bytes=settings.max_dump_bytes,
+                stop=stop,
+                report=report,
+            )
+        except Exception as exc:  # noqa: BLE001 - any failure: say what committed, exit non-zero
+            if stop.signum is not None:
+                name = signal.Signals(stop.signum).name
+                return _fail(f"stopped by {name}; {committed_summary(report)}", EXIT_SIGNAL_BASE + stop.signum)
+            return _fail(f"load failed: {type(exc).__name__}: {exc}; {committed_summary(report)}", EXIT_FAILED)
+        finally:
+            lock.close()
+        serving = settings.serving_path
+        report.serving = {"path": str(serving.absolute()), "publish_seconds": None}
+        try:
+            report.serving["publish_seconds"] = publish_if_stale(engine, settings.warehouse, serving)
+        except Exception as exc:  # noqa: BLE001 - the load stands; only the copy lags
+            _emit(report, settings, args.json)
+            return _fail(
+                f"the load committed, but the serving copy {serving} was not replaced: "
+                f"{type(exc).__name__}: {exc}. BI tools still see the previous load; "
+                "the next run publishes it",
+                EXIT_NOT_PUBLISHED,
+            )
+    finally:
+        engine.dispose()
+    _emit(report, settings, args.json)
+    return EXIT_REJECTED if report.files_rejected else EXIT_OK
+
+
+def _emit(report: LoadReport, settings: Settings, as_json: bool) -> None:
+    print(json.dumps(report.to_dict(), indent=2) if as_json else format_report(report, settings.warehouse))
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     args = _parser().parse_args(argv)
-    raw_dir = args.raw_dir or default_raw_dir()
-    warehouse = args.warehouse or default_warehouse_path()
-    listing_year = args.listing_year if args.listing_year is not None else default_listing_year()
-    try:
-        engine = warehouse_engine(warehouse)
-        batch_bytes = int(args.batch_mb * 1_000_000) if args.batch_mb else None
-        report = load_dumps(raw_dir, engine, listing_year, prune=args.prune, batch_bytes=batch_bytes)
-        serving = args.serving or default_serving_path(warehouse)
-        report.serving = {
-            "path": str(serving),
-            "publish_seconds": publish_if_stale(engine, warehouse, serving),
-        }
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure: report it, exit non-zero, nothing committed
-        print(f"paperhouse: load failed, warehouse unchanged: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report, warehouse))
-    return EXIT_REJECTED if report.files_rejected else EXIT_OK
+    stop = StopSwitch()
+    with stop.installed():
+        try:
+            return run_load(args, stop)
+        except LoadInterrupted as exc:  # a signal before the load began
+            return _fail(f"{exc}; nothing was committed", EXIT_SIGNAL_BASE + exc.signum)
 
 
 if __name__ == "__main__":

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from fnmatch import fnmatchcase
 from pathlib import Path
 
 import polars as pl
 
 from etl.normalize import KEY_SEPARATOR, stable_id
 
-DUMP_GLOB = "*.txt"
+DUMP_SUFFIX = ".txt"  # in any case: `UPPER.TXT` is a dump too
 
 _MAGIC = {
     b"\x89PNG\r\n\x1a\n": "a PNG image",
@@ -40,13 +41,54 @@ DUMP_SCHEMA = {
 
 
 def discover_dumps(raw_dir: Path) -> list[Path]:
-    """List the dump files of a raw folder, sorted by name."""
+    """List the dump files of a raw folder (`*.txt` in any case, not folders), sorted by name.
+
+    An entry that cannot even be stat'ed (a symbolic link loop, a dangling link) is listed too:
+    `inventory` reports it as unreadable, by name, instead of stopping the whole folder.
+    """
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw dump folder not found: {raw_dir}")
     # One directory read, file types from it: a folder of years of dumps lists in milliseconds.
     with os.scandir(raw_dir) as entries:
-        names = sorted(e.name for e in entries if fnmatchcase(e.name, DUMP_GLOB) and e.is_file())
+        names = sorted(e.name for e in entries if e.name.lower().endswith(DUMP_SUFFIX) and not _is_dir(e))
     return [raw_dir / name for name in names]
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a link loop: not a folder, and reported as unreadable later
+        return False
+
+
+@dataclass(frozen=True)
+class DumpFile:
+    """A dump file as listed: its path, size and modification time (one stat)."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+def unreadable(path: Path, error: OSError) -> dict[str, str]:
+    """The refusal of a file that cannot be read at all, by name (nothing of it is stored)."""
+    reason = (error.strerror or str(error)).lower()
+    if error.errno == errno.ELOOP:
+        reason += " (a symbolic link loop)"
+    return {"file": path.name, "reason": f"{path.name}: cannot be read: {reason}"}
+
+
+def inventory(paths: Iterable[Path]) -> tuple[list[DumpFile], list[dict[str, str]]]:
+    """Stat each dump once: the files, and the refusals of those that cannot be stat'ed."""
+    files, refused = [], []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            refused.append(unreadable(path, exc))
+            continue
+        files.append(DumpFile(path, stat.st_size, stat.st_mtime_ns))
+    return files, refused
 
 
 def file_id_for(file_name: str, sha256: str) -> int:
@@ -71,35 +113,82 @@ def decode_dump(data: bytes) -> tuple[str | None, str | None]:
     return text, None
 
 
-def read_dumps(paths: Iterable[Path], skip_file_ids: frozenset[int] = frozenset()) -> pl.DataFrame:
-    """Read dump files into one row each (text, or the reason it cannot be read).
+def _sha256(path: Path) -> str:
+    """sha256 of a file, read in chunks (for files too large to hold)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
-    Files whose (name, sha256) is in `skip_file_ids` are fingerprinted but keep no text:
-    they are already in the warehouse and need no parsing.
+
+def read_dump_files(
+    files: Iterable[DumpFile | Path],
+    skip_file_ids: frozenset[int] = frozenset(),
+    max_bytes: int | None = None,
+) -> tuple[pl.DataFrame, list[dict[str, str]]]:
+    """Read dump files into one row each (text, or the reason it is refused); also the unreadable ones.
+
+    Files whose (name, sha256) is in `skip_file_ids` are fingerprinted but keep no text: they
+    are already in the warehouse and need no parsing. A file over `max_bytes` is hashed in
+    chunks, never held, and refused: one dump is parsed whole, so its size bounds memory.
     """
     rows: dict[str, list] = {name: [] for name in DUMP_SCHEMA}
-    for path in paths:
-        data = path.read_bytes()
-        sha = hashlib.sha256(data).hexdigest()
+    refused: list[dict[str, str]] = []
+    for item in files:
+        path = item.path if isinstance(item, DumpFile) else item
+        try:
+            stat = os.stat(path)
+            if max_bytes is not None and stat.st_size > max_bytes:
+                data, sha = None, _sha256(path)
+            else:
+                data = path.read_bytes()
+                sha = hashlib.sha256(data).hexdigest()
+        except OSError as exc:
+            refused.append(unreadable(path, exc))
+            continue
         file_id = file_id_for(path.name, sha)
-        text, error = (None, None) if file_id in skip_file_ids else decode_dump(data)
-        stat = os.stat(path)
+        if file_id in skip_file_ids:
+            text, error = None, None
+        elif data is None:
+            text, error = None, _too_large(stat.st_size, max_bytes)
+        else:
+            text, error = decode_dump(data)
         mtime = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
-        values = (file_id, path.name, sha, len(data), mtime.year, mtime.date(), stat.st_mtime_ns, text, error)
+        size = stat.st_size if data is None else len(data)
+        values = (file_id, path.name, sha, size, mtime.year, mtime.date(), stat.st_mtime_ns, text, error)
         for name, value in zip(DUMP_SCHEMA, values, strict=True):
             rows[name].append(value)
-    return pl.DataFrame(rows, schema=DUMP_SCHEMA)
+    return pl.DataFrame(rows, schema=DUMP_SCHEMA), refused
+
+
+def _too_large(size: int, max_bytes: int) -> str:
+    return (
+        f"{size / 1e6:.1f} MB is larger than the {max_bytes / 1e6:g} MB limit for one dump "
+        "(PAPERHOUSE_MAX_DUMP_MB): a saved listing page is well under 1 MB, and a dump is parsed whole"
+    )
+
+
+def read_dumps(paths: Iterable[Path], skip_file_ids: frozenset[int] = frozenset()) -> pl.DataFrame:
+    """Read dump files into one row each; raise `OSError` for a file that cannot be read at all."""
+    frame, refused = read_dump_files(paths, skip_file_ids)
+    if refused:
+        raise OSError(refused[0]["reason"])
+    return frame
 
 
 def dump_fingerprints(paths: Iterable[Path], previous: dict[str, dict]) -> dict[str, dict]:
-    """sha256, size and mtime of each dump; a file whose size and mtime match `previous` is not re-read."""
+    """sha256, size and mtime of each dump; a file whose size and mtime match `previous` is not re-read.
+
+    A file that cannot be read is left out: the load that lists the folder reports it by name.
+    """
     current: dict[str, dict] = {}
     for path in paths:
-        stat = path.stat()
-        before = previous.get(path.name, {})
-        if before.get("size") == stat.st_size and before.get("mtime_ns") == stat.st_mtime_ns:
-            current[path.name] = before
+        try:
+            stat = path.stat()
+            before = previous.get(path.name, {})
+            if before.get("size") == stat.st_size and before.get("mtime_ns") == stat.st_mtime_ns:
+                current[path.name] = before
+                continue
+            digest = _sha256(path)
+        except OSError:
             continue
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
         current[path.name] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest}
     return current

@@ -8,6 +8,7 @@ sightings, so the result does not depend on the order in which dumps were loaded
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,10 +19,11 @@ from sqlalchemy import Connection, text
 from etl.batch import WarehouseBatch
 
 _STATEMENTS: tuple[str, ...] = (
-    # Dump versions already held are skipped, so merging the same batch twice changes nothing.
+    # Dump versions already loaded are skipped, so merging the same batch twice changes nothing;
+    # a version held as rejected and read again (a listing-year setting changed) replaces its row.
     """CREATE OR REPLACE TEMP TABLE incoming_files AS
        SELECT * FROM stg_source_files
-       WHERE file_id NOT IN (SELECT file_id FROM source_files WHERE status IN ('loaded', 'rejected'))""",
+       WHERE file_id NOT IN (SELECT file_id FROM source_files WHERE status = 'loaded')""",
     """CREATE OR REPLACE TEMP TABLE incoming_appearances AS
        SELECT * FROM stg_paper_appearances
        WHERE file_id IN (SELECT file_id FROM incoming_files WHERE status = 'loaded')""",
@@ -45,14 +47,15 @@ _STATEMENTS: tuple[str, ...] = (
     "UPDATE source_files SET status = 'superseded' WHERE file_id IN (SELECT file_id FROM replaced_files)",
     "UPDATE source_files SET status = 'removed' WHERE file_id IN (SELECT file_id FROM removed_files)",
     """INSERT INTO source_files (file_id, file_name, sha256, size_bytes, listing_date_id, listing_year_rule,
-                                status, error, entries, loaded_at, modified_ns)
+                                status, error, entries, loaded_at, modified_ns, listing_year_setting)
        SELECT file_id, file_name, sha256, size_bytes, listing_date_id, listing_year_rule,
-              status, error, entries, CAST(:loaded_at AS TIMESTAMP), modified_ns
+              status, error, entries, CAST(:loaded_at AS TIMESTAMP), modified_ns, listing_year_setting
        FROM incoming_files
        ON CONFLICT (file_id) DO UPDATE SET
            listing_date_id = excluded.listing_date_id, listing_year_rule = excluded.listing_year_rule,
            status = excluded.status, error = excluded.error, entries = excluded.entries,
-           loaded_at = excluded.loaded_at, modified_ns = excluded.modified_ns""",
+           loaded_at = excluded.loaded_at, modified_ns = excluded.modified_ns,
+           listing_year_setting = excluded.listing_year_setting""",
     "INSERT INTO dates SELECT * FROM stg_dates ON CONFLICT DO NOTHING",
     """INSERT INTO organizations SELECT organization_id, handle, name FROM stg_organizations
        ON CONFLICT (organization_id) DO UPDATE SET name = excluded.name""",
@@ -174,11 +177,13 @@ def merge_batch(
     batch: WarehouseBatch,
     loaded_at: datetime,
     present_files: list[str] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> MergeStats:
     """Merge `batch` into the warehouse on `connection`, inside the caller's transaction.
 
     With `present_files` (the names now in the dump folder), loaded dumps missing from it are
-    removed with their sightings (pruning); without it, nothing is removed.
+    removed with their sightings (pruning); without it, nothing is removed. `check` runs before
+    each statement (a stop request raises there, and the caller's transaction rolls back).
     """
     frames = batch.frames() | {
         "present_files": pl.DataFrame({"file_name": present_files or []}, schema={"file_name": pl.String})
@@ -193,6 +198,8 @@ def merge_batch(
         }
         counts: dict[str, int] = {}
         for statement in _STATEMENTS:
+            if check is not None:
+                check()
             if _REMOVES_ORPHANS.search(statement) and counts.get("orphans") == 0:
                 continue  # nothing to remove: spare the scans of the large link tables
             used = {k: v for k, v in params.items() if f":{k}" in statement}

@@ -2,33 +2,31 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
+from etl import clock as load_clock
 from etl.batch import WarehouseBatch, assemble_batch
 from etl.dedupe import identify_papers, latest_paper_texts
-from etl.extract import discover_dumps, dump_fingerprints, read_dumps
+from etl.extract import DumpFile, discover_dumps, dump_fingerprints, inventory, read_dump_files
 from etl.keywords import extract_keywords
 from etl.links import extract_links
 from etl.load import MergeStats, clear_warehouse, merge_batch
 from etl.parse import ParsedDumps, parse_dumps
 from etl.quality import CheckOutcome, integrity_outcomes, raise_if_broken
+from etl.stopping import StopSwitch
 from etl.timing import StageClock
 from etl.warehouse import checkpoint, migrate, warehouse_engine
+from models import HELD_STATUSES, SETTING_DEPENDENT_YEAR_RULES
 
-DEFAULT_RAW_DIR = "data/raw"
-RAW_DIR_ENV = "PAPERHOUSE_RAW_DIR"
-LISTING_YEAR_ENV = "PAPERHOUSE_LISTING_YEAR"
-BATCH_MB_ENV = "PAPERHOUSE_BATCH_MB"
-DEFAULT_BATCH_MB = 32
+DEFAULT_BATCH_BYTES = 32_000_000
 WAREHOUSE_TABLES = (
     "source_files",
     "dates",
@@ -40,22 +38,6 @@ WAREHOUSE_TABLES = (
     "keywords",
     "paper_keywords",
 )
-
-
-def default_raw_dir() -> Path:
-    """The dump folder: $PAPERHOUSE_RAW_DIR, else the bundled sample in data/raw."""
-    return Path(os.environ.get(RAW_DIR_ENV) or DEFAULT_RAW_DIR)
-
-
-def default_batch_bytes() -> int:
-    """Dump bytes per load transaction: $PAPERHOUSE_BATCH_MB megabytes, else 32."""
-    return int(float(os.environ.get(BATCH_MB_ENV) or DEFAULT_BATCH_MB) * 1_000_000)
-
-
-def default_listing_year() -> int | None:
-    """The configured listing year: $PAPERHOUSE_LISTING_YEAR, else none."""
-    value = os.environ.get(LISTING_YEAR_ENV)
-    return int(value) if value else None
 
 
 @dataclass
@@ -76,10 +58,23 @@ class LoadReport:
     keywords: int = 0
     warehouse_rows: dict[str, int] = field(default_factory=dict)
     serving: dict[str, object] = field(default_factory=dict)
+    schema_migrated: bool = False
+    batches: int = 0  # planned for the dumps to read
+    batches_committed: int = 0
+    # Names of the dumps to read this run, and of those in committed batches (for failure messages).
+    pending_files: list[str] = field(default_factory=list, repr=False)
+    committed_files: list[str] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict:
-        """The report as a JSON-ready dict."""
-        return asdict(self)
+        """The report as a JSON-ready dict (without the per-file name lists)."""
+        data = asdict(self)
+        del data["pending_files"], data["committed_files"]
+        return data
+
+    def uncommitted_files(self) -> list[str]:
+        """Dumps this run meant to read that no committed batch holds."""
+        done = set(self.committed_files)
+        return [name for name in self.pending_files if name not in done]
 
 
 def unloaded_dumps(paths: list[Path], warehouse: Path) -> dict[str, str] | None:
@@ -99,7 +94,11 @@ def unloaded_dumps(paths: list[Path], warehouse: Path) -> dict[str, str] | None:
                 return fingerprints
             held = set(
                 connection.execute(
-                    text("SELECT file_name, sha256 FROM source_files WHERE status IN ('loaded', 'rejected')")
+                    text(
+                        "SELECT file_name, sha256 FROM source_files "
+                        "WHERE status IN (SELECT unnest(CAST(:held AS VARCHAR[])))"
+                    ),
+                    {"held": list(HELD_STATUSES)},
                 ).all()
             )
     except OperationalError:  # DuckDB: another process holds the write lock
@@ -117,60 +116,66 @@ def table_counts(connection: Connection) -> dict[str, int]:
     }
 
 
-def known_files(connection: Connection) -> tuple[frozenset[int], dict[tuple[str, int, int], int]]:
-    """Dump versions the warehouse holds (loaded or rejected): their ids, and (name, size, mtime_ns) -> id."""
+def known_files(
+    connection: Connection, listing_year: int | None = None
+) -> tuple[frozenset[int], dict[tuple[str, int, int], int]]:
+    """Dump versions the warehouse holds: their ids, and (name, size, mtime_ns) -> id.
+
+    Held: loaded, or rejected. A rejected version whose listing year came from a rule the
+    setting outranks (or from the setting itself) is not held when `listing_year` differs from
+    the setting it was parsed with: its rejection may have depended on it, so it is read again.
+    """
     rows = connection.execute(
         text(
             "SELECT file_id, file_name, size_bytes, modified_ns FROM source_files "
-            "WHERE status IN ('loaded', 'rejected')"
-        )
+            "WHERE status = 'loaded' OR (status = 'rejected' AND NOT ("
+            "coalesce(listing_year_rule IN (SELECT unnest(CAST(:rules AS VARCHAR[]))), false) "
+            "AND listing_year_setting IS DISTINCT FROM CAST(:setting AS INTEGER)))"
+        ),
+        {"rules": list(SETTING_DEPENDENT_YEAR_RULES), "setting": listing_year},
     ).all()
     stats = {(name, size, mtime): file_id for file_id, name, size, mtime in rows if mtime is not None}
     return frozenset(file_id for file_id, *_ in rows), stats
 
 
 def split_unchanged(
-    paths: list[Path], known: frozenset[int], known_stats: dict[tuple[str, int, int], int]
-) -> tuple[list[Path], list[int]]:
-    """Split `paths` into files to read and the ids of versions already held, by (name, size, mtime) alone."""
+    files: list[DumpFile], known: frozenset[int], known_stats: dict[tuple[str, int, int], int]
+) -> tuple[list[DumpFile], list[int]]:
+    """Split `files` into those to read and the ids of versions already held, by (name, size, mtime) alone."""
     unchanged_ids, candidates = [], []
-    for path in paths:
-        stat = path.stat()
-        held = known_stats.get((path.name, stat.st_size, stat.st_mtime_ns))
+    for file in files:
+        held = known_stats.get((file.path.name, file.size, file.mtime_ns))
         if held is not None and held in known:
             unchanged_ids.append(held)
         else:
-            candidates.append(path)
+            candidates.append(file)
     return candidates, unchanged_ids
 
 
 def new_dumps(
-    paths: list[Path], known: frozenset[int], known_stats: dict[tuple[str, int, int], int] | None = None
-) -> tuple[pl.DataFrame, list[int]]:
-    """Read the dumps at `paths` that are not in the warehouse yet; also return the unchanged ones' ids.
+    files: list[DumpFile], known: frozenset[int], max_dump_bytes: int | None = None
+) -> tuple[pl.DataFrame, list[int], list[dict[str, str]]]:
+    """Read the dumps among `files` that the warehouse does not hold yet.
 
-    A file whose name, size and mtime match a version already held is not even read, so a load
-    costs work in proportion to the new dumps, not to the folder; any other file is identified
-    by its sha256.
+    Also return the ids of versions it holds already (same sha256), and the refusals of files
+    that could not be read at all. Any file read is identified by its sha256.
     """
-    candidates, unchanged_ids = split_unchanged(paths, known, known_stats or {})
-    dumps = read_dumps(candidates, skip_file_ids=known)
+    dumps, unreadable = read_dump_files(files, skip_file_ids=known, max_bytes=max_dump_bytes)
     unchanged = pl.col("file_id").is_in(list(known))
-    return dumps.filter(~unchanged), unchanged_ids + dumps.filter(unchanged)["file_id"].to_list()
+    return dumps.filter(~unchanged), dumps.filter(unchanged)["file_id"].to_list(), unreadable
 
 
-def plan_batches(paths: list[Path], batch_bytes: int) -> list[list[Path]]:
+def plan_batches(files: list[DumpFile], batch_bytes: int) -> list[list[DumpFile]]:
     """Group dumps, in order, into batches of at most `batch_bytes` (a larger dump makes a batch alone)."""
-    batches: list[list[Path]] = []
-    current: list[Path] = []
+    batches: list[list[DumpFile]] = []
+    current: list[DumpFile] = []
     size = 0
-    for path in paths:
-        path_size = path.stat().st_size
-        if current and size + path_size > batch_bytes:
+    for file in files:
+        if current and size + file.size > batch_bytes:
             batches.append(current)
             current, size = [], 0
-        current.append(path)
-        size += path_size
+        current.append(file)
+        size += file.size
     return [*batches, current] if current else batches
 
 
@@ -198,11 +203,16 @@ class Transformed:
     batch: WarehouseBatch
 
 
-def transform(dumps: pl.DataFrame, listing_year: int | None, clock: StageClock | None = None) -> Transformed:
+def transform(
+    dumps: pl.DataFrame,
+    listing_year: int | None,
+    clock: StageClock | None = None,
+    today: date | None = None,
+) -> Transformed:
     """Parse dumps, identify and deduplicate papers, extract links and keywords: one warehouse batch."""
     clock = clock or StageClock()
     with clock.stage("parse"):
-        parsed = parse_dumps(dumps, listing_year)
+        parsed = parse_dumps(dumps, listing_year, today)
     with clock.stage("dedupe"):
         identified = identify_papers(parsed.entries)
         papers = latest_paper_texts(identified)
@@ -211,7 +221,7 @@ def transform(dumps: pl.DataFrame, listing_year: int | None, clock: StageClock |
     with clock.stage("keywords"):
         keywords = extract_keywords(papers)
     with clock.stage("dedupe"):
-        batch = assemble_batch(dumps, parsed, identified, papers, links, keywords)
+        batch = assemble_batch(dumps, parsed, identified, papers, links, keywords, listing_year)
     return Transformed(parsed, identified, papers, links, keywords, batch)
 
 
@@ -220,14 +230,16 @@ def commit_batch(
     batch: WarehouseBatch,
     full_refresh: bool = False,
     present_files: list[str] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> MergeStats:
     """Merge a batch inside the caller's transaction; a full refresh first empties every table.
 
-    `present_files` (the folder's dump names) prunes loaded dumps that are no longer there.
+    `present_files` (the folder's dump names) prunes loaded dumps that are no longer there;
+    `check` runs between statements (a stop request raises there).
     """
     if full_refresh:
         clear_warehouse(connection)
-    return merge_batch(connection, batch, loaded_at=datetime.now(UTC), present_files=present_files)
+    return merge_batch(connection, batch, datetime.now(UTC), present_files, check)
 
 
 def _add_batch(report: LoadReport, batch: WarehouseBatch, stats: MergeStats) -> None:
@@ -248,13 +260,23 @@ def _add_batch(report: LoadReport, batch: WarehouseBatch, stats: MergeStats) -> 
     report.keywords += batch.paper_keywords.height
 
 
+@dataclass(frozen=True)
+class _Options:
+    """What every batch of one load is read and parsed with."""
+
+    listing_year: int | None
+    today: date
+    max_dump_bytes: int | None
+    clock: StageClock
+
+
 def _prepare(
-    paths: list[Path], known: frozenset[int], listing_year: int | None, clock: StageClock
-) -> tuple[Transformed, list[int]]:
-    """Read and transform one batch of dumps; also return the ids of versions already held."""
-    with clock.stage("read"):
-        dumps, same_content = new_dumps(paths, known)
-    return transform(dumps, listing_year, clock), same_content
+    files: list[DumpFile], known: frozenset[int], options: _Options
+) -> tuple[Transformed, list[int], list[dict[str, str]]]:
+    """Read and transform one batch of dumps; also the ids of versions already held, and unreadable files."""
+    with options.clock.stage("read"):
+        dumps, same_content, unreadable = new_dumps(files, known, options.max_dump_bytes)
+    return transform(dumps, options.listing_year, options.clock, options.today), same_content, unreadable
 
 
 @dataclass(frozen=True)
@@ -269,6 +291,8 @@ class BatchLoad:
     unchanged: list[int]  # ids of dump versions the warehouse held already (all of them, in batch 0)
     warehouse_rows: dict[str, int] | None  # every table's row count, after the last batch
     rejected_before: list[dict[str, str]]  # unchanged dumps held as rejected, with the last batch
+    unreadable: list[dict[str, str]]  # files that could not be read at all (stored nowhere)
+    files: list[str]  # names of the dumps this batch read
 
 
 def load_batches(
@@ -280,65 +304,100 @@ def load_batches(
     batch_bytes: int | None = None,
     clock: StageClock | None = None,
     strict: bool = True,
+    today: date | None = None,
+    max_dump_bytes: int | None = None,
+    stop: StopSwitch | None = None,
+    progress: LoadReport | None = None,
 ) -> Iterator[BatchLoad]:
     """Load the new or changed dumps among `paths`, one transaction per batch; yield each after its commit.
 
-    Dumps go in batches of about `batch_bytes` (default: $PAPERHOUSE_BATCH_MB), so memory is
-    bounded by the batch, not by the folder: while one batch is merged, the next one is read
-    and transformed on a worker thread, and no more. Schema migrations commit first; then each
-    batch's merge and integrity checks share its transaction. `strict` raises `IntegrityError` on a
-    broken rule, rolling the batch back, so a crash or a broken rule at any point leaves the
-    warehouse as after the last committed batch, a state of complete dumps, and the next run
-    loads the rest; otherwise the outcomes are only reported. With `present_files` (names now
-    in the folder), loaded dumps missing from it are removed with their sightings (pruning).
+    Dumps go in batches of about `batch_bytes`, so memory is bounded by the batch, not by the
+    folder: while one batch is merged, the next one is read and transformed on a worker thread,
+    and no more. Schema migrations commit first; then each batch's merge and integrity checks
+    share its transaction. `strict` raises `IntegrityError` on a broken rule, rolling the batch
+    back, so a crash or a broken rule at any point leaves the warehouse as after the last
+    committed batch, a state of complete dumps, and the next run loads the rest; otherwise the
+    outcomes are only reported. With `present_files` (names now in the folder), loaded dumps
+    missing from it are removed with their sightings (pruning). `today` (default: the clock)
+    dates the rules on future dates; `stop` is checked between statements and batches;
+    `progress` receives the plan (dumps to read, batches) as soon as it is known.
     """
     clock = clock or StageClock()
-    batch_bytes = batch_bytes or default_batch_bytes()
+    stop = stop or StopSwitch()
+    options = _Options(listing_year, today or load_clock.today(), max_dump_bytes, clock)
+    progress = progress if progress is not None else LoadReport(files_seen=len(paths), files_loaded=0, files_unchanged=0)
+    files, unreadable = inventory(paths)
     changed = False
     # Polars and DuckDB release the GIL, so transforming the next batch overlaps this one's merge.
     with clock.stage("load"):
-        migrate(engine)  # committed (and checkpointed) apart: a schema state is a complete state too
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperhouse-transform") as worker:
-        with engine.connect() as connection:
-            transaction = connection.begin()
+        progress.schema_migrated = migrate(engine)  # committed apart: a schema state is a complete state too
+    stop.check()
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperhouse-transform") as worker,
+        engine.connect() as connection,
+        stop.watching(connection.connection.driver_connection),
+    ):
+        with clock.stage("load"):
+            # Names are unique in `paths`, so no batch can hold a version another batch adds.
+            held, stats_held = (frozenset(), {}) if full_refresh else known_files(connection, listing_year)
+            connection.rollback()  # ends the read's implicit transaction; this process holds the write lock
+        pending, unchanged = split_unchanged(files, held, stats_held)
+        plan = plan_batches(pending, batch_bytes or DEFAULT_BATCH_BYTES) or [[]]
+        progress.pending_files = [f.path.name for f in pending]
+        progress.batches = len(plan) if pending else 0
+        held_so_far = list(unchanged)
+        upcoming = worker.submit(_prepare, plan[0], held, options)
+        for number, batch_files in enumerate(plan):
+            last = number == len(plan) - 1
+            steps, same_content, batch_unreadable = upcoming.result()
+            unreadable += batch_unreadable
+            if not last:
+                upcoming = worker.submit(_prepare, plan[number + 1], held, options)
+            stop.check()
+            with connection.begin() as transaction, clock.stage("load"):
+                present = present_files if last else None
+                stats = commit_batch(connection, steps.batch, full_refresh and number == 0, present, stop.check)
+                loaded = steps.batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
+                outcomes = integrity_outcomes(connection, loaded, options.today, stats.touched_papers)
+                if strict:
+                    raise_if_broken(outcomes)
+                stop.check()
+                transaction.commit()  # to the WAL; DuckDB compresses it into the file at checkpoints
+            held_so_far += same_content
+            changed = changed or steps.batch.source_files.height > 0 or stats.papers_removed or stats.files_removed
+            done = BatchLoad(
+                number,
+                len(plan),
+                steps,
+                stats,
+                outcomes,
+                (unchanged if number == 0 else []) + same_content,
+                None,
+                [],
+                [],
+                [f.path.name for f in batch_files],
+            )
+            if last:  # read-only summaries of the committed state
+                done = _with_summary(done, connection, held_so_far, unreadable)
+            yield done
+            del steps, done
+        if changed:
             with clock.stage("load"):
-                # Names are unique in `paths`, so no batch can hold a version another batch adds.
-                held, stats_held = (frozenset(), {}) if full_refresh else known_files(connection)
-            with clock.stage("read"):
-                pending, unchanged = split_unchanged(paths, held, stats_held)
-            plan = plan_batches(pending, batch_bytes) or [[]]
-            held_so_far = list(unchanged)
-            upcoming = worker.submit(_prepare, plan[0], held, listing_year, clock)
-            for number in range(len(plan)):
-                last = number == len(plan) - 1
-                steps, same_content = upcoming.result()
-                if not last:
-                    upcoming = worker.submit(_prepare, plan[number + 1], held, listing_year, clock)
-                if number:
-                    transaction = connection.begin()
-                with transaction, clock.stage("load"):
-                    batch = steps.batch
-                    present = present_files if last else None
-                    stats = commit_batch(connection, batch, full_refresh and number == 0, present)
-                    loaded = batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
-                    outcomes = integrity_outcomes(
-                        connection, loaded, datetime.now(UTC).date(), stats.touched_papers
-                    )
-                    if strict:
-                        raise_if_broken(outcomes)
-                    rows = table_counts(connection) if last else None
-                    held_unchanged = (unchanged if number == 0 else []) + same_content
-                    held_so_far += same_content
-                    rejected = still_rejected(connection, held_so_far) if last else []
-                    transaction.commit()  # to the WAL; DuckDB compresses it into the file at checkpoints
-                changed = (
-                    changed or batch.source_files.height > 0 or stats.papers_removed or stats.files_removed
-                )
-                yield BatchLoad(number, len(plan), steps, stats, outcomes, held_unchanged, rows, rejected)
-                del steps, batch
-            if changed:
-                with clock.stage("load"):
-                    checkpoint(connection)
+                checkpoint(connection)
+
+
+def _with_summary(
+    done: BatchLoad, connection: Connection, held: list[int], unreadable: list[dict[str, str]]
+) -> BatchLoad:
+    """The last batch, with the row counts after it and the files still refused."""
+    from dataclasses import replace
+
+    return replace(
+        done,
+        warehouse_rows=table_counts(connection),
+        rejected_before=still_rejected(connection, held),
+        unreadable=sorted(unreadable, key=lambda r: r["file"]),
+    )
 
 
 def load_paths(
@@ -349,20 +408,40 @@ def load_paths(
     prune: bool = False,
     batch_bytes: int | None = None,
     clock: StageClock | None = None,
+    today: date | None = None,
+    max_dump_bytes: int | None = None,
+    stop: StopSwitch | None = None,
+    report: LoadReport | None = None,
 ) -> LoadReport:
     """Load the new or changed dumps among `paths` into the warehouse, one transaction per batch.
 
     See `load_batches`; a broken integrity rule raises and rolls its batch back. With `prune`,
-    loaded dumps not among `paths` are removed with their sightings.
+    loaded dumps not among `paths` are removed with their sightings. `report` (filled as the
+    batches commit, so a caller that catches a failure can say what was committed) is returned.
     """
-    report = LoadReport(files_seen=len(paths), files_loaded=0, files_unchanged=0)
+    report = report if report is not None else LoadReport(files_seen=0, files_loaded=0, files_unchanged=0)
+    report.files_seen = len(paths)
     present = [p.name for p in paths] if prune else None
-    for done in load_batches(paths, engine, listing_year, full_refresh, present, batch_bytes, clock):
+    for done in load_batches(
+        paths,
+        engine,
+        listing_year,
+        full_refresh,
+        present,
+        batch_bytes,
+        clock,
+        today=today,
+        max_dump_bytes=max_dump_bytes,
+        stop=stop,
+        progress=report,
+    ):
         _add_batch(report, done.steps.batch, done.stats)
+        report.batches_committed += 1 if done.files else 0
+        report.committed_files += done.files
         report.files_unchanged += len(done.unchanged)
         if done.warehouse_rows is not None:
             report.warehouse_rows = done.warehouse_rows
-        report.files_rejected += done.rejected_before
+        report.files_rejected += done.rejected_before + done.unreadable
     report.files_rejected.sort(key=lambda r: r["file"])
     return report
 
@@ -374,6 +453,10 @@ def load_dumps(
     full_refresh: bool = False,
     prune: bool = False,
     batch_bytes: int | None = None,
+    **options: object,
 ) -> LoadReport:
-    """Load every new or changed dump of `raw_dir`; `full_refresh` rebuilds, `prune` drops vanished dumps."""
-    return load_paths(discover_dumps(raw_dir), engine, listing_year, full_refresh, prune, batch_bytes)
+    """Load every new or changed dump of `raw_dir`; `full_refresh` rebuilds, `prune` drops vanished dumps.
+
+    `options` are passed on to `load_paths` (today, max_dump_bytes, stop, report).
+    """
+    return load_paths(discover_dumps(raw_dir), engine, listing_year, full_refresh, prune, batch_bytes, **options)

@@ -8,6 +8,8 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Connection, text
 
+from etl.parse import CLOCK_SKEW
+
 SCOPE = "check_scope"  # a relation (paper_id) naming the papers a load touched
 # The columns the rules read (never the text columns: copying those would cost a scan of the text).
 PER_PAPER_TABLES = {
@@ -183,15 +185,19 @@ def missing_appearances(connection: Connection, file_ids: list[int]) -> CheckOut
 
 
 def future_listing_dates(connection: Connection, today: date) -> CheckOutcome:
-    """No loaded dump has a listing date after `today` (a year rule went wrong)."""
+    """No loaded dump has a listing date after `today` plus the clock skew the parser allows.
+
+    The parser refuses such a dump alone, so this guard fires only if a year rule went wrong.
+    """
+    latest = today + CLOCK_SKEW
     rows = connection.execute(
         text(
             "SELECT f.file_name, CAST(d.date AS VARCHAR) FROM source_files f JOIN dates d ON d.date_id = f.listing_date_id "
-            "WHERE f.status = 'loaded' AND d.date > :today ORDER BY 1"
+            "WHERE f.status = 'loaded' AND d.date > :latest ORDER BY 1"
         ),
-        {"today": today},
+        {"latest": latest},
     ).all()
-    return CheckOutcome(not rows, len(rows), dict(rows) or {"latest_allowed": today.isoformat()})
+    return CheckOutcome(not rows, len(rows), dict(rows) or {"latest_allowed": latest.isoformat()})
 
 
 def reject_rate(rejected: int, seen: int, threshold: float) -> CheckOutcome:

@@ -2,40 +2,43 @@
 
 from __future__ import annotations
 
-import os
+import re
+import time
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
 
 import migrations
 
-DEFAULT_WAREHOUSE = "warehouse/paperhouse.duckdb"
-WAREHOUSE_ENV = "PAPERHOUSE_WAREHOUSE"
-MEMORY_ENV = "PAPERHOUSE_DUCKDB_MEMORY"
 DEFAULT_MEMORY_LIMIT = "512MB"
-CHECKPOINT_ENV = "PAPERHOUSE_DUCKDB_CHECKPOINT"
 DEFAULT_CHECKPOINT_THRESHOLD = "256MB"
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
 
 
-def default_warehouse_path() -> Path:
-    """The warehouse file: $PAPERHOUSE_WAREHOUSE, else warehouse/paperhouse.duckdb."""
-    return Path(os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE)
+class WarehouseLocked(RuntimeError):
+    """Another process holds the warehouse's write lock (DuckDB allows one writing process)."""
+
+    def __init__(self, path: Path, holder: str | None, pid: int | None, waited: float) -> None:
+        who = f"process {pid} ({holder})" if pid else "another process"
+        waited_text = f" after waiting {waited:g} s" if waited else ""
+        super().__init__(
+            f"the warehouse {path} is being written by {who}{waited_text}: another load "
+            "(a `paperhouse load` or a Dagster run) is running; nothing was done. "
+            "Run again later, or pass --wait SECONDS to queue behind it"
+        )
+        self.path, self.holder, self.pid = path, holder, pid
 
 
-def duckdb_memory_limit() -> str:
-    """DuckDB's memory cap: $PAPERHOUSE_DUCKDB_MEMORY, else 512MB (DuckDB's own default is 80% of RAM)."""
-    return os.environ.get(MEMORY_ENV) or DEFAULT_MEMORY_LIMIT
-
-
-def duckdb_checkpoint_threshold() -> str:
-    """WAL size that triggers a checkpoint: $PAPERHOUSE_DUCKDB_CHECKPOINT, else 256MB (DuckDB's: 16MB)."""
-    return os.environ.get(CHECKPOINT_ENV) or DEFAULT_CHECKPOINT_THRESHOLD
-
-
-def warehouse_engine(path: Path, read_only: bool = False) -> Engine:
+def warehouse_engine(
+    path: Path,
+    read_only: bool = False,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    checkpoint_threshold: str = DEFAULT_CHECKPOINT_THRESHOLD,
+) -> Engine:
     """A SQLAlchemy engine on the DuckDB file at `path` (created with its folder if missing)."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,14 +49,39 @@ def warehouse_engine(path: Path, read_only: bool = False) -> Engine:
     # every batch of a backfill pays one, about three times the cost of one per 256 MB; the
     # threshold stays at half the cap, as data not yet checkpointed is held in memory.
     connect_args: dict = {
-        "config": {
-            "memory_limit": duckdb_memory_limit(),
-            "checkpoint_threshold": duckdb_checkpoint_threshold(),
-        }
+        "config": {"memory_limit": memory_limit, "checkpoint_threshold": checkpoint_threshold}
     }
     if read_only:
         connect_args["read_only"] = True
     return create_engine(URL.create("duckdb", database=str(path)), connect_args=connect_args)
+
+
+def lock_holder(error: BaseException) -> tuple[str, int] | None:
+    """(program, pid) of the process holding the lock, when `error` is DuckDB's lock conflict."""
+    match = _LOCK_HOLDER.search(str(error))
+    if match is None and "Could not set lock on file" not in str(error):
+        return None
+    return (match[1], int(match[2])) if match else ("", 0)
+
+
+def hold_writer_lock(engine: Engine, path: Path, wait_seconds: float = 0.0) -> Connection:
+    """Open a connection that holds the warehouse's write lock, waiting up to `wait_seconds` for it.
+
+    The caller keeps it open for the whole load (connections of this process share the lock)
+    and closes it after; raises `WarehouseLocked` naming the holder when the wait runs out.
+    """
+    started = time.monotonic()
+    while True:
+        try:
+            return engine.connect()
+        except OperationalError as exc:
+            holder = lock_holder(exc)
+            if holder is None:
+                raise
+            waited = time.monotonic() - started
+            if waited >= wait_seconds:
+                raise WarehouseLocked(path, holder[0] or None, holder[1] or None, wait_seconds) from None
+            time.sleep(min(0.5, wait_seconds - waited))
 
 
 def checkpoint(connection: Connection) -> None:

@@ -6,7 +6,8 @@ from alembic import context
 
 import migrations.duckdb_support  # noqa: F401  (registers Alembic's DuckDB implementation)
 import models
-from etl.warehouse import default_warehouse_path, warehouse_engine
+from etl.settings import Settings
+from etl.warehouse import warehouse_engine
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
@@ -32,7 +33,8 @@ def run_migrations_online() -> None:
     if connection is not None:
         run_migrations(connection)
         return
-    engine = warehouse_engine(default_warehouse_path())
+    settings = Settings.from_env()
+    engine = warehouse_engine(settings.warehouse, memory_limit=settings.duckdb_memory)
     with engine.connect() as connection:
         run_migrations(connection)
         connection.commit()

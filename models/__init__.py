@@ -39,6 +39,9 @@ NAMING_CONVENTION = {
 }
 
 FILE_STATUSES = ("loaded", "rejected", "superseded", "removed")
+HELD_STATUSES = ("loaded", "rejected")  # a version in one of these is not read again while unchanged
+# Listing-year rules that the configured year outranks or is: a rejection under them may depend on it.
+SETTING_DEPENDENT_YEAR_RULES = ("configured", "inferred_from_cards", "file_mtime")
 
 
 class Base(DeclarativeBase):
@@ -85,6 +88,11 @@ class SourceFile(Base):
     loaded_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     modified_ns: Mapped[int | None] = mapped_column(
         BigInteger, comment="file mtime (ns) when read: an unchanged (name, size, mtime) is not read again"
+    )
+    listing_year_setting: Mapped[int | None] = mapped_column(
+        Integer,
+        comment="the configured listing year (--listing-year) the dump was parsed with; null: none. A rejected "
+        "dump whose year came from a rule the setting outranks is retried when the setting changes",
     )
 
 

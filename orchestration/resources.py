@@ -1,4 +1,7 @@
-"""Resources: the warehouse and the dump folder, configured by typed fields resolved at run time."""
+"""Resources: the warehouse and the dump folder, configured by typed fields resolved at run time.
+
+Unset fields fall back to `etl.settings.Settings` (the environment, validated once per run).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +13,18 @@ import dagster as dg
 from pydantic import Field
 from sqlalchemy import Engine
 
-from etl.pipeline import default_listing_year, default_raw_dir
-from etl.warehouse import default_warehouse_path, warehouse_engine
+from etl.settings import Settings, SettingsError
+from etl.warehouse import WarehouseLocked, hold_writer_lock, warehouse_engine
+
+DEFAULT_LOCK_WAIT_SECONDS = 600.0
+
+
+def run_settings(**overrides: object) -> Settings:
+    """The settings of this run, or a Dagster `Failure` naming the bad setting."""
+    try:
+        return Settings.from_env(**overrides)
+    except SettingsError as exc:
+        raise dg.Failure(description=f"bad setting: {exc}") from None
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -21,17 +34,39 @@ class WarehouseResource(dg.ConfigurableResource):
         default=None,
         description="DuckDB file. Unset: $PAPERHOUSE_WAREHOUSE, else warehouse/paperhouse.duckdb.",
     )
+    lock_wait_seconds: float = Field(
+        default=DEFAULT_LOCK_WAIT_SECONDS,
+        description="How long a run waits for another writer (a `paperhouse load` from cron) to release the file.",
+    )
+
+    def settings(self) -> Settings:
+        """This run's settings, with this resource's fields over the environment."""
+        return run_settings(warehouse=self.path)
 
     def resolved_path(self) -> Path:
-        """The warehouse file this run uses."""
-        return Path(self.path) if self.path else default_warehouse_path()
+        """The warehouse file this run uses (absolute)."""
+        return self.settings().warehouse.absolute()
+
+    def serving_path(self) -> Path:
+        """The serving copy this run publishes (absolute)."""
+        return self.settings().serving_path.absolute()
 
     @contextmanager
     def engine(self) -> Iterator[Engine]:
-        """An engine on the warehouse, disposed (file released) on exit, even on error."""
-        engine = warehouse_engine(self.resolved_path())
+        """An engine on the warehouse holding its write lock, disposed (file released) on exit, even on error."""
+        settings = self.settings()
+        engine = warehouse_engine(
+            settings.warehouse,
+            memory_limit=settings.duckdb_memory,
+            checkpoint_threshold=settings.duckdb_checkpoint,
+        )
         try:
-            yield engine
+            try:
+                lock = hold_writer_lock(engine, settings.warehouse, self.lock_wait_seconds)
+            except WarehouseLocked as exc:
+                raise dg.Failure(description=str(exc)) from None
+            with lock:
+                yield engine
         finally:
             engine.dispose()
 
@@ -45,14 +80,18 @@ class DumpFolderResource(dg.ConfigurableResource):
     )
     listing_year: int | None = Field(
         default=None,
-        description="Listing year for dumps whose file name has no ISO date. "
+        description="Listing year for dumps whose page and file name print none. "
         "Unset: $PAPERHOUSE_LISTING_YEAR, else inferred from the cards or the file's modification time.",
     )
 
+    def settings(self) -> Settings:
+        """This run's settings, with this resource's fields over the environment."""
+        return run_settings(raw_dir=self.path, listing_year=self.listing_year)
+
     def resolved_path(self) -> Path:
-        """The dump folder this run reads."""
-        return Path(self.path) if self.path else default_raw_dir()
+        """The dump folder this run reads (absolute)."""
+        return self.settings().raw_dir.absolute()
 
     def resolved_listing_year(self) -> int | None:
         """The configured listing year, if any."""
-        return self.listing_year if self.listing_year is not None else default_listing_year()
+        return self.settings().listing_year

@@ -39,6 +39,7 @@ class RunTally:
             steps.batch.source_files.select("file_name", "status", "entries", "error", "size_bytes")
         )
         self.rejections += steps.parsed.files.filter(pl.col("error").is_not_null())["error"].to_list()
+        self.rejections += [r["reason"] for r in done.unreadable]
         self.identified_ids.append(steps.identified["paper_id"].unique())
         counts = {
             "parsed_entries": steps.parsed.entries.height,

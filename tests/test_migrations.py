@@ -28,7 +28,7 @@ def view_names(engine) -> set[str]:
 def test_upgrade_creates_every_table_and_view(engine):
     assert set(WAREHOUSE_TABLES) <= set(inspect(engine).get_table_names())
     assert view_names(engine) == {p.stem for p in VIEWS_DIR.glob("*.sql")}
-    assert current_revision(engine) == "0005"
+    assert current_revision(engine) == "0006"
 
 
 def test_downgrade_to_base_and_back(engine, sample_dir):
@@ -81,7 +81,7 @@ def test_fresh_file_is_created_with_its_folder(tmp_path):
     engine = warehouse_engine(tmp_path / "deep" / "er" / "w.duckdb")
     assert current_revision(engine) is None
     migrate(engine)
-    assert current_revision(engine) == "0005"
+    assert current_revision(engine) == "0006"
     engine.dispose()
 
 
@@ -95,7 +95,7 @@ def test_a_later_view_revision_is_undone_by_restoring_the_earlier_text(engine, t
     (scripts / "versions" / "9999_change_keyword_counts.py").write_text(
         '"""change v_keyword_counts"""\n'
         "from migrations.views import apply_views, restore_views\n"
-        'revision = "9999"\ndown_revision = "0005"\nbranch_labels = None\ndepends_on = None\n'
+        'revision = "9999"\ndown_revision = "0006"\nbranch_labels = None\ndepends_on = None\n'
         'VIEWS = {"v_keyword_counts": "select 42 as answer\\n"}\n'
         "def upgrade():\n    apply_views(VIEWS)\n"
         "def downgrade():\n    restore_views(down_revision, VIEWS)\n"
@@ -114,7 +114,7 @@ def test_a_later_view_revision_is_undone_by_restoring_the_earlier_text(engine, t
 
     run(command.upgrade, "9999")
     assert keyword_counts_columns() == ["answer"]
-    run(command.downgrade, "0005")
+    run(command.downgrade, "0006")
     assert keyword_counts_columns() == ["keyword_id", "keyword", "kind", "papers", "mean_score"]
 
 
@@ -130,11 +130,12 @@ def test_hash_keyed_tables_lose_their_index_and_a_downgrade_restores_it(engine, 
 
     link_tables = {"paper_appearances", "paper_links", "paper_keywords", "keywords", "links"}
     assert not primary_keys() & link_tables and "papers" in primary_keys()
+    downgrade(engine, "0005")  # 0006 adds a column; the rows of 0005 are the reference
     before = snapshot(engine)
     downgrade(engine, "0004")
     assert link_tables <= primary_keys()
     assert snapshot(engine) == before
-    migrate(engine)
+    migrate(engine, "0005")
     assert not primary_keys() & link_tables and snapshot(engine) == before
 
 

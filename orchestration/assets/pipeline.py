@@ -16,11 +16,11 @@ from etl import quality
 from etl.extract import discover_dumps
 from etl.keywords import METHOD
 from etl.pipeline import WAREHOUSE_TABLES, load_batches
-from etl.serving import default_serving_path, publish_if_stale
+from etl.serving import publish_if_stale
 from models import DESCRIPTIONS, TABLES
 from orchestration.metadata import column_schema, markdown_preview
 from orchestration.partitions import dump_partitions
-from orchestration.resources import DumpFolderResource, WarehouseResource
+from orchestration.resources import DumpFolderResource, WarehouseResource, run_settings
 from orchestration.run_tally import RunTally
 
 WAREHOUSE_POOL = "duckdb_warehouse"
@@ -176,15 +176,17 @@ def load_dumps(
         context.log.warning(f"dump {name} is not in {folder} any more; nothing to load for it")
     present = [p.name for p in discover_dumps(folder)] if config.prune else None
     tally = RunTally()
+    settings = run_settings(raw_dir=str(folder), listing_year=dumps.listing_year, batch_mb=config.batch_mb)
     with warehouse.engine() as engine:
         batches = load_batches(
             [folder / n for n in names if n not in missing],
             engine,
-            listing_year=dumps.resolved_listing_year(),
+            listing_year=settings.listing_year,
             full_refresh=config.full_refresh,
             present_files=present,
-            batch_bytes=int(config.batch_mb * 1_000_000) if config.batch_mb else None,
+            batch_bytes=settings.batch_bytes,
             strict=False,  # a broken rule fails its blocking check below, and the views wait
+            max_dump_bytes=settings.max_dump_bytes,
         )
         for done in batches:
             tally.add(done)
@@ -199,7 +201,7 @@ def load_dumps(
             len(tally.rejections), files.height, config.max_reject_rate
         )
         # Analysts read the serving copy: it is replaced only when every blocking check passed.
-        serving = default_serving_path(warehouse.resolved_path())
+        serving = warehouse.serving_path()
         publish_seconds = None
         if all(o.passed for o in outcomes.values()):
             publish_seconds = publish_if_stale(engine, warehouse.resolved_path(), serving)

@@ -6,7 +6,7 @@ import dagster as dg
 from sqlalchemy import text
 
 from etl.pipeline import WAREHOUSE_TABLES
-from etl.serving import default_serving_path, publish_if_stale
+from etl.serving import publish_if_stale
 from etl.warehouse import head_views, migrate
 from orchestration.assets.pipeline import WAREHOUSE_POOL
 from orchestration.resources import WarehouseResource
@@ -49,6 +49,6 @@ def analyst_views(warehouse: WarehouseResource):
                 spec.key: connection.execute(text(f"SELECT count(*) FROM {spec.key.path[-1]}")).scalar_one()
                 for spec in VIEW_SPECS  # vetted identifiers
             }
-        publish_if_stale(engine, warehouse.resolved_path(), default_serving_path(warehouse.resolved_path()))
+        publish_if_stale(engine, warehouse.resolved_path(), warehouse.serving_path())
     for key, rows in counts.items():
         yield dg.MaterializeResult(asset_key=key, metadata={"dagster/row_count": rows})

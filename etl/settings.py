@@ -1,0 +1,217 @@
+"""Every setting of a load, in one typed object, read from the environment and validated once.
+
+Each field names its environment variable, its default and the form it expects. A bad value
+is a `SettingsError` whose one-line message names the variable (or option) and that form,
+raised before anything is opened. Nothing here is read at import time.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import date
+from pathlib import Path
+
+from etl.parse import listing_year_problem
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
+
+
+class SettingsError(ValueError):
+    """A setting has a value of the wrong form; the message names it and the form expected."""
+
+
+def _path(value: str) -> Path:
+    """A path; `~` and `~user` are expanded, as a shell would."""
+    return Path(value).expanduser()
+
+
+def _megabytes(value: str) -> float:
+    """A positive, finite number of megabytes."""
+    number = float(value)
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(value)
+    return number
+
+
+def _duckdb_size(value: str) -> str:
+    """A DuckDB size such as 512MB or 2GiB."""
+    match = _SIZE.match(value)
+    if not match or float(match[1]) <= 0:
+        raise ValueError(value)
+    return f"{match[1]}{match[2].upper().replace('I', 'i')}"
+
+
+def _seconds(value: str) -> float:
+    """A finite number of seconds, zero or more."""
+    number = float(value)
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(value)
+    return number
+
+
+@dataclass(frozen=True)
+class Setting:
+    """How one setting is read: its variable, its option, its parser and its expected form."""
+
+    env: str
+    option: str | None
+    parse: Callable[[str], object]
+    expected: str
+    doc: str
+    check: Callable[[object, date], str | None] | None = None  # a rule on the parsed value and the clock
+
+
+def _setting(default: object, env: str, option: str | None, parse, expected: str, doc: str, check=None):  # noqa: ANN001
+    return field(default=default, metadata={"setting": Setting(env, option, parse, expected, doc, check)})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings of one load; `from_env` builds and validates them."""
+
+    raw_dir: Path = _setting(
+        Path("data/raw"), "PAPERHOUSE_RAW_DIR", "RAW_DIR", _path, "a folder path", "folder of *.txt dumps"
+    )
+    warehouse: Path = _setting(
+        Path("warehouse/paperhouse.duckdb"),
+        "PAPERHOUSE_WAREHOUSE",
+        "--warehouse",
+        _path,
+        "a file path",
+        "the DuckDB warehouse file (created, with its folder, if missing)",
+    )
+    serving: Path | None = _setting(
+        None,
+        "PAPERHOUSE_SERVING",
+        "--serving",
+        _path,
+        "a file path",
+        "the read-only copy for BI tools; unset: serving/<name> beside the warehouse",
+    )
+    listing_year: int | None = _setting(
+        None,
+        "PAPERHOUSE_LISTING_YEAR",
+        "--listing-year",
+        int,
+        "a year such as 2025",
+        "year of listing dates when neither the page nor the file name prints one",
+        check=listing_year_problem,
+    )
+    batch_mb: float = _setting(
+        32.0,
+        "PAPERHOUSE_BATCH_MB",
+        "--batch-mb",
+        _megabytes,
+        "a positive number of megabytes, such as 32",
+        "dump megabytes per transaction: memory is bounded by this, not by the folder",
+    )
+    max_dump_mb: float = _setting(
+        64.0,
+        "PAPERHOUSE_MAX_DUMP_MB",
+        None,
+        _megabytes,
+        "a positive number of megabytes, such as 64",
+        "largest dump accepted; a saved listing page is well under 1 MB, and one file is parsed whole",
+    )
+    duckdb_memory: str = _setting(
+        "512MB",
+        "PAPERHOUSE_DUCKDB_MEMORY",
+        None,
+        _duckdb_size,
+        "a size such as 512MB or 2GB",
+        "DuckDB's memory cap (it spills beyond it)",
+    )
+    duckdb_checkpoint: str = _setting(
+        "256MB",
+        "PAPERHOUSE_DUCKDB_CHECKPOINT",
+        None,
+        _duckdb_size,
+        "a size such as 256MB",
+        "WAL size at which DuckDB checkpoints; keep it at most half the memory cap",
+    )
+    lock_wait_seconds: float = _setting(
+        0.0,
+        "PAPERHOUSE_LOCK_WAIT",
+        "--wait",
+        _seconds,
+        "a number of seconds, 0 or more",
+        "how long a load waits for another load to release the warehouse",
+    )
+
+    @property
+    def batch_bytes(self) -> int:
+        """Dump bytes per load transaction."""
+        return int(self.batch_mb * 1_000_000)
+
+    @property
+    def max_dump_bytes(self) -> int:
+        """Size in bytes above which a dump is refused unread."""
+        return int(self.max_dump_mb * 1_000_000)
+
+    @property
+    def serving_path(self) -> Path:
+        """The serving copy: the configured path, else serving/<name> beside the warehouse."""
+        return self.serving or self.warehouse.parent / "serving" / self.warehouse.name
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, today: date | None = None, **overrides: object
+    ) -> Settings:
+        """Settings from `env` (default: os.environ), then `overrides` (None: not given), all validated.
+
+        Overrides are values a caller already holds (command-line options, Dagster config), as
+        strings or typed values; they are validated as the environment's are.
+        """
+        from etl import clock
+
+        env = os.environ if env is None else env
+        today = today or clock.today()
+        values: dict[str, object] = {}
+        for spec in fields(cls):
+            setting: Setting = spec.metadata["setting"]
+            given = overrides.get(spec.name)
+            if given is not None:
+                values[spec.name] = _parsed(setting, setting.option or spec.name, str(given), today)
+            elif env.get(setting.env, "").strip():
+                values[spec.name] = _parsed(setting, setting.env, env[setting.env], today)
+        unknown = set(overrides) - {spec.name for spec in fields(cls)}
+        if unknown:
+            raise TypeError(f"unknown settings: {sorted(unknown)}")
+        settings = cls(**values)
+        settings.validate(today)
+        return settings
+
+    def validate(self, today: date | None = None) -> None:
+        """Check the rules that span values or need the clock (the listing year's range)."""
+        from etl import clock
+
+        if self.listing_year is not None:
+            problem = listing_year_problem(self.listing_year, today or clock.today())
+            if problem:
+                raise SettingsError(f"listing year {self.listing_year}: {problem}")
+
+
+def _parsed(setting: Setting, name: str, raw: str, today: date) -> object:
+    """`raw` parsed and checked by `setting`, or a SettingsError naming `name` and the form expected."""
+    try:
+        value = setting.parse(raw.strip())
+    except (ValueError, OverflowError):
+        raise SettingsError(f"{name}={raw!r}: expected {setting.expected}") from None
+    problem = setting.check(value, today) if setting.check else None
+    if problem:
+        raise SettingsError(f"{name}={raw!r}: {problem}; expected {setting.expected}")
+    return value
+
+
+def settings_table() -> list[tuple[str, str, str, str]]:
+    """(variable, option, default, meaning) of every setting, for the README and --help."""
+    rows = []
+    for spec in fields(Settings):
+        setting: Setting = spec.metadata["setting"]
+        default = "none" if spec.default is None else str(spec.default)
+        rows.append((setting.env, setting.option or "", default, setting.doc))
+    return rows

@@ -1,0 +1,31 @@
+"""source files listing year setting
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-01 23:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+COMMENT = (
+    "the configured listing year (--listing-year) the dump was parsed with; null: none. A rejected "
+    "dump whose year came from a rule the setting outranks is retried when the setting changes"
+)
+
+
+def upgrade() -> None:
+    """Record the listing-year setting each dump version was parsed with."""
+    op.add_column("source_files", sa.Column("listing_year_setting", sa.Integer(), nullable=True, comment=COMMENT))
+
+
+def downgrade() -> None:
+    """Drop source_files.listing_year_setting."""
+    op.drop_column("source_files", "listing_year_setting")
