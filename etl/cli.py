@@ -82,7 +82,7 @@ def printable(text: str) -> str:
 
 
 def _names(names: list[str]) -> str:
-    shown = ", ".join(repr(printable(n)) for n in names[:NAMES_SHOWN])
+    shown = ", ".join(f"'{printable(n)}'" for n in names[:NAMES_SHOWN])
     return shown + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
 
 
@@ -105,7 +105,7 @@ def format_report(report: LoadReport, warehouse: Path) -> str:
         ),
         "tables: " + ", ".join(f"{name} {count}" for name, count in report.warehouse_rows.items()),
     ]
-    lines += [f"REJECTED {printable(r['file'])!r}: {printable(r['reason'])}" for r in report.files_rejected]
+    lines += [f"REJECTED '{printable(r['file'])}': {printable(r['reason'])}" for r in report.files_rejected]
     return "\n".join(lines)
 
 

@@ -161,7 +161,7 @@ def read_dump_files(
 
 def _too_large(size: int, max_bytes: int) -> str:
     return (
-        f"{size / 1e6:.1f} MB is larger than the {max_bytes / 1e6:g} MB limit for one dump "
+        f"{size:,} bytes is more than the {max_bytes / 1e6:g} MB limit for one dump "
         "(PAPERHOUSE_MAX_DUMP_MB): a saved listing page is well under 1 MB, and a dump is parsed whole"
     )
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import polars as pl
 import pytest
 from sqlalchemy import Engine, text
 
+import etl.clock
 from etl.extract import discover_dumps, read_dumps
 from etl.parse import ParsedDumps, parse_dumps
 from etl.pipeline import WAREHOUSE_TABLES
@@ -61,6 +63,23 @@ def snapshot(engine: Engine) -> dict[str, list[tuple]]:
             rows = connection.execute(text(f"SELECT {', '.join(columns)} FROM {table}")).all()
             tables[table] = sorted(tuple(r) for r in rows)
     return tables
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Callable[[dt.date], None]:
+    """Set the load's clock (`etl.clock.today`) to a given date: date rules never read the machine's."""
+
+    def set_today(day: dt.date) -> None:
+        monkeypatch.setattr(etl.clock, "today", lambda: day)
+
+    set_today(dt.date(2026, 12, 1))
+    return set_today
+
+
+def set_mtime(path: Path, when: dt.datetime) -> None:
+    """Give a file a modification time (UTC when naive)."""
+    stamp = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()
+    os.utime(path, (stamp, stamp))
 
 
 @pytest.fixture

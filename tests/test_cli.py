@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
-from etl.cli import EXIT_OK, EXIT_REJECTED, main
+from etl.cli import EXIT_LOCKED, EXIT_NOT_PUBLISHED, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
+from etl.warehouse import warehouse_engine
 from tests.conftest import ROOT, dump_text, write_dump
 
 
@@ -60,3 +68,283 @@ def test_installed_entry_point_runs_with_no_arguments_from_the_project_root(tmp_
     )
     assert done.returncode == EXIT_OK, done.stderr
     assert json.loads(done.stdout)["entries"] == 451
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    """`paperhouse` as cron runs it: a process of its own."""
+    return subprocess.run(
+        [sys.executable, "-m", "etl.cli", *args],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_a_bad_setting_is_one_line_exit_2_and_nothing_is_opened(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    done = run_cli("load", "--warehouse", str(warehouse), env={"PAPERHOUSE_BATCH_MB": "abc"})
+    assert (done.returncode, done.stdout) == (EXIT_USAGE, "")
+    assert (
+        done.stderr
+        == "paperhouse: PAPERHOUSE_BATCH_MB='abc': expected a positive number of megabytes, such as 32\n"
+    )
+    assert not warehouse.exists() and not warehouse.parent.joinpath("serving").exists()
+
+
+def test_tilde_in_the_warehouse_setting_means_home(tmp_path, sample_dir):
+    home, cwd = tmp_path / "home", tmp_path / "cwd"
+    home.mkdir(), cwd.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "etl.cli", "load", str(sample_dir), "--json"],
+        cwd=cwd,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(home),
+            "PAPERHOUSE_WAREHOUSE": "~/ph/w.duckdb",
+            "PYTHONPATH": str(ROOT),
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == EXIT_OK, done.stderr
+    assert (home / "ph" / "w.duckdb").is_file() and list(cwd.iterdir()) == []
+    assert json.loads(done.stdout)["serving"]["path"] == str(home / "ph" / "serving" / "w.duckdb")
+
+
+def test_prune_on_an_empty_folder_is_refused_without_force(tmp_path, sample_dir, capsys):
+    warehouse = str(tmp_path / "w.duckdb")
+    assert main(["load", str(sample_dir), "--warehouse", warehouse]) == EXIT_OK
+    empty = tmp_path / "unmounted"
+    empty.mkdir()
+    capsys.readouterr()
+    assert main(["load", str(empty), "--warehouse", warehouse, "--prune"]) == EXIT_USAGE
+    assert capsys.readouterr().err == (
+        f"paperhouse: refusing --prune: {empty} holds no dumps, and pruning would remove every dump from the "
+        "warehouse (an unmounted share looks exactly like this); pass --force to do it anyway\n"
+    )
+    assert main(["load", str(empty), "--warehouse", warehouse, "--prune", "--force", "--json"]) == EXIT_OK
+    report = json.loads(capsys.readouterr().out)
+    assert (report["files_removed"], report["papers_removed"]) == (5, 411)
+    assert report["warehouse_rows"]["papers"] == 0
+
+
+def test_a_file_name_cannot_forge_report_lines(tmp_path, capsys):
+    raw = tmp_path / "raw"
+    write_dump(raw, "evil\nREJECTED fake.txt", b"")
+    write_dump(raw, "x\nREJECTED fake.txt", b"")
+    (raw / "x\nREJECTED fake.txt").rename(raw / "x\nREJECTED fake.txt.txt")
+    (raw / "evil\nREJECTED fake.txt").unlink()
+    code = main(["load", str(raw), "--warehouse", str(tmp_path / "w.duckdb")])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == EXIT_REJECTED
+    assert [line for line in lines if line.startswith("REJECTED")] == [
+        "REJECTED 'x\\nREJECTED fake.txt.txt': x\\nREJECTED fake.txt.txt: empty file (0 bytes at byte offset 0)"
+    ]
+
+
+def test_a_publish_failure_after_a_commit_is_exit_4_and_says_so(tmp_path, sample_dir, capsys):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the serving folder should be")
+    warehouse = tmp_path / "w.duckdb"
+    code = main(
+        ["load", str(sample_dir), "--warehouse", str(warehouse), "--serving", str(blocker / "s.duckdb")]
+    )
+    captured = capsys.readouterr()
+    assert code == EXIT_NOT_PUBLISHED
+    assert captured.err.startswith(
+        f"paperhouse: the load committed, but the serving copy {blocker / 's.duckdb'} was not replaced: "
+    )
+    assert captured.err.endswith("BI tools still see the previous load; the next run publishes it\n")
+    assert "files: 5 seen, 5 loaded" in captured.out
+    assert main(["load", str(sample_dir), "--warehouse", str(warehouse), "--json"]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["files_unchanged"] == 5
+
+
+def test_a_wrong_listing_year_is_corrected_by_a_full_refresh(tmp_path, capsys, clock):
+    raw, warehouse = tmp_path / "raw", str(tmp_path / "w.duckdb")
+    write_dump(raw, "page.txt", dump_text("Mar 3", ["Title\n\nAbstract."]))
+
+    def listing_dates(*options: str) -> tuple[int, list]:
+        code = main(["load", str(raw), "--warehouse", warehouse, "--json", *options])
+        capsys.readouterr()
+        engine = warehouse_engine(Path(warehouse), read_only=True)
+        with engine.connect() as c:
+            rows = c.execute(text("SELECT listing_date_id, listing_year_rule FROM source_files")).all()
+        engine.dispose()
+        return code, sorted(tuple(r) for r in rows)
+
+    assert listing_dates("--listing-year", "2024") == (EXIT_OK, [(20240303, "configured")])
+    assert listing_dates("--listing-year", "2025") == (EXIT_OK, [(20240303, "configured")])  # unchanged file
+    assert listing_dates("--listing-year", "2025", "--full-refresh") == (EXIT_OK, [(20250303, "configured")])
+
+
+def test_a_rejection_that_depended_on_the_listing_year_is_retried_when_it_changes(tmp_path, capsys, clock):
+    raw, warehouse = tmp_path / "raw", str(tmp_path / "w.duckdb")
+    write_dump(raw, "page.txt", dump_text("Dec 25", ["Title\n\nAbstract."]))
+    write_dump(raw, "cut.txt", dump_text("Dec 24", ["Title only"]))
+
+    def load(*options: str) -> tuple[int, dict]:
+        code = main(["load", str(raw), "--warehouse", warehouse, "--json", *options])
+        return code, json.loads(capsys.readouterr().out)
+
+    code, report = load("--listing-year", "2026")
+    assert code == EXIT_REJECTED
+    assert [r["file"] for r in report["files_rejected"]] == ["cut.txt", "page.txt"]
+    assert (
+        "2026-12-25 (configured listing year), which is after today (2026-12-01)"
+        in report["files_rejected"][1]["reason"]
+    )
+    code, report = load("--listing-year", "2026")  # same setting: nothing is read again
+    assert (code, report["files_unchanged"], report["files_loaded"]) == (EXIT_REJECTED, 2, 0)
+    code, report = load("--listing-year", "2025")  # both retried: both years came from the setting
+    assert (code, report["files_loaded"], report["files_unchanged"]) == (EXIT_REJECTED, 1, 0)
+    assert [r["file"] for r in report["files_rejected"]] == ["cut.txt"]
+    assert report["warehouse_rows"]["source_files"] == 2 and report["papers_new"] == 1
+
+
+HOLD_LOCK = (
+    "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+    "time.sleep(float(sys.argv[2]))"
+)
+
+
+def hold_warehouse(path: Path, seconds: float) -> subprocess.Popen:
+    """Another writer: a process that holds the warehouse's lock for `seconds`."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout.readline() == "held\n"
+    return holder
+
+
+@pytest.mark.slow
+def test_another_writer_gives_exit_5_in_one_line_and_wait_queues_behind_it(tmp_path, sample_dir):
+    warehouse = tmp_path / "w.duckdb"
+    holder = hold_warehouse(warehouse, 60)
+    try:
+        done = run_cli("load", str(sample_dir), "--warehouse", str(warehouse))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == EXIT_LOCKED
+    assert done.stderr == (
+        f"paperhouse: the warehouse {warehouse} is being written by process {holder.pid} ({sys.executable}): "
+        "another load (a `paperhouse load` or a Dagster run) is running; nothing was done. "
+        "Run again later, or pass --wait SECONDS to queue behind it\n"
+    ) or done.stderr.startswith(
+        f"paperhouse: the warehouse {warehouse} is being written by process {holder.pid} ("
+    )
+    assert done.stderr.count("\n") == 1
+
+    holder = hold_warehouse(warehouse, 2)
+    done = run_cli("load", str(sample_dir), "--warehouse", str(warehouse), "--wait", "120", "--json")
+    holder.wait()
+    assert done.returncode == EXIT_OK, done.stderr
+    assert json.loads(done.stdout)["files_loaded"] == 5
+
+
+def many_dumps(raw: Path, count: int) -> list[Path]:
+    """`count` dated dumps of 30 distinct papers each."""
+    return [
+        write_dump(
+            raw,
+            f"2025-01-{i % 28 + 1:02d}_{i:03d}.txt",
+            dump_text(
+                f"Jan {i % 28 + 1}",
+                [f"Paper {i}-{j}\n\nAbstract {i}-{j} about model {j} and data {i}." for j in range(30)],
+            ),
+        )
+        for i in range(count)
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_stops_between_statements_and_the_message_is_what_committed(tmp_path, signum, code):
+    raw, warehouse = tmp_path / "raw", tmp_path / "w.duckdb"
+    many_dumps(raw, 60)
+    command = [
+        sys.executable,
+        "-m",
+        "etl.cli",
+        "load",
+        str(raw),
+        "--warehouse",
+        str(warehouse),
+        "--batch-mb",
+        "0.01",
+    ]
+    loader = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Stop it once a few batches have committed: source_files is only readable after, so watch the WAL grow.
+    wal = warehouse.with_name(warehouse.name + ".wal")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (wal.exists() and wal.stat().st_size > 200_000):
+        time.sleep(0.01)
+    loader.send_signal(signum)
+    out, err = loader.communicate(timeout=120)
+    assert loader.returncode == code, err
+    assert out == "" and err.count("\n") == 1
+    name = signal.Signals(signum).name
+    match = re.fullmatch(
+        rf"paperhouse: stopped by {name}; committed: (\d+) of (\d+) batches, (\d+) dumps \(.*\), now in the "
+        r"warehouse \(the schema migration did commit\); not committed: (\d+) dumps \(.*\); the next run loads them\n",
+        err,
+    )
+    assert match, err
+    batches, planned, committed, missing = map(int, match.groups())
+    per_batch = 10_000 // (raw / "2025-01-01_000.txt").stat().st_size  # --batch-mb 0.01
+    assert planned == -(-60 // per_batch) and 0 < batches < planned
+    assert (committed, missing) == (batches * per_batch, 60 - batches * per_batch)
+    engine = warehouse_engine(warehouse, read_only=True)
+    with engine.connect() as c:
+        assert (
+            c.execute(text("SELECT count(*) FROM source_files WHERE status = 'loaded'")).scalar_one()
+            == committed
+        )
+        assert c.execute(text("SELECT count(*) FROM paper_appearances")).scalar_one() == 30 * committed
+    engine.dispose()
+    done = run_cli("load", str(raw), "--warehouse", str(warehouse), "--json")
+    assert done.returncode == EXIT_OK, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["files_loaded"], report["files_unchanged"]) == (60 - committed, committed)
+    assert report["warehouse_rows"]["paper_appearances"] == 1800
+
+
+FAKETIME = shutil.which("faketime")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when", ["2027-01-02 08:00:00", "2027-03-01 12:00:00", "2027-06-02 23:30:00"])
+def test_the_bundled_sample_loads_on_a_fresh_clone_on_any_day(tmp_path, when):
+    """A clone's files carry the clone time; under that clock (Debian's faketime) the quick start loads all five."""
+    if FAKETIME is None:
+        if os.environ.get("PAPERHOUSE_CI"):
+            pytest.fail("faketime is missing; .ci/run installs it")
+        pytest.skip("no faketime here; .ci/run installs it")
+    raw = tmp_path / "raw"
+    shutil.copytree(ROOT / "data" / "raw", raw)
+    subprocess.run(["touch", "-d", when, *map(str, raw.iterdir())], check=True)
+    done = subprocess.run(
+        [
+            FAKETIME,
+            when,
+            sys.executable,
+            "-m",
+            "etl.cli",
+            "load",
+            str(raw),
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == EXIT_OK, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["files_loaded"], report["entries"], report["papers_new"]) == (5, 451, 411)
