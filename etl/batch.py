@@ -52,6 +52,7 @@ def source_file_rows(dumps: pl.DataFrame, parsed: ParsedDumps, listing_year: int
             entries="entries",
             modified_ns="modified_ns",
             listing_year_setting=pl.lit(listing_year, dtype=pl.Int32),
+            recheck_on="recheck_on",
         )
         .sort("file_id")
     )

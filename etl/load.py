@@ -47,15 +47,15 @@ _STATEMENTS: tuple[str, ...] = (
     "UPDATE source_files SET status = 'superseded' WHERE file_id IN (SELECT file_id FROM replaced_files)",
     "UPDATE source_files SET status = 'removed' WHERE file_id IN (SELECT file_id FROM removed_files)",
     """INSERT INTO source_files (file_id, file_name, sha256, size_bytes, listing_date_id, listing_year_rule,
-                                status, error, entries, loaded_at, modified_ns, listing_year_setting)
+                                status, error, entries, loaded_at, modified_ns, listing_year_setting, recheck_on)
        SELECT file_id, file_name, sha256, size_bytes, listing_date_id, listing_year_rule,
-              status, error, entries, CAST(:loaded_at AS TIMESTAMP), modified_ns, listing_year_setting
+              status, error, entries, CAST(:loaded_at AS TIMESTAMP), modified_ns, listing_year_setting, recheck_on
        FROM incoming_files
        ON CONFLICT (file_id) DO UPDATE SET
            listing_date_id = excluded.listing_date_id, listing_year_rule = excluded.listing_year_rule,
            status = excluded.status, error = excluded.error, entries = excluded.entries,
            loaded_at = excluded.loaded_at, modified_ns = excluded.modified_ns,
-           listing_year_setting = excluded.listing_year_setting""",
+           listing_year_setting = excluded.listing_year_setting, recheck_on = excluded.recheck_on""",
     "INSERT INTO dates SELECT * FROM stg_dates ON CONFLICT DO NOTHING",
     """INSERT INTO organizations SELECT organization_id, handle, name FROM stg_organizations
        ON CONFLICT (organization_id) DO UPDATE SET name = excluded.name""",

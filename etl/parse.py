@@ -4,15 +4,18 @@ A dump is a page header, a listing date without a year ("Nov 4"), then entries:
 a title line, an abstract line and optionally a three-line card
 (`• N authors` or an organization line `handle Name`, then `·`, then a date such as
 `Nov 15, 2023` or `May 21`, optionally followed by an upvote count).
-A dump with any structural error is refused whole; the error names the file and line.
+A dump with any structural error, or with a date that cannot be right (in the future, or before
+the site or arXiv existed), is refused whole; the error names the file and line.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import polars as pl
 
+from etl import clock
 from etl.normalize import nfc
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -27,9 +30,27 @@ HEADER_MARKERS = (
     "Daily Papers",
     "Get trending papers in your email inbox!",
 )
+# Lines of the page header that no title or abstract is: met again in the body, they start a second dump.
+SECOND_HEADER_MARKERS = ("Get trending papers in your email inbox!", "byAK and the research community")
 MAX_HEADER_LINES = 12
 
-YEAR_RULES = ("listing_line", "file_name", "configured", "inferred_from_cards", "file_mtime")
+# A date may be this far after today: clocks and time zones disagree by up to a day.
+CLOCK_SKEW = timedelta(days=1)
+# Daily Papers started in 2023; one year of margin. Card dates are arXiv publication dates (arXiv: 1991).
+EARLIEST_LISTING_YEAR = 2022
+EARLIEST_CARD_YEAR = 1990
+INT32_MAX = 2**31 - 1
+
+# The listing year rules, first match wins, and how an error message names each.
+_YEAR_RULE_WORDS = {
+    "listing_line": "year printed on the listing line",
+    "file_name": "year from the file name",
+    "configured": "configured listing year",
+    "inferred_from_cards": "one more than the latest year printed on its cards",
+    "file_mtime": "year from the file's modification time",
+}
+# A line with nothing but whitespace and invisible format characters (U+200B, U+FEFF, U+00AD...) is blank.
+_VISIBLE = r"[^\p{Cf}\s]"
 
 ENTRY_SCHEMA = {
     "file_id": pl.Int64,
@@ -57,8 +78,32 @@ class ParsedDumps:
     files: pl.DataFrame
 
 
+def listing_year_problem(year: int, today: date) -> str | None:
+    """Why a configured listing year cannot be right (outside 2022 to next year), or None."""
+    if year < EARLIEST_LISTING_YEAR:
+        return f"before {EARLIEST_LISTING_YEAR}, when Daily Papers did not exist"
+    if year > today.year + 1:
+        return f"after {today.year + 1}, the year after today ({today.isoformat()})"
+    return None
+
+
 def _month_number(expr: pl.Expr) -> pl.Expr:
     return expr.replace_strict(list(MONTHS), list(range(1, 13)), return_dtype=pl.Int32)
+
+
+def _is_leap(year: pl.Expr) -> pl.Expr:
+    return (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+
+
+def _latest_year_on_or_before(ref: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
+    """The latest year Y with date(Y, month, day) <= `ref`; for Feb 29 the latest such leap year."""
+    ref_key = ref.dt.month().cast(pl.Int32) * 100 + ref.dt.day().cast(pl.Int32)
+    year = ref.dt.year() - (month * 100 + day > ref_key).cast(pl.Int32)
+    # The latest multiple of 4 up to `year` is a leap year unless it is a century not divisible by 400
+    # (1900): then the leap year before it is 4 years earlier (1896).
+    fourth = year - year % 4
+    leap = fourth - ((fourth % 100 == 0) & (fourth % 400 != 0)).cast(pl.Int32) * 4
+    return pl.when((month == 2) & (day == 29)).then(leap).otherwise(year)
 
 
 def _lines(dumps: pl.DataFrame) -> pl.DataFrame:
@@ -72,7 +117,7 @@ def _lines(dumps: pl.DataFrame) -> pl.DataFrame:
         .with_columns(line_no=pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("file_id"))
         # Saved pages turn some spaces into no-break spaces: they are plain spaces here.
         .with_columns(pl.col("line").str.replace_all("\u00a0", " ", literal=True).str.strip_chars())
-        .filter(pl.col("line") != "")
+        .filter(pl.col("line").str.contains(_VISIBLE))
         .with_columns(idx=pl.int_range(pl.len(), dtype=pl.Int32).over("file_id"))
     )
 
@@ -137,13 +182,19 @@ def _line_errors() -> pl.Expr:
     quoted = pl.format("'{}'", line.str.slice(0, 60))
     card_entry_ok = (pl.col("texts_so_far") % 2 == 0) & (pl.col("texts_so_far") >= 2)
     return (
-        pl.when((role == "card_dot") & (pl.col("prev_role") != "card_head").fill_null(True))
+        pl.when(line.is_in(SECOND_HEADER_MARKERS))
+        .then(pl.format("a second page header ({}): two dumps in one file?", quoted))
+        .when((role == "card_dot") & (pl.col("prev_role") != "card_head").fill_null(True))
         .then(pl.lit("'·' with no author or organization line before it"))
         .when((role == "card_dot") & (pl.col("next_role") != "card_date").fill_null(True))
         .then(pl.lit("card cut off: no date line after '·'"))
         .when((role == "card_head") & ~card_entry_ok)
         .then(pl.format("card {} does not follow a title and an abstract", quoted))
-        .when((role == "card_head") & ~line.str.contains(AUTHORS_RE) & ~line.str.contains(ORGANIZATION_RE))
+        .when(
+            (role == "card_head")
+            & ~line.str.contains(AUTHORS_RE)
+            & (line.str.starts_with("•") | ~line.str.contains(ORGANIZATION_RE))
+        )
         .then(pl.format("expected '• N authors' or an organization line, found {}", quoted))
         .when((role == "card_date") & ~line.str.contains(CARD_DATE_RE))
         .then(pl.format("expected a card date such as 'May 21' or 'Nov 15, 2023', found {}", quoted))
@@ -163,14 +214,24 @@ def _listing_years(files: pl.DataFrame, cards: pl.DataFrame, listing_year: int |
         ("file_name", name_year),
         ("configured", pl.lit(listing_year, dtype=pl.Int32)),
         ("inferred_from_cards", pl.col("inferred_year").cast(pl.Int32)),
-        ("file_mtime", pl.col("modified_year").cast(pl.Int32)),
+        ("file_mtime", pl.col("mtime_year")),
     ]
+    assert [name for name, _ in candidates] == list(_YEAR_RULE_WORDS)
     year = pl.coalesce([expr for _, expr in candidates])
     rule = pl.when(candidates[0][1].is_not_null()).then(pl.lit(candidates[0][0]))
     for name, expr in candidates[1:]:
         rule = rule.when(expr.is_not_null()).then(pl.lit(name))
-    return files.join(inferred, on="file_id", how="left").with_columns(
-        listing_year=year, listing_year_rule=rule
+    # A page cannot be saved before its listing date: the latest such date up to the file's
+    # modification time, plus the clock skew.
+    mtime_year = _latest_year_on_or_before(
+        pl.col("modified_date") + pl.duration(days=CLOCK_SKEW.days),
+        pl.col("listing_month"),
+        pl.col("listing_day"),
+    )
+    return (
+        files.join(inferred, on="file_id", how="left")
+        .with_columns(mtime_year=mtime_year.cast(pl.Int32))
+        .with_columns(listing_year=year, listing_year_rule=rule)
     )
 
 
@@ -179,14 +240,73 @@ def _to_date(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
     return pl.format("{}-{}-{}", year, month, day).str.to_date("%Y-%m-%d", strict=False)
 
 
-def _first_error_per_file(errors: pl.DataFrame) -> pl.DataFrame:
+def _listing_problem(today: date) -> pl.Expr:
+    """Expression naming what is wrong with a file's resolved listing date, or null."""
+    year, text, resolved = pl.col("listing_year"), pl.col("listing_text"), pl.col("listing_date")
+    latest = today + CLOCK_SKEW
+    rule = pl.col("listing_year_rule").replace_strict(_YEAR_RULE_WORDS, default=None, return_dtype=pl.String)
+    after_today = pl.lit(f"which is after today ({today.isoformat()})")
     return (
-        errors.sort("line_no").group_by("file_id").agg(pl.col("line_no").first(), pl.col("message").first())
+        pl.when(year.is_null())
+        .then(
+            pl.format(
+                "listing date '{}' has no year: name the file YYYY-MM-DD*.txt or pass --listing-year", text
+            )
+        )
+        .when(year < EARLIEST_LISTING_YEAR)
+        .then(
+            pl.format(
+                "listing date '{}' resolves to year {} ({}), before {}, when Daily Papers did not exist; "
+                "name the file YYYY-MM-DD*.txt or pass --listing-year",
+                text,
+                year,
+                rule,
+                pl.lit(EARLIEST_LISTING_YEAR),
+            )
+        )
+        .when(resolved.is_null() & (year > latest.year))  # Feb 29 or year 10000: no date to show
+        .then(pl.format("listing date '{}' resolves to year {} ({}), {}", text, year, rule, after_today))
+        .when(resolved.is_null())
+        .then(pl.format("listing date '{}' does not exist in {}", text, year))
+        .when(resolved > latest)
+        .then(pl.format("listing date '{}' resolves to {} ({}), {}", text, resolved, rule, after_today))
     )
 
 
-def parse_dumps(dumps: pl.DataFrame, listing_year: int | None = None) -> ParsedDumps:
+def _card_problem(today: date) -> pl.Expr:
+    """Expression naming what is wrong with a card date line (date or upvote count), or null."""
+    text = pl.col("card_date_text")
+    return (
+        pl.when(pl.col("printed_year") < EARLIEST_CARD_YEAR)
+        .then(
+            pl.format(
+                "card date '{}' is before {}; card dates are arXiv publication dates, and arXiv began in 1991",
+                text,
+                pl.lit(EARLIEST_CARD_YEAR),
+            )
+        )
+        .when(pl.col("card_date").is_null())
+        .then(pl.format("card date '{}' does not exist", text))
+        .when(pl.col("card_date") > today + CLOCK_SKEW)
+        .then(pl.format("card date '{}' is after today ({})", text, pl.lit(today.isoformat())))
+        .when(pl.col("upvotes_text").is_not_null() & pl.col("upvotes").is_null())
+        .then(pl.format("upvote count {} is out of range (at most {})", "upvotes_text", pl.lit(INT32_MAX)))
+    )
+
+
+def _first_error_per_file(errors: pl.DataFrame) -> pl.DataFrame:
+    return (
+        errors.sort("line_no", maintain_order=True)
+        .group_by("file_id")
+        .agg(pl.col("line_no").first(), pl.col("message").first())
+    )
+
+
+def parse_dumps(
+    dumps: pl.DataFrame, listing_year: int | None = None, today: date | None = None
+) -> ParsedDumps:
     """Parse decoded dumps (see `etl.extract.read_dumps`) into entries and per-file status."""
+    today = clock.today() if today is None else today
     readable = dumps.filter(pl.col("text").is_not_null())
     lines = _lines(readable)
     listing = _locate_listing(lines)
@@ -197,6 +317,19 @@ def parse_dumps(dumps: pl.DataFrame, listing_year: int | None = None) -> ParsedD
         .sort("file_id", "idx")
     )
     body = _classify(body).with_columns(message=_line_errors())
+
+    heads = (
+        body.filter(pl.col("role") == "card_head")
+        .select(
+            "file_id",
+            "entry",
+            "idx",
+            "line_no",
+            authors_text=pl.col("line").str.extract(AUTHORS_RE, 1),
+            org=pl.col("line").str.extract_groups(ORGANIZATION_RE),
+        )
+        .with_columns(authors=pl.col("authors_text").cast(pl.Int32, strict=False))
+    )
 
     card_dates = body.filter(pl.col("role") == "card_date").with_columns(
         parts=pl.col("line").str.extract_groups(CARD_DATE_RE)
@@ -209,48 +342,57 @@ def parse_dumps(dumps: pl.DataFrame, listing_year: int | None = None) -> ParsedD
         card_month=_month_number(pl.col("parts").struct.field("2")),
         card_day=pl.col("parts").struct.field("3").cast(pl.Int32),
         printed_year=pl.col("parts").struct.field("4").cast(pl.Int32),
-        upvotes=pl.col("parts").struct.field("5").cast(pl.Int32).fill_null(0),
+        upvotes_text=pl.col("parts").struct.field("5"),
     )
 
     files = _listing_years(
-        dumps.select("file_id", "file_name", "modified_year").join(listing, on="file_id", how="left"),
+        dumps.select("file_id", "file_name", "modified_date").join(listing, on="file_id", how="left"),
         card_dates,
         listing_year,
     ).with_columns(
         listing_date=_to_date(pl.col("listing_year"), pl.col("listing_month"), pl.col("listing_day"))
     )
 
+    # A year-less card date is on or before the listing date: the listing year or the year before.
     listing_key = pl.col("listing_month") * 100 + pl.col("listing_day")
+    year_before = (pl.col("card_month") * 100 + pl.col("card_day") > listing_key) | (
+        (pl.col("card_month") == 2) & (pl.col("card_day") == 29) & ~_is_leap(pl.col("listing_year"))
+    )
     card_dates = card_dates.join(
         files.select("file_id", "listing_year", "listing_month", "listing_day"), on="file_id"
     ).with_columns(
         card_date=_to_date(
             pl.coalesce(
                 "printed_year",
-                pl.when(pl.col("card_month") * 100 + pl.col("card_day") > listing_key)
-                .then(pl.col("listing_year") - 1)
-                .otherwise(pl.col("listing_year")),
+                pl.when(year_before).then(pl.col("listing_year") - 1).otherwise(pl.col("listing_year")),
             ),
             pl.col("card_month"),
             pl.col("card_day"),
-        )
+        ),
+        upvotes=pl.when(pl.col("upvotes_text").is_null())
+        .then(0)
+        .otherwise(pl.col("upvotes_text").cast(pl.Int32, strict=False)),
     )
 
     errors = pl.concat(
         [
             body.filter(pl.col("message").is_not_null()).select("file_id", "line_no", "message"),
-            card_dates.filter(pl.col("card_date").is_null()).select(
-                "file_id", "line_no", message=pl.format("card date '{}' does not exist", "card_date_text")
+            heads.filter(pl.col("authors_text").is_not_null() & pl.col("authors").is_null()).select(
+                "file_id",
+                "line_no",
+                message=pl.format(
+                    "author count {} is out of range (at most {})", "authors_text", pl.lit(INT32_MAX)
+                ),
             ),
-            body.filter(pl.col("role") == "card_head")
-            .filter(pl.col("entry").is_duplicated().over("file_id"))
+            card_dates.select("file_id", "line_no", message=_card_problem(today)).filter(
+                pl.col("message").is_not_null()
+            ),
+            heads.filter(pl.col("entry").is_duplicated().over("file_id"))
             .filter(pl.col("idx") != pl.col("idx").min().over("file_id", "entry"))
             .select("file_id", "line_no", message=pl.lit("a second card for the same entry")),
-            files.filter(pl.col("listing_idx").is_not_null() & pl.col("listing_date").is_null()).select(
-                "file_id",
-                line_no="listing_line_no",
-                message=pl.format("listing date '{}' does not exist in {}", "listing_text", "listing_year"),
-            ),
+            files.filter(pl.col("listing_idx").is_not_null())
+            .select("file_id", line_no="listing_line_no", message=_listing_problem(today))
+            .filter(pl.col("message").is_not_null()),
         ]
     )
     first_error = _first_error_per_file(errors)
@@ -274,28 +416,51 @@ def parse_dumps(dumps: pl.DataFrame, listing_year: int | None = None) -> ParsedD
     )
     good = files.filter(pl.col("error").is_null()).select("file_id", "file_name", "listing_date")
 
-    entries = _assemble_entries(body.join(good, on="file_id", how="semi"), card_dates, good)
+    entries = _assemble_entries(
+        body.join(good, on="file_id", how="semi"),
+        heads.join(good, on="file_id", how="semi"),
+        card_dates,
+        good,
+    )
     counts = entries.group_by("file_id").agg(entries=pl.len().cast(pl.Int32))
-    files = files.join(counts, on="file_id", how="left").select(
+    accepted = pl.col("error").is_null()
+    files = files.join(counts, on="file_id", how="left").join(
+        _recheck_dates(files, card_dates, today), on="file_id", how="left"
+    ).select(
         "file_id",
-        "listing_date",
-        "listing_year_rule",
-        entries=pl.when(pl.col("error").is_null()).then(pl.col("entries").fill_null(0)),
+        # A refused dump has no listing date: the one resolved may be the very thing that is wrong.
+        listing_date=pl.when(accepted).then(pl.col("listing_date")),
+        listing_year_rule="listing_year_rule",
+        entries=pl.when(accepted).then(pl.col("entries").fill_null(0)),
         error="error",
+        recheck_on=pl.when(~accepted).then(pl.col("recheck_on")),
     )
     return ParsedDumps(entries=entries, files=files.sort("file_id"))
 
 
-def _assemble_entries(body: pl.DataFrame, card_dates: pl.DataFrame, good: pl.DataFrame) -> pl.DataFrame:
+def _recheck_dates(files: pl.DataFrame, card_dates: pl.DataFrame, today: date) -> pl.DataFrame:
+    """Per file with a date after today: the day on which that date stops being in the future.
+
+    A dump refused only for its future dates is then read again (a wrong clock, a time zone).
+    """
+    latest = today + CLOCK_SKEW
+    future = pl.concat(
+        [
+            files.select("file_id", day=pl.col("listing_date")),
+            card_dates.select("file_id", day=pl.col("card_date")),
+        ]
+    ).filter(pl.col("day") > latest)
+    return future.group_by("file_id").agg(recheck_on=pl.col("day").max() - pl.duration(days=CLOCK_SKEW.days))
+
+
+def _assemble_entries(
+    body: pl.DataFrame, heads: pl.DataFrame, card_dates: pl.DataFrame, good: pl.DataFrame
+) -> pl.DataFrame:
     """Join titles, abstracts and card lines into one row per entry."""
     key = ["file_id", "entry"]
     texts = body.filter(pl.col("role") == "text")
     titles = texts.filter(pl.col("is_title")).select(*key, title_line="line_no", title=nfc(pl.col("line")))
     abstracts = texts.filter(~pl.col("is_title")).select(*key, abstract=nfc(pl.col("line")))
-    heads = body.filter(pl.col("role") == "card_head").with_columns(
-        authors=pl.col("line").str.extract(AUTHORS_RE, 1).cast(pl.Int32),
-        org=pl.col("line").str.extract_groups(ORGANIZATION_RE),
-    )
     heads = heads.select(
         *key,
         has_card=pl.lit(True),

@@ -117,22 +117,24 @@ def table_counts(connection: Connection) -> dict[str, int]:
 
 
 def known_files(
-    connection: Connection, listing_year: int | None = None
+    connection: Connection, listing_year: int | None, today: date
 ) -> tuple[frozenset[int], dict[tuple[str, int, int], int]]:
     """Dump versions the warehouse holds: their ids, and (name, size, mtime_ns) -> id.
 
-    Held: loaded, or rejected. A rejected version whose listing year came from a rule the
-    setting outranks (or from the setting itself) is not held when `listing_year` differs from
-    the setting it was parsed with: its rejection may have depended on it, so it is read again.
+    Held: loaded, or rejected, except two kinds of rejection that may not hold any more, which
+    are read again: a version whose listing year came from a rule the setting outranks (or from
+    the setting itself) when `listing_year` differs from the setting it was parsed with, and a
+    version refused for a date after today once `today` reached its `recheck_on`.
     """
     rows = connection.execute(
         text(
             "SELECT file_id, file_name, size_bytes, modified_ns FROM source_files "
             "WHERE status = 'loaded' OR (status = 'rejected' AND NOT ("
             "coalesce(listing_year_rule IN (SELECT unnest(CAST(:rules AS VARCHAR[]))), false) "
-            "AND listing_year_setting IS DISTINCT FROM CAST(:setting AS INTEGER)))"
+            "AND listing_year_setting IS DISTINCT FROM CAST(:setting AS INTEGER)) "
+            "AND coalesce(recheck_on > :today, true))"
         ),
-        {"rules": list(SETTING_DEPENDENT_YEAR_RULES), "setting": listing_year},
+        {"rules": list(SETTING_DEPENDENT_YEAR_RULES), "setting": listing_year, "today": today},
     ).all()
     stats = {(name, size, mtime): file_id for file_id, name, size, mtime in rows if mtime is not None}
     return frozenset(file_id for file_id, *_ in rows), stats
@@ -339,7 +341,7 @@ def load_batches(
     ):
         with clock.stage("load"):
             # Names are unique in `paths`, so no batch can hold a version another batch adds.
-            held, stats_held = (frozenset(), {}) if full_refresh else known_files(connection, listing_year)
+            held, stats_held = (frozenset(), {}) if full_refresh else known_files(connection, listing_year, options.today)
             connection.rollback()  # ends the read's implicit transaction; this process holds the write lock
         pending, unchanged = split_unchanged(files, held, stats_held)
         plan = plan_batches(pending, batch_bytes or DEFAULT_BATCH_BYTES) or [[]]

@@ -94,6 +94,11 @@ class SourceFile(Base):
         comment="the configured listing year (--listing-year) the dump was parsed with; null: none. A rejected "
         "dump whose year came from a rule the setting outranks is retried when the setting changes",
     )
+    recheck_on: Mapped[date | None] = mapped_column(
+        Date,
+        comment="a rejected dump with a date after today is read again from this day on, when that date "
+        "is no longer in the future (a wrong clock, a time zone)",
+    )
 
 
 class Organization(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -348,3 +349,38 @@ def test_the_bundled_sample_loads_on_a_fresh_clone_on_any_day(tmp_path, when):
     assert done.returncode == EXIT_OK, done.stderr
     report = json.loads(done.stdout)
     assert (report["files_loaded"], report["entries"], report["papers_new"]) == (5, 451, 411)
+
+
+def test_a_dump_refused_for_a_future_date_is_read_again_once_that_date_came(tmp_path, capsys, clock):
+    raw, warehouse = tmp_path / "raw", str(tmp_path / "w.duckdb")
+    write_dump(raw, "2026-12-03_early.txt", dump_text("Dec 3", ["Title\n\nAbstract."]))
+
+    def load() -> tuple[int, dict]:
+        code = main(["load", str(raw), "--warehouse", warehouse, "--json"])
+        return code, json.loads(capsys.readouterr().out)
+
+    code, report = load()
+    assert (code, report["files_rejected"]) == (
+        EXIT_REJECTED,
+        [
+            {
+                "file": "2026-12-03_early.txt",
+                "reason": "2026-12-03_early.txt, line 9: listing date 'Dec 3' resolves to 2026-12-03 "
+                "(year from the file name), which is after today (2026-12-01)",
+            }
+        ],
+    )
+    engine = warehouse_engine(Path(warehouse), read_only=True)
+    with engine.connect() as c:
+        assert str(c.execute(text("SELECT recheck_on FROM source_files")).scalar_one()) == "2026-12-02"
+    engine.dispose()
+    code, report = load()  # the same day: not read again, still listed
+    assert (code, report["files_unchanged"], len(report["files_rejected"])) == (EXIT_REJECTED, 1, 1)
+    clock(dt.date(2026, 12, 2))  # Dec 3 is now within the day of skew
+    code, report = load()
+    assert (code, report["files_loaded"], report["files_rejected"], report["papers_new"]) == (
+        EXIT_OK,
+        1,
+        [],
+        1,
+    )

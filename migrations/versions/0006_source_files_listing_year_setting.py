@@ -1,4 +1,4 @@
-"""source files listing year setting
+"""source files listing year setting and recheck date
 
 Revision ID: 0006
 Revises: 0005
@@ -21,11 +21,19 @@ COMMENT = (
 )
 
 
+RECHECK_COMMENT = (
+    "a rejected dump with a date after today is read again from this day on, when that date "
+    "is no longer in the future (a wrong clock, a time zone)"
+)
+
+
 def upgrade() -> None:
-    """Record the listing-year setting each dump version was parsed with."""
+    """Record what a refusal depended on: the listing-year setting, and the clock."""
     op.add_column("source_files", sa.Column("listing_year_setting", sa.Integer(), nullable=True, comment=COMMENT))
+    op.add_column("source_files", sa.Column("recheck_on", sa.Date(), nullable=True, comment=RECHECK_COMMENT))
 
 
 def downgrade() -> None:
-    """Drop source_files.listing_year_setting."""
+    """Drop source_files.listing_year_setting and recheck_on."""
+    op.drop_column("source_files", "recheck_on")
     op.drop_column("source_files", "listing_year_setting")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from etl.extract import inventory
 from etl.pipeline import load_dumps, plan_batches
 from etl.warehouse import migrate, warehouse_engine
 from tests.conftest import SAMPLE_DIR, dump_text, snapshot, write_dump
@@ -127,8 +128,10 @@ def test_batched_load_equals_one_batch(tmp_path, engine, sample_dir, batch_bytes
 def test_batches_split_by_size_and_keep_order(tmp_path):
     sizes = [5, 5, 5, 20, 1, 1]
     paths = [write_dump(tmp_path, f"{i}.txt", "x" * size) for i, size in enumerate(sizes)]
-    batches = plan_batches(paths, 10)
-    assert [[p.name for p in batch] for batch in batches] == [
+    files, refused = inventory(paths)
+    assert refused == []
+    batches = plan_batches(files, 10)
+    assert [[f.path.name for f in batch] for batch in batches] == [
         ["0.txt", "1.txt"],
         ["2.txt"],
         ["3.txt"],

@@ -3,13 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from tests.conftest import DATA_DIR, SAMPLE_DIR, parse_folder
+from etl.extract import discover_dumps, read_dumps
+from etl.parse import ParsedDumps, parse_dumps
+from tests.conftest import DATA_DIR, SAMPLE_DIR, dump_text, write_dump
+
+TODAY = dt.date(2026, 12, 1)
+CARD = "Paper\n\nAbstract.\n\n"  # + the card's three lines, lines 15 to 17 of the dump
+
+
+def parse_folder(folder: Path, listing_year: int | None = None, today: dt.date = TODAY) -> ParsedDumps:
+    """Read and parse every dump of a folder against a fixed clock."""
+    return parse_dumps(read_dumps(discover_dumps(folder)), listing_year, today)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> ParsedDumps:
+    """The bundled sample, saved on 2027-03-01 (12:00 UTC) and parsed that day."""
+    folder = tmp_path_factory.mktemp("sample") / "raw"
+    shutil.copytree(SAMPLE_DIR, folder)
+    saved = dt.datetime(2027, 3, 1, 12, tzinfo=dt.UTC).timestamp()
+    for path in folder.iterdir():
+        os.utime(path, (saved, saved))
+    return parse_folder(folder, today=dt.date(2027, 3, 1))
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +71,8 @@ def test_titles_and_abstracts_are_whole_lines(cards):
     assert first["abstract"] == "We align models by ranking rewards; code at https://github.com/x/raft."
 
 
-def test_bundled_sample_figures():
-    parsed = parse_folder(SAMPLE_DIR)
+def test_bundled_sample_figures(sample):
+    parsed = sample
     entries = parsed.entries
     assert parsed.files.height == 5
     assert parsed.files["error"].null_count() == 5
@@ -67,8 +89,8 @@ def test_bundled_sample_figures():
     assert entries.select(pl.col("abstract").str.len_chars().min()).item() > 0
 
 
-def test_every_sample_entry_starts_at_a_title_line():
-    parsed = parse_folder(SAMPLE_DIR)
+def test_every_sample_entry_starts_at_a_title_line(sample):
+    parsed = sample
     for name in sorted(p.name for p in SAMPLE_DIR.glob("*.txt")):
         lines = (SAMPLE_DIR / name).read_text(encoding="utf-8").split("\n")
         rows = parsed.entries.filter(pl.col("file_name") == name)
@@ -76,8 +98,8 @@ def test_every_sample_entry_starts_at_a_title_line():
             assert lines[line - 1].strip() == title
 
 
-def test_positions_are_dense_per_file():
-    entries = parse_folder(SAMPLE_DIR).entries
+def test_positions_are_dense_per_file(sample):
+    entries = sample.entries
     check = entries.group_by("file_id").agg(
         n=pl.len(), lo=pl.col("position").min(), hi=pl.col("position").max()
     )
@@ -86,12 +108,85 @@ def test_positions_are_dense_per_file():
 
 
 def test_empty_listing_is_valid(tmp_path: Path):
-    from tests.conftest import dump_text, write_dump
-
     write_dump(tmp_path, "2025-01-02_empty.txt", dump_text("Jan 2", []))
     parsed = parse_folder(tmp_path)
     assert parsed.files.row(0, named=True)["error"] is None
     assert parsed.files.row(0, named=True)["entries"] == 0
+    assert parsed.entries.height == 0
+
+
+@pytest.mark.parametrize("head", ["• -3 authors", "• 1.5k authors", "•", "• many authors", "•3.0 authors"])
+def test_a_bullet_that_is_not_an_author_count_is_refused(tmp_path, head):
+    write_dump(tmp_path, "2025-11-04.txt", dump_text("Nov 4", [CARD + f"  {head}\n·\nJun 6"]))
+    parsed = parse_folder(tmp_path)
+    assert parsed.files["error"].to_list() == [
+        f"2025-11-04.txt, line 15: expected '• N authors' or an organization line, found '{head}'"
+    ]
+    assert parsed.entries.height == 0
+
+
+@pytest.mark.parametrize(
+    ("card", "error"),
+    [
+        (
+            "  • 2 authors\n·\nJun 6 3000000000",
+            "line 17: upvote count 3000000000 is out of range (at most 2147483647)",
+        ),
+        (
+            "  • 2 authors\n·\nJun 6 2147483648",
+            "line 17: upvote count 2147483648 is out of range (at most 2147483647)",
+        ),
+        (
+            "  • 99999999999 authors\n·\nJun 6",
+            "line 15: author count 99999999999 is out of range (at most 2147483647)",
+        ),
+        (
+            "  • 2147483648 authors\n·\nJun 6",
+            "line 15: author count 2147483648 is out of range (at most 2147483647)",
+        ),
+    ],
+)
+def test_a_count_that_does_not_fit_refuses_only_its_dump(tmp_path, card, error):
+    write_dump(tmp_path, "2025-11-04_big.txt", dump_text("Nov 4", [CARD + card]))
+    write_dump(tmp_path, "2025-11-05_fine.txt", dump_text("Nov 5", [CARD + "  • 2 authors\n·\nJun 6 2"]))
+    parsed = parse_folder(tmp_path)
+    files = parsed.files.join(
+        read_dumps(discover_dumps(tmp_path)).select("file_id", "file_name"), on="file_id"
+    )
+    assert files.sort("file_name").select("file_name", "entries", "error").rows() == [
+        ("2025-11-04_big.txt", None, f"2025-11-04_big.txt, {error}"),
+        ("2025-11-05_fine.txt", 1, None),
+    ]
+    assert parsed.entries.select("file_name", "upvotes", "author_count").rows() == [
+        ("2025-11-05_fine.txt", 2, 2)
+    ]
+
+
+def test_the_largest_counts_that_fit_are_kept(tmp_path):
+    write_dump(
+        tmp_path, "2025-11-04.txt", dump_text("Nov 4", [CARD + "  • 2147483647 authors\n·\nJun 6 2147483647"])
+    )
+    entries = parse_folder(tmp_path).entries
+    assert entries.select("author_count", "upvotes").rows() == [(2147483647, 2147483647)]
+
+
+@pytest.mark.parametrize(
+    ("second_header", "line", "marker"),
+    [
+        (None, 24, "Get trending papers in your email inbox!"),
+        ("new\n\nbyAK and the research community\n\nNov 5\n\n", 24, "byAK and the research community"),
+    ],
+)
+def test_two_dumps_in_one_file_are_refused(tmp_path, second_header, line, marker):
+    first = dump_text("Nov 4", ["One\n\nFirst.", CARD + "  • 2 authors\n·\nNov 3"])
+    second = dump_text("Nov 5", ["Two\n\nSecond."])
+    if second_header is not None:
+        second = second_header + "Two\n\nSecond.\n"
+    write_dump(tmp_path, "2025-11-05.txt", first + second)
+    parsed = parse_folder(tmp_path)
+    assert parsed.files["error"].to_list() == [
+        f"2025-11-05.txt, line {line}: a second page header ('{marker}'): two dumps in one file?"
+    ]
     assert parsed.entries.height == 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import tempfile
 from pathlib import Path
@@ -9,8 +10,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from etl.extract import discover_dumps, read_dumps
+from etl.parse import ParsedDumps, parse_dumps
 from etl.pipeline import load_dumps
-from tests.conftest import DATA_DIR, dump_text, parse_folder, snapshot, write_dump
+from tests.conftest import DATA_DIR, dump_text, snapshot, write_dump
+
+TODAY = dt.date(2026, 12, 1)
 
 READING = sorted((DATA_DIR / "reading").glob("*.txt"))
 CLEAN = DATA_DIR / "reading" / "2025-11-04_clean.txt"
@@ -30,6 +35,11 @@ COMPARED = [
 ]
 
 
+def parse_folder(folder: Path, listing_year: int | None = None, today: dt.date = TODAY) -> ParsedDumps:
+    """Read and parse every dump of a folder against a fixed clock."""
+    return parse_dumps(read_dumps(discover_dumps(folder)), listing_year, today)
+
+
 def parse_one(path: Path, tmp_path: Path):
     folder = Path(tempfile.mkdtemp(dir=tmp_path))
     shutil.copy(path, folder / path.name)
@@ -44,6 +54,41 @@ def test_messy_encodings_of_a_dump_read_like_the_clean_form(path, tmp_path):
     drop_line = ["title_line"] if "blank" in path.stem else []  # extra blank lines move line numbers
     columns = [c for c in COMPARED if c not in drop_line]
     assert messy.entries.select(columns).equals(clean.entries.select(columns))
+
+
+# Whitespace or invisible format characters only: a blank line, wherever it is.
+INVISIBLE = [
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u00ad",
+    "\u180e",
+    "\u3000",
+    "\u2028",
+    " \u200b\t",
+]
+
+
+@pytest.mark.parametrize("blank", INVISIBLE, ids=lambda c: "+".join(f"U+{ord(x):04X}" for x in c))
+def test_a_line_of_invisible_characters_is_blank(tmp_path, blank):
+    blocks = ["First title\n\nFirst abstract.", blank, "Second title\n" + blank + "\nSecond abstract."]
+    write_dump(tmp_path, "2025-11-04.txt", dump_text("Nov 4", blocks))
+    parsed = parse_folder(tmp_path)
+    assert parsed.files["error"].to_list() == [None]
+    assert parsed.entries.select("title_line", "title", "abstract").rows() == [
+        (11, "First title", "First abstract."),
+        (17, "Second title", "Second abstract."),
+    ]
+
+
+def test_invisible_characters_inside_text_are_kept(tmp_path):
+    write_dump(
+        tmp_path, "2025-11-04.txt", dump_text("Nov 4", ["\u200bZero\u00adwidth\n\nAbs\u2060tract.\ufeff"])
+    )
+    entries = parse_folder(tmp_path).entries
+    assert entries.select("title", "abstract").rows() == [("\u200bZero\u00adwidth", "Abs\u2060tract.\ufeff")]
 
 
 def test_unicode_text_is_kept_exactly(tmp_path):
@@ -108,6 +153,12 @@ REFUSED = {
     "page.txt": "page.txt: not a Daily Papers dump: no page header with a listing date such as 'Nov 4' in its first 12 non-blank lines",
     "2024-03-01_feb30.txt": "2024-03-01_feb30.txt, line 17: card date 'Feb 30, 2024' does not exist",
     "2025-11-04_card_after_title.txt": "2025-11-04_card_after_title.txt, line 11: title 'Title only' has no abstract (cut off?)",
+    "2025-11-04_upvotes_overflow.txt": "2025-11-04_upvotes_overflow.txt, line 17: upvote count 3000000000 is out of range (at most 2147483647)",
+    "2025-11-04_authors_overflow.txt": "2025-11-04_authors_overflow.txt, line 15: author count 99999999999 is out of range (at most 2147483647)",
+    "2025-11-04_bullet_not_a_count.txt": "2025-11-04_bullet_not_a_count.txt, line 15: expected '• N authors' or an organization line, found '• -3 authors'",
+    "2025-11-04_two_dumps.txt": "2025-11-04_two_dumps.txt, line 24: a second page header ('Get trending papers in your email inbox!'): two dumps in one file?",
+    "2025-11-04_card_year_0000.txt": "2025-11-04_card_year_0000.txt, line 17: card date 'Nov 15, 0000' is before 1990; card dates are arXiv publication dates, and arXiv began in 1991",
+    "0000-11-04_year_zero.txt": "0000-11-04_year_zero.txt, line 9: listing date 'Nov 4' resolves to year 0 (year from the file name), before 2022, when Daily Papers did not exist; name the file YYYY-MM-DD*.txt or pass --listing-year",
 }
 
 

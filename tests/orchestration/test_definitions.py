@@ -197,3 +197,24 @@ def test_instance_settings_queue_warehouse_writers_one_at_a_time():
 @pytest.mark.parametrize("job", ["load_dumps_job", "rebuild_warehouse_job"])
 def test_writer_jobs_are_partitioned_by_dump(job):
     assert defs.resolve_job_def(job).partitions_def == dump_partitions
+
+
+def test_a_run_that_meets_another_writer_fails_with_a_message_naming_it(instance, tmp_path, sample_dir):
+    from tests.test_cli import hold_warehouse
+
+    warehouse = tmp_path / "held.duckdb"
+    holder = hold_warehouse(warehouse, 60)
+    try:
+        resources = {
+            "warehouse": WarehouseResource(path=str(warehouse), lock_wait_seconds=0.5),
+            "dumps": DumpFolderResource(path=str(sample_dir)),
+        }
+        result = materialize_partitions(instance, resources, sorted(p.name for p in sample_dir.glob("*.txt")))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    description = failure.event_specific_data.error.message
+    assert f"the warehouse {warehouse} is being written by process {holder.pid} (" in description
+    assert "after waiting 0.5 s: another load (a `paperhouse load` or a Dagster run) is running" in description
