@@ -1,26 +1,59 @@
-"""The serving copy: a read-only snapshot of the warehouse for BI tools, replaced atomically.
+"""The serving copy: a read-only snapshot of the warehouse for BI tools, swapped in atomically.
 
 DuckDB allows one writing process or several readers, never both. Readers therefore never open
-the warehouse itself: they open the serving copy, which a load replaces (write a new file beside
-it, then rename over it) only after its transaction committed and its integrity checks passed.
-A reader keeps the complete snapshot it opened; the next connection sees the next one.
+the warehouse itself: they open the serving copy, which a load publishes only after its
+transaction committed and its integrity checks passed.
+
+Layout (for the serving path `serving/paperhouse.duckdb`)::
+
+    serving/paperhouse.duckdb                    a relative symlink to the current version
+    serving/paperhouse.duckdb.published.json     the stamp: marker, published_at, version
+    serving/.paperhouse.duckdb.versions/000007/paperhouse.duckdb   the current version
+    serving/.paperhouse.duckdb.versions/000006/paperhouse.duckdb   the previous one
+
+Each publish copies the warehouse into a new numbered folder, numbered past every folder present
+(a number once published is never reused). The file keeps the serving file's own name: DuckDB
+names the catalog after the file it resolves the symlink to, so clients see `paperhouse`
+whichever version they opened. The copy is fsynced and checked to open and show the warehouse's
+marker; then a temporary symlink to it is renamed over the stable path (atomic; it also replaces
+the regular file of the old single-file layout), and the stamp is written the same way (a
+temporary file, fsynced, renamed). The stamp's `version` is the symlink's target, relative to the
+serving folder. One publish at a time per serving path (an flock on the versions folder).
+
+Why a symlink and not a file renamed over the stable path: Python's duckdb shares one database
+instance per path while any connection to that path is open in the process, so with a file
+renamed over the path, a pool (two threads, or connections recycled) kept showing the first
+snapshot forever. DuckDB resolves a symlink before it looks up that instance, so a connection
+opened after a publish opens the new version, even while older connections are still open.
+
+A reader keeps the complete snapshot it opened (an open connection is one version file, never
+rewritten); its next connection sees the newest one. The current and the previous version are
+kept: a reader that resolved the symlink just before a swap still finds its file. Older
+version folders are deleted; a reader still holding one open keeps reading it (POSIX keeps an
+unlinked file, and its disk space, until its last descriptor closes), so pools should recycle
+connections.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+import duckdb
+from sqlalchemy import Connection, Engine, text
 
 SERVING_ENV = "PAPERHOUSE_SERVING"
 _MARKER_SQL = (
     "SELECT (SELECT max(version_num) FROM alembic_version), count(*), CAST(max(loaded_at) AS VARCHAR), "
     "string_agg(status || ':' || file_id, ',' ORDER BY file_id) FROM source_files"
 )
+_SEQUENCE_DIGITS = 6
 
 
 def default_serving_path(warehouse: Path) -> Path:
@@ -33,37 +66,211 @@ def _stamp_path(serving: Path) -> Path:
     return serving.with_name(serving.name + ".published.json")
 
 
+def _versions_dir(serving: Path) -> Path:
+    return serving.with_name(f".{serving.name}.versions")
+
+
+def _temp_path(serving: Path, purpose: str) -> Path:
+    """A temporary file beside the serving path; every one matches `.<name>.*.tmp`."""
+    return serving.with_name(f".{serving.name}.{purpose}.{os.getpid()}.tmp")
+
+
+def _marker_of(connection: Connection) -> str:
+    return json.dumps(list(connection.execute(text(_MARKER_SQL)).one()))
+
+
 def warehouse_marker(engine: Engine) -> str:
     """A fingerprint of the schema revision and load history: it changes with every migration or data change."""
     with engine.connect() as connection:
-        return json.dumps(list(connection.execute(text(_MARKER_SQL)).one()))
+        return _marker_of(connection)
+
+
+def _served_marker(path: Path) -> str | None:
+    """The marker of the DuckDB file at `path`, or None when it does not open or answer.
+
+    The file is attached read-only to a private in-memory database, so this neither joins nor
+    disturbs a database instance other code of this process holds open on the same file.
+    """
+    connection = duckdb.connect(":memory:")
+    try:
+        quoted = str(path).replace("'", "''")
+        connection.execute(f"ATTACH '{quoted}' AS served (READ_ONLY)")
+        connection.execute("USE served")
+        return json.dumps(list(connection.execute(_MARKER_SQL).fetchone()))
+    except Exception:  # any failure to open or query it: the copy cannot be trusted
+        return None
+    finally:
+        connection.close()
+
+
+def _read_stamp(serving: Path) -> dict | None:
+    """The stamp's content; None when it is missing, unreadable, or not a JSON object."""
+    try:
+        stamp = json.loads(_stamp_path(serving).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return stamp if isinstance(stamp, dict) else None
+
+
+def _link_target(serving: Path) -> str | None:
+    """Where the stable path's symlink points (relative to its folder); None when it is no symlink."""
+    try:
+        return os.readlink(serving)
+    except OSError:
+        return None
+
+
+def _sequence(name: str) -> int | None:
+    return int(name) if name.isdigit() else None
+
+
+def _sequences(versions: Path) -> list[int]:
+    """The sequence numbers of the version folders present, ascending."""
+    return sorted(s for entry in versions.iterdir() if (s := _sequence(entry.name)) is not None)
+
+
+def _folder_name(sequence: int) -> str:
+    return f"{sequence:0{_SEQUENCE_DIGITS}d}"
+
+
+def _current_sequence(serving: Path) -> int | None:
+    """The sequence number of the version the stable path points to, if it is one of ours."""
+    target = _link_target(serving)
+    if target is None:
+        return None
+    parts = Path(target).parts
+    if len(parts) != 3 or parts[0] != _versions_dir(serving).name or parts[2] != serving.name:
+        return None
+    return _sequence(parts[1])
 
 
 def is_current(engine: Engine, serving: Path) -> bool:
-    """Whether the serving copy shows the warehouse as it is now."""
-    stamp = _stamp_path(serving)
-    if not serving.exists() or not stamp.exists():
+    """Whether the serving copy shows the warehouse as it is now.
+
+    True only when the stamp is readable, names the version the stable path points to, carries
+    the warehouse's marker, and the copy itself opens and shows that same marker. Anything else
+    (no copy, a garbage or empty stamp, a garbage copy, the old single-file layout) is stale.
+    """
+    stamp, target = _read_stamp(serving), _link_target(serving)
+    if stamp is None or target is None or stamp.get("version") != target:
         return False
-    return json.loads(stamp.read_text())["marker"] == warehouse_marker(engine)
+    marker = warehouse_marker(engine)
+    return stamp.get("marker") == marker and _served_marker(serving) == marker
+
+
+def _fsync(path: Path, directory: bool = False) -> None:
+    descriptor = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+@contextlib.contextmanager
+def _publish_lock(versions: Path) -> Iterator[None]:
+    """One publish at a time per serving path (an exclusive flock on the versions folder)."""
+    descriptor = os.open(versions, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
+
+
+def _remove(path: Path) -> None:
+    """Delete a file, symlink or folder; best effort (a leftover is retried at the next publish)."""
+    with contextlib.suppress(OSError):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+def _sweep(serving: Path, keep: set[str]) -> None:
+    """Remove every version folder but `keep`, and every temporary file of this serving path."""
+    versions = _versions_dir(serving)
+    for entry in versions.iterdir():
+        if entry.name not in keep:
+            _remove(entry)
+    for entry in serving.parent.glob(f".{serving.name}.*.tmp"):
+        _remove(entry)
+
+
+def _retained(serving: Path) -> set[str]:
+    """The current version's folder and the newest older one (the previous version)."""
+    current = _current_sequence(serving)
+    if current is None:
+        return set()
+    older = [s for s in _sequences(_versions_dir(serving)) if s < current]
+    return {_folder_name(s) for s in [current, *older[-1:]]}
+
+
+def _write_stamp(serving: Path, stamp: dict) -> None:
+    """Write the stamp atomically: a temporary file, fsynced, renamed over the old stamp."""
+    staging = _temp_path(serving, "stamp")
+    try:
+        with open(staging, "w", encoding="utf-8") as handle:
+            json.dump(stamp, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(staging, _stamp_path(serving))
+    finally:
+        _remove(staging)
+    _fsync(serving.parent, directory=True)
 
 
 def publish(engine: Engine, warehouse: Path, serving: Path) -> float:
-    """Replace the serving copy with a snapshot of the committed warehouse; return the seconds it took."""
+    """Publish a snapshot of the committed warehouse as the serving copy; return the seconds it took.
+
+    The caller's engine is NOT disposed. While one of its connections is held, the warehouse is
+    checkpointed (DuckDB writes its WAL into the file and removes the WAL), then the file is
+    copied byte for byte: the held connection keeps DuckDB's file lock, so no other process can
+    write the warehouse during the copy. Do not write through `engine` from another thread while
+    it publishes: the copy is checked to open and show the marker read before the checkpoint,
+    and the publish fails (serving copy unchanged) when it does not.
+
+    Leftovers of earlier crashed publishes (temporary files, version folders other than the
+    current and the previous one) are removed first; on any failure this publish's own files are
+    removed and the serving copy stays as it was. A connected reader never makes it fail.
+    """
     started = time.perf_counter()
-    marker = warehouse_marker(engine)
-    engine.dispose()  # close the file: DuckDB checkpoints its WAL into it on close
-    serving.parent.mkdir(parents=True, exist_ok=True)
-    staging = serving.with_name(f".{serving.name}.{os.getpid()}.tmp")
-    shutil.copyfile(warehouse, staging)
-    with open(staging, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(staging, serving)  # atomic: a reader opens the old file or the new one, never half
-    _stamp_path(serving).write_text(json.dumps({"marker": marker, "published_at": time.time()}))
-    directory = os.open(serving.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    versions = _versions_dir(serving)
+    versions.mkdir(parents=True, exist_ok=True)
+    with _publish_lock(versions):
+        replaced = _current_sequence(serving)  # becomes the previous version
+        # Numbered past every folder present, leftovers included: a number once published is never
+        # reused (a reader process holding that deleted file open would share its stale instance).
+        folder = versions / _folder_name(1 + max(_sequences(versions), default=0))
+        _sweep(serving, _retained(serving))
+        version = folder / serving.name
+        target = os.path.join(versions.name, folder.name, serving.name)  # relative to serving.parent
+        link = _temp_path(serving, "link")
+        swapped = False
+        try:
+            folder.mkdir()
+            with engine.connect() as connection:
+                marker = _marker_of(connection)
+                connection.rollback()  # end the read transaction before the checkpoint
+                connection.connection.driver_connection.execute("CHECKPOINT")
+                wal = warehouse.with_name(warehouse.name + ".wal")
+                if wal.exists() and wal.stat().st_size > 0:
+                    raise RuntimeError(f"{wal} is not empty after CHECKPOINT: the copy would miss commits")
+                shutil.copyfile(warehouse, version)
+            _fsync(version)
+            _fsync(folder, directory=True)
+            _fsync(versions, directory=True)
+            if _served_marker(version) != marker:
+                raise RuntimeError(f"the copy {version} does not show the warehouse's state: not published")
+            os.symlink(target, link)
+            os.replace(link, serving)  # atomic: a reader opens the old version or the new one, never half
+            swapped = True
+            _fsync(serving.parent, directory=True)
+            _write_stamp(serving, {"marker": marker, "published_at": time.time(), "version": target})
+        finally:
+            _remove(link)
+            if not swapped:
+                _remove(folder)
+        _sweep(serving, {folder.name} | ({_folder_name(replaced)} if replaced is not None else set()))
     return time.perf_counter() - started
 
 

@@ -88,7 +88,9 @@ def test_every_bad_kind_is_refused_on_its_own(tmp_path):
         reasons["loop.txt"]
         == "loop.txt: cannot be read: too many levels of symbolic links (a symbolic link loop)"
     )
-    assert reasons["2025-03-10_big.txt"].startswith("2025-03-10_big.txt: 11,078 bytes is more than the 0.005 MB limit")
+    assert reasons["2025-03-10_big.txt"].startswith(
+        "2025-03-10_big.txt: 11,078 bytes is more than the 0.005 MB limit"
+    )
     assert report["files_loaded"] == 0 and report["warehouse_rows"]["papers"] == 0
 
 
