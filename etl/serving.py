@@ -48,7 +48,6 @@ from pathlib import Path
 import duckdb
 from sqlalchemy import Connection, Engine, text
 
-SERVING_ENV = "PAPERHOUSE_SERVING"
 _MARKER_SQL = (
     "SELECT (SELECT max(version_num) FROM alembic_version), count(*), CAST(max(loaded_at) AS VARCHAR), "
     "string_agg(status || ':' || file_id, ',' ORDER BY file_id) FROM source_files"
@@ -57,9 +56,8 @@ _SEQUENCE_DIGITS = 6
 
 
 def default_serving_path(warehouse: Path) -> Path:
-    """$PAPERHOUSE_SERVING, else serving/<name> beside the warehouse file."""
-    configured = os.environ.get(SERVING_ENV)
-    return Path(configured) if configured else warehouse.parent / "serving" / warehouse.name
+    """The serving copy's default place: serving/<name> beside the warehouse file."""
+    return warehouse.parent / "serving" / warehouse.name
 
 
 def _stamp_path(serving: Path) -> Path:

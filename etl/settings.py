@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from etl.parse import listing_year_problem
+from etl.serving import default_serving_path
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
 
@@ -155,7 +156,7 @@ class Settings:
     @property
     def serving_path(self) -> Path:
         """The serving copy: the configured path, else serving/<name> beside the warehouse."""
-        return self.serving or self.warehouse.parent / "serving" / self.warehouse.name
+        return self.serving or default_serving_path(self.warehouse)
 
     @classmethod
     def from_env(
