@@ -110,8 +110,9 @@ def generate(
     seen: list[tuple[str, str]] = []
     paths, serial = [], first_serial
     for d in range(dumps):
-        # Listing dates cycle through 2010-2024, so even 5 GB of dumps has none in the future.
-        month, day, year = d // 28 % 12 + 1, d % 28 + 1, 2010 + d // 336 % 15
+        # Listing dates cycle through 2022-2025: even 5 GB of dumps has none in the future, and
+        # none before the site existed (the parser refuses both).
+        month, day, year = d // 28 % 12 + 1, d % 28 + 1, 2022 + d // 336 % 4
         blocks = []
         for _ in range(entries):
             if seen and rng.random() < repeat_rate:

@@ -25,6 +25,7 @@ from sqlalchemy import text
 import etl.pipeline
 from etl.extract import discover_dumps
 from etl.serving import default_serving_path, publish
+from etl.settings import Settings
 from etl.timing import StageClock
 from etl.warehouse import head_views, migrate, warehouse_engine
 
@@ -169,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.measure", description=__doc__.splitlines()[0])
     parser.add_argument("corpus", type=Path)
     parser.add_argument("warehouse", type=Path)
-    parser.add_argument("--batch-mb", type=float, default=etl.pipeline.DEFAULT_BATCH_MB)
+    parser.add_argument("--batch-mb", type=float, default=Settings().batch_mb)
     parser.add_argument("--frames", type=Path)
     parser.add_argument("--changed", type=Path)
     args = parser.parse_args(argv)

@@ -30,7 +30,7 @@ import duckdb
 
 from bench.dlt_merge import DATASET, PRIMARY_KEYS
 from bench.generate import ENTRIES_PER_DUMP, dumps_for, generate
-from etl.pipeline import DEFAULT_BATCH_MB
+from etl.settings import Settings
 
 BASELINE_MB = 10
 MB = 1e6
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=float, default=100)
-    parser.add_argument("--batch-mb", type=float, default=DEFAULT_BATCH_MB)
+    parser.add_argument("--batch-mb", type=float, default=Settings().batch_mb)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/paperhouse-bench"))
     parser.add_argument("--skip", default="", help="comma-separated: dlt, baseline")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
