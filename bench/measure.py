@@ -13,6 +13,7 @@ dump (same name, other content) is loaded afterwards, untimed, as one more batch
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import resource
@@ -27,7 +28,7 @@ from etl.extract import discover_dumps
 from etl.serving import default_serving_path, publish
 from etl.settings import Settings
 from etl.timing import StageClock
-from etl.warehouse import head_views, migrate, warehouse_engine
+from etl.warehouse import engine_for, head_views, migrate
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -113,7 +114,7 @@ def measure(
     """Run the pipeline on `corpus` into a new `warehouse`; return per-stage figures."""
     saver = FrameSaver(frames) if frames is not None else None
     paths = discover_dumps(corpus)
-    engine = warehouse_engine(warehouse)
+    engine = engine_for(dataclasses.replace(Settings.from_env(), warehouse=warehouse))
     clock, sampler = StageClock(), RssSampler()
     sampler.start()
     started = time.perf_counter()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import unicodedata
@@ -20,7 +21,7 @@ from etl.pipeline import LoadReport, load_paths
 from etl.serving import publish_if_stale
 from etl.settings import Settings, SettingsError
 from etl.stopping import LoadInterrupted, StopSwitch
-from etl.warehouse import WarehouseLocked, hold_writer_lock, warehouse_engine
+from etl.warehouse import WarehouseLocked, engine_for, ensure_storage_format, hold_writer_lock
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -62,9 +63,7 @@ def _parser() -> argparse.ArgumentParser:
         "--serving",
         help="read-only copy for BI tools (default: $PAPERHOUSE_SERVING or serving/ beside the warehouse)",
     )
-    load.add_argument(
-        "--batch-mb", help="dump megabytes per transaction; memory grows with it (default: 32)"
-    )
+    load.add_argument("--batch-mb", help="dump megabytes per transaction; memory grows with it (default: 32)")
     load.add_argument(
         "--wait",
         metavar="SECONDS",
@@ -105,6 +104,12 @@ def format_report(report: LoadReport, warehouse: Path) -> str:
         ),
         "tables: " + ", ".join(f"{name} {count}" for name, count in report.warehouse_rows.items()),
     ]
+    if report.storage.get("rewritten_seconds") is not None:
+        lines.insert(
+            1,
+            f"storage: rewritten in format {report.storage['version']} "
+            f"in {report.storage['rewritten_seconds']:.1f} s (once)",
+        )
     lines += [f"REJECTED '{printable(r['file'])}': {printable(r['reason'])}" for r in report.files_rejected]
     return "\n".join(lines)
 
@@ -154,12 +159,21 @@ def run_load(args: argparse.Namespace, stop: StopSwitch) -> int:
             "the warehouse (an unmounted share looks exactly like this); pass --force to do it anyway",
             EXIT_USAGE,
         )
-    engine = warehouse_engine(
-        settings.warehouse,
-        memory_limit=settings.duckdb_memory,
-        checkpoint_threshold=settings.duckdb_checkpoint,
-    )
     report = LoadReport(files_seen=len(paths), files_loaded=0, files_unchanged=0)
+    try:
+        rewritten = ensure_storage_format(
+            settings.warehouse, settings.storage_version, settings.duckdb_memory, settings.lock_wait_seconds
+        )
+    except WarehouseLocked as exc:
+        return _fail(str(exc), EXIT_LOCKED)
+    except Exception as exc:  # noqa: BLE001 - the old file is untouched
+        return _fail(
+            f"could not rewrite {settings.warehouse} in storage format {settings.storage_version}: "
+            f"{type(exc).__name__}: {exc}; nothing was changed",
+            EXIT_FAILED,
+        )
+    report.storage = {"version": settings.storage_version, "rewritten_seconds": rewritten}
+    engine = engine_for(settings)
     try:
         try:
             lock = hold_writer_lock(engine, settings.warehouse, settings.lock_wait_seconds)
@@ -180,8 +194,12 @@ def run_load(args: argparse.Namespace, stop: StopSwitch) -> int:
         except Exception as exc:  # noqa: BLE001 - any failure: say what committed, exit non-zero
             if stop.signum is not None:
                 name = signal.Signals(stop.signum).name
-                return _fail(f"stopped by {name}; {committed_summary(report)}", EXIT_SIGNAL_BASE + stop.signum)
-            return _fail(f"load failed: {type(exc).__name__}: {exc}; {committed_summary(report)}", EXIT_FAILED)
+                return _fail(
+                    f"stopped by {name}; {committed_summary(report)}", EXIT_SIGNAL_BASE + stop.signum
+                )
+            return _fail(
+                f"load failed: {type(exc).__name__}: {exc}; {committed_summary(report)}", EXIT_FAILED
+            )
         finally:
             lock.close()
         serving = settings.serving_path
@@ -203,7 +221,11 @@ def run_load(args: argparse.Namespace, stop: StopSwitch) -> int:
 
 
 def _emit(report: LoadReport, settings: Settings, as_json: bool) -> None:
-    print(json.dumps(report.to_dict(), indent=2) if as_json else format_report(report, settings.warehouse))
+    try:
+        print(json.dumps(report.to_dict(), indent=2) if as_json else format_report(report, settings.warehouse))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `paperhouse load | head`: the reader left; the load itself is done
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def main(argv: list[str] | None = None) -> int:

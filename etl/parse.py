@@ -424,16 +424,18 @@ def parse_dumps(
     )
     counts = entries.group_by("file_id").agg(entries=pl.len().cast(pl.Int32))
     accepted = pl.col("error").is_null()
-    files = files.join(counts, on="file_id", how="left").join(
-        _recheck_dates(files, card_dates, today), on="file_id", how="left"
-    ).select(
-        "file_id",
-        # A refused dump has no listing date: the one resolved may be the very thing that is wrong.
-        listing_date=pl.when(accepted).then(pl.col("listing_date")),
-        listing_year_rule="listing_year_rule",
-        entries=pl.when(accepted).then(pl.col("entries").fill_null(0)),
-        error="error",
-        recheck_on=pl.when(~accepted).then(pl.col("recheck_on")),
+    files = (
+        files.join(counts, on="file_id", how="left")
+        .join(_recheck_dates(files, card_dates, today), on="file_id", how="left")
+        .select(
+            "file_id",
+            # A refused dump has no listing date: the one resolved may be the very thing that is wrong.
+            listing_date=pl.when(accepted).then(pl.col("listing_date")),
+            listing_year_rule="listing_year_rule",
+            entries=pl.when(accepted).then(pl.col("entries").fill_null(0)),
+            error="error",
+            recheck_on=pl.when(~accepted).then(pl.col("recheck_on")),
+        )
     )
     return ParsedDumps(entries=entries, files=files.sort("file_id"))
 

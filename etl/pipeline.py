@@ -58,6 +58,7 @@ class LoadReport:
     keywords: int = 0
     warehouse_rows: dict[str, int] = field(default_factory=dict)
     serving: dict[str, object] = field(default_factory=dict)
+    storage: dict[str, object] = field(default_factory=dict)  # format, and the seconds of a rewrite
     schema_migrated: bool = False
     batches: int = 0  # planned for the dumps to read
     batches_committed: int = 0
@@ -327,7 +328,11 @@ def load_batches(
     clock = clock or StageClock()
     stop = stop or StopSwitch()
     options = _Options(listing_year, today or load_clock.today(), max_dump_bytes, clock)
-    progress = progress if progress is not None else LoadReport(files_seen=len(paths), files_loaded=0, files_unchanged=0)
+    progress = (
+        progress
+        if progress is not None
+        else LoadReport(files_seen=len(paths), files_loaded=0, files_unchanged=0)
+    )
     files, unreadable = inventory(paths)
     changed = False
     # Polars and DuckDB release the GIL, so transforming the next batch overlaps this one's merge.
@@ -341,7 +346,9 @@ def load_batches(
     ):
         with clock.stage("load"):
             # Names are unique in `paths`, so no batch can hold a version another batch adds.
-            held, stats_held = (frozenset(), {}) if full_refresh else known_files(connection, listing_year, options.today)
+            held, stats_held = (
+                (frozenset(), {}) if full_refresh else known_files(connection, listing_year, options.today)
+            )
             connection.rollback()  # ends the read's implicit transaction; this process holds the write lock
         pending, unchanged = split_unchanged(files, held, stats_held)
         plan = plan_batches(pending, batch_bytes or DEFAULT_BATCH_BYTES) or [[]]
@@ -358,7 +365,9 @@ def load_batches(
             stop.check()
             with connection.begin() as transaction, clock.stage("load"):
                 present = present_files if last else None
-                stats = commit_batch(connection, steps.batch, full_refresh and number == 0, present, stop.check)
+                stats = commit_batch(
+                    connection, steps.batch, full_refresh and number == 0, present, stop.check
+                )
                 loaded = steps.batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
                 outcomes = integrity_outcomes(connection, loaded, options.today, stats.touched_papers)
                 if strict:
@@ -366,7 +375,9 @@ def load_batches(
                 stop.check()
                 transaction.commit()  # to the WAL; DuckDB compresses it into the file at checkpoints
             held_so_far += same_content
-            changed = changed or steps.batch.source_files.height > 0 or stats.papers_removed or stats.files_removed
+            changed = (
+                changed or steps.batch.source_files.height > 0 or stats.papers_removed or stats.files_removed
+            )
             done = BatchLoad(
                 number,
                 len(plan),
@@ -461,4 +472,6 @@ def load_dumps(
 
     `options` are passed on to `load_paths` (today, max_dump_bytes, stop, report).
     """
-    return load_paths(discover_dumps(raw_dir), engine, listing_year, full_refresh, prune, batch_bytes, **options)
+    return load_paths(
+        discover_dumps(raw_dir), engine, listing_year, full_refresh, prune, batch_bytes, **options
+    )

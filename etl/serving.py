@@ -48,6 +48,8 @@ from pathlib import Path
 import duckdb
 from sqlalchemy import Connection, Engine, text
 
+from etl.storage import oldest_reader, storage_number, storage_version_of
+
 _MARKER_SQL = (
     "SELECT (SELECT max(version_num) FROM alembic_version), count(*), CAST(max(loaded_at) AS VARCHAR), "
     "string_agg(status || ':' || file_id, ',' ORDER BY file_id) FROM source_files"
@@ -142,15 +144,18 @@ def _current_sequence(serving: Path) -> int | None:
     return _sequence(parts[1])
 
 
-def is_current(engine: Engine, serving: Path) -> bool:
+def is_current(engine: Engine, serving: Path, warehouse: Path | None = None) -> bool:
     """Whether the serving copy shows the warehouse as it is now.
 
     True only when the stamp is readable, names the version the stable path points to, carries
     the warehouse's marker, and the copy itself opens and shows that same marker. Anything else
     (no copy, a garbage or empty stamp, a garbage copy, the old single-file layout) is stale.
+    With `warehouse`, a copy in another storage format than the warehouse file is stale too.
     """
     stamp, target = _read_stamp(serving), _link_target(serving)
     if stamp is None or target is None or stamp.get("version") != target:
+        return False
+    if warehouse is not None and storage_number(serving) != storage_number(warehouse):
         return False
     marker = warehouse_marker(engine)
     return stamp.get("marker") == marker and _served_marker(serving) == marker
@@ -263,7 +268,17 @@ def publish(engine: Engine, warehouse: Path, serving: Path) -> float:
             os.replace(link, serving)  # atomic: a reader opens the old version or the new one, never half
             swapped = True
             _fsync(serving.parent, directory=True)
-            _write_stamp(serving, {"marker": marker, "published_at": time.time(), "version": target})
+            storage = storage_version_of(version)
+            _write_stamp(
+                serving,
+                {
+                    "marker": marker,
+                    "published_at": time.time(),
+                    "version": target,
+                    "storage_version": storage,
+                    "readable_from_duckdb": oldest_reader(storage) if storage else None,
+                },
+            )
         finally:
             _remove(link)
             if not swapped:
@@ -274,6 +289,6 @@ def publish(engine: Engine, warehouse: Path, serving: Path) -> float:
 
 def publish_if_stale(engine: Engine, warehouse: Path, serving: Path) -> float | None:
     """Publish when the serving copy lags the warehouse (also after a crash between commit and publish)."""
-    if is_current(engine, serving):
+    if is_current(engine, serving, warehouse):
         return None
     return publish(engine, warehouse, serving)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from etl.parse import listing_year_problem
 from etl.serving import default_serving_path
+from etl.storage import DEFAULT_STORAGE_VERSION, STORAGE_FORMATS
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
 
@@ -44,6 +45,14 @@ def _duckdb_size(value: str) -> str:
     if not match or float(match[1]) <= 0:
         raise ValueError(value)
     return f"{match[1]}{match[2].upper().replace('I', 'i')}"
+
+
+def _storage_version(value: str) -> str:
+    """A storage format DuckDB 2.0 writes, such as v1.0.0."""
+    version = value if value.startswith("v") else f"v{value}"
+    if version not in STORAGE_FORMATS:
+        raise ValueError(value)
+    return version
 
 
 def _seconds(value: str) -> float:
@@ -133,6 +142,15 @@ class Settings:
         _duckdb_size,
         "a size such as 256MB",
         "WAL size at which DuckDB checkpoints; keep it at most half the memory cap",
+    )
+    storage_version: str = _setting(
+        DEFAULT_STORAGE_VERSION,
+        "PAPERHOUSE_STORAGE_VERSION",
+        None,
+        _storage_version,
+        "one of " + ", ".join(STORAGE_FORMATS),
+        "DuckDB storage format of the warehouse and its serving copy: v1.0.0 opens in every DuckDB "
+        "client from 1.0 on; a warehouse in another format is rewritten once, on the next load",
     )
     lock_wait_seconds: float = _setting(
         0.0,

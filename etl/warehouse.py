@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
+import duckdb
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, text
@@ -13,6 +16,12 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
 import migrations
+from etl.storage import DEFAULT_STORAGE_VERSION, rewrite_in_format
+
+if TYPE_CHECKING:
+    from etl.settings import Settings
+
+T = TypeVar("T")
 
 DEFAULT_MEMORY_LIMIT = "512MB"
 DEFAULT_CHECKPOINT_THRESHOLD = "256MB"
@@ -38,8 +47,13 @@ def warehouse_engine(
     read_only: bool = False,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     checkpoint_threshold: str = DEFAULT_CHECKPOINT_THRESHOLD,
+    storage_version: str = DEFAULT_STORAGE_VERSION,
 ) -> Engine:
-    """A SQLAlchemy engine on the DuckDB file at `path` (created with its folder if missing)."""
+    """A SQLAlchemy engine on the DuckDB file at `path` (created with its folder if missing).
+
+    A new file is created in storage format `storage_version` (see `etl.storage`); an existing
+    one keeps its own format (`ensure_storage_format` rewrites it).
+    """
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     # Capped, so the buffer pool does not grow with the warehouse; DuckDB spills beyond it.
@@ -49,11 +63,26 @@ def warehouse_engine(
     # every batch of a backfill pays one, about three times the cost of one per 256 MB; the
     # threshold stays at half the cap, as data not yet checkpointed is held in memory.
     connect_args: dict = {
-        "config": {"memory_limit": memory_limit, "checkpoint_threshold": checkpoint_threshold}
+        "config": {
+            "memory_limit": memory_limit,
+            "checkpoint_threshold": checkpoint_threshold,
+            "storage_compatibility_version": storage_version,
+        }
     }
     if read_only:
         connect_args["read_only"] = True
     return create_engine(URL.create("duckdb", database=str(path)), connect_args=connect_args)
+
+
+def engine_for(settings: Settings, read_only: bool = False) -> Engine:
+    """`warehouse_engine` on the configured warehouse, with the configured DuckDB options."""
+    return warehouse_engine(
+        settings.warehouse,
+        read_only=read_only,
+        memory_limit=settings.duckdb_memory,
+        checkpoint_threshold=settings.duckdb_checkpoint,
+        storage_version=settings.storage_version,
+    )
 
 
 def lock_holder(error: BaseException) -> tuple[str, int] | None:
@@ -64,17 +93,13 @@ def lock_holder(error: BaseException) -> tuple[str, int] | None:
     return (match[1], int(match[2])) if match else ("", 0)
 
 
-def hold_writer_lock(engine: Engine, path: Path, wait_seconds: float = 0.0) -> Connection:
-    """Open a connection that holds the warehouse's write lock, waiting up to `wait_seconds` for it.
-
-    The caller keeps it open for the whole load (connections of this process share the lock)
-    and closes it after; raises `WarehouseLocked` naming the holder when the wait runs out.
-    """
+def _while_locked(attempt: Callable[[], T], path: Path, wait_seconds: float) -> T:
+    """Run `attempt`, retrying while another process holds the file's lock, up to `wait_seconds`."""
     started = time.monotonic()
     while True:
         try:
-            return engine.connect()
-        except OperationalError as exc:
+            return attempt()
+        except (OperationalError, duckdb.Error) as exc:
             holder = lock_holder(exc)
             if holder is None:
                 raise
@@ -82,6 +107,25 @@ def hold_writer_lock(engine: Engine, path: Path, wait_seconds: float = 0.0) -> C
             if waited >= wait_seconds:
                 raise WarehouseLocked(path, holder[0] or None, holder[1] or None, wait_seconds) from None
             time.sleep(min(0.5, wait_seconds - waited))
+
+
+def hold_writer_lock(engine: Engine, path: Path, wait_seconds: float = 0.0) -> Connection:
+    """Open a connection that holds the warehouse's write lock, waiting up to `wait_seconds` for it.
+
+    The caller keeps it open for the whole load (connections of this process share the lock)
+    and closes it after; raises `WarehouseLocked` naming the holder when the wait runs out.
+    """
+    return _while_locked(engine.connect, path, wait_seconds)
+
+
+def ensure_storage_format(
+    path: Path, version: str, memory_limit: str = DEFAULT_MEMORY_LIMIT, wait_seconds: float = 0.0
+) -> float | None:
+    """Rewrite the warehouse in storage format `version` if it is in another; return the seconds it took.
+
+    Call it before opening an engine on `path`. See `etl.storage.rewrite_in_format`.
+    """
+    return _while_locked(lambda: rewrite_in_format(path, version, memory_limit), path, wait_seconds)
 
 
 def checkpoint(connection: Connection) -> None:

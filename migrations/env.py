@@ -7,7 +7,7 @@ from alembic import context
 import migrations.duckdb_support  # noqa: F401  (registers Alembic's DuckDB implementation)
 import models
 from etl.settings import Settings
-from etl.warehouse import warehouse_engine
+from etl.warehouse import engine_for
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
@@ -34,7 +34,7 @@ def run_migrations_online() -> None:
         run_migrations(connection)
         return
     settings = Settings.from_env()
-    engine = warehouse_engine(settings.warehouse, memory_limit=settings.duckdb_memory)
+    engine = engine_for(settings)
     with engine.connect() as connection:
         run_migrations(connection)
         connection.commit()

@@ -14,7 +14,7 @@ from pydantic import Field
 from sqlalchemy import Engine
 
 from etl.settings import Settings, SettingsError
-from etl.warehouse import WarehouseLocked, hold_writer_lock, warehouse_engine
+from etl.warehouse import WarehouseLocked, engine_for, ensure_storage_format, hold_writer_lock
 
 DEFAULT_LOCK_WAIT_SECONDS = 600.0
 
@@ -55,11 +55,13 @@ class WarehouseResource(dg.ConfigurableResource):
     def engine(self) -> Iterator[Engine]:
         """An engine on the warehouse holding its write lock, disposed (file released) on exit, even on error."""
         settings = self.settings()
-        engine = warehouse_engine(
-            settings.warehouse,
-            memory_limit=settings.duckdb_memory,
-            checkpoint_threshold=settings.duckdb_checkpoint,
-        )
+        try:
+            ensure_storage_format(
+                settings.warehouse, settings.storage_version, settings.duckdb_memory, self.lock_wait_seconds
+            )
+        except WarehouseLocked as exc:
+            raise dg.Failure(description=str(exc)) from None
+        engine = engine_for(settings)
         try:
             try:
                 lock = hold_writer_lock(engine, settings.warehouse, self.lock_wait_seconds)

@@ -96,7 +96,8 @@ def test_the_serving_path_is_a_relative_symlink_to_a_version_named_like_it(live)
     assert live.serving.is_symlink() and os.readlink(live.serving) == version_link(1)
     assert live.tree() == tree_after_one_publish([1])
     stamp = json.loads(live.stamp.read_text())
-    assert sorted(stamp) == ["marker", "published_at", "version"]
+    assert sorted(stamp) == ["marker", "published_at", "readable_from_duckdb", "storage_version", "version"]
+    assert (stamp["storage_version"], stamp["readable_from_duckdb"]) == ("v1.0.0", "1.0")
     assert stamp["marker"] == warehouse_marker(live.engine)
     assert stamp["version"] == version_link(1)
     assert is_current(live.engine, live.serving)

@@ -1,0 +1,88 @@
+"""The DuckDB storage format of the warehouse file: one that the DuckDB clients BI users run can read.
+
+DuckDB 2.0 writes storage version 69 by default, which no 1.x client opens ("can only read
+versions between 64 and 68"), and every DuckDB client that BI tools embed today is 1.x. A file
+created in an older format stays in it when DuckDB 2.0 writes it later, so the warehouse is
+created in the configured format (`storage_compatibility_version`) and the serving copy, a byte
+copy of it, is in that format too. A warehouse found in another format is rewritten once
+(`COPY FROM DATABASE`, which keeps tables, views, comments and constraints).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import time
+from pathlib import Path
+
+import duckdb
+
+# The version number in a DuckDB file's header for each storage format DuckDB 2.0 can write,
+# and the oldest DuckDB release that reads it.
+STORAGE_FORMATS = {
+    "v1.0.0": (64, "1.0"),
+    "v1.2.0": (65, "1.2"),
+    "v1.3.0": (66, "1.3"),
+    "v1.4.0": (67, "1.4"),
+    "v1.5.0": (68, "1.5"),
+    "v2.0.0": (999, "2.0"),
+}
+DEFAULT_STORAGE_VERSION = "v1.0.0"
+_HEADER = struct.Struct("<4sQ")  # after the 8-byte checksum: b"DUCK", then the version number
+_HEADER_OFFSET = 8
+
+
+def storage_number(path: Path) -> int | None:
+    """The storage version number in the header of the DuckDB file at `path`, or None if it is not one."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(_HEADER_OFFSET)
+            magic, number = _HEADER.unpack(handle.read(_HEADER.size))
+    except (OSError, struct.error):
+        return None
+    return number if magic == b"DUCK" else None
+
+
+def storage_version_of(path: Path) -> str | None:
+    """The storage format (e.g. "v1.0.0") of the DuckDB file at `path`, or None when unknown."""
+    number = storage_number(path)
+    return next((version for version, (n, _) in STORAGE_FORMATS.items() if n == number), None)
+
+
+def oldest_reader(version: str) -> str:
+    """The oldest DuckDB release that opens files in storage format `version` ("1.0")."""
+    return STORAGE_FORMATS[version][1]
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def rewrite_in_format(path: Path, version: str, memory_limit: str) -> float | None:
+    """Rewrite the DuckDB file at `path` in storage format `version` if it is in another; return the seconds.
+
+    The rewrite holds the file's write lock throughout and renames the new file over the old
+    one before releasing it, so no other writer can write to the old file in between. Raises
+    DuckDB's lock error when another process holds the file (the caller waits or reports it).
+    """
+    if not path.exists() or storage_number(path) in (None, STORAGE_FORMATS[version][0]):
+        return None
+    started = time.perf_counter()
+    staging = path.with_name(f".{path.name}.{version}.tmp")
+    staging.unlink(missing_ok=True)
+    connection = duckdb.connect(str(path), config={"memory_limit": memory_limit})
+    try:
+        connection.execute("CHECKPOINT")
+        catalog = connection.execute("SELECT current_database()").fetchone()[0].replace('"', '""')
+        connection.execute(f"ATTACH '{_quoted(staging)}' AS rewritten (STORAGE_VERSION '{version}')")
+        connection.execute(f'COPY FROM DATABASE "{catalog}" TO rewritten')
+        connection.execute("DETACH rewritten")
+        with staging.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(staging, path)  # still holding the old file's lock: nobody wrote to it meanwhile
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
+    finally:
+        connection.close()
+    return time.perf_counter() - started
