@@ -3,8 +3,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# DuckDB clients the project did not write, each in its own environment (never the project's venv):
+# the duckdb CLI 1.5 and 1.4 from PyPI, and a Superset-like Python (duckdb 1.4, SQLAlchemy 1.4).
+CLIENTS ?= .clients
+CLIENT_ENVS := cli-1.5 cli-1.4 superset
+CLIENTS_STAMP := $(CLIENTS)/.installed-stamp
 
-.PHONY: help install run test ui dagster-load bench bench-incremental lint lock clean
+.PHONY: help install clients run test ui dagster-load bench bench-incremental lint lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -17,11 +22,21 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)  ## create .venv and install the project with its locked dependencies
 
+$(CLIENTS_STAMP): $(foreach env,$(CLIENT_ENVS),tests/clients/requirements-$(env).txt)
+	for env in $(CLIENT_ENVS); do \
+	  $(PYTHON) -m venv $(CLIENTS)/$$env && \
+	  $(CLIENTS)/$$env/bin/pip install --quiet -r tests/clients/requirements-$$env.txt || exit 1; \
+	done
+	chmod +x $(CLIENTS)/cli-*/bin/duckdb  # the 1.4 wheel installs its binary without the execute bit
+	touch $(CLIENTS_STAMP)
+
+clients: $(CLIENTS_STAMP)  ## build .clients/: the duckdb CLI 1.5 and 1.4, and a Superset-like Python, for the client tests
+
 run: $(STAMP)  ## load the bundled sample dumps (data/raw) into warehouse/paperhouse.duckdb
 	$(BIN)/paperhouse load
 
-test: $(STAMP)  ## run the whole test suite
-	$(BIN)/pytest
+test: $(STAMP) $(CLIENTS_STAMP)  ## run the whole test suite (with the client environments of `make clients`)
+	PAPERHOUSE_CLIENTS=$(CURDIR)/$(CLIENTS) $(BIN)/pytest
 
 ui: $(STAMP)  ## start `dagster dev` with the project loaded (http://127.0.0.1:3000)
 	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -m orchestration
@@ -45,5 +60,5 @@ lock:  ## re-resolve requirements.lock from pyproject.toml in a scratch venv
 	rm -rf .lock-venv
 
 clean:  ## remove the venv, the warehouse and caches
-	rm -rf $(VENV) warehouse .pytest_cache .hypothesis
+	rm -rf $(VENV) $(CLIENTS) warehouse .pytest_cache .hypothesis
 	find dagster_home -mindepth 1 ! -name dagster.yaml -exec rm -rf {} +

@@ -16,6 +16,8 @@ import sys
 import unicodedata
 from pathlib import Path
 
+from sqlalchemy import text
+
 from etl.extract import discover_dumps
 from etl.pipeline import LoadReport, load_paths
 from etl.serving import publish_if_stale
@@ -96,12 +98,7 @@ def format_report(report: LoadReport, warehouse: Path) -> str:
         f"{report.papers_already_known} already known, {report.papers_removed} removed"
         + (f"; dumps pruned: {report.files_removed}" if report.files_removed else ""),
         f"links: {report.links}; paper keywords: {report.keywords}",
-        f"serving copy: {serving.get('path')} "
-        + (
-            f"published in {serving['publish_seconds']:.3f} s"
-            if serving.get("publish_seconds") is not None
-            else "already current"
-        ),
+        f"serving copy: {serving.get('path')} " + _serving_state(serving),
         "tables: " + ", ".join(f"{name} {count}" for name, count in report.warehouse_rows.items()),
     ]
     if report.storage.get("rewritten_seconds") is not None:
@@ -112,6 +109,14 @@ def format_report(report: LoadReport, warehouse: Path) -> str:
         )
     lines += [f"REJECTED '{printable(r['file'])}': {printable(r['reason'])}" for r in report.files_rejected]
     return "\n".join(lines)
+
+
+def _serving_state(serving: dict) -> str:
+    if serving.get("error"):
+        return f"NOT published: {serving['error']}"
+    if serving.get("publish_seconds") is not None:
+        return f"published in {serving['publish_seconds']:.3f} s"
+    return "already current"
 
 
 def committed_summary(report: LoadReport) -> str:
@@ -146,6 +151,94 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
+class _Stop(Exception):
+    """Ends `run_load` with an exit code and its one-line message."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def cause(exc: BaseException) -> str:
+    """One line naming an error: the driver's own error under SQLAlchemy's wrapper, first line only."""
+    inner = getattr(exc, "orig", None) or exc
+    text_ = str(inner).strip().splitlines()
+    return f"{type(inner).__name__}: {text_[0] if text_ else ''}".rstrip(": ")
+
+
+def _stopped(stop: StopSwitch, report: LoadReport) -> _Stop:
+    name = signal.Signals(stop.signum).name
+    return _Stop(f"stopped by {name}; {committed_summary(report)}", EXIT_SIGNAL_BASE + stop.signum)
+
+
+def _rewrite_storage(settings: Settings, stop: StopSwitch) -> float | None:
+    """Bring the warehouse file to the configured storage format (once), waiting for its lock."""
+    try:
+        return ensure_storage_format(
+            settings.warehouse,
+            settings.storage_version,
+            settings.duckdb_memory,
+            settings.lock_wait_seconds,
+            stop.check,
+        )
+    except WarehouseLocked as exc:
+        raise _Stop(str(exc), EXIT_LOCKED) from None
+    except LoadInterrupted:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the old file is untouched
+        raise _Stop(
+            f"could not rewrite {settings.warehouse} in storage format {settings.storage_version}: "
+            f"{cause(exc)}; nothing was changed",
+            EXIT_FAILED,
+        ) from None
+
+
+def _hold_lock(engine, settings: Settings, stop: StopSwitch):  # noqa: ANN001, ANN202
+    """The connection that holds the write lock for the whole load."""
+    try:
+        return hold_writer_lock(engine, settings.warehouse, settings.lock_wait_seconds, stop.check)
+    except WarehouseLocked as exc:
+        raise _Stop(str(exc), EXIT_LOCKED) from None
+    except LoadInterrupted:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a folder, a file that is no DuckDB database, no memory
+        raise _Stop(
+            f"cannot open the warehouse {settings.warehouse}: {cause(exc)}; nothing was done",
+            EXIT_FAILED,
+        ) from None
+
+
+def _refuse_pruning_everything(lock, paths: list[Path], settings: Settings) -> None:  # noqa: ANN001
+    """`--prune` that would remove every loaded dump (an unmounted share with a stray file) needs --force."""
+    loaded = lock.execute(text("SELECT file_name FROM source_files WHERE status = 'loaded'")).scalars().all()
+    lock.rollback()
+    names = {p.name for p in paths}
+    if loaded and not names & set(loaded):
+        raise _Stop(
+            f"refusing --prune: none of the {len(loaded)} dumps the warehouse holds is in {settings.raw_dir} "
+            "any more, so pruning would remove every one of them (an unmounted share looks exactly like "
+            "this); pass --force to do it anyway",
+            EXIT_USAGE,
+        )
+
+
+def _publish(engine, settings: Settings, report: LoadReport, as_json: bool) -> None:  # noqa: ANN001
+    """Publish the serving copy if it lags; a failure is exit 4, the load standing."""
+    serving = settings.serving_path
+    report.serving = {"path": str(serving.absolute()), "publish_seconds": None, "error": None}
+    try:
+        report.serving["publish_seconds"] = publish_if_stale(engine, settings.warehouse, serving)
+    except Exception as exc:  # noqa: BLE001 - the load stands; only the copy lags
+        report.serving["error"] = cause(exc)
+        _emit(report, settings, as_json)
+        raise _Stop(
+            f"the load committed, but publishing the serving copy {serving} failed: "
+            f"{cause(exc)}. BI tools may still see the previous load; the next run "
+            "publishes it",
+            EXIT_NOT_PUBLISHED,
+        ) from None
+
+
 def run_load(args: argparse.Namespace, stop: StopSwitch) -> int:
     """Validate the settings, hold the writer lock, load, publish; return the exit code."""
     try:
@@ -160,69 +253,60 @@ def run_load(args: argparse.Namespace, stop: StopSwitch) -> int:
             EXIT_USAGE,
         )
     report = LoadReport(files_seen=len(paths), files_loaded=0, files_unchanged=0)
+    engine = None
     try:
-        rewritten = ensure_storage_format(
-            settings.warehouse, settings.storage_version, settings.duckdb_memory, settings.lock_wait_seconds
-        )
-    except WarehouseLocked as exc:
-        return _fail(str(exc), EXIT_LOCKED)
-    except Exception as exc:  # noqa: BLE001 - the old file is untouched
-        return _fail(
-            f"could not rewrite {settings.warehouse} in storage format {settings.storage_version}: "
-            f"{type(exc).__name__}: {exc}; nothing was changed",
-            EXIT_FAILED,
-        )
-    report.storage = {"version": settings.storage_version, "rewritten_seconds": rewritten}
-    engine = engine_for(settings)
-    try:
+        rewritten = _rewrite_storage(settings, stop)
+        report.storage = {"version": settings.storage_version, "rewritten_seconds": rewritten}
+        engine = engine_for(settings)
+        lock = _hold_lock(engine, settings, stop)
         try:
-            lock = hold_writer_lock(engine, settings.warehouse, settings.lock_wait_seconds)
-        except WarehouseLocked as exc:
-            return _fail(str(exc), EXIT_LOCKED)
-        try:
+            if args.prune and not args.force:
+                _refuse_pruning_everything(lock, paths, settings)
+            options = {"batch_bytes": settings.batch_bytes, "max_dump_bytes": settings.max_dump_bytes}
             load_paths(
                 paths,
                 engine,
                 settings.listing_year,
-                full_refresh=args.full_refresh,
-                prune=args.prune,
-                batch_bytes=settings.batch_bytes,
-                max_dump_bytes=settings.max_dump_bytes,
+                args.full_refresh,
+                args.prune,
                 stop=stop,
                 report=report,
+                **options,
             )
+        except _Stop:
+            raise
         except Exception as exc:  # noqa: BLE001 - any failure: say what committed, exit non-zero
             if stop.signum is not None:
-                name = signal.Signals(stop.signum).name
-                return _fail(
-                    f"stopped by {name}; {committed_summary(report)}", EXIT_SIGNAL_BASE + stop.signum
-                )
-            return _fail(
-                f"load failed: {type(exc).__name__}: {exc}; {committed_summary(report)}", EXIT_FAILED
-            )
+                raise _stopped(stop, report) from None
+            raise _Stop(f"load failed: {cause(exc)}; {committed_summary(report)}", EXIT_FAILED) from None
         finally:
             lock.close()
-        serving = settings.serving_path
-        report.serving = {"path": str(serving.absolute()), "publish_seconds": None}
-        try:
-            report.serving["publish_seconds"] = publish_if_stale(engine, settings.warehouse, serving)
-        except Exception as exc:  # noqa: BLE001 - the load stands; only the copy lags
-            _emit(report, settings, args.json)
-            return _fail(
-                f"the load committed, but the serving copy {serving} was not replaced: "
-                f"{type(exc).__name__}: {exc}. BI tools still see the previous load; "
-                "the next run publishes it",
-                EXIT_NOT_PUBLISHED,
+        if stop.signum is not None:
+            raise _Stop(
+                f"stopped by {signal.Signals(stop.signum).name} before publishing; "
+                f"{committed_summary(report)}; the next run publishes the serving copy",
+                EXIT_SIGNAL_BASE + stop.signum,
             )
+        _publish(engine, settings, report, args.json)
+    except _Stop as exc:
+        return _fail(str(exc), exc.code)
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
     _emit(report, settings, args.json)
+    if stop.signum is not None:  # arrived during the publish, which was let finish
+        return _fail(
+            f"stopped by {signal.Signals(stop.signum).name} after publishing; {committed_summary(report)}",
+            EXIT_SIGNAL_BASE + stop.signum,
+        )
     return EXIT_REJECTED if report.files_rejected else EXIT_OK
 
 
 def _emit(report: LoadReport, settings: Settings, as_json: bool) -> None:
     try:
-        print(json.dumps(report.to_dict(), indent=2) if as_json else format_report(report, settings.warehouse))
+        print(
+            json.dumps(report.to_dict(), indent=2) if as_json else format_report(report, settings.warehouse)
+        )
         sys.stdout.flush()
     except BrokenPipeError:  # `paperhouse load | head`: the reader left; the load itself is done
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import stat as stat_module
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -78,14 +79,34 @@ def unreadable(path: Path, error: OSError) -> dict[str, str]:
     return {"file": path.name, "reason": f"{path.name}: cannot be read: {reason}"}
 
 
+_NOT_REGULAR = (
+    (stat_module.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat_module.S_ISCHR, "a character device"),
+    (stat_module.S_ISBLK, "a block device"),
+    (stat_module.S_ISSOCK, "a socket"),
+    (stat_module.S_ISDIR, "a folder"),
+)
+
+
+def not_regular(path: Path, mode: int) -> dict[str, str] | None:
+    """The refusal of an entry that is not a regular file (reading a FIFO or /dev/zero never ends)."""
+    if stat_module.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _NOT_REGULAR if test(mode)), "not a regular file")
+    return {"file": path.name, "reason": f"{path.name}: cannot be read: {kind}, not a regular file"}
+
+
 def inventory(paths: Iterable[Path]) -> tuple[list[DumpFile], list[dict[str, str]]]:
-    """Stat each dump once: the files, and the refusals of those that cannot be stat'ed."""
+    """Stat each dump once: the regular files, and the refusals of entries that cannot be read."""
     files, refused = [], []
     for path in paths:
         try:
             stat = path.stat()
         except OSError as exc:
             refused.append(unreadable(path, exc))
+            continue
+        if (problem := not_regular(path, stat.st_mode)) is not None:
+            refused.append(problem)
             continue
         files.append(DumpFile(path, stat.st_size, stat.st_mtime_ns))
     return files, refused
@@ -136,6 +157,9 @@ def read_dump_files(
         path = item.path if isinstance(item, DumpFile) else item
         try:
             stat = os.stat(path)
+            if (problem := not_regular(path, stat.st_mode)) is not None:
+                refused.append(problem)
+                continue
             if max_bytes is not None and stat.st_size > max_bytes:
                 data, sha = None, _sha256(path)
             else:
@@ -153,7 +177,8 @@ def read_dump_files(
             text, error = decode_dump(data)
         mtime = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
         size = stat.st_size if data is None else len(data)
-        values = (file_id, path.name, sha, size, mtime.year, mtime.date(), stat.st_mtime_ns, text, error)
+        mtime_ns = stat.st_mtime_ns if stat.st_mtime_ns < 2**63 else None  # after 2262: not an Int64
+        values = (file_id, path.name, sha, size, mtime.year, mtime.date(), mtime_ns, text, error)
         for name, value in zip(DUMP_SCHEMA, values, strict=True):
             rows[name].append(value)
     return pl.DataFrame(rows, schema=DUMP_SCHEMA), refused
@@ -183,6 +208,8 @@ def dump_fingerprints(paths: Iterable[Path], previous: dict[str, dict]) -> dict[
     for path in paths:
         try:
             stat = path.stat()
+            if not_regular(path, stat.st_mode) is not None:
+                continue
             before = previous.get(path.name, {})
             if before.get("size") == stat.st_size and before.get("mtime_ns") == stat.st_mtime_ns:
                 current[path.name] = before

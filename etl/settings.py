@@ -27,8 +27,17 @@ class SettingsError(ValueError):
 
 
 def _path(value: str) -> Path:
-    """A path; `~` and `~user` are expanded, as a shell would."""
+    """A non-empty path; `~` and `~user` are expanded, as a shell would."""
+    if not value:
+        raise ValueError(value)
     return Path(value).expanduser()
+
+
+def _year(value: str) -> int:
+    """A year in ASCII digits."""
+    if not re.fullmatch(r"[0-9]{1,6}", value):
+        raise ValueError(value)
+    return int(value)
 
 
 def _megabytes(value: str) -> float:
@@ -106,7 +115,7 @@ class Settings:
         None,
         "PAPERHOUSE_LISTING_YEAR",
         "--listing-year",
-        int,
+        _year,
         "a year such as 2025",
         "year of listing dates when neither the page nor the file name prints one",
         check=listing_year_problem,
@@ -208,6 +217,11 @@ class Settings:
         """Check the rules that span values or need the clock (the listing year's range)."""
         from etl import clock
 
+        if self.serving_path.absolute() == self.warehouse.absolute():
+            raise SettingsError(
+                f"the serving copy {self.serving_path} is the warehouse itself: give --serving "
+                "(PAPERHOUSE_SERVING) another path, or leave it unset (serving/ beside the warehouse)"
+            )
         if self.listing_year is not None:
             problem = listing_year_problem(self.listing_year, today or clock.today())
             if problem:

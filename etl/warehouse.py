@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from etl.settings import Settings
 
 T = TypeVar("T")
+DIALECT = "duckdb+paperhouse"
 
 DEFAULT_MEMORY_LIMIT = "512MB"
 DEFAULT_CHECKPOINT_THRESHOLD = "256MB"
@@ -71,7 +72,8 @@ def warehouse_engine(
     }
     if read_only:
         connect_args["read_only"] = True
-    return create_engine(URL.create("duckdb", database=str(path)), connect_args=connect_args)
+    # duckdb+paperhouse: duckdb-engine with reflection that works on SQLAlchemy 2.x (models.duckdb_dialect).
+    return create_engine(URL.create(DIALECT, database=str(path)), connect_args=connect_args)
 
 
 def engine_for(settings: Settings, read_only: bool = False) -> Engine:
@@ -93,10 +95,17 @@ def lock_holder(error: BaseException) -> tuple[str, int] | None:
     return (match[1], int(match[2])) if match else ("", 0)
 
 
-def _while_locked(attempt: Callable[[], T], path: Path, wait_seconds: float) -> T:
-    """Run `attempt`, retrying while another process holds the file's lock, up to `wait_seconds`."""
+def _while_locked(
+    attempt: Callable[[], T], path: Path, wait_seconds: float, check: Callable[[], None] | None = None
+) -> T:
+    """Run `attempt`, retrying while another process holds the file's lock, up to `wait_seconds`.
+
+    `check` runs before each try (a stop request raises there, so a queued load stops at once).
+    """
     started = time.monotonic()
     while True:
+        if check is not None:
+            check()
         try:
             return attempt()
         except (OperationalError, duckdb.Error) as exc:
@@ -109,23 +118,29 @@ def _while_locked(attempt: Callable[[], T], path: Path, wait_seconds: float) -> 
             time.sleep(min(0.5, wait_seconds - waited))
 
 
-def hold_writer_lock(engine: Engine, path: Path, wait_seconds: float = 0.0) -> Connection:
+def hold_writer_lock(
+    engine: Engine, path: Path, wait_seconds: float = 0.0, check: Callable[[], None] | None = None
+) -> Connection:
     """Open a connection that holds the warehouse's write lock, waiting up to `wait_seconds` for it.
 
     The caller keeps it open for the whole load (connections of this process share the lock)
     and closes it after; raises `WarehouseLocked` naming the holder when the wait runs out.
     """
-    return _while_locked(engine.connect, path, wait_seconds)
+    return _while_locked(engine.connect, path, wait_seconds, check)
 
 
 def ensure_storage_format(
-    path: Path, version: str, memory_limit: str = DEFAULT_MEMORY_LIMIT, wait_seconds: float = 0.0
+    path: Path,
+    version: str,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    wait_seconds: float = 0.0,
+    check: Callable[[], None] | None = None,
 ) -> float | None:
     """Rewrite the warehouse in storage format `version` if it is in another; return the seconds it took.
 
     Call it before opening an engine on `path`. See `etl.storage.rewrite_in_format`.
     """
-    return _while_locked(lambda: rewrite_in_format(path, version, memory_limit), path, wait_seconds)
+    return _while_locked(lambda: rewrite_in_format(path, version, memory_limit), path, wait_seconds, check)
 
 
 def checkpoint(connection: Connection) -> None:

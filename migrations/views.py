@@ -4,17 +4,152 @@ A revision that creates or changes views declares `VIEWS = {name: sql}` (in depe
 order) and calls `apply_views(VIEWS)`; its downgrade calls `restore_views(down_revision, VIEWS)`,
 which puts back the text the nearest earlier revision applied, or drops a view that is new.
 Editing `sql/views/<name>.sql` therefore never changes an old migration: a new one pins the new text.
+
+Descriptions. Each view's text starts with a header that describes the view and every one of
+its columns, in this format (the files of `sql/views/` are the examples):
+
+    -- One row per paper: published date, organization, sightings and its code URL.
+    --
+    -- Columns:
+    -- paper_id = papers.paper_id
+    -- first_seen: Earliest listing date among the paper's sightings, as a date; a long
+    --     description goes on in lines indented by two spaces or more.
+    -- link_count: Number of distinct URLs in the abstract.
+
+- The header is the block of `--` lines the text starts with; the first other line ends it.
+- Its first line is the view's description, one line (Dagster shows it as the asset's).
+- `-- Columns:` starts the columns: one entry per column of the view, in the view's order,
+  each either `-- name: description` or `-- name = relation.column`, which takes the
+  description of a column of a table or of a view applied before it, as the warehouse holds
+  it when the view is applied: a text is written once. A line of `--` followed by two or more
+  spaces continues the entry above it (joined by one space); bare `--` lines are ignored.
+- A text without a `-- Columns:` line gets no comments at all: the texts pinned before
+  revision 0007 have none, so a downgrade restoring them restores views without comments.
+
+`apply_views` turns the header into COMMENT ON VIEW and COMMENT ON COLUMN every time it creates
+or replaces a view, since DuckDB's CREATE OR REPLACE VIEW drops the view's comment and its
+columns' comments; so does `restore_views`, through it. A view whose header takes a table
+column's description keeps the text it took: a revision that changes that column's comment
+calls `comment_view` for such views. A malformed header raises `ValueError` naming its line;
+the tests check every header against the view's real columns.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from alembic import context, op
+from sqlalchemy import Connection, text
+
+COLUMNS_LINE = "-- Columns:"
+_NAME = r"[a-z_][a-z0-9_]*"
+_DESCRIBED = re.compile(rf"-- ({_NAME}): (\S.*)")
+_SAME_AS = re.compile(rf"-- ({_NAME}) = ({_NAME})\.({_NAME})")
+_CONTINUED = re.compile(r"--  +(\S.*)")
+
+
+@dataclass(frozen=True)
+class ColumnNote:
+    """A view column's entry in its header: a description, or the column whose description it takes."""
+
+    text: str | None = None
+    same_as: tuple[str, str] | None = None  # (table or view, column)
+
+
+@dataclass(frozen=True)
+class ViewHeader:
+    """The description of a view and of each of its columns, in the view's column order."""
+
+    description: str
+    columns: dict[str, ColumnNote]
+
+
+def view_header(name: str, sql: str) -> ViewHeader | None:
+    """Parse the header of view `name` (format above); None for a text without `-- Columns:`."""
+    lines = []
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line.rstrip())
+    if COLUMNS_LINE not in lines:
+        return None
+    marker = lines.index(COLUMNS_LINE)
+    description = lines[0].removeprefix("--").strip()
+    if marker == 0 or not description or any(line != "--" for line in lines[1:marker]):
+        raise ValueError(
+            f"{name}: the header's first line describes the view, alone, before {COLUMNS_LINE!r}"
+        )
+    entries: dict[str, list[str] | tuple[str, str]] = {}  # description lines, or (relation, column)
+    last: str | None = None
+    for number, line in enumerate(lines[marker + 1 :], start=marker + 2):
+        if line == "--":
+            last = None
+            continue
+        continued = _CONTINUED.fullmatch(line)
+        if continued:
+            if last is None or not isinstance(entries[last], list):
+                raise ValueError(
+                    f"{name}, line {number}: a continuation line must follow a column's description"
+                )
+            entries[last].append(continued[1])
+            continue
+        entry = _DESCRIBED.fullmatch(line) or _SAME_AS.fullmatch(line)
+        if entry is None:
+            raise ValueError(
+                f"{name}, line {number}: expected '-- column: description', '-- column = relation.column' "
+                f"or an indented continuation, found {line!r}"
+            )
+        if entry[1] in entries:
+            raise ValueError(f"{name}, line {number}: column {entry[1]} is described twice")
+        entries[entry[1]] = [entry[2]] if entry.re is _DESCRIBED else (entry[2], entry[3])
+        last = entry[1]
+    columns = {
+        column: ColumnNote(text=" ".join(entry)) if isinstance(entry, list) else ColumnNote(same_as=entry)
+        for column, entry in entries.items()
+    }
+    return ViewHeader(description=description, columns=columns)
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _comment_in_warehouse(connection: Connection, relation: str, column: str) -> str | None:
+    rows = connection.execute(
+        text(
+            "SELECT comment FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND table_name = :relation AND column_name = :column"
+        ),
+        {"relation": relation, "column": column},
+    ).all()
+    if not rows:
+        raise LookupError(f"{relation}.{column}: no such column to take a description from")
+    return rows[0][0]
+
+
+def comment_view(name: str, sql: str) -> None:
+    """Apply the descriptions of the header of `sql` to view `name` (nothing for a text without one)."""
+    header = view_header(name, sql)
+    if header is None:
+        return
+    connection = op.get_bind()
+    # Driver-level statements: SQLAlchemy's text() would read `:word` inside a description as a parameter.
+    connection.exec_driver_sql(f'COMMENT ON VIEW "{name}" IS {_literal(header.description)}')
+    for column, note in header.columns.items():
+        comment = note.text if note.same_as is None else _comment_in_warehouse(connection, *note.same_as)
+        if comment:
+            connection.exec_driver_sql(f'COMMENT ON COLUMN "{name}"."{column}" IS {_literal(comment)}')
 
 
 def apply_views(views: dict[str, str]) -> None:
-    """Create or replace each view with its pinned text."""
+    """Create or replace each view with its pinned text, then apply the descriptions of its header."""
+    connection = op.get_bind()
     for name, sql in views.items():
-        op.execute(f"CREATE OR REPLACE VIEW {name} AS\n{sql}")  # vetted identifier, pinned SQL
+        connection.exec_driver_sql(
+            f"CREATE OR REPLACE VIEW {name} AS\n{sql}"
+        )  # vetted identifier, pinned SQL
+        comment_view(name, sql)
 
 
 def view_text_at(revision: str | None, name: str) -> str | None:
@@ -22,17 +157,17 @@ def view_text_at(revision: str | None, name: str) -> str | None:
     scripts = context.script
     while revision is not None:
         script = scripts.get_revision(revision)
-        text = getattr(script.module, "VIEWS", {}).get(name)
-        if text is not None:
-            return text
+        pinned = getattr(script.module, "VIEWS", {}).get(name)
+        if pinned is not None:
+            return pinned
         revision = script.down_revision  # linear history
     return None
 
 
 def restore_views(down_revision: str | None, views: dict[str, str]) -> None:
-    """Undo `apply_views(views)`: restore each view's earlier text, or drop it."""
+    """Undo `apply_views(views)`: restore each view's earlier text (and its comments), or drop it."""
     previous = {name: view_text_at(down_revision, name) for name in views}
     for name in reversed(list(views)):
         if previous[name] is None:
             op.execute(f"DROP VIEW IF EXISTS {name}")
-    apply_views({name: text for name, text in previous.items() if text is not None})
+    apply_views({name: sql for name, sql in previous.items() if sql is not None})

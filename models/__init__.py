@@ -10,6 +10,13 @@ paper keywords) declare their keys to the ORM but carry no PRIMARY KEY in DuckDB
 index cost more than the rest of a backfill's merge, and made every checkpoint of a large
 warehouse slow (`bench/`, migration 0005). The merge writes each key once, and the
 `row_keys_unique` integrity check, run inside every load's transaction, proves it.
+
+Descriptions: a model's docstring is its table's description (its comment in the warehouse,
+whitespace collapsed to single spaces) and each column's `comment=` is that column's. They
+are written for analysts: what the value is, its unit, where it comes from, and which table a
+key refers to (`key of dates`). Migrations pin them (0007), `etl.dictionary` renders them as
+docs/data_dictionary.md, and Dagster shows them; change them here, then pin them in a new
+migration (`alembic check` fails until then).
 """
 
 from __future__ import annotations
@@ -45,157 +52,414 @@ SETTING_DEPENDENT_YEAR_RULES = ("configured", "inferred_from_cards", "file_mtime
 
 
 class Base(DeclarativeBase):
-    """Declarative base carrying the warehouse `MetaData`."""
+    """Declarative base carrying the warehouse `MetaData`; each model's docstring becomes its table comment."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__doc__:
+            raise TypeError(f"model {cls.__name__} has no docstring: it is its table's description")
+        cls.__table__.comment = " ".join(cls.__doc__.split())
+
 
 class Date_(Base):
-    """Conformed date dimension (Kimball): one row per date any fact refers to."""
+    """Date dimension: one row per calendar date that a listing date or a card date in the
+    warehouse refers to, with calendar attributes to group by (year, quarter, month, ISO week,
+    weekday). Keyed by the date as the integer YYYYMMDD; every `*_date_id` column refers to it.
+    Dates are added as loads bring them and removed only by a full refresh."""
 
     __tablename__ = "dates"
 
-    date_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, comment="YYYYMMDD")
-    date: Mapped[date] = mapped_column(Date, nullable=False)
-    year: Mapped[int] = mapped_column(SmallInteger, nullable=False)
-    quarter: Mapped[int] = mapped_column(SmallInteger, nullable=False)
-    month: Mapped[int] = mapped_column(SmallInteger, nullable=False)
-    month_name: Mapped[str] = mapped_column(String, nullable=False)
-    day: Mapped[int] = mapped_column(SmallInteger, nullable=False)
-    day_of_week: Mapped[int] = mapped_column(SmallInteger, nullable=False, comment="ISO: 1 = Monday")
-    day_name: Mapped[str] = mapped_column(String, nullable=False)
-    iso_year: Mapped[int] = mapped_column(SmallInteger, nullable=False)
-    iso_week: Mapped[int] = mapped_column(SmallInteger, nullable=False)
-    year_month: Mapped[str] = mapped_column(String, nullable=False, comment="YYYY-MM")
-    is_weekend: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    date_id: Mapped[int] = mapped_column(
+        Integer,
+        primary_key=True,
+        autoincrement=False,
+        comment="Key: the date as the integer YYYYMMDD (`20251104` is 2025-11-04).",
+    )
+    date: Mapped[date] = mapped_column(Date, nullable=False, comment="The calendar date.")
+    year: Mapped[int] = mapped_column(SmallInteger, nullable=False, comment="Calendar year, e.g. 2025.")
+    quarter: Mapped[int] = mapped_column(
+        SmallInteger, nullable=False, comment="Calendar quarter, 1 (January to March) to 4."
+    )
+    month: Mapped[int] = mapped_column(
+        SmallInteger, nullable=False, comment="Month number, 1 (January) to 12 (December)."
+    )
+    month_name: Mapped[str] = mapped_column(
+        String, nullable=False, comment="Month name in English, January to December."
+    )
+    day: Mapped[int] = mapped_column(SmallInteger, nullable=False, comment="Day of the month, 1 to 31.")
+    day_of_week: Mapped[int] = mapped_column(
+        SmallInteger, nullable=False, comment="ISO day of the week: 1 = Monday to 7 = Sunday."
+    )
+    day_name: Mapped[str] = mapped_column(
+        String, nullable=False, comment="Day name in English, Monday to Sunday."
+    )
+    iso_year: Mapped[int] = mapped_column(
+        SmallInteger,
+        nullable=False,
+        comment="ISO 8601 week-numbering year: the year of the ISO week the date is in "
+        "(2024-12-30 is in ISO year 2025). Group by it together with `iso_week`.",
+    )
+    iso_week: Mapped[int] = mapped_column(
+        SmallInteger,
+        nullable=False,
+        comment="ISO 8601 week number, 1 to 53: weeks start on Monday, and week 1 holds the year's first Thursday.",
+    )
+    year_month: Mapped[str] = mapped_column(
+        String, nullable=False, comment="Year and month as text, YYYY-MM (`2025-11`), to group by month."
+    )
+    is_weekend: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, comment="True on Saturdays and Sundays."
+    )
 
 
 class SourceFile(Base):
-    """One version (name + sha256) of a dump file: loaded, rejected, superseded or removed (pruned)."""
+    """Every version of every dump file the loads have seen, one row per version. A dump is a
+    saved Daily Papers listing page (a text file in the raw folder); a version is its file name
+    plus the sha256 of its content, so a file saved again with new content is a new version.
+    The status says whether its entries are in the warehouse (loaded), it was refused whole
+    (rejected), a newer version under the same name replaced it (superseded), or it left the
+    folder and a pruning load deleted its sightings (removed). A version's row stays when it is
+    superseded or removed; only a full refresh empties the table."""
 
     __tablename__ = "source_files"
     __table_args__ = (CheckConstraint(f"status IN {FILE_STATUSES}", name="status"),)
 
-    file_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    file_name: Mapped[str] = mapped_column(String, nullable=False)
-    sha256: Mapped[str] = mapped_column(String, nullable=False)
-    size_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    listing_date_id: Mapped[int | None] = mapped_column(Integer, comment="-> dates")
-    listing_year_rule: Mapped[str | None] = mapped_column(String)
-    status: Mapped[str] = mapped_column(String, nullable=False)
-    error: Mapped[str | None] = mapped_column(String)
-    entries: Mapped[int | None] = mapped_column(Integer)
-    loaded_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    file_id: Mapped[int] = mapped_column(
+        BigInteger,
+        primary_key=True,
+        autoincrement=False,
+        comment="Key of the version: the first 63 bits of the SHA-256 of its file name and sha256, "
+        "joined by the character U+001F; the same version has the same id on every machine and in every run.",
+    )
+    file_name: Mapped[str] = mapped_column(
+        String,
+        nullable=False,
+        comment="Name of the dump file in the raw folder, without the folder (`2025-11-04.txt`).",
+    )
+    sha256: Mapped[str] = mapped_column(
+        String,
+        nullable=False,
+        comment="SHA-256 of the file's bytes, 64 lowercase hexadecimal digits; another sha256 under the "
+        "same file name is another version.",
+    )
+    size_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False, comment="Size of the file, in bytes.")
+    listing_date_id: Mapped[int | None] = mapped_column(
+        Integer,
+        comment="The page's listing date (the day whose papers it lists), with the year given by "
+        "`listing_year_rule`: key of `dates` (YYYYMMDD). Null when the version was rejected.",
+    )
+    listing_year_rule: Mapped[str | None] = mapped_column(
+        String,
+        comment="How the listing year was found, as the page prints none; first match wins: `listing_line` "
+        "(a year printed on the listing line), `file_name` (a YYYY-MM-DD date in the file name), `configured` "
+        "(`--listing-year`, `PAPERHOUSE_LISTING_YEAR` or the Dagster resource), `inferred_from_cards` (one more "
+        "than the latest year printed on its cards), `file_mtime` (the latest year in which the listing date "
+        "is not after the file's modification time). Null when no rule gave a year (the file was rejected).",
+    )
+    status: Mapped[str] = mapped_column(
+        String,
+        nullable=False,
+        comment="`loaded`: its entries are in `paper_appearances`; `rejected`: refused whole (see `error`), none "
+        "of its entries is stored; `superseded`: a newer version under the same file name was loaded and "
+        "replaced its sightings; `removed`: the file left the raw folder and a pruning load (`--prune`) "
+        "deleted its sightings.",
+    )
+    error: Mapped[str | None] = mapped_column(
+        String,
+        comment="Why the version was refused, naming the file and the line or byte offset, e.g. "
+        "`x.txt, line 15: title 'Second title' has no abstract (cut off?)`. Null when it was not refused.",
+    )
+    entries: Mapped[int | None] = mapped_column(
+        Integer,
+        comment="Number of entries (paper sightings) in the version, 0 for a page without any; null when rejected.",
+    )
+    loaded_at: Mapped[datetime] = mapped_column(
+        DateTime,
+        nullable=False,
+        comment="When the load that recorded the version ran, in UTC (stored without a time zone); a "
+        "rejected version read again gets the time of that load.",
+    )
     modified_ns: Mapped[int | None] = mapped_column(
-        BigInteger, comment="file mtime (ns) when read: an unchanged (name, size, mtime) is not read again"
+        BigInteger,
+        comment="The file's modification time when it was read, in nanoseconds since 1970-01-01 UTC: a "
+        "load does not read a file again while its name, size and modification time are unchanged. Null "
+        "for versions recorded before it was kept (migration 0004).",
     )
     listing_year_setting: Mapped[int | None] = mapped_column(
         Integer,
-        comment="the configured listing year (--listing-year) the dump was parsed with; null: none. A rejected "
-        "dump whose year came from a rule the setting outranks is retried when the setting changes",
+        comment="The listing year configured (`--listing-year`, `PAPERHOUSE_LISTING_YEAR` or the Dagster "
+        "resource) when the version was read; null when none was. A rejected version whose year came "
+        "from `configured`, `inferred_from_cards` or `file_mtime` is read again by a load with another setting.",
     )
     recheck_on: Mapped[date | None] = mapped_column(
         Date,
-        comment="a rejected dump with a date after today is read again from this day on, when that date "
-        "is no longer in the future (a wrong clock, a time zone)",
+        comment="For a version rejected for a date after today (more than a day ahead): the day from "
+        "which loads read it again, when that date is no longer in the future (a wrong clock, a time "
+        "zone). Null otherwise.",
     )
 
 
 class Organization(Base):
-    """An organization printed on paper cards (`nvidia NVIDIA`)."""
+    """Organizations named on paper cards, one row per handle. A card shows either an author
+    count or an organization line such as `nvidia NVIDIA`: the handle, then the display name."""
 
     __tablename__ = "organizations"
 
-    organization_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    handle: Mapped[str] = mapped_column(String, nullable=False)
-    name: Mapped[str] = mapped_column(String, nullable=False)
+    organization_id: Mapped[int] = mapped_column(
+        BigInteger,
+        primary_key=True,
+        autoincrement=False,
+        comment="Key: the first 63 bits of the SHA-256 of the handle.",
+    )
+    handle: Mapped[str] = mapped_column(
+        String,
+        nullable=False,
+        comment="The organization's handle: the first word of its card line (`nvidia` in `nvidia NVIDIA`).",
+    )
+    name: Mapped[str] = mapped_column(
+        String,
+        nullable=False,
+        comment="Display name: the rest of the card line (`NVIDIA` in `nvidia NVIDIA`). When cards print "
+        "other names for the same handle, the most recent sighting of the latest load gives it.",
+    )
 
 
 class Paper(Base):
-    """A distinct paper; card fields come from its most recent sighting that has them."""
+    """One row per distinct paper. Two entries are the same paper when their titles, and their
+    abstracts, are equal after Unicode NFKC normalization, case folding and whitespace
+    collapsing, wherever and however often they are listed. The title and abstract are as
+    printed in the paper's most recent sighting, and each card field (author count,
+    organization, published date, upvotes) comes from the most recent sighting that shows it;
+    recency orders sightings by listing date, then file name, then position. A paper left
+    without any sighting (its dumps changed or were pruned) is deleted with its links and
+    keywords."""
 
     __tablename__ = "papers"
 
-    paper_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    title_id: Mapped[int] = mapped_column(
-        BigInteger, nullable=False, comment="hash of the normalized title: same title, other abstract"
+    paper_id: Mapped[int] = mapped_column(
+        BigInteger,
+        primary_key=True,
+        autoincrement=False,
+        comment="Key of the paper: the first 63 bits of the SHA-256 of its normalized title and "
+        "normalized abstract (NFKC, case folded, whitespace collapsed), joined by the character "
+        "U+001F; the same on every machine, in every run and in any load order.",
     )
-    title: Mapped[str] = mapped_column(String, nullable=False)
-    abstract: Mapped[str] = mapped_column(String, nullable=False)
-    author_count: Mapped[int | None] = mapped_column(Integer)
-    organization_id: Mapped[int | None] = mapped_column(BigInteger, comment="-> organizations")
-    published_date: Mapped[date | None] = mapped_column(Date)
-    published_date_id: Mapped[int | None] = mapped_column(Integer, comment="-> dates")
-    upvotes: Mapped[int | None] = mapped_column(Integer)
-    first_seen_date_id: Mapped[int] = mapped_column(Integer, nullable=False, comment="-> dates")
-    last_seen_date_id: Mapped[int] = mapped_column(Integer, nullable=False, comment="-> dates")
-    sightings: Mapped[int] = mapped_column(Integer, nullable=False)
+    title_id: Mapped[int] = mapped_column(
+        BigInteger,
+        nullable=False,
+        comment="The first 63 bits of the SHA-256 of the normalized title alone: papers with the same "
+        "title and different abstracts share it (see `v_title_collisions`).",
+    )
+    title: Mapped[str] = mapped_column(
+        String, nullable=False, comment="Title as printed in the paper's most recent sighting (Unicode NFC)."
+    )
+    abstract: Mapped[str] = mapped_column(
+        String,
+        nullable=False,
+        comment="Abstract as printed in the paper's most recent sighting (Unicode NFC); its URLs are in `paper_links`.",
+    )
+    author_count: Mapped[int | None] = mapped_column(
+        Integer,
+        comment="Number of authors shown on the card (`• 7 authors`) of the paper's most recent "
+        "sighting whose card shows one; null when no card showed an author count.",
+    )
+    organization_id: Mapped[int | None] = mapped_column(
+        BigInteger,
+        comment="The organization on the card of the paper's most recent sighting whose card shows one: "
+        "key of `organizations`; null when no card showed an organization.",
+    )
+    published_date: Mapped[date | None] = mapped_column(
+        Date,
+        comment="Publication date shown on the card of the paper's most recent sighting that has a card "
+        "(the arXiv date; one printed without a year takes the listing year, or the year before when it "
+        "would fall after the listing date); null when never seen with a card.",
+    )
+    published_date_id: Mapped[int | None] = mapped_column(
+        Integer, comment="`published_date` as a key of `dates` (YYYYMMDD); null when never seen with a card."
+    )
+    upvotes: Mapped[int | None] = mapped_column(
+        Integer,
+        comment="Upvotes shown on the card of the paper's most recent sighting that has a card; 0 when "
+        "the card shows none; null when never seen with a card.",
+    )
+    first_seen_date_id: Mapped[int] = mapped_column(
+        Integer,
+        nullable=False,
+        comment="Earliest listing date among the paper's sightings: key of `dates` (YYYYMMDD).",
+    )
+    last_seen_date_id: Mapped[int] = mapped_column(
+        Integer,
+        nullable=False,
+        comment="Latest listing date among the paper's sightings: key of `dates` (YYYYMMDD).",
+    )
+    sightings: Mapped[int] = mapped_column(
+        Integer,
+        nullable=False,
+        comment="Number of sightings (rows of `paper_appearances`); a paper listed twice in one dump counts twice.",
+    )
 
 
 class PaperAppearance(Base):
-    """One sighting of a paper: a position in one dump file; key (file_id, position), unindexed."""
+    """Every sighting of a paper: one row per entry of a loaded dump version, keyed by the
+    version and the entry's position, with the card as shown there. It holds no text (title and
+    abstract are in `papers`). The sightings of a version go when a newer version of the same file
+    is loaded or the file is pruned."""
 
     __tablename__ = "paper_appearances"
     __mapper_args__ = {"primary_key": ["file_id", "position"]}
 
-    file_id: Mapped[int] = mapped_column(BigInteger, nullable=False, comment="-> source_files")
-    position: Mapped[int] = mapped_column(Integer, nullable=False, comment="1-based in the listing")
-    paper_id: Mapped[int] = mapped_column(BigInteger, nullable=False, comment="-> papers")
-    title_line: Mapped[int] = mapped_column(Integer, nullable=False)
-    listing_date_id: Mapped[int] = mapped_column(Integer, nullable=False, comment="-> dates")
-    upvotes: Mapped[int | None] = mapped_column(Integer, comment="null: no card; 0: card without count")
-    author_count: Mapped[int | None] = mapped_column(Integer)
-    organization_id: Mapped[int | None] = mapped_column(BigInteger, comment="-> organizations")
-    card_date_text: Mapped[str | None] = mapped_column(String)
-    card_date_id: Mapped[int | None] = mapped_column(Integer, comment="-> dates")
+    file_id: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, comment="The dump version the sighting is in: key of `source_files`."
+    )
+    position: Mapped[int] = mapped_column(
+        Integer,
+        nullable=False,
+        comment="Position of the entry in the listing, 1 for the first; with `file_id`, the key of the sighting.",
+    )
+    paper_id: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, comment="The paper sighted: key of `papers`."
+    )
+    title_line: Mapped[int] = mapped_column(
+        Integer,
+        nullable=False,
+        comment="Line number of the entry's title in the dump file, from 1, blank lines included.",
+    )
+    listing_date_id: Mapped[int] = mapped_column(
+        Integer,
+        nullable=False,
+        comment="Listing date of the dump the sighting is in: key of `dates` (YYYYMMDD).",
+    )
+    upvotes: Mapped[int | None] = mapped_column(
+        Integer,
+        comment="Upvote count printed after the card date (`2` in `Jun 6 2`); 0 when the card prints none "
+        "(the page hides a zero); null when the entry has no card.",
+    )
+    author_count: Mapped[int | None] = mapped_column(
+        Integer,
+        comment="Number of authors on the card (`• 7 authors`); null when the entry has no card or its "
+        "card shows an organization instead.",
+    )
+    organization_id: Mapped[int | None] = mapped_column(
+        BigInteger,
+        comment="The organization on the card: key of `organizations`; null when the entry has no card or "
+        "its card shows an author count instead.",
+    )
+    card_date_text: Mapped[str | None] = mapped_column(
+        String,
+        comment="The card's date as printed, without the upvote count (`May 21`, `Nov 15, 2023`); null "
+        "when the entry has no card.",
+    )
+    card_date_id: Mapped[int | None] = mapped_column(
+        Integer,
+        comment="The card's date (the paper's arXiv publication date) with its year resolved: one printed "
+        "without a year takes the listing year, or the year before when it would fall after the listing "
+        "date. Key of `dates` (YYYYMMDD); null when the entry has no card.",
+    )
 
 
 class Link(Base):
-    """A distinct URL found in abstracts; key link_id, unindexed."""
+    """Every distinct http(s) URL found in the papers' abstracts, cleaned of what prose glues to
+    it, with its host and a kind told by the host. One row per URL."""
 
     __tablename__ = "links"
     __mapper_args__ = {"primary_key": ["link_id"]}
 
-    link_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    url: Mapped[str] = mapped_column(String, nullable=False)
-    host: Mapped[str] = mapped_column(String, nullable=False)
-    kind: Mapped[str] = mapped_column(String, nullable=False)
+    link_id: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, comment="Key: the first 63 bits of the SHA-256 of the cleaned URL."
+    )
+    url: Mapped[str] = mapped_column(
+        String,
+        nullable=False,
+        comment="The URL as found in an abstract, cleaned: trailing punctuation and unbalanced closing "
+        "brackets removed, scheme and host in lowercase.",
+    )
+    host: Mapped[str] = mapped_column(
+        String,
+        nullable=False,
+        comment="Host name of the URL, lowercase, without a leading `www.` or a port (`github.com`).",
+    )
+    kind: Mapped[str] = mapped_column(
+        String,
+        nullable=False,
+        comment="Kind of link, by host (subdomains included): `code` (github.com, gitlab.com, bitbucket.org, "
+        "codeberg.org), `huggingface` (huggingface.co, hf.co), `arxiv` (arxiv.org), `video` (youtube.com, "
+        "youtu.be, vimeo.com, bilibili.com), `project_page` (*.github.io, *.gitlab.io, *.netlify.app, "
+        "*.vercel.app, *.pages.dev, sites.google.com) or `other`.",
+    )
 
 
 class PaperLink(Base):
-    """A URL in a paper's abstract; ordinal is its order of first appearance; key (paper_id, link_id), unindexed."""
+    """The URLs in each paper's abstract: one row per paper and distinct URL, with the URL's
+    order in the abstract. Found once, when the paper is first loaded."""
 
     __tablename__ = "paper_links"
     __mapper_args__ = {"primary_key": ["paper_id", "link_id"]}
 
-    paper_id: Mapped[int] = mapped_column(BigInteger, nullable=False, comment="-> papers")
-    link_id: Mapped[int] = mapped_column(BigInteger, nullable=False, comment="-> links")
-    ordinal: Mapped[int] = mapped_column(Integer, nullable=False)
+    paper_id: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, comment="The paper whose abstract holds the URL: key of `papers`."
+    )
+    link_id: Mapped[int] = mapped_column(BigInteger, nullable=False, comment="The URL: key of `links`.")
+    ordinal: Mapped[int] = mapped_column(
+        Integer,
+        nullable=False,
+        comment="Where the URL first occurs among the URLs of the abstract: 1 for the first URL, 2 for "
+        "the second; a repeated URL keeps its first place.",
+    )
 
 
 class Keyword(Base):
-    """A keyphrase (kind 'keyphrase') or a method name announced by a title (kind 'method'); key keyword_id, unindexed."""
+    """Every distinct keyword of the papers: a keyphrase that RAKE extracts from titles and
+    abstracts (kind `keyphrase`), or a method name that a title announces before its colon (kind
+    `method`: `RAFT: Reward rAnked FineTuning` names `RAFT`). One row per kind and keyword."""
 
     __tablename__ = "keywords"
     __mapper_args__ = {"primary_key": ["keyword_id"]}
 
-    keyword_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    keyword: Mapped[str] = mapped_column(String, nullable=False)
-    kind: Mapped[str] = mapped_column(String, nullable=False)
+    keyword_id: Mapped[int] = mapped_column(
+        BigInteger,
+        nullable=False,
+        comment="Key: the first 63 bits of the SHA-256 of the kind and the keyword, joined by the character U+001F.",
+    )
+    keyword: Mapped[str] = mapped_column(
+        String,
+        nullable=False,
+        comment="The keyword: a keyphrase of one to three words in lowercase, or a method name as the title prints it.",
+    )
+    kind: Mapped[str] = mapped_column(
+        String,
+        nullable=False,
+        comment="`keyphrase` (RAKE, from the title and abstract) or `method` (the name a title announces before its colon).",
+    )
 
 
 class PaperKeyword(Base):
-    """A keyword of a paper with its RAKE score and rank (method names: rank 0, no score); key (paper_id, keyword_id), unindexed."""
+    """The keywords of each paper: its (at most) 10 best RAKE keyphrases, ranked 1 to 10 with
+    their scores, and the method name its title announces, with rank 0 and no score. Computed
+    once from the paper's own title and abstract, when the paper is first loaded."""
 
     __tablename__ = "paper_keywords"
     __mapper_args__ = {"primary_key": ["paper_id", "keyword_id"]}
 
-    paper_id: Mapped[int] = mapped_column(BigInteger, nullable=False, comment="-> papers")
-    keyword_id: Mapped[int] = mapped_column(BigInteger, nullable=False, comment="-> keywords")
-    score: Mapped[float | None] = mapped_column(Double)
-    rank: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    paper_id: Mapped[int] = mapped_column(BigInteger, nullable=False, comment="The paper: key of `papers`.")
+    keyword_id: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, comment="The keyword: key of `keywords`."
+    )
+    score: Mapped[float | None] = mapped_column(
+        Double,
+        comment="RAKE score of the keyphrase in this paper: the sum, over its words, of each word's degree "
+        "divided by its frequency among the paper's candidate phrases, rounded to 6 decimals; higher "
+        "means more characteristic of the paper. Null for a method name.",
+    )
+    rank: Mapped[int] = mapped_column(
+        SmallInteger,
+        nullable=False,
+        comment="Rank of the keyphrase in the paper, 1 (highest score; a tie goes to the phrase that "
+        "comes first in the text) to 10; 0 for a method name.",
+    )
 
 
 metadata = Base.metadata
 TABLES = {table.name: table for table in metadata.sorted_tables}
-DESCRIPTIONS = {mapper.local_table.name: mapper.class_.__doc__ for mapper in Base.registry.mappers}
+DESCRIPTIONS = {name: table.comment for name, table in TABLES.items()}

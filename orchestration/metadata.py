@@ -6,6 +6,8 @@ import dagster as dg
 import polars as pl
 from sqlalchemy import Table
 
+from etl.dictionary import relations
+
 PREVIEW_ROWS = 5
 PREVIEW_CELL_CHARS = 60
 
@@ -37,3 +39,16 @@ def column_schema(table: Table) -> dg.TableSchema:
             for column in table.columns
         ]
     )
+
+
+def view_column_schemas(views: dict[str, str]) -> dict[str, dg.TableSchema]:
+    """The column schema of each view: its header's descriptions (`= t.c` resolved) and DuckDB's types."""
+    return {
+        relation.name: dg.TableSchema(
+            columns=[
+                dg.TableColumn(name=c.name, type=c.type, description=c.description) for c in relation.columns
+            ]
+        )
+        for relation in relations(views)
+        if relation.kind == "view"
+    }

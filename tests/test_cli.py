@@ -156,10 +156,11 @@ def test_a_publish_failure_after_a_commit_is_exit_4_and_says_so(tmp_path, sample
     captured = capsys.readouterr()
     assert code == EXIT_NOT_PUBLISHED
     assert captured.err.startswith(
-        f"paperhouse: the load committed, but the serving copy {blocker / 's.duckdb'} was not replaced: "
+        f"paperhouse: the load committed, but publishing the serving copy {blocker / 's.duckdb'} failed: "
     )
-    assert captured.err.endswith("BI tools still see the previous load; the next run publishes it\n")
+    assert captured.err.endswith("BI tools may still see the previous load; the next run publishes it\n")
     assert "files: 5 seen, 5 loaded" in captured.out
+    assert f"serving copy: {blocker / 's.duckdb'} NOT published: " in captured.out
     assert main(["load", str(sample_dir), "--warehouse", str(warehouse), "--json"]) == EXIT_OK
     assert json.loads(capsys.readouterr().out)["files_unchanged"] == 5
 
@@ -383,4 +384,107 @@ def test_a_dump_refused_for_a_future_date_is_read_again_once_that_date_came(tmp_
         1,
         [],
         1,
+    )
+
+
+def test_a_fifo_or_a_device_is_refused_alone_and_never_read(tmp_path, sample_dir, capsys):
+    os.mkfifo(sample_dir / "pipe.txt")
+    os.symlink("/dev/zero", sample_dir / "zero.txt")
+    code = main(["load", str(sample_dir), "--warehouse", str(tmp_path / "w.duckdb"), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert (code, report["files_loaded"]) == (EXIT_REJECTED, 5)
+    assert report["files_rejected"] == [
+        {"file": "pipe.txt", "reason": "pipe.txt: cannot be read: a named pipe (FIFO), not a regular file"},
+        {"file": "zero.txt", "reason": "zero.txt: cannot be read: a character device, not a regular file"},
+    ]
+
+
+def test_a_modification_time_after_2262_does_not_stop_the_folder(tmp_path, sample_dir, capsys):
+    subprocess.run(["touch", "-d", "2300-01-01", str(sample_dir / "001_1080c8d201f1a929.txt")], check=True)
+    code = main(["load", str(sample_dir), "--warehouse", str(tmp_path / "w.duckdb"), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert (code, report["files_loaded"], report["entries"]) == (EXIT_OK, 5, 451)  # its card gives the year
+
+
+def test_prune_that_would_remove_every_loaded_dump_needs_force(tmp_path, sample_dir, capsys):
+    warehouse = str(tmp_path / "w.duckdb")
+    assert main(["load", str(sample_dir), "--warehouse", warehouse]) == EXIT_OK
+    share = tmp_path / "share"
+    write_dump(share, "notes.txt", "a stray file on the mount point")
+    capsys.readouterr()
+    assert main(["load", str(share), "--warehouse", warehouse, "--prune"]) == EXIT_USAGE
+    assert capsys.readouterr().err == (
+        f"paperhouse: refusing --prune: none of the 5 dumps the warehouse holds is in {share} any more, so "
+        "pruning would remove every one of them (an unmounted share looks exactly like this); pass --force "
+        "to do it anyway\n"
+    )
+    write_dump(share, "001_1080c8d201f1a929.txt", (sample_dir / "001_1080c8d201f1a929.txt").read_bytes())
+    assert main(["load", str(share), "--warehouse", warehouse, "--prune", "--json"]) == EXIT_REJECTED
+    assert json.loads(capsys.readouterr().out)["files_removed"] == 4
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--serving", "{w}"], "the serving copy {w} is the warehouse itself: give --serving"),
+        (["--warehouse", ""], "--warehouse='': expected a file path"),
+        (["--serving", ""], "--serving='': expected a file path"),
+        (["--listing-year", "٢٠٢٥"], "--listing-year='٢٠٢٥': expected a year such as 2025"),
+        (["--listing-year", "2_025"], "--listing-year='2_025': expected a year such as 2025"),
+    ],
+)
+def test_more_bad_options_are_one_line_exit_2(tmp_path, sample_dir, capsys, options, message):
+    warehouse = str(tmp_path / "w.duckdb")
+    args = [o.replace("{w}", warehouse) for o in options]
+    code = main(["load", str(sample_dir), "--warehouse", warehouse, *args])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE and err.startswith("paperhouse: " + message.replace("{w}", warehouse))
+    assert err.count("\n") == 1 and not Path(warehouse).exists()
+
+
+@pytest.mark.parametrize("kind", ["a folder", "a text file"])
+def test_a_warehouse_path_that_is_no_database_is_one_line_exit_1(tmp_path, sample_dir, capsys, kind):
+    warehouse = tmp_path / "w.duckdb"
+    if kind == "a folder":
+        warehouse.mkdir()
+    else:
+        warehouse.write_text("not a database")
+    code = main(["load", str(sample_dir), "--warehouse", str(warehouse)])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith(f"paperhouse: cannot open the warehouse {warehouse}: ")
+    assert err.endswith("; nothing was done\n") and err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_a_load_queued_with_wait_stops_at_once_on_sigint(tmp_path, sample_dir):
+    warehouse = tmp_path / "w.duckdb"
+    holder = hold_warehouse(warehouse, 60)
+    try:
+        loader = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "etl.cli",
+                "load",
+                str(sample_dir),
+                "--warehouse",
+                str(warehouse),
+                "--wait",
+                "60",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(3)
+        loader.send_signal(signal.SIGINT)
+        out, err = loader.communicate(timeout=10)  # not after the holder's 60 s
+    finally:
+        holder.kill()
+        holder.wait()
+    assert (loader.returncode, out, err) == (
+        130,
+        "",
+        "paperhouse: stopped by SIGINT; nothing was committed\n",
     )

@@ -29,7 +29,9 @@ RECHECK_COMMENT = (
 
 def upgrade() -> None:
     """Record what a refusal depended on: the listing-year setting, and the clock."""
-    op.add_column("source_files", sa.Column("listing_year_setting", sa.Integer(), nullable=True, comment=COMMENT))
+    op.add_column(
+        "source_files", sa.Column("listing_year_setting", sa.Integer(), nullable=True, comment=COMMENT)
+    )
     op.add_column("source_files", sa.Column("recheck_on", sa.Date(), nullable=True, comment=RECHECK_COMMENT))
 
 

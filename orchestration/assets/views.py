@@ -9,6 +9,7 @@ from etl.pipeline import WAREHOUSE_TABLES
 from etl.serving import publish_if_stale
 from etl.warehouse import head_views, migrate
 from orchestration.assets.pipeline import WAREHOUSE_POOL
+from orchestration.metadata import view_column_schemas
 from orchestration.resources import WarehouseResource
 
 GROUP = "views"
@@ -25,6 +26,7 @@ def _reads(sql: str, candidates: list[str]) -> list[str]:
 
 
 _VIEWS = head_views()
+_SCHEMAS = view_column_schemas(_VIEWS)
 VIEW_SPECS = [
     dg.AssetSpec(
         key=name,
@@ -32,7 +34,11 @@ VIEW_SPECS = [
         kinds={"duckdb", "view"},
         description=_first_comment(sql),
         deps=_reads(sql, [*WAREHOUSE_TABLES, *(v for v in _VIEWS if v != name)]),
-        metadata={"sql": dg.MetadataValue.md(f"```sql\n{sql}\n```"), "dagster/table_name": name},
+        metadata={
+            "sql": dg.MetadataValue.md(f"```sql\n{sql}\n```"),
+            "dagster/table_name": name,
+            "dagster/column_schema": _SCHEMAS[name],
+        },
         automation_condition=dg.AutomationCondition.eager(),
     )
     for name, sql in _VIEWS.items()

@@ -1,4 +1,14 @@
 -- Papers seen in more than one dump file, with the files they were seen in.
+--
+-- Columns:
+-- paper_id = papers.paper_id
+-- title = papers.title
+-- files: Number of dump files the paper is seen in, 2 or more (only the loaded version of a file holds
+--   sightings).
+-- sightings = papers.sightings
+-- file_names: Names of those files, sorted and separated by `, `.
+-- first_seen = v_papers.first_seen
+-- last_seen = v_papers.last_seen
 select
     p.paper_id,
     p.title,

@@ -1,4 +1,22 @@
 -- Every sighting of a paper in a loaded dump, with the file, listing date and card as shown.
+--
+-- Columns:
+-- paper_id = paper_appearances.paper_id
+-- title = papers.title
+-- file_name = source_files.file_name
+-- position = paper_appearances.position
+-- title_line = paper_appearances.title_line
+-- listing_date: Listing date of the dump the sighting is in.
+-- upvotes = paper_appearances.upvotes
+-- author_count = paper_appearances.author_count
+-- organization_handle: Handle of the organization on this sighting's card (`nvidia`); null when the
+--   entry has no card or its card shows an author count instead.
+-- organization_name: Display name of that organization (`NVIDIA`); null when the entry has no card or
+--   its card shows an author count instead.
+-- card_date_text = paper_appearances.card_date_text
+-- card_date: The card's date (the paper's arXiv publication date) with its year resolved; null when
+--   the entry has no card.
+-- file_id = paper_appearances.file_id
 select
     a.paper_id,
     p.title,

@@ -1,4 +1,26 @@
 -- One row per paper: published date, organization, sightings, first/last seen, links and its code URL.
+--
+-- Columns:
+-- paper_id = papers.paper_id
+-- title = papers.title
+-- abstract = papers.abstract
+-- published_date = papers.published_date
+-- published_year: Calendar year of `published_date`; null when the paper was never seen with a card.
+-- published_year_month: Year and month of `published_date` as text, YYYY-MM (`2025-11`); null when the
+--   paper was never seen with a card.
+-- organization_handle: Handle of the organization on the card of the paper's most recent sighting
+--   whose card shows one (`nvidia`); null when no card showed an organization.
+-- organization_name: Display name of that organization (`NVIDIA`); null when no card showed an
+--   organization.
+-- author_count = papers.author_count
+-- upvotes = papers.upvotes
+-- sightings = papers.sightings
+-- first_seen: Earliest listing date among the paper's sightings.
+-- last_seen: Latest listing date among the paper's sightings.
+-- link_count: Number of distinct URLs in the abstract (rows of `paper_links`); 0 when it has none.
+-- code_url: The first URL of the abstract on a code host (`links.kind` = `code`: github.com,
+--   gitlab.com, bitbucket.org, codeberg.org); null when the abstract links to none.
+-- title_id = papers.title_id
 with link_counts as (
     select paper_id, count(*) as link_count
     from paper_links

@@ -1,4 +1,12 @@
 -- Distinct papers that share a title (after normalization) but differ in their abstracts.
+--
+-- Columns:
+-- title_id = papers.title_id
+-- paper_id = papers.paper_id
+-- title = papers.title
+-- abstract = papers.abstract
+-- sightings = papers.sightings
+-- papers_with_title: Number of distinct papers with this normalized title, 2 or more.
 select
     p.title_id,
     p.paper_id,

@@ -8,11 +8,14 @@ import dagster as dg
 import pytest
 from sqlalchemy import text
 
+from etl.dictionary import relations
 from etl.pipeline import WAREHOUSE_TABLES, load_dumps
-from etl.warehouse import warehouse_engine
+from etl.warehouse import head_views, warehouse_engine
+from models import TABLES
 from orchestration import defs
 from orchestration.assets.pipeline import load_dumps as load_dumps_asset
 from orchestration.backfill import materialize_all
+from orchestration.metadata import view_column_schemas
 from orchestration.partitions import dump_partitions
 from orchestration.resources import DumpFolderResource, WarehouseResource
 from tests.conftest import DATA_DIR, snapshot
@@ -48,9 +51,23 @@ def test_definitions_load_and_every_job_resolves():
 
 
 def test_warehouse_tables_carry_their_model_schema():
-    papers = defs.resolve_asset_graph().get(dg.AssetKey("papers"))
+    graph = defs.resolve_asset_graph()
+    papers = graph.get(dg.AssetKey("papers"))
     schema = papers.metadata["dagster/column_schema"]
     assert [c.name for c in schema.columns][:3] == ["paper_id", "title_id", "title"]
+    for name, table in TABLES.items():  # the descriptions are the models' (the warehouse's comments)
+        node = graph.get(dg.AssetKey(name))
+        assert node.description == table.comment
+        described = {c.name: c.description for c in node.metadata["dagster/column_schema"].columns}
+        assert described == {c.name: c.comment for c in table.columns}
+    views = view_column_schemas(head_views())
+    assert set(views) == VIEW_KEYS
+    expected = {r.name: r for r in relations() if r.kind == "view"}
+    for name, schema in views.items():
+        assert [(c.name, c.type, c.description) for c in schema.columns] == [
+            (c.name, c.type, c.description) for c in expected[name].columns
+        ]
+        assert all(c.description and c.type != "unknown" for c in schema.columns)
 
 
 def test_resources_resolve_configuration_at_run_time(monkeypatch, tmp_path):

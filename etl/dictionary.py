@@ -1,0 +1,182 @@
+"""The data dictionary: every table, view and column of the warehouse, with its type and description.
+
+It is generated from the sources the warehouse's comments come from, so the two cannot differ:
+the models (a model's docstring describes its table, each column's `comment=` the column) and
+the headers of `sql/views/*.sql` (format in `migrations/views.py`), a view column's `= t.c`
+taking the description of that column. Types are DuckDB's, read from an in-memory database
+built from the models and the view files. Regenerate the checked-in copy with
+
+    python -m etl.dictionary > docs/data_dictionary.md
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import duckdb_engine
+from sqlalchemy.schema import CreateTable
+
+import models
+from migrations.views import ViewHeader, view_header
+
+VIEWS_DIR = Path(__file__).resolve().parent.parent / "sql" / "views"
+REGENERATE = "python -m etl.dictionary > docs/data_dictionary.md"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table or view."""
+
+    name: str
+    type: str  # DuckDB's name of the type: BIGINT, VARCHAR, DATE...
+    description: str
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A table or a view with its description and its columns, in their order."""
+
+    name: str
+    kind: str  # "table" or "view"
+    description: str
+    columns: tuple[Column, ...]
+
+
+def view_texts(folder: Path = VIEWS_DIR) -> dict[str, str]:
+    """The SQL text of each view file, by view name, sorted."""
+    return {path.stem: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.sql"))}
+
+
+def view_headers(views: Mapping[str, str]) -> dict[str, ViewHeader]:
+    """The parsed header of each view; a view without one is an error."""
+    headers = {}
+    for name, sql in views.items():
+        header = view_header(name, sql)
+        if header is None:
+            raise ValueError(f"{name}: its SQL has no header describing the view and its columns")
+        headers[name] = header
+    return headers
+
+
+def view_descriptions(views: Mapping[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
+    """Each view's description and its columns' descriptions, `= relation.column` entries resolved."""
+    headers = view_headers(views)
+    tables = {t.name: {c.name: c.comment for c in t.columns} for t in models.metadata.tables.values()}
+
+    def column_text(relation: str, column: str, seen: tuple[str, ...]) -> str:
+        if relation in tables and column in tables[relation]:
+            return tables[relation][column]
+        if relation in headers and column in headers[relation].columns and relation not in seen:
+            note = headers[relation].columns[column]
+            return note.text if note.same_as is None else column_text(*note.same_as, (*seen, relation))
+        raise ValueError(f"{seen[-1]}: no description to take from {relation}.{column}")
+
+    return {
+        name: (header.description, {column: column_text(name, column, ()) for column in header.columns})
+        for name, header in headers.items()
+    }
+
+
+def _reads(sql: str, names: list[str]) -> set[str]:
+    return {name for name in names if re.search(rf"\b(?:from|join)\s+{name}\b", sql, re.IGNORECASE)}
+
+
+def column_types(views: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """DuckDB's type of every column of every table and view, from an in-memory build of them."""
+    connection = duckdb.connect(":memory:")
+    try:
+        dialect = duckdb_engine.Dialect()
+        for table in models.metadata.tables.values():
+            connection.execute(str(CreateTable(table).compile(dialect=dialect)))
+        pending = dict(views)
+        while pending:  # a view after the views it reads
+            ready = [n for n, sql in pending.items() if not _reads(sql, [v for v in pending if v != n])]
+            if not ready:
+                raise ValueError(f"views that read each other: {sorted(pending)}")
+            for name in ready:
+                connection.execute(f"CREATE VIEW {name} AS\n{pending.pop(name)}")  # file names as identifiers
+        rows = connection.execute(
+            "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+            "WHERE NOT internal ORDER BY table_name, column_index"
+        ).fetchall()
+    finally:
+        connection.close()
+    types: dict[str, dict[str, str]] = {}
+    for relation, column, data_type in rows:
+        types.setdefault(relation, {})[column] = data_type
+    return types
+
+
+def relations(views: Mapping[str, str] | None = None) -> list[Relation]:
+    """Every table (in the models' order) and view (by name), with described and typed columns.
+
+    A view's columns are those of its header, in its order (the tests check them against the view).
+    """
+    views = view_texts() if views is None else views
+    types = column_types(views)
+    found = [
+        Relation(
+            name=table.name,
+            kind="table",
+            description=table.comment,
+            columns=tuple(Column(c.name, types[table.name][c.name], c.comment) for c in table.columns),
+        )
+        for table in models.metadata.tables.values()
+    ]
+    for name, (description, columns) in sorted(view_descriptions(views).items()):
+        found.append(
+            Relation(
+                name=name,
+                kind="view",
+                description=description,
+                columns=tuple(Column(c, types[name].get(c, "unknown"), text) for c, text in columns.items()),
+            )
+        )
+    return found
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def markdown(found: list[Relation] | None = None) -> str:
+    """The data dictionary as markdown: an index, then one section per table and per view."""
+    found = relations() if found is None else found
+    lines = [
+        "# Data dictionary",
+        "",
+        f"<!-- Generated by `{REGENERATE}`; do not edit by hand. -->",
+        "",
+        "Every table, view and column of the warehouse, with its DuckDB type and description. The",
+        "descriptions are written once, in the SQLAlchemy models (`models/__init__.py`: a model's",
+        "docstring describes its table, a column's `comment=` the column) and in the header of each view",
+        "file (`sql/views/*.sql`, format in `migrations/views.py`). Migrations apply the same text as",
+        "table, view and column comments, so DBeaver, Superset, the duckdb CLI (`duckdb_tables()`,",
+        "`duckdb_views()`, `duckdb_columns()`) and Dagster's column schemas show it too.",
+        "",
+    ]
+    for kind, title in (("table", "Tables"), ("view", "Views")):
+        names = [r.name for r in found if r.kind == kind]
+        lines.append(f"{title}: " + ", ".join(f"[`{n}`](#{n})" for n in names) + ".")
+        lines.append("")
+    for kind, title in (("table", "Tables"), ("view", "Views")):
+        lines += [f"## {title}", ""]
+        for relation in (r for r in found if r.kind == kind):
+            lines += [f"### `{relation.name}`", "", relation.description, ""]
+            lines += ["| column | type | description |", "| --- | --- | --- |"]
+            lines += [f"| `{c.name}` | {c.type} | {_cell(c.description)} |" for c in relation.columns]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Print the data dictionary (`python -m etl.dictionary > docs/data_dictionary.md`)."""
+    print(markdown(), end="")
+
+
+if __name__ == "__main__":
+    main()
