@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -403,8 +403,6 @@ def _with_summary(
     done: BatchLoad, connection: Connection, held: list[int], unreadable: list[dict[str, str]]
 ) -> BatchLoad:
     """The last batch, with the row counts after it and the files still refused."""
-    from dataclasses import replace
-
     return replace(
         done,
         warehouse_rows=table_counts(connection),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 
+from etl import clock
 from etl.parse import listing_year_problem
 from etl.serving import default_serving_path
 from etl.storage import DEFAULT_STORAGE_VERSION, STORAGE_FORMATS
@@ -194,8 +195,6 @@ class Settings:
         Overrides are values a caller already holds (command-line options, Dagster config), as
         strings or typed values; they are validated as the environment's are.
         """
-        from etl import clock
-
         env = os.environ if env is None else env
         today = today or clock.today()
         values: dict[str, object] = {}
@@ -215,8 +214,6 @@ class Settings:
 
     def validate(self, today: date | None = None) -> None:
         """Check the rules that span values or need the clock (the listing year's range)."""
-        from etl import clock
-
         if self.serving_path.absolute() == self.warehouse.absolute():
             raise SettingsError(
                 f"the serving copy {self.serving_path} is the warehouse itself: give --serving "

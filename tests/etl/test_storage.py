@@ -11,7 +11,7 @@ from etl.cli import EXIT_OK, main
 from etl.settings import Settings, SettingsError
 from etl.storage import STORAGE_FORMATS, storage_number, storage_version_of
 from etl.warehouse import WarehouseLocked, ensure_storage_format, migrate, warehouse_engine
-from tests.conftest import snapshot
+from tests.conftest import hold_warehouse, snapshot
 
 CATALOG = (
     "SELECT 'table', table_name, comment FROM duckdb_tables() UNION ALL "
@@ -78,12 +78,14 @@ def test_a_warehouse_in_another_format_is_rewritten_once_and_keeps_everything(
         r[1:] for r in catalog_before if r[0] == "view"
     ]
     assert ensure_storage_format(warehouse, "v1.0.0") is None  # once
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["raw", "serving", "w.duckdb"]  # no staging file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "raw",
+        "serving",
+        "w.duckdb",
+    ]  # no staging file left
 
 
 def test_a_rewrite_waits_for_another_writer_and_says_who_it_is(tmp_path):
-    from tests.test_cli import hold_warehouse
-
     warehouse = tmp_path / "w.duckdb"
     engine = warehouse_engine(warehouse, storage_version="v2.0.0")
     migrate(engine)

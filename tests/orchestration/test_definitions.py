@@ -18,7 +18,7 @@ from orchestration.backfill import materialize_all
 from orchestration.metadata import view_column_schemas
 from orchestration.partitions import dump_partitions
 from orchestration.resources import DumpFolderResource, WarehouseResource
-from tests.conftest import DATA_DIR, snapshot
+from tests.conftest import DATA_DIR, hold_warehouse, snapshot
 
 STEP_KEYS = {
     "dump_files",
@@ -217,8 +217,6 @@ def test_writer_jobs_are_partitioned_by_dump(job):
 
 
 def test_a_run_that_meets_another_writer_fails_with_a_message_naming_it(instance, tmp_path, sample_dir):
-    from tests.test_cli import hold_warehouse
-
     warehouse = tmp_path / "held.duckdb"
     holder = hold_warehouse(warehouse, 60)
     try:
@@ -234,4 +232,6 @@ def test_a_run_that_meets_another_writer_fails_with_a_message_naming_it(instance
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     description = failure.event_specific_data.error.message
     assert f"the warehouse {warehouse} is being written by process {holder.pid} (" in description
-    assert "after waiting 0.5 s: another load (a `paperhouse load` or a Dagster run) is running" in description
+    assert (
+        "after waiting 0.5 s: another load (a `paperhouse load` or a Dagster run) is running" in description
+    )
