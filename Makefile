@@ -39,7 +39,7 @@ test: $(STAMP) $(CLIENTS_STAMP)  ## run the whole test suite (with the client en
 	PAPERHOUSE_CLIENTS=$(CURDIR)/$(CLIENTS) $(BIN)/pytest
 
 ui: $(STAMP)  ## start `dagster dev` with the project loaded (http://127.0.0.1:3000)
-	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -m orchestration
+	DAGSTER_HOME=$(CURDIR)/dagster_home PAPERHOUSE_BIN=$(CURDIR)/$(BIN) scripts/ui.sh
 
 dagster-load: $(STAMP)  ## headless "Materialize all": every dump partition in one run, then the views
 	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/python -m orchestration.backfill

@@ -13,13 +13,13 @@ import json
 import os
 import signal
 import sys
-import unicodedata
 from pathlib import Path
 
 from sqlalchemy import text
 
 from etl.extract import discover_dumps
-from etl.pipeline import LoadReport, load_paths
+from etl.pipeline import load_paths
+from etl.report import LoadReport, cause, printable
 from etl.serving import publish_if_stale
 from etl.settings import Settings, SettingsError
 from etl.stopping import LoadInterrupted, StopSwitch
@@ -32,7 +32,6 @@ EXIT_REJECTED = 3
 EXIT_NOT_PUBLISHED = 4
 EXIT_LOCKED = 5
 EXIT_SIGNAL_BASE = 128  # + the signal number, as shells report it: 130 SIGINT, 143 SIGTERM
-NAMES_SHOWN = 5
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -75,18 +74,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def printable(text: str) -> str:
-    """`text` with control characters escaped, so a file name cannot forge lines of the report."""
-    return "".join(
-        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) == "Cc" else ch for ch in text
-    )
-
-
-def _names(names: list[str]) -> str:
-    shown = ", ".join(f"'{printable(n)}'" for n in names[:NAMES_SHOWN])
-    return shown + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
-
-
 def format_report(report: LoadReport, warehouse: Path) -> str:
     """A human summary of one load."""
     serving = report.serving
@@ -119,22 +106,6 @@ def _serving_state(serving: dict) -> str:
     return "already current"
 
 
-def committed_summary(report: LoadReport) -> str:
-    """What a stopped or failed load left in the warehouse, and what it did not: facts, not hopes."""
-    committed, missing = report.committed_files, report.uncommitted_files()
-    schema = " (the schema migration did commit)" if report.schema_migrated else ""
-    if not report.batches_committed:
-        done = f"nothing of this run's dumps was committed{schema}: the warehouse holds what it held before"
-    else:
-        done = (
-            f"committed: {report.batches_committed} of {report.batches} batches, "
-            f"{len(committed)} dumps ({_names(committed)}), now in the warehouse{schema}"
-        )
-    if not missing:
-        return done
-    return f"{done}; not committed: {len(missing)} dumps ({_names(missing)}); the next run loads them"
-
-
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(
         raw_dir=args.raw_dir,
@@ -159,16 +130,9 @@ class _Stop(Exception):
         self.code = code
 
 
-def cause(exc: BaseException) -> str:
-    """One line naming an error: the driver's own error under SQLAlchemy's wrapper, first line only."""
-    inner = getattr(exc, "orig", None) or exc
-    text_ = str(inner).strip().splitlines()
-    return f"{type(inner).__name__}: {text_[0] if text_ else ''}".rstrip(": ")
-
-
 def _stopped(stop: StopSwitch, report: LoadReport) -> _Stop:
     name = signal.Signals(stop.signum).name
-    return _Stop(f"stopped by {name}; {committed_summary(report)}", EXIT_SIGNAL_BASE + stop.signum)
+    return _Stop(f"stopped by {name}; {report.committed_summary()}", EXIT_SIGNAL_BASE + stop.signum)
 
 
 def _rewrite_storage(settings: Settings, stop: StopSwitch) -> float | None:
@@ -252,7 +216,7 @@ def run_load(args: argparse.Namespace, stop: StopSwitch) -> int:
             "the warehouse (an unmounted share looks exactly like this); pass --force to do it anyway",
             EXIT_USAGE,
         )
-    report = LoadReport(files_seen=len(paths), files_loaded=0, files_unchanged=0)
+    report = LoadReport(files_seen=len(paths))
     engine = None
     try:
         rewritten = _rewrite_storage(settings, stop)
@@ -278,13 +242,13 @@ def run_load(args: argparse.Namespace, stop: StopSwitch) -> int:
         except Exception as exc:  # noqa: BLE001 - any failure: say what committed, exit non-zero
             if stop.signum is not None:
                 raise _stopped(stop, report) from None
-            raise _Stop(f"load failed: {cause(exc)}; {committed_summary(report)}", EXIT_FAILED) from None
+            raise _Stop(f"load failed: {cause(exc)}; {report.committed_summary()}", EXIT_FAILED) from None
         finally:
             lock.close()
         if stop.signum is not None:
             raise _Stop(
                 f"stopped by {signal.Signals(stop.signum).name} before publishing; "
-                f"{committed_summary(report)}; the next run publishes the serving copy",
+                f"{report.committed_summary()}; the next run publishes the serving copy",
                 EXIT_SIGNAL_BASE + stop.signum,
             )
         _publish(engine, settings, report, args.json)
@@ -296,7 +260,7 @@ def run_load(args: argparse.Namespace, stop: StopSwitch) -> int:
     _emit(report, settings, args.json)
     if stop.signum is not None:  # arrived during the publish, which was let finish
         return _fail(
-            f"stopped by {signal.Signals(stop.signum).name} after publishing; {committed_summary(report)}",
+            f"stopped by {signal.Signals(stop.signum).name} after publishing; {report.committed_summary()}",
             EXIT_SIGNAL_BASE + stop.signum,
         )
     return EXIT_REJECTED if report.files_rejected else EXIT_OK

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from etl.links import extract_links
 from etl.load import MergeStats, clear_warehouse, merge_batch
 from etl.parse import ParsedDumps, parse_dumps
 from etl.quality import CheckOutcome, integrity_outcomes, raise_if_broken
+from etl.report import LoadReport
 from etl.stopping import StopSwitch
 from etl.timing import StageClock
 from etl.warehouse import checkpoint, migrate, warehouse_engine
@@ -38,44 +39,6 @@ WAREHOUSE_TABLES = (
     "keywords",
     "paper_keywords",
 )
-
-
-@dataclass
-class LoadReport:
-    """What one load saw and did; `to_dict` is the CLI's --json output."""
-
-    files_seen: int
-    files_loaded: int
-    files_unchanged: int
-    files_rejected: list[dict[str, str]] = field(default_factory=list)
-    entries: int = 0
-    papers_new: int = 0
-    papers_already_known: int = 0
-    papers_removed: int = 0
-    files_removed: int = 0
-    appearances: int = 0
-    links: int = 0
-    keywords: int = 0
-    warehouse_rows: dict[str, int] = field(default_factory=dict)
-    serving: dict[str, object] = field(default_factory=dict)
-    storage: dict[str, object] = field(default_factory=dict)  # format, and the seconds of a rewrite
-    schema_migrated: bool = False
-    batches: int = 0  # planned for the dumps to read
-    batches_committed: int = 0
-    # Names of the dumps to read this run, and of those in committed batches (for failure messages).
-    pending_files: list[str] = field(default_factory=list, repr=False)
-    committed_files: list[str] = field(default_factory=list, repr=False)
-
-    def to_dict(self) -> dict:
-        """The report as a JSON-ready dict (without the per-file name lists)."""
-        data = asdict(self)
-        del data["pending_files"], data["committed_files"]
-        return data
-
-    def uncommitted_files(self) -> list[str]:
-        """Dumps this run meant to read that no committed batch holds."""
-        done = set(self.committed_files)
-        return [name for name in self.pending_files if name not in done]
 
 
 def unloaded_dumps(paths: list[Path], warehouse: Path) -> dict[str, str] | None:
@@ -245,24 +208,6 @@ def commit_batch(
     return merge_batch(connection, batch, datetime.now(UTC), present_files, check)
 
 
-def _add_batch(report: LoadReport, batch: WarehouseBatch, stats: MergeStats) -> None:
-    """Add what one merged batch read and changed to the load's report."""
-    files = batch.source_files
-    rejected = files.filter(pl.col("status") == "rejected")
-    report.files_loaded += files.height - rejected.height
-    report.files_rejected += [
-        {"file": r["file_name"], "reason": r["error"]} for r in rejected.iter_rows(named=True)
-    ]
-    report.entries += batch.paper_appearances.height
-    report.papers_new += stats.papers_new
-    report.papers_already_known += stats.papers_known
-    report.papers_removed += stats.papers_removed
-    report.files_removed += stats.files_removed
-    report.appearances += stats.appearances
-    report.links += batch.links.height
-    report.keywords += batch.paper_keywords.height
-
-
 @dataclass(frozen=True)
 class _Options:
     """What every batch of one load is read and parsed with."""
@@ -306,7 +251,6 @@ def load_batches(
     present_files: list[str] | None = None,
     batch_bytes: int | None = None,
     clock: StageClock | None = None,
-    strict: bool = True,
     today: date | None = None,
     max_dump_bytes: int | None = None,
     stop: StopSwitch | None = None,
@@ -317,10 +261,9 @@ def load_batches(
     Dumps go in batches of about `batch_bytes`, so memory is bounded by the batch, not by the
     folder: while one batch is merged, the next one is read and transformed on a worker thread,
     and no more. Schema migrations commit first; then each batch's merge and integrity checks
-    share its transaction. `strict` raises `IntegrityError` on a broken rule, rolling the batch
-    back, so a crash or a broken rule at any point leaves the warehouse as after the last
-    committed batch, a state of complete dumps, and the next run loads the rest; otherwise the
-    outcomes are only reported. With `present_files` (names now in the folder), loaded dumps
+    share its transaction. A broken rule raises `IntegrityError` (with every rule's outcome),
+    rolling the batch back, so a crash or a broken rule at any point leaves the warehouse as
+    after the last committed batch, a state of complete dumps, and the next run loads the rest. With `present_files` (names now in the folder), loaded dumps
     missing from it are removed with their sightings (pruning). `today` (default: the clock)
     dates the rules on future dates; `stop` is checked between statements and batches;
     `progress` receives the plan (dumps to read, batches) as soon as it is known.
@@ -328,11 +271,7 @@ def load_batches(
     clock = clock or StageClock()
     stop = stop or StopSwitch()
     options = _Options(listing_year, today or load_clock.today(), max_dump_bytes, clock)
-    progress = (
-        progress
-        if progress is not None
-        else LoadReport(files_seen=len(paths), files_loaded=0, files_unchanged=0)
-    )
+    progress = progress if progress is not None else LoadReport(files_seen=len(paths))
     files, unreadable = inventory(paths)
     changed = False
     # Polars and DuckDB release the GIL, so transforming the next batch overlaps this one's merge.
@@ -370,8 +309,7 @@ def load_batches(
                 )
                 loaded = steps.batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
                 outcomes = integrity_outcomes(connection, loaded, options.today, stats.touched_papers)
-                if strict:
-                    raise_if_broken(outcomes)
+                raise_if_broken(outcomes)
                 stop.check()
                 transaction.commit()  # to the WAL; DuckDB compresses it into the file at checkpoints
             held_so_far += same_content
@@ -423,16 +361,19 @@ def load_paths(
     max_dump_bytes: int | None = None,
     stop: StopSwitch | None = None,
     report: LoadReport | None = None,
+    present_files: list[str] | None = None,
+    on_batch: Callable[[BatchLoad, LoadReport], None] | None = None,
 ) -> LoadReport:
     """Load the new or changed dumps among `paths` into the warehouse, one transaction per batch.
 
     See `load_batches`; a broken integrity rule raises and rolls its batch back. With `prune`,
-    loaded dumps not among `paths` are removed with their sightings. `report` (filled as the
-    batches commit, so a caller that catches a failure can say what was committed) is returned.
+    loaded dumps not among `paths` (or, given, not among `present_files`) are removed with their
+    sightings. `report` (filled as the batches commit, so a caller that catches a failure can say
+    what was committed) is returned; `on_batch` is called after each batch is added to it.
     """
-    report = report if report is not None else LoadReport(files_seen=0, files_loaded=0, files_unchanged=0)
+    report = report if report is not None else LoadReport()
     report.files_seen = len(paths)
-    present = [p.name for p in paths] if prune else None
+    present = (present_files if present_files is not None else [p.name for p in paths]) if prune else None
     for done in load_batches(
         paths,
         engine,
@@ -446,14 +387,9 @@ def load_paths(
         stop=stop,
         progress=report,
     ):
-        _add_batch(report, done.steps.batch, done.stats)
-        report.batches_committed += 1 if done.files else 0
-        report.committed_files += done.files
-        report.files_unchanged += len(done.unchanged)
-        if done.warehouse_rows is not None:
-            report.warehouse_rows = done.warehouse_rows
-        report.files_rejected += done.rejected_before + done.unreadable
-    report.files_rejected.sort(key=lambda r: r["file"])
+        report.add_batch(done)
+        if on_batch is not None:
+            on_batch(done, report)
     return report
 
 

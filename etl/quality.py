@@ -200,18 +200,36 @@ def future_listing_dates(connection: Connection, today: date) -> CheckOutcome:
     return CheckOutcome(not rows, len(rows), dict(rows) or {"latest_allowed": latest.isoformat()})
 
 
-def reject_rate(rejected: int, seen: int, threshold: float) -> CheckOutcome:
-    """The share of dumps of one run that were rejected stays at or under `threshold`."""
-    rate = rejected / seen if seen else 0.0
-    return CheckOutcome(
-        rate <= threshold,
-        rejected,
-        {"rejected": rejected, "seen": seen, "rate": rate, "threshold": threshold},
-    )
+def refused_dumps(connection: Connection, present_files: list[str]) -> CheckOutcome:
+    """No dump in the folder is held as refused: its newest version read is loaded, or not read yet.
+
+    A refused version stays `rejected` until a new version of its name loads (and supersedes
+    it), so this holds for the whole folder, whichever run came last.
+    """
+    rows = connection.execute(
+        text(
+            "SELECT file_name, error FROM source_files WHERE status = 'rejected' "
+            "AND file_name IN (SELECT unnest(CAST(:names AS VARCHAR[]))) ORDER BY file_name"
+        ),
+        {"names": present_files},
+    ).all()
+    return CheckOutcome(not rows, len(rows), dict(rows) or {"dumps_in_folder": len(present_files)})
+
+
+def merge_outcomes(before: CheckOutcome | None, outcome: CheckOutcome) -> CheckOutcome:
+    """One rule over two batches: passed by both; failures added; the failing batch's details first."""
+    if before is None:
+        return outcome
+    details = before.details if not before.passed else outcome.details
+    return CheckOutcome(before.passed and outcome.passed, before.failures + outcome.failures, details)
 
 
 class IntegrityError(RuntimeError):
-    """A load broke an integrity rule; its transaction is rolled back."""
+    """A load broke an integrity rule; its transaction is rolled back. `outcomes` holds every rule's."""
+
+    def __init__(self, message: str, outcomes: dict[str, CheckOutcome]) -> None:
+        super().__init__(message)
+        self.outcomes = outcomes
 
 
 def integrity_outcomes(
@@ -258,4 +276,6 @@ def raise_if_broken(outcomes: dict[str, CheckOutcome]) -> None:
     """Raise `IntegrityError` naming every rule that `outcomes` shows broken."""
     broken = {n: o for n, o in outcomes.items() if not o.passed}
     if broken:
-        raise IntegrityError("; ".join(f"{name}: {outcome.details}" for name, outcome in broken.items()))
+        raise IntegrityError(
+            "; ".join(f"{name}: {outcome.details}" for name, outcome in broken.items()), outcomes
+        )

@@ -1,17 +1,18 @@
-"""The one `Definitions` of the project: assets, checks, jobs, sensor, schedule and resources."""
+"""The one `Definitions` of the project: assets, checks, jobs, sensors, schedule and resources."""
 
 import dagster as dg
 
-from orchestration.assets.pipeline import load_dumps
+from orchestration.assets.dumps import dump_files
+from orchestration.assets.tables import load_dumps
 from orchestration.assets.views import analyst_views
 from orchestration.jobs import load_dumps_job, rebuild_warehouse_job, refresh_views_job
 from orchestration.resources import DumpFolderResource, WarehouseResource
-from orchestration.sensors import build_sweep_schedule, new_dump_sensor
+from orchestration.sensors import build_sweep_schedule, new_dump_sensor, views_after_loads
 
 defs = dg.Definitions(
-    assets=[load_dumps, analyst_views],
+    assets=[dump_files, load_dumps, analyst_views],
     jobs=[load_dumps_job, rebuild_warehouse_job, refresh_views_job],
-    sensors=[new_dump_sensor],
+    sensors=[new_dump_sensor, views_after_loads],
     schedules=[build_sweep_schedule()],
     resources={"warehouse": WarehouseResource(), "dumps": DumpFolderResource()},
 )

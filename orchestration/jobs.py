@@ -1,25 +1,24 @@
-"""Jobs: load dumps (per partition), rebuild from scratch, refresh the views."""
+"""Jobs: load dumps (per partition), rebuild from scratch, refresh the views.
+
+None needs a tag to keep writers apart: every step that writes the warehouse is in the pool
+`duckdb_warehouse`, which dagster_home/dagster.yaml limits to one run at a time, however the run
+was launched (a job, the sensor, the schedule, a backfill, or "Materialize" in the UI).
+"""
 
 import dagster as dg
 
-from orchestration.assets.pipeline import load_dumps
+from orchestration.assets.tables import load_dumps
 from orchestration.assets.views import analyst_views
-
-# Every run that writes the warehouse carries this tag; dagster_home/dagster.yaml lets one such
-# run at a time proceed (DuckDB allows one writing process) and queues the others.
-WRITER_TAG = {"paperhouse/warehouse": "writer"}
 
 load_dumps_job = dg.define_asset_job(
     "load_dumps_job",
     selection=dg.AssetSelection.assets(load_dumps),
-    tags=WRITER_TAG,
     description="Load the selected dump partitions (new or changed files) into the warehouse.",
 )
 
 rebuild_warehouse_job = dg.define_asset_job(
     "rebuild_warehouse_job",
     selection=dg.AssetSelection.assets(load_dumps),
-    tags=WRITER_TAG,
     config={"ops": {"load_dumps": {"config": {"full_refresh": True}}}},
     description="Rebuild every table from scratch from the selected partitions (launch it for all of them).",
 )
@@ -27,6 +26,5 @@ rebuild_warehouse_job = dg.define_asset_job(
 refresh_views_job = dg.define_asset_job(
     "refresh_views_job",
     selection=dg.AssetSelection.assets(analyst_views),
-    tags=WRITER_TAG,
-    description="Bring the analyst views to the newest migration and record their row counts.",
+    description="Bring the analyst views to the newest migration, publish the serving copy, count their rows.",
 )

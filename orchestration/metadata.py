@@ -7,23 +7,60 @@ import polars as pl
 from sqlalchemy import Table
 
 from etl.dictionary import relations
+from etl.keywords import METHOD
+from etl.report import LoadReport
+from models import TABLES
 
-PREVIEW_ROWS = 5
 PREVIEW_CELL_CHARS = 60
 
 
-def markdown_preview(frame: pl.DataFrame, rows: int = PREVIEW_ROWS) -> dg.MetadataValue:
-    """The first rows of a frame as a markdown table."""
-    head = frame.head(rows)
+def markdown_preview(frame: pl.DataFrame) -> dg.MetadataValue:
+    """The rows of a (small) frame as a markdown table, long cells cut."""
 
     def cell(value: object) -> str:
         text = "" if value is None else str(value)
         text = text if len(text) <= PREVIEW_CELL_CHARS else text[: PREVIEW_CELL_CHARS - 1] + "…"
         return text.replace("|", "\\|").replace("\n", " ")
 
-    lines = ["| " + " | ".join(head.columns) + " |", "|" + "---|" * len(head.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in head.iter_rows()]
+    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.iter_rows()]
     return dg.MetadataValue.md("\n".join(lines))
+
+
+def table_metadata(
+    report: LoadReport, previews: dict[str, pl.DataFrame], files_missing: int
+) -> dict[str, dict[str, object]]:
+    """Per table, what the run's materialization shows: rows stored and staged, the load's figures, a preview."""
+    metadata: dict[str, dict[str, object]] = {
+        name: {
+            "dagster/row_count": report.warehouse_rows.get(name, 0),
+            "rows_in_run": report.rows_staged.get(name, 0),
+            **({"preview": markdown_preview(previews[name])} if name in previews else {}),
+        }
+        for name in TABLES
+    }
+    publish = report.serving.get("publish_seconds")
+    metadata["source_files"] |= {
+        "dumps_read": report.rows_staged.get("source_files", 0),
+        "files_loaded": report.files_loaded,
+        "files_unchanged": report.files_unchanged,
+        "files_refused": len(report.files_rejected),
+        "files_superseded": report.files_superseded,
+        "files_removed": report.files_removed,
+        "files_missing": files_missing,
+        "megabytes_read": round(report.bytes_read / 1e6, 2),
+        "batches": report.batches_committed,
+        **({"serving_copy": dg.MetadataValue.path(str(report.serving["path"]))} if report.serving else {}),
+        "serving_publish_seconds": round(publish, 3) if publish is not None else "unchanged",
+    }
+    metadata["paper_appearances"] |= {"entries_parsed": report.entries}
+    metadata["papers"] |= {
+        "papers_new": report.papers_new,
+        "papers_already_known": report.papers_already_known,
+        "papers_removed": report.papers_removed,
+    }
+    metadata["keywords"] |= {"method": METHOD}
+    return metadata
 
 
 def column_schema(table: Table) -> dg.TableSchema:

@@ -1,4 +1,4 @@
-"""The sensor that picks up new and changed dumps, and the daily sweep schedule."""
+"""The sensors (new and changed dumps; views after loads) and the daily sweep schedule."""
 
 import json
 import os
@@ -45,6 +45,15 @@ def new_dump_sensor(context: dg.SensorEvaluationContext, dumps: DumpFolderResour
         cursor=json.dumps(current, sort_keys=True),
         skip_reason=None if changed else f"no new or changed dump among {len(current)} files",
     )
+
+
+views_after_loads = dg.AutomationConditionSensorDefinition(
+    "views_after_loads",
+    target=dg.AssetSelection.groups("views"),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=15,
+    description="Refresh the analyst views and the serving copy after every load (their automation condition).",
+)
 
 
 def _sweep_cron() -> str:

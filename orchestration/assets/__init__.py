@@ -1,1 +1,1 @@
-"""The pipeline's assets, by group: extract, transform, warehouse, views."""
+"""The assets: the raw dump files, the warehouse tables loaded from them, the analyst views."""

@@ -1,23 +1,30 @@
-"""Views: the analyst-facing SQL views of sql/views, applied by Alembic migrations."""
+"""The analyst views of `sql/views`, applied by Alembic migrations, refreshed after every load.
+
+`views_after_loads` (orchestration/sensors.py, on by default) materializes them once no load is
+queued or running after a table changed: their row counts, and the serving copy, follow each
+load with no click.
+"""
 
 import re
 
 import dagster as dg
 from sqlalchemy import text
 
-from etl.pipeline import WAREHOUSE_TABLES
+from etl.dictionary import relations
 from etl.serving import publish_if_stale
 from etl.warehouse import head_views, migrate
-from orchestration.assets.pipeline import WAREHOUSE_POOL
+from models import TABLES
+from orchestration.assets.tables import WAREHOUSE_POOL
 from orchestration.metadata import view_column_schemas
 from orchestration.resources import WarehouseResource
 
 GROUP = "views"
 
-
-def _first_comment(sql: str) -> str:
-    first = sql.lstrip().splitlines()[0]
-    return first.removeprefix("--").strip() if first.startswith("--") else ""
+# eager() without "no dependency missing": a refused dump's partition never materializes, and
+# the views must still follow every load of the others.
+AFTER_EVERY_LOAD = (
+    dg.AutomationCondition.eager().without(~dg.AutomationCondition.any_deps_missing())
+).with_label("after every load")
 
 
 def _reads(sql: str, candidates: list[str]) -> list[str]:
@@ -27,19 +34,20 @@ def _reads(sql: str, candidates: list[str]) -> list[str]:
 
 _VIEWS = head_views()
 _SCHEMAS = view_column_schemas(_VIEWS)
+_DESCRIPTIONS = {r.name: r.description for r in relations(_VIEWS) if r.kind == "view"}
 VIEW_SPECS = [
     dg.AssetSpec(
         key=name,
         group_name=GROUP,
         kinds={"duckdb", "view"},
-        description=_first_comment(sql),
-        deps=_reads(sql, [*WAREHOUSE_TABLES, *(v for v in _VIEWS if v != name)]),
+        description=_DESCRIPTIONS[name],
+        deps=_reads(sql, [*TABLES, *(v for v in _VIEWS if v != name)]),
         metadata={
             "sql": dg.MetadataValue.md(f"```sql\n{sql}\n```"),
             "dagster/table_name": name,
             "dagster/column_schema": _SCHEMAS[name],
         },
-        automation_condition=dg.AutomationCondition.eager(),
+        automation_condition=AFTER_EVERY_LOAD,
     )
     for name, sql in _VIEWS.items()
 ]
@@ -47,7 +55,7 @@ VIEW_SPECS = [
 
 @dg.multi_asset(specs=VIEW_SPECS, pool=WAREHOUSE_POOL)
 def analyst_views(warehouse: WarehouseResource):
-    """Bring every view to the text the newest migration pins, publish it, and report its row count."""
+    """Bring every view to the text the newest migration pins, publish the serving copy, and count each view's rows."""
     with warehouse.engine() as engine:
         migrate(engine)
         with engine.connect() as connection:
@@ -55,6 +63,10 @@ def analyst_views(warehouse: WarehouseResource):
                 spec.key: connection.execute(text(f"SELECT count(*) FROM {spec.key.path[-1]}")).scalar_one()
                 for spec in VIEW_SPECS  # vetted identifiers
             }
-        publish_if_stale(engine, warehouse.resolved_path(), warehouse.serving_path())
+        seconds = publish_if_stale(engine, warehouse.resolved_path(), warehouse.serving_path())
+    serving = {
+        "serving_copy": dg.MetadataValue.path(str(warehouse.serving_path())),
+        "serving_publish_seconds": round(seconds, 3) if seconds is not None else "unchanged",
+    }
     for key, rows in counts.items():
-        yield dg.MaterializeResult(asset_key=key, metadata={"dagster/row_count": rows})
+        yield dg.MaterializeResult(asset_key=key, metadata={"dagster/row_count": rows, **serving})

@@ -1,4 +1,9 @@
-"""`dagster dev` for real: its GraphQL API, the sensor's runs through the queue, and the UI in Chromium."""
+"""`dagster dev` for real: GraphQL and Chromium, as an operator meets it after `make ui`.
+
+One server for the module, in the order an operator lives it: the sensor loads the sample, the
+views follow with no click, a broken dump arrives and fails its partition (and again when its
+run is re-executed), the UI shows it, the file is fixed and the partition turns green.
+"""
 
 from __future__ import annotations
 
@@ -15,16 +20,39 @@ from pathlib import Path
 
 import pytest
 
-from etl.pipeline import WAREHOUSE_TABLES
-from tests.conftest import ROOT, SAMPLE_DIR
+from models import TABLES
+from tests.conftest import DATA_DIR, ROOT, SAMPLE_DIR
 
 pytestmark = pytest.mark.slow
 
-QUERY = """{
-  assetNodes { assetKey { path } groupName description isPartitioned
-    assetChecksOrError { ... on AssetChecks { checks { name blocking } } } }
-  runsOrError { ... on Runs { results { status jobName tags { key value } } } }
-}"""
+SAMPLE = sorted(p.name for p in SAMPLE_DIR.glob("*.txt"))
+VIEWS = {
+    "v_papers",
+    "v_duplicates",
+    "v_papers_with_code",
+    "v_keyword_counts",
+    "v_paper_appearances",
+    "v_title_collisions",
+}
+CUT_REASON = "cut.txt, line 15: title 'Second title with no abstract' has no abstract (cut off?)"
+FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
+
+GRAPH = """{ assetNodes { assetKey { path } groupName description isPartitioned
+    assetChecksOrError { ... on AssetChecks { checks { name blocking } } } } }"""
+RUNS = """{ runsOrError { ... on Runs { results { runId status jobName startTime endTime
+    tags { key value } assetSelection { path } } } } }"""
+PARTITIONS = """query ($path: [String!]!) { assetNodeOrError(assetKey: {path: $path}) { ... on AssetNode {
+    assetPartitionStatuses { ... on DefaultPartitionStatuses { materializedPartitions failedPartitions } } } } }"""
+LATEST = """{ assetNodes { assetKey { path } assetMaterializations(limit: 1) { timestamp runId } } }"""
+STEP_FAILURE = """query ($runId: ID!) { logsForRun(runId: $runId) { ... on EventConnection { events {
+    __typename ... on ExecutionStepFailureEvent { error { message } } } } } }"""
+REEXECUTE = """mutation ($parent: String!) { launchPipelineReexecution(
+    reexecutionParams: {parentRunId: $parent, strategy: ALL_STEPS}) {
+    __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
+MATERIALIZE = """mutation ($assets: [AssetKeyInput!]!) { launchPipelineExecution(executionParams: {
+    selector: {repositoryLocationName: "orchestration", repositoryName: "__repository__",
+               pipelineName: "__ASSET_JOB", assetSelection: $assets}}) {
+    __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
 
 
 def free_port() -> int:
@@ -33,14 +61,98 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def graphql(port: int) -> dict:
+def graphql(port: int, query: str, **variables: object) -> dict:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": QUERY}).encode(),
+        data=json.dumps({"query": query, "variables": variables}).encode(),
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)["data"]
+    with urllib.request.urlopen(request, timeout=60) as response:
+        body = json.load(response)
+    assert "errors" not in body, body["errors"]
+    return body["data"]
+
+
+def runs(port: int) -> list[dict]:
+    return graphql(port, RUNS)["runsOrError"]["results"]
+
+
+def wait_for(predicate, timeout: float, what: str, home: Path):
+    """Poll `predicate` until it returns something truthy; fail with the server's log tail."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(2)
+    log = (home / "dagster_dev.log").read_text()[-4000:]
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}; dagster dev log:\n{log}")
+
+
+def partition_statuses(port: int, asset: str) -> dict[str, list[str]]:
+    node = graphql(port, PARTITIONS, path=[asset])["assetNodeOrError"]
+    statuses = node["assetPartitionStatuses"]
+    return {
+        "materialized": sorted(statuses["materializedPartitions"]),
+        "failed": sorted(statuses["failedPartitions"]),
+    }
+
+
+def step_failure(port: int, run_id: str) -> str:
+    events = graphql(port, STEP_FAILURE, runId=run_id)["logsForRun"]["events"]
+    return next(e["error"]["message"] for e in events if e["__typename"] == "ExecutionStepFailureEvent")
+
+
+def sensor_load(port: int, partition: str, after: set[str]) -> dict | None:
+    """The finished sensor run of `partition` not among the run ids `after`, if there is one."""
+    for run in runs(port):
+        tags = {t["key"]: t["value"] for t in run["tags"]}
+        if (
+            run["runId"] not in after
+            and tags.get("dagster/partition") == partition
+            and tags.get("dagster/sensor_name") == "new_dump_sensor"
+            and run["status"] in FINISHED
+        ):
+            return run
+    return None
+
+
+def views_fresh(port: int) -> bool:
+    """Every view was materialized after the end of the newest finished run that loaded tables."""
+    ends = [
+        r["endTime"]
+        for r in runs(port)
+        if r["jobName"] == "load_dumps_job" and r["status"] in FINISHED and r["endTime"]
+    ]
+    latest = {
+        n["assetKey"]["path"][-1]: n["assetMaterializations"]
+        for n in graphql(port, LATEST)["assetNodes"]
+        if n["assetKey"]["path"][-1] in VIEWS
+    }
+    return bool(ends) and all(m and float(m[0]["timestamp"]) / 1000 >= max(ends) for m in latest.values())
+
+
+def screenshots(port: int, folder: Path, *pages: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "screenshot_ui.py"),
+            f"http://127.0.0.1:{port}",
+            str(folder),
+            *pages,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def chromium_or_skip() -> None:
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        if os.environ.get("PAPERHOUSE_REQUIRE_BROWSER"):
+            pytest.fail(f"{chromium} is missing (CI installs Debian's chromium)")
+        pytest.skip("no chromium here; .ci/run installs it")
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +168,10 @@ def dagster_dev(tmp_path_factory):
         "PAPERHOUSE_RAW_DIR": str(raw),
         "PAPERHOUSE_WAREHOUSE": str(home / "warehouse.duckdb"),
     }
-    dagster = Path(sys.executable).with_name("dagster")
+    env["PAPERHOUSE_BIN"] = str(Path(sys.executable).parent)
     log = (home / "dagster_dev.log").open("w")
-    process = subprocess.Popen(
-        [str(dagster), "dev", "-m", "orchestration", "-h", "127.0.0.1", "-p", str(port)],
+    process = subprocess.Popen(  # what `make ui` runs
+        ["bash", str(ROOT / "scripts" / "ui.sh"), "-h", "127.0.0.1", "-p", str(port)],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -67,16 +179,16 @@ def dagster_dev(tmp_path_factory):
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
+
+        def up() -> bool:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5)
-                break
             except OSError:
-                time.sleep(1)
-        else:
-            pytest.fail(f"dagster dev did not start; see {home / 'dagster_dev.log'}")
-        yield port, home
+                return False
+            return bool(graphql(port, GRAPH)["assetNodes"])  # the code location loads in the background
+
+        wait_for(up, 180, "dagster dev to serve the code location", home)
+        yield port, home, raw
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -87,17 +199,13 @@ def dagster_dev(tmp_path_factory):
 
 
 def test_graphql_serves_the_asset_graph_and_its_checks(dagster_dev):
-    port, _ = dagster_dev
-    deadline = time.monotonic() + 120
-    while True:  # the code location loads in the background
-        nodes = graphql(port)["assetNodes"]
-        if nodes or time.monotonic() > deadline:
-            break
-        time.sleep(2)
+    port, _, _ = dagster_dev
+    nodes = graphql(port, GRAPH)["assetNodes"]
     by_key = {"/".join(n["assetKey"]["path"]): n for n in nodes}
-    assert set(WAREHOUSE_TABLES) <= set(by_key)
-    assert {"dump_files", "parsed_entries", "v_papers", "v_duplicates"} <= set(by_key)
-    assert by_key["papers"]["groupName"] == "warehouse" and by_key["papers"]["isPartitioned"]
+    assert set(by_key) == {"dump_files"} | set(TABLES) | VIEWS
+    assert {k: n["groupName"] for k, n in by_key.items() if n["isPartitioned"]} == {
+        "dump_files": "raw"
+    } | dict.fromkeys(TABLES, "warehouse")
     assert all(n["description"] for n in nodes)
     checks = {c["name"]: c["blocking"] for n in nodes for c in n["assetChecksOrError"]["checks"]}
     assert checks == dict.fromkeys(
@@ -107,46 +215,102 @@ def test_graphql_serves_the_asset_graph_and_its_checks(dagster_dev):
             "every_entry_loaded",
             "no_dangling_references",
             "no_future_listing_dates",
-            "reject_rate_under_threshold",
         ],
         True,
+    ) | {"no_refused_dumps": False}
+
+
+def test_the_sensor_loads_each_dump_and_the_views_follow_with_no_click(dagster_dev):
+    port, home, _ = dagster_dev
+
+    def five_loads() -> list[dict] | None:
+        loads = [r for r in runs(port) if r["jobName"] == "load_dumps_job"]
+        return loads if len(loads) == 5 and all(r["status"] in FINISHED for r in loads) else None
+
+    loads = wait_for(five_loads, 300, "the sensor's five loads", home)
+    assert [r["status"] for r in loads] == ["SUCCESS"] * 5
+    assert sorted({t["key"]: t["value"] for t in r["tags"]}["dagster/partition"] for r in loads) == SAMPLE
+    assert partition_statuses(port, "papers") == {"materialized": SAMPLE, "failed": []}
+    wait_for(lambda: views_fresh(port), 180, "the views to be refreshed after the loads", home)
+
+    def automation_runs() -> list[dict] | None:
+        launched = [
+            r
+            for r in runs(port)
+            if {t["key"]: t["value"] for t in r["tags"]}.get("dagster/sensor_name") == "views_after_loads"
+        ]
+        return launched if launched and all(r["status"] in FINISHED for r in launched) else None
+
+    by_automation = wait_for(automation_runs, 180, "the views' runs to finish", home)
+    assert [r["status"] for r in by_automation] == ["SUCCESS"] * len(by_automation)
+
+
+def test_writers_launched_from_different_places_never_overlap(dagster_dev):
+    """A "Materialize" click (the UI's own mutation) and a sensor load queue behind each other."""
+    port, home, raw = dagster_dev
+    before = {r["runId"] for r in runs(port)}
+    shutil.copy2(SAMPLE_DIR / SAMPLE[0], raw / "2025-12-24_copy.txt")  # the sensor requests a load
+    clicked = graphql(port, MATERIALIZE, assets=[{"path": [view]} for view in sorted(VIEWS)])
+    assert clicked["launchPipelineExecution"]["__typename"] == "LaunchRunSuccess", clicked
+    click_id = clicked["launchPipelineExecution"]["run"]["runId"]
+    wait_for(
+        lambda: sensor_load(port, "2025-12-24_copy.txt", before), 300, "the sensor's load of the copy", home
     )
+    wait_for(lambda: all(r["status"] in FINISHED for r in runs(port)), 300, "every run to finish", home)
+    finished = [r for r in runs(port) if r["startTime"] and r["endTime"]]
+    assert {r["runId"] for r in finished} >= {click_id}
+    spans = sorted((r["startTime"], r["endTime"], r["runId"]) for r in finished)
+    for (_, end, first), (start, _, second) in zip(spans, spans[1:], strict=False):
+        assert start >= end, f"runs {first} and {second} wrote the warehouse at the same time"
+    assert all(r["status"] == "SUCCESS" for r in finished)
 
 
-def test_the_sensor_loads_each_dump_in_its_own_queued_run(dagster_dev):
-    port, home = dagster_dev
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        runs = graphql(port)["runsOrError"]["results"]
-        loads = [r for r in runs if r["jobName"] == "load_dumps_job"]
-        if len(loads) == 5 and all(r["status"] in {"SUCCESS", "FAILURE", "CANCELED"} for r in loads):
-            break
-        time.sleep(3)
-    assert [r["status"] for r in loads] == ["SUCCESS"] * 5, (home / "dagster_dev.log").read_text()[-3000:]
-    for run in loads:
-        tags = {t["key"]: t["value"] for t in run["tags"]}
-        assert tags["paperhouse/warehouse"] == "writer"
-        assert tags["dagster/sensor_name"] == "new_dump_sensor"
+def test_a_broken_dump_is_a_failed_partition_until_its_file_is_fixed(dagster_dev, tmp_path):
+    port, home, raw = dagster_dev
+    before = {r["runId"] for r in runs(port)}
+    shutil.copy(DATA_DIR / "refused" / "2025-11-04_cut_title.txt", raw / "cut.txt")
+    failed = wait_for(lambda: sensor_load(port, "cut.txt", before), 300, "the sensor's run of cut.txt", home)
+    assert failed["status"] == "FAILURE"
+    assert {t["key"]: t["value"] for t in failed["tags"]}["paperhouse/refused"] == "cut.txt"
+    assert step_failure(port, failed["runId"]).startswith(
+        f"dagster._core.definitions.events.Failure: Refused: {CUT_REASON}\n"
+    )
+    for table in TABLES:
+        assert partition_statuses(port, table)["failed"] == ["cut.txt"], table
+
+    relaunched = graphql(port, REEXECUTE, parent=failed["runId"])["launchPipelineReexecution"]
+    assert relaunched["__typename"] == "LaunchRunSuccess", relaunched
+    rerun_id = relaunched["run"]["runId"]
+
+    def rerun_finished() -> dict | None:
+        return next((r for r in runs(port) if r["runId"] == rerun_id and r["status"] in FINISHED), None)
+
+    assert wait_for(rerun_finished, 300, "the re-execution", home)["status"] == "FAILURE"
+    assert CUT_REASON in step_failure(port, rerun_id)
+    assert partition_statuses(port, "papers")["failed"] == ["cut.txt"]
+
+    if Path(os.environ.get("CHROMIUM", "/usr/bin/chromium")).exists():  # the UI shows it too
+        shots = ROOT / "artifacts" / "ui"
+        done = screenshots(
+            port, shots, "partitions:papers:cut.txt", f"run:{rerun_id}", "check:source_files:no_refused_dumps"
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    before = {r["runId"] for r in runs(port)}
+    shutil.copy(SAMPLE_DIR / SAMPLE[1], raw / "cut.txt")  # fixed: new bytes, new sha256
+    fixed = wait_for(
+        lambda: sensor_load(port, "cut.txt", before), 300, "the sensor's run of the fixed file", home
+    )
+    assert fixed["status"] == "SUCCESS"
+    statuses = partition_statuses(port, "papers")
+    assert statuses["failed"] == [] and "cut.txt" in statuses["materialized"]
+    wait_for(lambda: views_fresh(port), 180, "the views to be refreshed after the fix", home)
 
 
-def test_the_ui_draws_every_asset_in_chromium(dagster_dev):
-    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    if not Path(chromium).exists():
-        if os.environ.get("PAPERHOUSE_REQUIRE_BROWSER"):
-            pytest.fail(f"{chromium} is missing (CI installs Debian's chromium)")
-        pytest.skip("no chromium here; .ci/run installs it")
-    port, _ = dagster_dev
+def test_the_ui_draws_every_asset_and_the_expanded_graph_in_chromium(dagster_dev):
+    chromium_or_skip()
+    port, _, _ = dagster_dev
     shots = ROOT / "artifacts" / "ui"
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "screenshot_asset_graph.py"),
-            f"http://127.0.0.1:{port}",
-            str(shots),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = screenshots(port, shots, "graph")
     assert done.returncode == 0, done.stdout + done.stderr
     assert (shots / "asset_graph.png").stat().st_size > 10_000

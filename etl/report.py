@@ -1,0 +1,136 @@
+"""The one summary of a load: what it saw, committed and refused. The CLI and Dagster both read it."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from etl.quality import CheckOutcome, merge_outcomes
+
+if TYPE_CHECKING:
+    from etl.pipeline import BatchLoad
+
+NAMES_SHOWN = 5  # file names a message lists before "and N more"
+
+
+@dataclass
+class LoadReport:
+    """What one load saw and did, added up batch by batch; `to_dict` is the CLI's --json output."""
+
+    files_seen: int = 0
+    files_loaded: int = 0
+    files_unchanged: int = 0
+    files_rejected: list[dict[str, str]] = field(default_factory=list)
+    entries: int = 0
+    papers_new: int = 0
+    papers_already_known: int = 0
+    papers_removed: int = 0
+    files_superseded: int = 0
+    files_removed: int = 0
+    appearances: int = 0
+    links: int = 0
+    keywords: int = 0
+    bytes_read: int = 0
+    rows_staged: dict[str, int] = field(default_factory=dict)  # staging rows per table, over the batches
+    warehouse_rows: dict[str, int] = field(default_factory=dict)
+    serving: dict[str, object] = field(default_factory=dict)
+    storage: dict[str, object] = field(default_factory=dict)  # format, and the seconds of a rewrite
+    schema_migrated: bool = False
+    batches: int = 0  # planned for the dumps to read
+    batches_committed: int = 0
+    # Not in --json: names of the dumps to read and of those committed (for failure messages),
+    # ids of the loaded ones (for previews), and each integrity rule's outcome over the batches.
+    pending_files: list[str] = field(default_factory=list, repr=False)
+    committed_files: list[str] = field(default_factory=list, repr=False)
+    loaded_file_ids: list[int] = field(default_factory=list, repr=False)
+    checks: dict[str, CheckOutcome] = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict:
+        """The report as a JSON-ready dict (without the per-file lists and the check outcomes)."""
+        data = asdict(self)
+        for key in ("pending_files", "committed_files", "loaded_file_ids", "checks"):
+            del data[key]
+        return data
+
+    def add_batch(self, done: BatchLoad) -> None:
+        """Add one committed batch: what it read, what its merge changed, its rules' outcomes."""
+        batch, stats = done.steps.batch, done.stats
+        files = batch.source_files
+        rejected = files.filter(pl.col("status") == "rejected")
+        self.files_loaded += files.height - rejected.height
+        self.files_rejected += [
+            {"file": r["file_name"], "reason": r["error"]} for r in rejected.iter_rows(named=True)
+        ]
+        self.files_rejected += done.rejected_before + done.unreadable
+        self.files_rejected.sort(key=lambda r: r["file"])
+        self.files_unchanged += len(done.unchanged)
+        self.loaded_file_ids += files.filter(pl.col("status") == "loaded")["file_id"].to_list()
+        self.bytes_read += int(files["size_bytes"].sum()) if files.height else 0
+        self.entries += batch.paper_appearances.height
+        self.papers_new += stats.papers_new
+        self.papers_already_known += stats.papers_known
+        self.papers_removed += stats.papers_removed
+        self.files_superseded += stats.files_superseded
+        self.files_removed += stats.files_removed
+        self.appearances += stats.appearances
+        self.links += batch.links.height
+        self.keywords += batch.paper_keywords.height
+        for name, frame in batch.frames().items():
+            self.rows_staged[name] = self.rows_staged.get(name, 0) + frame.height
+        for name, outcome in done.outcomes.items():
+            self.checks[name] = merge_outcomes(self.checks.get(name), outcome)
+        self.batches_committed += 1 if done.files else 0
+        self.committed_files += done.files
+        if done.warehouse_rows is not None:
+            self.warehouse_rows = done.warehouse_rows
+
+    def uncommitted_files(self) -> list[str]:
+        """Dumps this run meant to read that no committed batch holds."""
+        done = set(self.committed_files)
+        return [name for name in self.pending_files if name not in done]
+
+    def refused(self) -> dict[str, str]:
+        """File name -> why it is refused, for every dump of this run the warehouse does not hold as loaded."""
+        return {r["file"]: r["reason"] for r in self.files_rejected}
+
+    def committed_summary(self) -> str:
+        """What a stopped or failed load left in the warehouse, and what it did not: facts, not hopes."""
+        committed, missing = self.committed_files, self.uncommitted_files()
+        schema = " (the schema migration did commit)" if self.schema_migrated else ""
+        if not self.batches_committed:
+            done = (
+                f"nothing of this run's dumps was committed{schema}: the warehouse holds what it held before"
+            )
+        else:
+            done = (
+                f"committed: {self.batches_committed} of {self.batches} batches, "
+                f"{len(committed)} dumps ({quoted_names(committed)}), now in the warehouse{schema}"
+            )
+        if not missing:
+            return done
+        return (
+            f"{done}; not committed: {len(missing)} dumps ({quoted_names(missing)}); the next run loads them"
+        )
+
+
+def printable(text: str) -> str:
+    """`text` with control characters escaped, so a hostile file name cannot rewrite the terminal."""
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) == "Cc" else ch for ch in text
+    )
+
+
+def quoted_names(names: list[str]) -> str:
+    """The first few names, quoted and printable, then how many more."""
+    shown = ", ".join(f"'{printable(n)}'" for n in names[:NAMES_SHOWN])
+    return shown + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
+
+
+def cause(exc: BaseException) -> str:
+    """One line naming an error: the driver's own error under SQLAlchemy's wrapper, first line only."""
+    inner = getattr(exc, "orig", None) or exc
+    text_ = str(inner).strip().splitlines()
+    return f"{type(inner).__name__}: {text_[0] if text_ else ''}".rstrip(": ")

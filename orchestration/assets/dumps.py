@@ -1,0 +1,16 @@
+"""The raw dump files: an external asset, one partition per file name, that every load reads."""
+
+import dagster as dg
+
+from orchestration.partitions import dump_partitions
+
+dump_files = dg.AssetSpec(
+    "dump_files",
+    group_name="raw",
+    description=(
+        "Daily Papers listing pages saved as text, one partition per file name in the dump folder. "
+        "Written outside Dagster; the sensor notices new and changed files by sha256."
+    ),
+    kinds={"file"},
+    partitions_def=dump_partitions,
+)

@@ -1,0 +1,216 @@
+"""The load asset: partitions loaded into a temporary warehouse, refused dumps as failed partitions, checks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sqlalchemy import text
+
+from etl.pipeline import load_dumps
+from etl.warehouse import warehouse_engine
+from models import TABLES
+from orchestration.assets.tables import REFUSED_TAG
+from orchestration.resources import DumpFolderResource, WarehouseResource
+from tests.conftest import DATA_DIR, hold_warehouse, snapshot
+from tests.orchestration.conftest import (
+    checks_of,
+    failure_message,
+    materialize_partitions,
+    materialized,
+    partition_status,
+)
+
+INTEGRITY = {
+    "paper_id_unique",
+    "row_keys_unique",
+    "every_entry_loaded",
+    "no_dangling_references",
+    "no_future_listing_dates",
+}
+CUT = DATA_DIR / "refused" / "2025-11-04_cut_title.txt"
+CUT_REASON = "cut.txt, line 15: title 'Second title with no abstract' has no abstract (cut off?)"
+FIX_HINT = "A refused dump stays a failed partition until its file changes: fix it, and the sensor loads the new version."
+
+
+def sample_names(sample_dir: Path) -> list[str]:
+    return sorted(p.name for p in sample_dir.glob("*.txt"))
+
+
+def metadata_of(result, partition: str) -> dict[str, dict]:
+    return {
+        e.asset_key.to_user_string(): e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+        if e.materialization.partition == partition
+    }
+
+
+def test_one_partition_per_dump_loads_alone(instance, resources, sample_dir):
+    names = sample_names(sample_dir)
+    result = materialize_partitions(instance, resources, [names[1]])
+    assert result.success
+    assert checks_of(result) == dict.fromkeys(INTEGRITY, True) | {"no_refused_dumps": True}
+    assert {t: materialized(result, t) for t in TABLES} == dict.fromkeys(TABLES, [names[1]])
+    engine = warehouse_engine(Path(resources["warehouse"].path))
+    with engine.connect() as c:
+        assert c.execute(text("SELECT file_name FROM source_files")).scalars().all() == [names[1]]
+    engine.dispose()
+
+
+def test_all_partitions_in_one_run_equal_the_cli_load(instance, resources, sample_dir, tmp_path):
+    names = sample_names(sample_dir)
+    result = materialize_partitions(instance, resources, names)
+    assert result.success
+    assert materialized(result) == names
+    assert partition_status(instance, names) == dict.fromkeys(names, "MATERIALIZED")
+    via_dagster = warehouse_engine(Path(resources["warehouse"].path))
+    via_cli = warehouse_engine(tmp_path / "cli.duckdb")
+    load_dumps(sample_dir, via_cli)
+    assert snapshot(via_dagster) == snapshot(via_cli)
+    via_dagster.dispose()
+    via_cli.dispose()
+
+
+def test_each_table_shows_the_load_figures_rounded_a_preview_of_its_stored_rows(
+    instance, resources, sample_dir
+):
+    names = sample_names(sample_dir)
+    run_config = {"ops": {"load_dumps": {"config": {"batch_mb": 0.2}}}}
+    result = materialize_partitions(instance, resources, names, run_config)
+    assert result.success and all(checks_of(result).values())
+    metadata = metadata_of(result, names[0])
+    assert metadata == metadata_of(result, names[-1])  # the run's figures, on each partition
+    values = {table: {k: v.value for k, v in m.items() if k != "preview"} for table, m in metadata.items()}
+    serving = Path(values["source_files"].pop("serving_copy"))
+    assert serving.is_absolute() and serving.name == "dagster.duckdb" and serving.exists()
+    seconds = values["source_files"].pop("serving_publish_seconds")
+    assert round(seconds, 3) == seconds
+    assert values["source_files"] == {
+        "dagster/row_count": 5,
+        "rows_in_run": 5,
+        "dumps_read": 5,
+        "files_loaded": 5,
+        "files_unchanged": 0,
+        "files_refused": 0,
+        "files_superseded": 0,
+        "files_removed": 0,
+        "files_missing": 0,
+        "megabytes_read": 0.77,
+        "batches": 5,
+    }
+    assert values["papers"] == {
+        "dagster/row_count": 411,
+        "rows_in_run": 451,  # staged per batch: a paper of two batches is staged twice
+        "papers_new": 411,
+        "papers_already_known": 40,
+        "papers_removed": 0,
+    }
+    assert values["paper_appearances"] == {
+        "dagster/row_count": 451,
+        "rows_in_run": 451,
+        "entries_parsed": 451,
+    }
+    assert values["keywords"]["method"] == "RAKE"
+    for table, m in metadata.items():  # previews are stored rows: exactly the schema's columns
+        header = m["preview"].value.splitlines()[0]
+        assert [c.strip() for c in header.strip("|").split("|")] == [c.name for c in TABLES[table].columns]
+        assert len(m["preview"].value.splitlines()) == 2 + min(5, values[table]["dagster/row_count"])
+
+
+def test_a_refused_dump_is_a_failed_partition_with_its_reason_until_its_file_changes(
+    instance, resources, sample_dir
+):
+    (sample_dir / "cut.txt").write_bytes(CUT.read_bytes())
+    first = materialize_partitions(instance, resources, ["cut.txt"])
+    assert not first.success
+    assert failure_message(first) == f"Refused: {CUT_REASON}\nNo other dump in this run.\n{FIX_HINT}\n"
+    assert materialized(first) == []
+    assert partition_status(instance, ["cut.txt"]) == {"cut.txt": "FAILED"}
+    assert instance.get_run_by_id(first.run_id).tags[REFUSED_TAG] == "cut.txt"
+    refused = next(e for e in first.get_asset_check_evaluations() if e.check_name == "no_refused_dumps")
+    assert not refused.passed and refused.description == f"refused dumps in the folder: 1. {CUT_REASON}"
+    assert refused.metadata["refused"].value == f"- **cut.txt**: {CUT_REASON}"
+
+    again = materialize_partitions(instance, resources, ["cut.txt"])  # the same bytes: the same verdict
+    assert not again.success and CUT_REASON in failure_message(again)
+    assert partition_status(instance, ["cut.txt"]) == {"cut.txt": "FAILED"}
+
+    good = sample_names(sample_dir)[0]
+    other = materialize_partitions(instance, resources, [good])  # another dump's run: still named
+    assert other.success and checks_of(other)["no_refused_dumps"] is False
+    assert partition_status(instance, ["cut.txt", good]) == {"cut.txt": "FAILED", good: "MATERIALIZED"}
+
+    (sample_dir / "cut.txt").write_bytes((sample_dir / good).read_bytes())  # fixed: new sha256
+    fixed = materialize_partitions(instance, resources, ["cut.txt"])
+    assert fixed.success and checks_of(fixed)["no_refused_dumps"] is True
+    assert partition_status(instance, ["cut.txt"]) == {"cut.txt": "MATERIALIZED"}
+
+
+def test_in_a_run_of_many_only_the_refused_partition_fails(instance, resources, sample_dir):
+    (sample_dir / "cut.txt").write_bytes(CUT.read_bytes())
+    (sample_dir / "picture.txt").write_bytes((DATA_DIR / "refused" / "picture.txt").read_bytes())
+    names = sorted([*sample_names(sample_dir)])
+    result = materialize_partitions(instance, resources, names)
+    assert not result.success
+    good = [n for n in names if n not in {"cut.txt", "picture.txt"}]
+    assert materialized(result) == good
+    assert partition_status(instance, names) == {n: "MATERIALIZED" for n in good} | {
+        "cut.txt": "FAILED",
+        "picture.txt": "FAILED",
+    }
+    lines = failure_message(result).splitlines()
+    assert lines[0] == f"Refused: {CUT_REASON}"
+    assert lines[1] == "Refused: picture.txt: not a text dump: the content is a PNG image (byte offset 0)"
+    quoted = ", ".join(f"'{n}'" for n in good)
+    assert lines[2:] == [f"Loaded and committed: 5 other dumps of this run ({quoted}).", FIX_HINT]
+    assert all(checks_of(result)[name] for name in INTEGRITY)
+    engine = warehouse_engine(Path(resources["warehouse"].path))
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM papers")).scalar_one() == 411
+    engine.dispose()
+    serving = Path(resources["warehouse"].path).parent / "serving" / "dagster.duckdb"
+    assert serving.exists()  # the loaded dumps are published: a refused one blocks no other
+
+
+def test_full_refresh_rebuilds_from_scratch(instance, resources, sample_dir):
+    names = sample_names(sample_dir)
+    assert materialize_partitions(instance, resources, names).success
+    engine = warehouse_engine(Path(resources["warehouse"].path))
+    before = snapshot(engine)
+    with engine.begin() as c:
+        c.execute(text("UPDATE papers SET upvotes = -1"))
+    engine.dispose()
+    full = {"ops": {"load_dumps": {"config": {"full_refresh": True}}}}
+    assert materialize_partitions(instance, resources, names, full).success
+    engine = warehouse_engine(Path(resources["warehouse"].path))
+    assert snapshot(engine) == before
+    engine.dispose()
+
+
+def test_a_missing_file_is_skipped_and_said(instance, resources, sample_dir):
+    names = sample_names(sample_dir)
+    result = materialize_partitions(instance, resources, [names[0], "gone.txt"])
+    assert result.success and materialized(result) == [names[0]]
+    assert metadata_of(result, names[0])["source_files"]["files_missing"].value == 1
+
+
+def test_a_run_that_meets_another_writer_fails_with_a_message_naming_it(instance, tmp_path, sample_dir):
+    warehouse = tmp_path / "held.duckdb"
+    holder = hold_warehouse(warehouse, 60)
+    try:
+        resources = {
+            "warehouse": WarehouseResource(path=str(warehouse), lock_wait_seconds=0.5),
+            "dumps": DumpFolderResource(path=str(sample_dir)),
+        }
+        result = materialize_partitions(instance, resources, sample_names(sample_dir))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not result.success
+    description = failure_message(result)
+    assert re.search(
+        rf"the warehouse {re.escape(str(warehouse))} is being written by process {holder.pid} \(", description
+    )
+    assert (
+        "after waiting 0.5 s: another load (a `paperhouse load` or a Dagster run) is running" in description
+    )
