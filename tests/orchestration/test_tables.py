@@ -7,7 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+import etl.pipeline
 from etl.pipeline import load_dumps
+from etl.quality import CheckOutcome
 from etl.warehouse import warehouse_engine
 from models import TABLES
 from orchestration.assets.tables import REFUSED_TAG
@@ -214,3 +216,29 @@ def test_a_run_that_meets_another_writer_fails_with_a_message_naming_it(instance
     assert (
         "after waiting 0.5 s: another load (a `paperhouse load` or a Dagster run) is running" in description
     )
+
+
+def test_a_broken_integrity_rule_rolls_its_batch_back_and_fails_the_run(
+    instance, resources, sample_dir, monkeypatch
+):
+    def broken(connection, loaded, today, touched):
+        return dict.fromkeys(INTEGRITY, CheckOutcome(True, 0, {})) | {
+            "paper_id_unique": CheckOutcome(False, 2, {"duplicate_paper_ids": 2})
+        }
+
+    monkeypatch.setattr(etl.pipeline, "integrity_outcomes", broken)
+    names = sample_names(sample_dir)
+    result = materialize_partitions(instance, resources, names)
+    assert not result.success
+    assert failure_message(result).startswith(
+        "The load failed: an integrity rule broke, so its batch was rolled back "
+        "(paper_id_unique: {'duplicate_paper_ids': 2}); nothing of this run's dumps was committed "
+        "(the schema migration did commit): the warehouse holds what it held before; not committed: 5 dumps"
+    )
+    assert checks_of(result)["paper_id_unique"] is False
+    assert materialized(result) == []
+    assert partition_status(instance, names) == dict.fromkeys(names, "FAILED")
+    engine = warehouse_engine(Path(resources["warehouse"].path))
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM source_files")).scalar_one() == 0
+    engine.dispose()

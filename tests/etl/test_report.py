@@ -1,0 +1,79 @@
+"""The one summary of a load: added up over batches, with refusals, and honest failure sentences."""
+
+from __future__ import annotations
+
+import shutil
+
+from etl.pipeline import load_paths
+from etl.quality import CheckOutcome
+from etl.report import LoadReport, cause, quoted_names
+from tests.conftest import DATA_DIR
+
+CUT_REASON = "cut.txt, line 15: title 'Second title with no abstract' has no abstract (cut off?)"
+
+
+def test_batches_add_up_to_the_same_report_as_one_batch(engine, tmp_path, sample_dir):
+    shutil.copy(DATA_DIR / "refused" / "2025-11-04_cut_title.txt", sample_dir / "cut.txt")
+    paths = sorted(sample_dir.glob("*.txt"))
+    small = load_paths(paths, engine, batch_bytes=200_000)
+    assert small.batches == small.batches_committed == 5  # cut.txt is small: it shares a batch
+    assert small.files_loaded == 5
+    assert small.refused() == {"cut.txt": CUT_REASON}
+    assert small.committed_files == [p.name for p in paths]  # batches in the order of the paths
+    assert small.uncommitted_files() == []
+    assert set(small.checks) == {
+        "paper_id_unique",
+        "row_keys_unique",
+        "every_entry_loaded",
+        "no_dangling_references",
+        "no_future_listing_dates",
+    }
+    assert all(o.passed and o.failures == 0 for o in small.checks.values())
+    assert small.rows_staged["paper_appearances"] == small.entries == 451
+    assert (
+        small.papers_new == 411 and small.papers_already_known == 40
+    )  # a paper of two batches is known the 2nd time
+    assert len(small.loaded_file_ids) == 5
+
+    again = load_paths(paths, engine)  # nothing new: everything unchanged, the refusal still stands
+    assert again.files_unchanged == 6 and again.files_loaded == 0 and again.batches == 0
+    assert again.refused() == {"cut.txt": CUT_REASON}
+    assert again.loaded_file_ids == []
+
+
+def test_committed_summary_says_what_is_in_the_warehouse_and_what_is_not():
+    report = LoadReport(files_seen=7, batches=3, pending_files=[f"{n}.txt" for n in "abcdefg"])
+    assert report.committed_summary() == (
+        "nothing of this run's dumps was committed: the warehouse holds what it held before; "
+        "not committed: 7 dumps ('a.txt', 'b.txt', 'c.txt', 'd.txt', 'e.txt' and 2 more); the next run loads them"
+    )
+    report.batches_committed, report.committed_files, report.schema_migrated = 1, ["a.txt", "b.txt"], True
+    assert report.committed_summary() == (
+        "committed: 1 of 3 batches, 2 dumps ('a.txt', 'b.txt'), now in the warehouse (the schema migration did commit); "
+        "not committed: 5 dumps ('c.txt', 'd.txt', 'e.txt', 'f.txt', 'g.txt'); the next run loads them"
+    )
+
+
+def test_the_json_form_leaves_out_the_per_file_lists_and_the_check_outcomes():
+    report = LoadReport(
+        checks={"x": CheckOutcome(True, 0, {})}, committed_files=["a.txt"], loaded_file_ids=[1]
+    )
+    assert set(report.to_dict()) == {
+        "files_seen", "files_loaded", "files_unchanged", "files_rejected", "entries", "papers_new",
+        "papers_already_known", "papers_removed", "files_superseded", "files_removed", "appearances",
+        "links", "keywords", "bytes_read", "rows_staged", "warehouse_rows", "serving", "storage",
+        "schema_migrated", "batches", "batches_committed",
+    }  # fmt: skip
+
+
+def test_names_are_quoted_printable_and_cut_after_five():
+    assert quoted_names(["a\x1b[2J.txt"]) == "'a\\x1b[2J.txt'"
+    assert quoted_names([str(n) for n in range(6)]) == "'0', '1', '2', '3', '4' and 1 more"
+
+
+def test_cause_is_the_drivers_first_line():
+    class Wrapped(Exception):
+        orig = OSError("disk full\nmore detail")
+
+    assert cause(Wrapped("wrapper text")) == "OSError: disk full"
+    assert cause(ValueError()) == "ValueError"
