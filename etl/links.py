@@ -11,7 +11,6 @@ URL_RE = r"""(?i)https?://[^\s<>"{}|\\^`\[\]]+"""
 _TRAILING_PUNCTUATION = r"""[.,;:!?'"…。，；：！？、*]+$"""
 _CLEANING_PASSES = 4
 
-LINK_KINDS = ("code", "huggingface", "arxiv", "video", "project_page", "other")
 _CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org")
 _HF_HOSTS = ("huggingface.co", "hf.co")
 _ARXIV_HOSTS = ("arxiv.org", "export.arxiv.org")

@@ -28,7 +28,7 @@ def test_sample_load_figures(engine, sample_dir):
     assert counts["papers"] == 411
     assert counts["paper_appearances"] == 451
     assert counts["organizations"] == 3
-    assert 100 <= counts["links"] <= 120
+    assert counts["links"] == 109 and counts["paper_links"] == 109
     assert scalar(engine, "SELECT count(*) FROM papers WHERE sightings > 1") >= 34
     assert scalar(engine, "SELECT count(*) FROM v_duplicates") == 34
     assert scalar(engine, "SELECT count(*) FROM papers ANTI JOIN paper_keywords USING (paper_id)") == 0
