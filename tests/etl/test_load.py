@@ -166,8 +166,10 @@ def test_a_failed_merge_changes_nothing(engine, sample_dir, monkeypatch):
     import etl.load
 
     before = snapshot(engine)
-    broken = etl.load._STATEMENTS[:-3] + ("SELECT * FROM no_such_table",)
-    monkeypatch.setattr(etl.load, "_STATEMENTS", broken)
+    steps = etl.load.merge_steps()
+    failing = etl.load.Step("29_delete_orphan_links", "SELECT * FROM no_such_table", (), False)
+    broken = tuple(failing if s.name == failing.name else s for s in steps)  # after every write but the last
+    monkeypatch.setattr(etl.load, "merge_steps", lambda: broken)
     with pytest.raises(Exception, match="no_such_table"):
         load_dumps(sample_dir, engine)
     assert snapshot(engine) == before
@@ -253,3 +255,18 @@ def test_a_missing_link_or_keyword_breaks_the_dangling_references_check(
     name = f"{referrer}.{key} -> {table}"
     assert (whole.passed, whole.details[name]) == (False, referring)
     assert (scoped.passed, scoped.details[name]) == (False, 1)
+
+
+def test_the_merge_is_named_steps_each_binding_what_its_sql_names():
+    import re
+
+    import etl.load
+
+    steps = etl.load.merge_steps()
+    assert [s.name for s in steps] == sorted(p.stem for p in etl.load.MERGE_DIR.glob("*.sql"))
+    assert len(steps) == 30 and steps[0].name == "01_create_incoming_files"
+    for step in steps:
+        assert step.sql.startswith("-- "), f"{step.name} has no header saying what it does"
+        assert set(re.findall(r"(?<!:):([a-z_]+)", step.sql)) == set(step.params), step.name
+    assert {s.name for s in steps if s.only_with_orphans} == etl.load.ORPHAN_STEPS
+    assert etl.load.COUNT_STEP in {s.name for s in steps}

@@ -1,0 +1,3 @@
+-- The sightings of replaced and removed versions.
+DELETE FROM paper_appearances
+WHERE file_id IN (SELECT file_id FROM replaced_files UNION ALL SELECT file_id FROM removed_files)

@@ -1,0 +1,2 @@
+-- A replaced version stays in source_files, as superseded.
+UPDATE source_files SET status = 'superseded' WHERE file_id IN (SELECT file_id FROM replaced_files)

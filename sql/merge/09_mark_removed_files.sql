@@ -1,0 +1,2 @@
+-- A pruned version stays in source_files, as removed.
+UPDATE source_files SET status = 'removed' WHERE file_id IN (SELECT file_id FROM removed_files)
