@@ -263,8 +263,9 @@ def load_batches(
     and no more. Schema migrations commit first; then each batch's merge and integrity checks
     share its transaction. A broken rule raises `IntegrityError` (with every rule's outcome),
     rolling the batch back, so a crash or a broken rule at any point leaves the warehouse as
-    after the last committed batch, a state of complete dumps, and the next run loads the rest. With `present_files` (names now in the folder), loaded dumps
-    missing from it are removed with their sightings (pruning). `today` (default: the clock)
+    after the last committed batch, a state of complete dumps, and the next run loads the rest.
+    With `present_files` (names now in the folder), loaded dumps missing from it are removed with
+    their sightings (pruning). `today` (default: the clock)
     dates the rules on future dates; `stop` is checked between statements and batches;
     `progress` receives the plan (dumps to read, batches) as soon as it is known.
     """

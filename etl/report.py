@@ -123,10 +123,10 @@ def printable(text: str) -> str:
     )
 
 
-def quoted_names(names: list[str]) -> str:
-    """The first few names, quoted and printable, then how many more."""
-    shown = ", ".join(f"'{printable(n)}'" for n in names[:NAMES_SHOWN])
-    return shown + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
+def quoted_names(names: list[str], shown: int = NAMES_SHOWN, quote: bool = True) -> str:
+    """The first `shown` names (printable, quoted unless `quote` is false), then how many more."""
+    listed = ", ".join(f"'{printable(n)}'" if quote else printable(n) for n in names[:shown])
+    return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
 def cause(exc: BaseException) -> str:

@@ -39,7 +39,6 @@ def table_metadata(
         }
         for name in TABLES
     }
-    publish = report.serving.get("publish_seconds")
     metadata["source_files"] |= {
         "dumps_read": report.rows_staged.get("source_files", 0),
         "files_loaded": report.files_loaded,
@@ -50,8 +49,7 @@ def table_metadata(
         "files_missing": files_missing,
         "megabytes_read": round(report.bytes_read / 1e6, 2),
         "batches": report.batches_committed,
-        **({"serving_copy": dg.MetadataValue.path(str(report.serving["path"]))} if report.serving else {}),
-        "serving_publish_seconds": round(publish, 3) if publish is not None else "unchanged",
+        **serving_metadata(report.serving.get("path"), report.serving.get("publish_seconds")),
     }
     metadata["paper_appearances"] |= {"entries_parsed": report.entries}
     metadata["papers"] |= {
@@ -61,6 +59,14 @@ def table_metadata(
     }
     metadata["keywords"] |= {"method": METHOD}
     return metadata
+
+
+def serving_metadata(path: object | None, seconds: float | None) -> dict[str, object]:
+    """The serving copy's absolute path (when known) and its publish seconds, to the millisecond."""
+    return {
+        **({"serving_copy": dg.MetadataValue.path(str(path))} if path is not None else {}),
+        "serving_publish_seconds": round(seconds, 3) if seconds is not None else "unchanged",
+    }
 
 
 def column_schema(table: Table) -> dg.TableSchema:

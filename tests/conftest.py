@@ -23,6 +23,9 @@ from etl.warehouse import migrate, warehouse_engine
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "raw"
 DATA_DIR = Path(__file__).resolve().parent / "data"
+CUT_DUMP = DATA_DIR / "refused" / "2025-11-04_cut_title.txt"  # a title with no abstract, line 15
+# Its reason when saved as cut.txt:
+CUT_REASON = "cut.txt, line 15: title 'Second title with no abstract' has no abstract (cut off?)"
 
 HEADER = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nbyAK and the research community\n\n"
 

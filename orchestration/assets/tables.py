@@ -156,10 +156,9 @@ def load_dumps(
             error = f"{cause(exc)}; {report.committed_summary()}"
         refused_check, previews = _read_back(engine, report, present)
         if error is None:  # analysts read the serving copy: it shows only loads whose rules held
-            report.serving = {"path": str(warehouse.serving_path())}
-            report.serving["publish_seconds"] = publish_if_stale(
-                engine, warehouse.resolved_path(), warehouse.serving_path()
-            )
+            serving = warehouse.serving_path()
+            seconds = publish_if_stale(engine, warehouse.resolved_path(), serving)
+            report.serving = {"path": str(serving), "publish_seconds": seconds}
     refused = {n: r for n, r in report.refused().items() if n in names}
     loaded = _loaded_partitions(names, present, report, failed=error is not None)
     metadata = table_metadata(report, previews, files_missing=len(set(names) - set(present)))
@@ -210,9 +209,9 @@ def _loaded_partitions(names: list[str], present: list[str], report: LoadReport,
 
     After a failure, only the dumps of committed batches can be vouched for.
     """
-    refused = report.refused()
+    refused, in_folder = report.refused(), set(present)
     vouched = set(report.committed_files) if failed else set(names)
-    return [n for n in names if n in set(present) and n in vouched and n not in refused]
+    return [n for n in names if n in in_folder and n in vouched and n not in refused]
 
 
 def _check_results(report: LoadReport, refused: quality.CheckOutcome | None) -> Iterator[dg.AssetCheckResult]:
@@ -251,8 +250,7 @@ def _refusal_list(refused: dict) -> str:
 
 
 def _tag_value(refused: dict[str, str]) -> str:
-    shown = ", ".join(list(refused)[:3])
-    return shown + (f" and {len(refused) - 3} more" if len(refused) > 3 else "")
+    return quoted_names(list(refused), shown=3, quote=False)  # a tag is short: the Runs list shows it
 
 
 def _failure_message(refused: dict[str, str], error: str | None, loaded: list[str]) -> str:

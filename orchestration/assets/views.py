@@ -15,7 +15,7 @@ from etl.serving import publish_if_stale
 from etl.warehouse import head_views, migrate
 from models import TABLES
 from orchestration.assets.tables import WAREHOUSE_POOL
-from orchestration.metadata import view_column_schemas
+from orchestration.metadata import serving_metadata, view_column_schemas
 from orchestration.resources import WarehouseResource
 
 GROUP = "views"
@@ -64,9 +64,6 @@ def analyst_views(warehouse: WarehouseResource):
                 for spec in VIEW_SPECS  # vetted identifiers
             }
         seconds = publish_if_stale(engine, warehouse.resolved_path(), warehouse.serving_path())
-    serving = {
-        "serving_copy": dg.MetadataValue.path(str(warehouse.serving_path())),
-        "serving_publish_seconds": round(seconds, 3) if seconds is not None else "unchanged",
-    }
+    serving = serving_metadata(warehouse.serving_path(), seconds)
     for key, rows in counts.items():
         yield dg.MaterializeResult(asset_key=key, metadata={"dagster/row_count": rows, **serving})

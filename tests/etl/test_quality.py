@@ -9,14 +9,11 @@ from sqlalchemy import text
 
 from etl.pipeline import load_paths
 from etl.quality import CheckOutcome, IntegrityError, merge_outcomes, raise_if_broken, refused_dumps
-from tests.conftest import DATA_DIR
-
-CUT = DATA_DIR / "refused" / "2025-11-04_cut_title.txt"
-CUT_REASON = "cut.txt, line 15: title 'Second title with no abstract' has no abstract (cut off?)"
+from tests.conftest import CUT_DUMP, CUT_REASON
 
 
 def test_refused_dumps_names_each_refused_file_in_the_folder_until_a_new_version_loads(engine, sample_dir):
-    shutil.copy(CUT, sample_dir / "cut.txt")
+    shutil.copy(CUT_DUMP, sample_dir / "cut.txt")
     load_paths(sorted(sample_dir.glob("*.txt")), engine)
     present = sorted(p.name for p in sample_dir.glob("*.txt"))
     with engine.connect() as c:

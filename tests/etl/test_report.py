@@ -7,13 +7,11 @@ import shutil
 from etl.pipeline import load_paths
 from etl.quality import CheckOutcome
 from etl.report import LoadReport, cause, quoted_names
-from tests.conftest import DATA_DIR
-
-CUT_REASON = "cut.txt, line 15: title 'Second title with no abstract' has no abstract (cut off?)"
+from tests.conftest import CUT_DUMP, CUT_REASON
 
 
 def test_batches_add_up_to_the_same_report_as_one_batch(engine, tmp_path, sample_dir):
-    shutil.copy(DATA_DIR / "refused" / "2025-11-04_cut_title.txt", sample_dir / "cut.txt")
+    shutil.copy(CUT_DUMP, sample_dir / "cut.txt")
     paths = sorted(sample_dir.glob("*.txt"))
     small = load_paths(paths, engine, batch_bytes=200_000)
     assert small.batches == small.batches_committed == 5  # cut.txt is small: it shares a batch

@@ -12,6 +12,15 @@ from orchestration.assets.tables import load_dumps
 from orchestration.partitions import dump_partitions
 from orchestration.resources import DumpFolderResource, WarehouseResource
 
+VIEW_NAMES = {  # the analyst views, pinned: a new view must be added here on purpose
+    "v_papers",
+    "v_duplicates",
+    "v_papers_with_code",
+    "v_keyword_counts",
+    "v_paper_appearances",
+    "v_title_collisions",
+}
+
 
 @pytest.fixture
 def instance() -> dg.DagsterInstance:

@@ -21,20 +21,12 @@ from pathlib import Path
 import pytest
 
 from models import TABLES
-from tests.conftest import DATA_DIR, ROOT, SAMPLE_DIR
+from tests.conftest import CUT_DUMP, CUT_REASON, ROOT, SAMPLE_DIR
+from tests.orchestration.conftest import VIEW_NAMES
 
 pytestmark = pytest.mark.slow
 
 SAMPLE = sorted(p.name for p in SAMPLE_DIR.glob("*.txt"))
-VIEWS = {
-    "v_papers",
-    "v_duplicates",
-    "v_papers_with_code",
-    "v_keyword_counts",
-    "v_paper_appearances",
-    "v_title_collisions",
-}
-CUT_REASON = "cut.txt, line 15: title 'Second title with no abstract' has no abstract (cut off?)"
 FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
 
 GRAPH = """{ assetNodes { assetKey { path } groupName description isPartitioned
@@ -127,7 +119,7 @@ def views_fresh(port: int) -> bool:
     latest = {
         n["assetKey"]["path"][-1]: n["assetMaterializations"]
         for n in graphql(port, LATEST)["assetNodes"]
-        if n["assetKey"]["path"][-1] in VIEWS
+        if n["assetKey"]["path"][-1] in VIEW_NAMES
     }
     return bool(ends) and all(m and float(m[0]["timestamp"]) / 1000 >= max(ends) for m in latest.values())
 
@@ -202,7 +194,7 @@ def test_graphql_serves_the_asset_graph_and_its_checks(dagster_dev):
     port, _, _ = dagster_dev
     nodes = graphql(port, GRAPH)["assetNodes"]
     by_key = {"/".join(n["assetKey"]["path"]): n for n in nodes}
-    assert set(by_key) == {"dump_files"} | set(TABLES) | VIEWS
+    assert set(by_key) == {"dump_files"} | set(TABLES) | VIEW_NAMES
     assert {k: n["groupName"] for k, n in by_key.items() if n["isPartitioned"]} == {
         "dump_files": "raw"
     } | dict.fromkeys(TABLES, "warehouse")
@@ -250,7 +242,7 @@ def test_writers_launched_from_different_places_never_overlap(dagster_dev):
     port, home, raw = dagster_dev
     before = {r["runId"] for r in runs(port)}
     shutil.copy2(SAMPLE_DIR / SAMPLE[0], raw / "2025-12-24_copy.txt")  # the sensor requests a load
-    clicked = graphql(port, MATERIALIZE, assets=[{"path": [view]} for view in sorted(VIEWS)])
+    clicked = graphql(port, MATERIALIZE, assets=[{"path": [view]} for view in sorted(VIEW_NAMES)])
     assert clicked["launchPipelineExecution"]["__typename"] == "LaunchRunSuccess", clicked
     click_id = clicked["launchPipelineExecution"]["run"]["runId"]
     wait_for(
@@ -268,7 +260,7 @@ def test_writers_launched_from_different_places_never_overlap(dagster_dev):
 def test_a_broken_dump_is_a_failed_partition_until_its_file_is_fixed(dagster_dev, tmp_path):
     port, home, raw = dagster_dev
     before = {r["runId"] for r in runs(port)}
-    shutil.copy(DATA_DIR / "refused" / "2025-11-04_cut_title.txt", raw / "cut.txt")
+    shutil.copy(CUT_DUMP, raw / "cut.txt")
     failed = wait_for(lambda: sensor_load(port, "cut.txt", before), 300, "the sensor's run of cut.txt", home)
     assert failed["status"] == "FAILURE"
     assert {t["key"]: t["value"] for t in failed["tags"]}["paperhouse/refused"] == "cut.txt"

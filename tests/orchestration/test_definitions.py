@@ -15,15 +15,7 @@ from orchestration.metadata import view_column_schemas
 from orchestration.partitions import dump_partitions
 from orchestration.resources import DumpFolderResource, WarehouseResource
 from tests.conftest import ROOT
-
-VIEW_KEYS = {
-    "v_papers",
-    "v_duplicates",
-    "v_papers_with_code",
-    "v_keyword_counts",
-    "v_paper_appearances",
-    "v_title_collisions",
-}
+from tests.orchestration.conftest import VIEW_NAMES
 
 
 def parents() -> dict[str, set[str]]:
@@ -37,12 +29,12 @@ def parents() -> dict[str, set[str]]:
 def test_definitions_load_and_every_job_resolves():
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    assert keys == {"dump_files"} | set(TABLES) | VIEW_KEYS
+    assert keys == {"dump_files"} | set(TABLES) | VIEW_NAMES
     for job in ("load_dumps_job", "rebuild_warehouse_job", "refresh_views_job"):
         defs.resolve_job_def(job)
     groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
     assert groups == {"dump_files": "raw"} | dict.fromkeys(TABLES, "warehouse") | dict.fromkeys(
-        VIEW_KEYS, "views"
+        VIEW_NAMES, "views"
     )
     assert all(graph.get(key).description for key in graph.get_all_asset_keys())
 
@@ -89,7 +81,7 @@ def test_views_carry_their_header_schema_and_description():
     graph = defs.resolve_asset_graph()
     views = view_column_schemas(head_views())
     expected = {r.name: r for r in relations() if r.kind == "view"}
-    assert set(views) == VIEW_KEYS
+    assert set(views) == VIEW_NAMES
     for name, schema in views.items():
         node = graph.get(dg.AssetKey(name))
         assert node.description == expected[name].description
@@ -121,7 +113,7 @@ def test_every_step_that_writes_the_warehouse_holds_the_one_slot_pool():
         if assets_def.is_executable
         for key in assets_def.keys
     }
-    assert pools == dict.fromkeys(set(TABLES) | VIEW_KEYS, WAREHOUSE_POOL)
+    assert pools == dict.fromkeys(set(TABLES) | VIEW_NAMES, WAREHOUSE_POOL)
     with dg.instance_for_test(overrides={"concurrency": settings["concurrency"]}) as instance:
         assert instance.run_coordinator.__class__.__name__ == "QueuedRunCoordinator"
 
@@ -135,4 +127,4 @@ def test_sensors_are_on_by_default():
     assert defs.resolve_sensor_def("new_dump_sensor").default_status == dg.DefaultSensorStatus.RUNNING
     views = defs.resolve_sensor_def("views_after_loads")
     assert views.default_status == dg.DefaultSensorStatus.RUNNING
-    assert views.asset_selection.resolve(defs.resolve_asset_graph()) == {dg.AssetKey(v) for v in VIEW_KEYS}
+    assert views.asset_selection.resolve(defs.resolve_asset_graph()) == {dg.AssetKey(v) for v in VIEW_NAMES}

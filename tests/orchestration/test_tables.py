@@ -14,7 +14,7 @@ from etl.warehouse import warehouse_engine
 from models import TABLES
 from orchestration.assets.tables import REFUSED_TAG
 from orchestration.resources import DumpFolderResource, WarehouseResource
-from tests.conftest import DATA_DIR, hold_warehouse, snapshot
+from tests.conftest import CUT_DUMP, CUT_REASON, DATA_DIR, hold_warehouse, snapshot
 from tests.orchestration.conftest import (
     checks_of,
     failure_message,
@@ -30,8 +30,6 @@ INTEGRITY = {
     "no_dangling_references",
     "no_future_listing_dates",
 }
-CUT = DATA_DIR / "refused" / "2025-11-04_cut_title.txt"
-CUT_REASON = "cut.txt, line 15: title 'Second title with no abstract' has no abstract (cut off?)"
 FIX_HINT = "A refused dump stays a failed partition until its file changes: fix it, and the sensor loads the new version."
 
 
@@ -122,7 +120,7 @@ def test_each_table_shows_the_load_figures_rounded_a_preview_of_its_stored_rows(
 def test_a_refused_dump_is_a_failed_partition_with_its_reason_until_its_file_changes(
     instance, resources, sample_dir
 ):
-    (sample_dir / "cut.txt").write_bytes(CUT.read_bytes())
+    (sample_dir / "cut.txt").write_bytes(CUT_DUMP.read_bytes())
     first = materialize_partitions(instance, resources, ["cut.txt"])
     assert not first.success
     assert failure_message(first) == f"Refused: {CUT_REASON}\nNo other dump in this run.\n{FIX_HINT}\n"
@@ -149,7 +147,7 @@ def test_a_refused_dump_is_a_failed_partition_with_its_reason_until_its_file_cha
 
 
 def test_in_a_run_of_many_only_the_refused_partition_fails(instance, resources, sample_dir):
-    (sample_dir / "cut.txt").write_bytes(CUT.read_bytes())
+    (sample_dir / "cut.txt").write_bytes(CUT_DUMP.read_bytes())
     (sample_dir / "picture.txt").write_bytes((DATA_DIR / "refused" / "picture.txt").read_bytes())
     names = sorted([*sample_names(sample_dir)])
     result = materialize_partitions(instance, resources, names)

@@ -6,8 +6,8 @@ import dagster as dg
 
 from orchestration import defs
 from orchestration.assets.views import analyst_views
-from tests.conftest import DATA_DIR
-from tests.orchestration.conftest import materialize_partitions
+from tests.conftest import CUT_DUMP
+from tests.orchestration.conftest import VIEW_NAMES, materialize_partitions
 
 VIEWS = dg.AssetSelection.groups("views")
 
@@ -46,21 +46,14 @@ def test_views_are_requested_after_each_load_and_only_then(instance, resources, 
     assert idle.total_requested == 0
     assert materialize_partitions(instance, resources, names).success
     after_load = tick(instance, idle.cursor)
-    assert requested(after_load) == [
-        "v_duplicates",
-        "v_keyword_counts",
-        "v_paper_appearances",
-        "v_papers",
-        "v_papers_with_code",
-        "v_title_collisions",
-    ]
+    assert requested(after_load) == sorted(VIEW_NAMES)
     counts = refresh(instance, resources)
     assert counts["v_duplicates"] == 34 and counts["v_papers"] == 411 and counts["v_paper_appearances"] == 451
     assert tick(instance, after_load.cursor).total_requested == 0
 
 
 def test_a_refused_dump_does_not_hold_the_views_back(instance, resources, sample_dir):
-    (sample_dir / "cut.txt").write_bytes((DATA_DIR / "refused" / "2025-11-04_cut_title.txt").read_bytes())
+    (sample_dir / "cut.txt").write_bytes((CUT_DUMP).read_bytes())
     names = sorted(p.name for p in sample_dir.glob("*.txt"))
     first = tick(instance)
     refresh(instance, resources)
