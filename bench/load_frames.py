@@ -22,8 +22,8 @@ from pathlib import Path
 import polars as pl
 
 from etl.batch import WarehouseBatch
-from etl.pipeline import WAREHOUSE_TABLES, commit_batch, table_counts
-from etl.quality import assert_integrity
+from etl.pipeline import PlannedBatch, commit_batch, table_counts
+from etl.stopping import StopSwitch
 from etl.warehouse import checkpoint, migrate, warehouse_engine
 
 
@@ -49,14 +49,12 @@ def run(frames: Path, database: Path, timed_batches: int | None = None) -> dict:
     migrate(engine)
     seconds = time.perf_counter() - started
     batches = sorted(p.name for p in (frames / "papers").glob("*.parquet"))
+    today = datetime.now(UTC).date()
     with engine.connect() as connection:
         for number, name in enumerate(batches):
             batch = read_batch(frames, name)
             started = time.perf_counter()
-            with connection.begin():
-                stats = commit_batch(connection, batch)
-                loaded = batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
-                assert_integrity(connection, loaded, datetime.now(UTC).date(), stats.touched_papers)
+            commit_batch(connection, PlannedBatch(number, [], False, None), batch, today, StopSwitch())
             if number == (timed_batches or len(batches)) - 1:
                 checkpoint(connection)
                 seconds += time.perf_counter() - started
@@ -69,7 +67,7 @@ def run(frames: Path, database: Path, timed_batches: int | None = None) -> dict:
         "batches": len(batches),
         "timed_batches": min(len(batches), timed_batches or len(batches)),
         "seconds": seconds,
-        "rows_after_timed_batches": {table: rows[table] for table in WAREHOUSE_TABLES},
+        "rows_after_timed_batches": rows,
         "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     }
 

@@ -70,7 +70,7 @@ class FrameSaver:
         self.original = etl.pipeline.commit_batch
         etl.pipeline.commit_batch = self.commit_and_save
 
-    def commit_and_save(self, connection, batch, *args, **kwargs):
+    def commit_and_save(self, connection, planned, batch, *args, **kwargs):
         """Save the batch's frames as Parquet (time kept apart), then commit it."""
         started = time.perf_counter()
         for name, frame in batch.frames().items():
@@ -78,7 +78,7 @@ class FrameSaver:
             frame.write_parquet(self.folder / name / f"{self.batches:05d}.parquet")
         self.batches += 1
         self.seconds += time.perf_counter() - started
-        return self.original(connection, batch, *args, **kwargs)
+        return self.original(connection, planned, batch, *args, **kwargs)
 
 
 def peak_by_share(
@@ -118,13 +118,14 @@ def measure(
     clock, sampler = StageClock(), RssSampler()
     sampler.start()
     started = time.perf_counter()
-    entries, batch_papers, loaded_bytes, rows, progress = 0, 0, 0, {}, []
-    for done in etl.pipeline.load_batches(paths, engine, batch_bytes=batch_bytes, clock=clock):
-        entries += done.steps.batch.paper_appearances.height
-        batch_papers += done.steps.papers.height  # what keyword extraction went through
-        loaded_bytes += done.steps.batch.source_files["size_bytes"].sum()
-        progress.append((time.perf_counter(), loaded_bytes))
-        rows = done.warehouse_rows or rows
+    progress: list[tuple[float, int]] = []
+
+    def committed(_done, report) -> None:  # noqa: ANN001
+        progress.append((time.perf_counter(), report.bytes_read))
+
+    report = etl.pipeline.load_paths(paths, engine, batch_bytes=batch_bytes, clock=clock, on_batch=committed)
+    entries, rows = report.entries, report.warehouse_rows
+    batch_papers = report.rows_staged.get("papers", 0)  # what keyword extraction went through
     with clock.stage("views"):
         view_rows = views_stage(engine, warehouse)
     saving = saver.seconds if saver else 0.0  # spent inside the load stage, but not loading

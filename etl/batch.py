@@ -8,7 +8,7 @@ import polars as pl
 
 from etl.dates import date_dimension, date_id
 from etl.dedupe import sightings
-from etl.normalize import stable_id_expr
+from etl.keys import stable_id_expr
 from etl.parse import ParsedDumps
 
 

@@ -1,9 +1,11 @@
-"""`paperhouse load`: the command line for cron and scripts.
+"""`paperhouse load` and `paperhouse check`: the command line for cron and scripts.
 
 Exit codes (the README's table): 0 loaded; 1 the load failed (the message says what was
 committed); 2 a bad option or setting, nothing opened; 3 some dumps refused, the rest loaded;
 4 loaded and committed, but the serving copy was not replaced; 5 another load holds the
 warehouse; 130 and 143 stopped by SIGINT or SIGTERM (committed batches stay).
+`paperhouse check` exits 0 when every rule holds, 1 when one is broken or the check failed, and 5
+while a load holds the warehouse.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ import signal
 import sys
 from pathlib import Path
 
-from sqlalchemy import text
-
+from etl.audit import audit_warehouse, describe_failure, format_audit
 from etl.extract import discover_dumps
-from etl.pipeline import load_paths
+from etl.inventory import loaded_names
+from etl.pipeline import LoadOptions, load_with
 from etl.report import LoadReport, cause, printable
 from etl.serving import publish_if_stale
 from etl.settings import Settings, SettingsError
@@ -71,7 +73,31 @@ def _parser() -> argparse.ArgumentParser:
         help="when another load holds the warehouse, wait up to SECONDS for it (default: 0)",
     )
     load.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    check = commands.add_parser(
+        "check", help="audit every integrity rule over the whole warehouse (read-only)"
+    )
+    check.add_argument(
+        "--warehouse", help="DuckDB file (default: $PAPERHOUSE_WAREHOUSE or warehouse/paperhouse.duckdb)"
+    )
+    check.add_argument(
+        "--json", action="store_true", help="print one JSON object instead of one line per rule"
+    )
     return parser
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Audit the warehouse: every rule over every row; the exit code says whether all held."""
+    try:
+        warehouse = Settings.from_env(warehouse=args.warehouse).warehouse
+        outcomes = audit_warehouse(warehouse)
+    except SettingsError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    except WarehouseLocked as exc:
+        return _fail(str(exc), EXIT_LOCKED)
+    except Exception as exc:  # noqa: BLE001 - a missing or unreadable file: say so, change nothing
+        return _fail(describe_failure(exc), EXIT_FAILED)
+    print(format_audit(outcomes, args.json))
+    return EXIT_OK if all(o.passed for o in outcomes.values()) else EXIT_FAILED
 
 
 def format_report(report: LoadReport, warehouse: Path) -> str:
@@ -174,7 +200,7 @@ def _hold_lock(engine, settings: Settings, stop: StopSwitch):  # noqa: ANN001, A
 
 def _refuse_pruning_everything(lock, paths: list[Path], settings: Settings) -> None:  # noqa: ANN001
     """`--prune` that would remove every loaded dump (an unmounted share with a stray file) needs --force."""
-    loaded = lock.execute(text("SELECT file_name FROM source_files WHERE status = 'loaded'")).scalars().all()
+    loaded = loaded_names(lock)
     lock.rollback()
     names = {p.name for p in paths}
     if loaded and not names & set(loaded):
@@ -203,6 +229,33 @@ def _publish(engine, settings: Settings, report: LoadReport, as_json: bool) -> N
         ) from None
 
 
+def _load_holding_lock(  # noqa: PLR0913
+    engine,
+    args: argparse.Namespace,
+    settings: Settings,
+    paths: list[Path],
+    report: LoadReport,
+    stop: StopSwitch,
+) -> None:  # noqa: ANN001
+    """Hold the write lock, refuse a prune that would empty the warehouse, and load into `report`."""
+    lock = _hold_lock(engine, settings, stop)
+    try:
+        if args.prune and not args.force:
+            _refuse_pruning_everything(lock, paths, settings)
+        present = [p.name for p in paths] if args.prune else None
+        load_with(
+            paths, engine, LoadOptions.from_settings(settings, args.full_refresh, present), report, stop=stop
+        )
+    except _Stop:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure: say what committed, exit non-zero
+        if stop.signum is not None:
+            raise _stopped(stop, report) from None
+        raise _Stop(f"load failed: {cause(exc)}; {report.committed_summary()}", EXIT_FAILED) from None
+    finally:
+        lock.close()
+
+
 def run_load(args: argparse.Namespace, stop: StopSwitch) -> int:
     """Validate the settings, hold the writer lock, load, publish; return the exit code."""
     try:
@@ -222,29 +275,7 @@ def run_load(args: argparse.Namespace, stop: StopSwitch) -> int:
         rewritten = _rewrite_storage(settings, stop)
         report.storage = {"version": settings.storage_version, "rewritten_seconds": rewritten}
         engine = engine_for(settings)
-        lock = _hold_lock(engine, settings, stop)
-        try:
-            if args.prune and not args.force:
-                _refuse_pruning_everything(lock, paths, settings)
-            options = {"batch_bytes": settings.batch_bytes, "max_dump_bytes": settings.max_dump_bytes}
-            load_paths(
-                paths,
-                engine,
-                settings.listing_year,
-                args.full_refresh,
-                args.prune,
-                stop=stop,
-                report=report,
-                **options,
-            )
-        except _Stop:
-            raise
-        except Exception as exc:  # noqa: BLE001 - any failure: say what committed, exit non-zero
-            if stop.signum is not None:
-                raise _stopped(stop, report) from None
-            raise _Stop(f"load failed: {cause(exc)}; {report.committed_summary()}", EXIT_FAILED) from None
-        finally:
-            lock.close()
+        _load_holding_lock(engine, args, settings, paths, report, stop)
         if stop.signum is not None:
             raise _Stop(
                 f"stopped by {signal.Signals(stop.signum).name} before publishing; "
@@ -279,6 +310,8 @@ def _emit(report: LoadReport, settings: Settings, as_json: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     args = _parser().parse_args(argv)
+    if args.command == "check":
+        return run_check(args)
     stop = StopSwitch()
     with stop.installed():
         try:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from etl.normalize import identity_keys, stable_id_expr
+from etl.keys import stable_id_expr
+from etl.normalize import identity_keys
 
 RECENCY = ("listing_date", "file_name", "position")
 

@@ -21,9 +21,10 @@ import duckdb_engine
 from sqlalchemy.schema import CreateTable
 
 import models
+from etl.sql import SQL_DIR
 from migrations.views import ViewHeader, view_header
 
-VIEWS_DIR = Path(__file__).resolve().parent.parent / "sql" / "views"
+VIEWS_DIR = SQL_DIR / "views"
 REGENERATE = "python -m etl.dictionary > docs/data_dictionary.md"
 
 

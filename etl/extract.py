@@ -1,4 +1,4 @@
-"""Find dump files, fingerprint them, and decode the ones that are text."""
+"""Read dumps: find the files of a folder, hash them, and decode the ones that are text."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from etl.normalize import KEY_SEPARATOR, stable_id
+from etl.keys import file_id_for
 
 DUMP_SUFFIX = ".txt"  # in any case: `UPPER.TXT` is a dump too
 
@@ -96,27 +96,6 @@ def not_regular(path: Path, mode: int) -> dict[str, str] | None:
     return {"file": path.name, "reason": f"{path.name}: cannot be read: {kind}, not a regular file"}
 
 
-def inventory(paths: Iterable[Path]) -> tuple[list[DumpFile], list[dict[str, str]]]:
-    """Stat each dump once: the regular files, and the refusals of entries that cannot be read."""
-    files, refused = [], []
-    for path in paths:
-        try:
-            stat = path.stat()
-        except OSError as exc:
-            refused.append(unreadable(path, exc))
-            continue
-        if (problem := not_regular(path, stat.st_mode)) is not None:
-            refused.append(problem)
-            continue
-        files.append(DumpFile(path, stat.st_size, stat.st_mtime_ns))
-    return files, refused
-
-
-def file_id_for(file_name: str, sha256: str) -> int:
-    """Return the key of one version of a dump: its name and content hash."""
-    return stable_id(f"{file_name}{KEY_SEPARATOR}{sha256}")
-
-
 def decode_dump(data: bytes) -> tuple[str | None, str | None]:
     """Decode dump bytes as UTF-8 text, or return why they are not a text dump."""
     if not data:
@@ -134,34 +113,40 @@ def decode_dump(data: bytes) -> tuple[str | None, str | None]:
     return text, None
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     """sha256 of a file, read in chunks (for files too large to hold)."""
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
+def stat_dump(path: Path) -> DumpFile | dict[str, str]:
+    """One stat of a dump: its `DumpFile`, or the refusal of an entry that cannot be read."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        return unreadable(path, exc)
+    return not_regular(path, stat.st_mode) or DumpFile(path, stat.st_size, stat.st_mtime_ns)
+
+
 def read_dump_files(
-    files: Iterable[DumpFile | Path],
+    files: Iterable[DumpFile],
     skip_file_ids: frozenset[int] = frozenset(),
     max_bytes: int | None = None,
 ) -> tuple[pl.DataFrame, list[dict[str, str]]]:
-    """Read dump files into one row each (text, or the reason it is refused); also the unreadable ones.
+    """Read listed dumps into one row each (text, or the reason it is refused); also the unreadable ones.
 
     Files whose (name, sha256) is in `skip_file_ids` are fingerprinted but keep no text: they
     are already in the warehouse and need no parsing. A file over `max_bytes` is hashed in
     chunks, never held, and refused: one dump is parsed whole, so its size bounds memory.
+    The size and mtime are the listing's (no second stat); the size stored is what was read.
     """
     rows: dict[str, list] = {name: [] for name in DUMP_SCHEMA}
     refused: list[dict[str, str]] = []
-    for item in files:
-        path = item.path if isinstance(item, DumpFile) else item
+    for file in files:
+        path = file.path
         try:
-            stat = os.stat(path)
-            if (problem := not_regular(path, stat.st_mode)) is not None:
-                refused.append(problem)
-                continue
-            if max_bytes is not None and stat.st_size > max_bytes:
-                data, sha = None, _sha256(path)
+            if max_bytes is not None and file.size > max_bytes:
+                data, sha = None, sha256_of(path)
             else:
                 data = path.read_bytes()
                 sha = hashlib.sha256(data).hexdigest()
@@ -172,13 +157,13 @@ def read_dump_files(
         if file_id in skip_file_ids:
             text, error = None, None
         elif data is None:
-            text, error = None, _too_large(stat.st_size, max_bytes)
+            text, error = None, _too_large(file.size, max_bytes)
         else:
             text, error = decode_dump(data)
-        mtime = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
-        size = stat.st_size if data is None else len(data)
-        mtime_ns = stat.st_mtime_ns if stat.st_mtime_ns < 2**63 else None  # after 2262: not an Int64
-        values = (file_id, path.name, sha, size, mtime.year, mtime.date(), mtime_ns, text, error)
+        modified = datetime.fromtimestamp(file.mtime_ns // 1_000_000_000, tz=UTC)
+        size = file.size if data is None else len(data)
+        mtime_ns = file.mtime_ns if file.mtime_ns < 2**63 else None  # after 2262: not an Int64
+        values = (file_id, path.name, sha, size, modified.year, modified.date(), mtime_ns, text, error)
         for name, value in zip(DUMP_SCHEMA, values, strict=True):
             rows[name].append(value)
     return pl.DataFrame(rows, schema=DUMP_SCHEMA), refused
@@ -193,29 +178,10 @@ def _too_large(size: int, max_bytes: int) -> str:
 
 def read_dumps(paths: Iterable[Path], skip_file_ids: frozenset[int] = frozenset()) -> pl.DataFrame:
     """Read dump files into one row each; raise `OSError` for a file that cannot be read at all."""
-    frame, refused = read_dump_files(paths, skip_file_ids)
+    listed = [stat_dump(path) for path in paths]
+    refused = [item for item in listed if isinstance(item, dict)]
+    frame, unread = read_dump_files([item for item in listed if isinstance(item, DumpFile)], skip_file_ids)
+    refused += unread
     if refused:
         raise OSError(refused[0]["reason"])
     return frame
-
-
-def dump_fingerprints(paths: Iterable[Path], previous: dict[str, dict]) -> dict[str, dict]:
-    """sha256, size and mtime of each dump; a file whose size and mtime match `previous` is not re-read.
-
-    A file that cannot be read is left out: the load that lists the folder reports it by name.
-    """
-    current: dict[str, dict] = {}
-    for path in paths:
-        try:
-            stat = path.stat()
-            if not_regular(path, stat.st_mode) is not None:
-                continue
-            before = previous.get(path.name, {})
-            if before.get("size") == stat.st_size and before.get("mtime_ns") == stat.st_mtime_ns:
-                current[path.name] = before
-                continue
-            digest = _sha256(path)
-        except OSError:
-            continue
-        current[path.name] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest}
-    return current

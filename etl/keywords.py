@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from etl.keys import stable_id_expr
 from etl.links import URL_RE
-from etl.normalize import stable_id_expr
 from etl.stopwords import STOPWORDS
 
 METHOD = "RAKE"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from etl.normalize import stable_id_expr
+from etl.keys import stable_id_expr
 
 # Characters RFC 3986 never allows unencoded end a URL; `{here}` template residue goes with them.
 URL_RE = r"""(?i)https?://[^\s<>"{}|\\^`\[\]]+"""

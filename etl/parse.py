@@ -307,18 +307,39 @@ def parse_dumps(
 ) -> ParsedDumps:
     """Parse decoded dumps (see `etl.extract.read_dumps`) into entries and per-file status."""
     today = clock.today() if today is None else today
-    readable = dumps.filter(pl.col("text").is_not_null())
-    lines = _lines(readable)
+    lines = _lines(dumps.filter(pl.col("text").is_not_null()))
     listing = _locate_listing(lines)
-
     body = (
         lines.join(listing.select("file_id", "listing_idx"), on="file_id")
         .filter(pl.col("idx") > pl.col("listing_idx"))
         .sort("file_id", "idx")
     )
     body = _classify(body).with_columns(message=_line_errors())
+    heads = _card_heads(body)
+    card_dates = _card_date_parts(body)
+    files = _listing_years(
+        dumps.select("file_id", "file_name", "modified_date").join(listing, on="file_id", how="left"),
+        card_dates,
+        listing_year,
+    ).with_columns(
+        listing_date=_to_date(pl.col("listing_year"), pl.col("listing_month"), pl.col("listing_day"))
+    )
+    card_dates = _resolve_card_dates(card_dates, files)
+    errors = _parse_errors(body, heads, card_dates, files, today)
+    files = _file_errors(files, _first_error_per_file(errors), dumps)
+    good = files.filter(pl.col("error").is_null()).select("file_id", "file_name", "listing_date")
+    entries = _assemble_entries(
+        body.join(good, on="file_id", how="semi"),
+        heads.join(good, on="file_id", how="semi"),
+        card_dates,
+        good,
+    )
+    return ParsedDumps(entries=entries, files=_file_rows(files, entries, card_dates, today))
 
-    heads = (
+
+def _card_heads(body: pl.DataFrame) -> pl.DataFrame:
+    """The first line of each card: its author count and organization."""
+    return (
         body.filter(pl.col("role") == "card_head")
         .select(
             "file_id",
@@ -331,10 +352,13 @@ def parse_dumps(
         .with_columns(authors=pl.col("authors_text").cast(pl.Int32, strict=False))
     )
 
+
+def _card_date_parts(body: pl.DataFrame) -> pl.DataFrame:
+    """Each card's date line, split into its printed parts (month, day, year if printed, upvotes)."""
     card_dates = body.filter(pl.col("role") == "card_date").with_columns(
         parts=pl.col("line").str.extract_groups(CARD_DATE_RE)
     )
-    card_dates = card_dates.select(
+    return card_dates.select(
         "file_id",
         "entry",
         "line_no",
@@ -345,20 +369,17 @@ def parse_dumps(
         upvotes_text=pl.col("parts").struct.field("5"),
     )
 
-    files = _listing_years(
-        dumps.select("file_id", "file_name", "modified_date").join(listing, on="file_id", how="left"),
-        card_dates,
-        listing_year,
-    ).with_columns(
-        listing_date=_to_date(pl.col("listing_year"), pl.col("listing_month"), pl.col("listing_day"))
-    )
 
-    # A year-less card date is on or before the listing date: the listing year or the year before.
+def _resolve_card_dates(card_dates: pl.DataFrame, files: pl.DataFrame) -> pl.DataFrame:
+    """Card dates with their year and the upvotes as a number.
+
+    A year-less card date is on or before the listing date: the listing year or the year before.
+    """
     listing_key = pl.col("listing_month") * 100 + pl.col("listing_day")
     year_before = (pl.col("card_month") * 100 + pl.col("card_day") > listing_key) | (
         (pl.col("card_month") == 2) & (pl.col("card_day") == 29) & ~_is_leap(pl.col("listing_year"))
     )
-    card_dates = card_dates.join(
+    return card_dates.join(
         files.select("file_id", "listing_year", "listing_month", "listing_day"), on="file_id"
     ).with_columns(
         card_date=_to_date(
@@ -374,7 +395,12 @@ def parse_dumps(
         .otherwise(pl.col("upvotes_text").cast(pl.Int32, strict=False)),
     )
 
-    errors = pl.concat(
+
+def _parse_errors(
+    body: pl.DataFrame, heads: pl.DataFrame, card_dates: pl.DataFrame, files: pl.DataFrame, today: date
+) -> pl.DataFrame:
+    """Every problem found, as (file_id, line_no, message): lines, counts, dates, repeated cards, headers."""
+    return pl.concat(
         [
             body.filter(pl.col("message").is_not_null()).select("file_id", "line_no", "message"),
             heads.filter(pl.col("authors_text").is_not_null() & pl.col("authors").is_null()).select(
@@ -395,8 +421,10 @@ def parse_dumps(
             .filter(pl.col("message").is_not_null()),
         ]
     )
-    first_error = _first_error_per_file(errors)
 
+
+def _file_errors(files: pl.DataFrame, first_error: pl.DataFrame, dumps: pl.DataFrame) -> pl.DataFrame:
+    """Each file with the one reason it is refused, if any: unreadable, no header, or its first bad line."""
     header_error = pl.format(
         "{}: not a Daily Papers dump: no page header with a listing date such as 'Nov 4' "
         "in its first {} non-blank lines",
@@ -406,7 +434,7 @@ def parse_dumps(
     files = files.join(first_error, on="file_id", how="left").join(
         dumps.select("file_id", read_error="error"), on="file_id"
     )
-    files = files.with_columns(
+    return files.with_columns(
         error=pl.when(pl.col("read_error").is_not_null())
         .then(pl.format("{}: {}", "file_name", "read_error"))
         .when(pl.col("listing_idx").is_null())
@@ -414,17 +442,15 @@ def parse_dumps(
         .when(pl.col("message").is_not_null())
         .then(pl.format("{}, line {}: {}", "file_name", "line_no", "message"))
     )
-    good = files.filter(pl.col("error").is_null()).select("file_id", "file_name", "listing_date")
 
-    entries = _assemble_entries(
-        body.join(good, on="file_id", how="semi"),
-        heads.join(good, on="file_id", how="semi"),
-        card_dates,
-        good,
-    )
+
+def _file_rows(
+    files: pl.DataFrame, entries: pl.DataFrame, card_dates: pl.DataFrame, today: date
+) -> pl.DataFrame:
+    """The per-file result: listing date and entry count if accepted, else the error and a recheck day."""
     counts = entries.group_by("file_id").agg(entries=pl.len().cast(pl.Int32))
     accepted = pl.col("error").is_null()
-    files = (
+    return (
         files.join(counts, on="file_id", how="left")
         .join(_recheck_dates(files, card_dates, today), on="file_id", how="left")
         .select(
@@ -436,8 +462,8 @@ def parse_dumps(
             error="error",
             recheck_on=pl.when(~accepted).then(pl.col("recheck_on")),
         )
+        .sort("file_id")
     )
-    return ParsedDumps(entries=entries, files=files.sort("file_id"))
 
 
 def _recheck_dates(files: pl.DataFrame, card_dates: pl.DataFrame, today: date) -> pl.DataFrame:

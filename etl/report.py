@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from etl.quality import CheckOutcome, merge_outcomes
+from etl.checks import CheckOutcome, merge_outcomes
 
 if TYPE_CHECKING:
     from etl.pipeline import BatchLoad
@@ -47,26 +47,30 @@ class LoadReport:
     committed_files: list[str] = field(default_factory=list, repr=False)
     loaded_file_ids: list[int] = field(default_factory=list, repr=False)
     checks: dict[str, CheckOutcome] = field(default_factory=dict, repr=False)
+    wrote: bool = field(default=False, repr=False)  # a batch stored or removed anything
 
     def to_dict(self) -> dict:
         """The report as a JSON-ready dict (without the per-file lists and the check outcomes)."""
         data = asdict(self)
-        for key in ("pending_files", "committed_files", "loaded_file_ids", "checks"):
+        for key in ("pending_files", "committed_files", "loaded_file_ids", "checks", "wrote"):
             del data[key]
         return data
 
+    def plan(self, pending_files: list[str], batches: int, unchanged: int) -> None:
+        """Note the plan: the dumps to read, in how many batches, and how many are held unchanged."""
+        self.pending_files, self.batches, self.files_unchanged = pending_files, batches, unchanged
+
     def add_batch(self, done: BatchLoad) -> None:
         """Add one committed batch: what it read, what its merge changed, its rules' outcomes."""
-        batch, stats = done.steps.batch, done.stats
+        batch, stats = done.batch, done.stats
         files = batch.source_files
         rejected = files.filter(pl.col("status") == "rejected")
         self.files_loaded += files.height - rejected.height
-        self.files_rejected += [
-            {"file": r["file_name"], "reason": r["error"]} for r in rejected.iter_rows(named=True)
-        ]
-        self.files_rejected += done.rejected_before + done.unreadable
-        self.files_rejected.sort(key=lambda r: r["file"])
-        self.files_unchanged += len(done.unchanged)
+        self._add_refusals(
+            [{"file": r["file_name"], "reason": r["error"]} for r in rejected.iter_rows(named=True)]
+            + done.unreadable
+        )
+        self.files_unchanged += len(done.same_content)
         self.loaded_file_ids += files.filter(pl.col("status") == "loaded")["file_id"].to_list()
         self.bytes_read += int(files["size_bytes"].sum()) if files.height else 0
         self.entries += batch.paper_appearances.height
@@ -84,8 +88,20 @@ class LoadReport:
             self.checks[name] = merge_outcomes(self.checks.get(name), outcome)
         self.batches_committed += 1 if done.files else 0
         self.committed_files += done.files
-        if done.warehouse_rows is not None:
-            self.warehouse_rows = done.warehouse_rows
+        self.wrote = self.wrote or files.height > 0 or bool(stats.papers_removed or stats.files_removed)
+
+    def finish(
+        self,
+        warehouse_rows: dict[str, int],
+        still_refused: list[dict[str, str]],
+        unreadable: list[dict[str, str]],
+    ) -> None:
+        """After the last batch: the tables' row counts, the unchanged dumps still refused, and the unreadable entries."""
+        self.warehouse_rows = warehouse_rows
+        self._add_refusals(still_refused + unreadable)
+
+    def _add_refusals(self, refusals: list[dict[str, str]]) -> None:
+        self.files_rejected = sorted(self.files_rejected + refusals, key=lambda r: r["file"])
 
     def uncommitted_files(self) -> list[str]:
         """Dumps this run meant to read that no committed batch holds."""

@@ -222,6 +222,22 @@ def _write_stamp(serving: Path, stamp: dict) -> None:
     _fsync(serving.parent, directory=True)
 
 
+def _checkpointed_copy(engine: Engine, warehouse: Path, copy: Path) -> str:
+    """Checkpoint the warehouse and copy its file byte for byte, holding a connection (the file lock) throughout.
+
+    Returns the marker of the state copied.
+    """
+    with engine.connect() as connection:
+        marker = _marker_of(connection)
+        connection.rollback()  # end the read transaction before the checkpoint
+        connection.connection.driver_connection.execute("CHECKPOINT")
+        wal = warehouse.with_name(warehouse.name + ".wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise RuntimeError(f"{wal} is not empty after CHECKPOINT: the copy would miss commits")
+        shutil.copyfile(warehouse, copy)
+    return marker
+
+
 def publish(engine: Engine, warehouse: Path, serving: Path) -> float:
     """Publish a snapshot of the committed warehouse as the serving copy; return the seconds it took.
 
@@ -251,14 +267,7 @@ def publish(engine: Engine, warehouse: Path, serving: Path) -> float:
         swapped = False
         try:
             folder.mkdir()
-            with engine.connect() as connection:
-                marker = _marker_of(connection)
-                connection.rollback()  # end the read transaction before the checkpoint
-                connection.connection.driver_connection.execute("CHECKPOINT")
-                wal = warehouse.with_name(warehouse.name + ".wal")
-                if wal.exists() and wal.stat().st_size > 0:
-                    raise RuntimeError(f"{wal} is not empty after CHECKPOINT: the copy would miss commits")
-                shutil.copyfile(warehouse, version)
+            marker = _checkpointed_copy(engine, warehouse, version)
             _fsync(version)
             _fsync(folder, directory=True)
             _fsync(versions, directory=True)

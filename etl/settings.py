@@ -73,6 +73,14 @@ def _seconds(value: str) -> float:
     return number
 
 
+def _cron(value: str) -> str:
+    """A five-field cron expression, such as `0 6 * * *`."""
+    fields_ = value.split()
+    if len(fields_) != 5 or not all(re.fullmatch(r"[0-9A-Za-z*,/-]+", f) for f in fields_):
+        raise ValueError(value)
+    return " ".join(fields_)
+
+
 @dataclass(frozen=True)
 class Setting:
     """How one setting is read: its variable, its option, its parser and its expected form."""
@@ -169,6 +177,14 @@ class Settings:
         _seconds,
         "a number of seconds, 0 or more",
         "how long a load waits for another load to release the warehouse",
+    )
+    sweep_cron: str = _setting(
+        "0 6 * * *",
+        "PAPERHOUSE_SWEEP_CRON",
+        None,
+        _cron,
+        "a five-field cron expression, such as '0 6 * * *'",
+        "when Dagster's daily sweep loads what the sensor missed (read when the definitions load)",
     )
 
     @property

@@ -1,6 +1,6 @@
 """The warehouse schema: the single source of truth that Alembic migrations create.
 
-Keys are content-derived (see `etl.normalize.stable_id`), never sequences, so any order of
+Keys are content-derived (see `etl.keys`), never sequences, so any order of
 loads gives the same rows. Relationships are documented on the columns and checked by
 tests and asset checks rather than enforced by DuckDB foreign keys, which block the
 delete-and-reinsert merges a warehouse load needs.
@@ -61,57 +61,6 @@ class Base(DeclarativeBase):
         if not cls.__doc__:
             raise TypeError(f"model {cls.__name__} has no docstring: it is its table's description")
         cls.__table__.comment = " ".join(cls.__doc__.split())
-
-
-class Date_(Base):
-    """Date dimension: one row per calendar date that a listing date or a card date in the
-    warehouse refers to, with calendar attributes to group by (year, quarter, month, ISO week,
-    weekday). Keyed by the date as the integer YYYYMMDD; every `*_date_id` column refers to it.
-    Dates are added as loads bring them and removed only by a full refresh."""
-
-    __tablename__ = "dates"
-
-    date_id: Mapped[int] = mapped_column(
-        Integer,
-        primary_key=True,
-        autoincrement=False,
-        comment="Key: the date as the integer YYYYMMDD (`20251104` is 2025-11-04).",
-    )
-    date: Mapped[date] = mapped_column(Date, nullable=False, comment="The calendar date.")
-    year: Mapped[int] = mapped_column(SmallInteger, nullable=False, comment="Calendar year, e.g. 2025.")
-    quarter: Mapped[int] = mapped_column(
-        SmallInteger, nullable=False, comment="Calendar quarter, 1 (January to March) to 4."
-    )
-    month: Mapped[int] = mapped_column(
-        SmallInteger, nullable=False, comment="Month number, 1 (January) to 12 (December)."
-    )
-    month_name: Mapped[str] = mapped_column(
-        String, nullable=False, comment="Month name in English, January to December."
-    )
-    day: Mapped[int] = mapped_column(SmallInteger, nullable=False, comment="Day of the month, 1 to 31.")
-    day_of_week: Mapped[int] = mapped_column(
-        SmallInteger, nullable=False, comment="ISO day of the week: 1 = Monday to 7 = Sunday."
-    )
-    day_name: Mapped[str] = mapped_column(
-        String, nullable=False, comment="Day name in English, Monday to Sunday."
-    )
-    iso_year: Mapped[int] = mapped_column(
-        SmallInteger,
-        nullable=False,
-        comment="ISO 8601 week-numbering year: the year of the ISO week the date is in "
-        "(2024-12-30 is in ISO year 2025). Group by it together with `iso_week`.",
-    )
-    iso_week: Mapped[int] = mapped_column(
-        SmallInteger,
-        nullable=False,
-        comment="ISO 8601 week number, 1 to 53: weeks start on Monday, and week 1 holds the year's first Thursday.",
-    )
-    year_month: Mapped[str] = mapped_column(
-        String, nullable=False, comment="Year and month as text, YYYY-MM (`2025-11`), to group by month."
-    )
-    is_weekend: Mapped[bool] = mapped_column(
-        Boolean, nullable=False, comment="True on Saturdays and Sundays."
-    )
 
 
 class SourceFile(Base):
@@ -198,6 +147,57 @@ class SourceFile(Base):
         comment="For a version rejected for a date after today (more than a day ahead): the day from "
         "which loads read it again, when that date is no longer in the future (a wrong clock, a time "
         "zone). Null otherwise.",
+    )
+
+
+class Date_(Base):
+    """Date dimension: one row per calendar date that a listing date or a card date in the
+    warehouse refers to, with calendar attributes to group by (year, quarter, month, ISO week,
+    weekday). Keyed by the date as the integer YYYYMMDD; every `*_date_id` column refers to it.
+    Dates are added as loads bring them and removed only by a full refresh."""
+
+    __tablename__ = "dates"
+
+    date_id: Mapped[int] = mapped_column(
+        Integer,
+        primary_key=True,
+        autoincrement=False,
+        comment="Key: the date as the integer YYYYMMDD (`20251104` is 2025-11-04).",
+    )
+    date: Mapped[date] = mapped_column(Date, nullable=False, comment="The calendar date.")
+    year: Mapped[int] = mapped_column(SmallInteger, nullable=False, comment="Calendar year, e.g. 2025.")
+    quarter: Mapped[int] = mapped_column(
+        SmallInteger, nullable=False, comment="Calendar quarter, 1 (January to March) to 4."
+    )
+    month: Mapped[int] = mapped_column(
+        SmallInteger, nullable=False, comment="Month number, 1 (January) to 12 (December)."
+    )
+    month_name: Mapped[str] = mapped_column(
+        String, nullable=False, comment="Month name in English, January to December."
+    )
+    day: Mapped[int] = mapped_column(SmallInteger, nullable=False, comment="Day of the month, 1 to 31.")
+    day_of_week: Mapped[int] = mapped_column(
+        SmallInteger, nullable=False, comment="ISO day of the week: 1 = Monday to 7 = Sunday."
+    )
+    day_name: Mapped[str] = mapped_column(
+        String, nullable=False, comment="Day name in English, Monday to Sunday."
+    )
+    iso_year: Mapped[int] = mapped_column(
+        SmallInteger,
+        nullable=False,
+        comment="ISO 8601 week-numbering year: the year of the ISO week the date is in "
+        "(2024-12-30 is in ISO year 2025). Group by it together with `iso_week`.",
+    )
+    iso_week: Mapped[int] = mapped_column(
+        SmallInteger,
+        nullable=False,
+        comment="ISO 8601 week number, 1 to 53: weeks start on Monday, and week 1 holds the year's first Thursday.",
+    )
+    year_month: Mapped[str] = mapped_column(
+        String, nullable=False, comment="Year and month as text, YYYY-MM (`2025-11`), to group by month."
+    )
+    is_weekend: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, comment="True on Saturdays and Sundays."
     )
 
 
@@ -461,5 +461,6 @@ class PaperKeyword(Base):
 
 
 metadata = Base.metadata
-TABLES = {table.name: table for table in metadata.sorted_tables}
+# In the order a dump's data flows into them (the classes' order): the CLI and Dagster list them so.
+TABLES = dict(metadata.tables)
 DESCRIPTIONS = {name: table.comment for name, table in TABLES.items()}

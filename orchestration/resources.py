@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
@@ -19,10 +18,18 @@ from etl.warehouse import WarehouseLocked, engine_for, ensure_storage_format, ho
 DEFAULT_LOCK_WAIT_SECONDS = 600.0
 
 
-def run_settings(**overrides: object) -> Settings:
-    """The settings of this run, or a Dagster `Failure` naming the bad setting."""
+def run_settings(
+    dumps: DumpFolderResource | None = None, warehouse: WarehouseResource | None = None, **overrides: object
+) -> Settings:
+    """This run's settings: the resources' fields, then `overrides`, over the environment, validated once.
+
+    A bad setting is a Dagster `Failure` naming it.
+    """
+    fields = {"raw_dir": dumps.path, "listing_year": dumps.listing_year} if dumps is not None else {}
+    if warehouse is not None:
+        fields["warehouse"] = warehouse.path
     try:
-        return Settings.from_env(**overrides)
+        return Settings.from_env(**fields, **overrides)
     except SettingsError as exc:
         raise dg.Failure(description=f"bad setting: {exc}") from None
 
@@ -39,22 +46,9 @@ class WarehouseResource(dg.ConfigurableResource):
         description="How long a run waits for another writer (a `paperhouse load` from cron) to release the file.",
     )
 
-    def settings(self) -> Settings:
-        """This run's settings, with this resource's fields over the environment."""
-        return run_settings(warehouse=self.path)
-
-    def resolved_path(self) -> Path:
-        """The warehouse file this run uses (absolute)."""
-        return self.settings().warehouse.absolute()
-
-    def serving_path(self) -> Path:
-        """The serving copy this run publishes (absolute)."""
-        return self.settings().serving_path.absolute()
-
     @contextmanager
-    def engine(self) -> Iterator[Engine]:
-        """An engine on the warehouse holding its write lock, disposed (file released) on exit, even on error."""
-        settings = self.settings()
+    def engine(self, settings: Settings) -> Iterator[Engine]:
+        """An engine on the run's warehouse holding its write lock, disposed (file released) on exit, even on error."""
         try:
             ensure_storage_format(
                 settings.warehouse, settings.storage_version, settings.duckdb_memory, self.lock_wait_seconds
@@ -85,15 +79,3 @@ class DumpFolderResource(dg.ConfigurableResource):
         description="Listing year for dumps whose page and file name print none. "
         "Unset: $PAPERHOUSE_LISTING_YEAR, else inferred from the cards or the file's modification time.",
     )
-
-    def settings(self) -> Settings:
-        """This run's settings, with this resource's fields over the environment."""
-        return run_settings(raw_dir=self.path, listing_year=self.listing_year)
-
-    def resolved_path(self) -> Path:
-        """The dump folder this run reads (absolute)."""
-        return self.settings().raw_dir.absolute()
-
-    def resolved_listing_year(self) -> int | None:
-        """The configured listing year, if any."""
-        return self.settings().listing_year

@@ -1,19 +1,16 @@
 """The sensors (new and changed dumps; views after loads) and the daily sweep schedule."""
 
 import json
-import os
 from pathlib import Path
 
 import dagster as dg
 
-from etl.extract import discover_dumps, dump_fingerprints
-from etl.pipeline import unloaded_dumps
+from etl import clock
+from etl.extract import discover_dumps
+from etl.inventory import fingerprints, list_dumps, unloaded_dumps
 from orchestration.jobs import load_dumps_job
 from orchestration.partitions import dump_partitions
-from orchestration.resources import DumpFolderResource, WarehouseResource
-
-SWEEP_CRON_ENV = "PAPERHOUSE_SWEEP_CRON"
-DEFAULT_SWEEP_CRON = "0 6 * * *"
+from orchestration.resources import DumpFolderResource, WarehouseResource, run_settings
 
 
 def _run_requests(changed: dict[str, str]) -> list[dg.RunRequest]:
@@ -26,11 +23,11 @@ def _run_requests(changed: dict[str, str]) -> list[dg.RunRequest]:
 @dg.sensor(job=load_dumps_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
 def new_dump_sensor(context: dg.SensorEvaluationContext, dumps: DumpFolderResource) -> dg.SensorResult:
     """Add a partition and request a run for every dump file that is new or whose sha256 changed."""
-    folder = dumps.resolved_path()
+    folder = run_settings(dumps).raw_dir.absolute()
     if not folder.is_dir():
         return dg.SensorResult(skip_reason=f"dump folder {folder} does not exist")
     previous = json.loads(context.cursor) if context.cursor else {}
-    current = dump_fingerprints(discover_dumps(folder), previous)
+    current = fingerprints(list_dumps(discover_dumps(folder)), previous)
     changed = {
         name: fp["sha256"]
         for name, fp in current.items()
@@ -56,22 +53,24 @@ views_after_loads = dg.AutomationConditionSensorDefinition(
 )
 
 
-def _sweep_cron() -> str:
-    return os.environ.get(SWEEP_CRON_ENV) or DEFAULT_SWEEP_CRON
-
-
 def build_sweep_schedule() -> dg.ScheduleDefinition:
-    """The daily safety-net sweep; its cron comes from $PAPERHOUSE_SWEEP_CRON (default 06:00 daily)."""
+    """The daily safety-net sweep; its cron is the `sweep_cron` setting ($PAPERHOUSE_SWEEP_CRON, default 06:00)."""
 
-    @dg.schedule(job=load_dumps_job, cron_schedule=_sweep_cron(), name="daily_dump_sweep")
+    @dg.schedule(job=load_dumps_job, cron_schedule=run_settings().sweep_cron, name="daily_dump_sweep")
     def daily_dump_sweep(
         context: dg.ScheduleEvaluationContext, dumps: DumpFolderResource, warehouse: WarehouseResource
     ):
         """Request a run for every dump in the folder that the warehouse does not hold yet."""
-        folder: Path = dumps.resolved_path()
+        settings = run_settings(dumps, warehouse)
+        folder: Path = settings.raw_dir.absolute()
         if not folder.is_dir():
             return dg.SkipReason(f"dump folder {folder} does not exist")
-        pending = unloaded_dumps(discover_dumps(folder), warehouse.resolved_path())
+        pending = unloaded_dumps(
+            list_dumps(discover_dumps(folder)),
+            settings.warehouse.absolute(),
+            settings.listing_year,
+            clock.today(),
+        )
         if pending is None:
             return dg.SkipReason(
                 "the warehouse is being written right now; the sensor or the next sweep will pick the dumps up"

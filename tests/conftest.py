@@ -17,8 +17,8 @@ from sqlalchemy import Engine, text
 import etl.clock
 from etl.extract import discover_dumps, read_dumps
 from etl.parse import ParsedDumps, parse_dumps
-from etl.pipeline import WAREHOUSE_TABLES
 from etl.warehouse import migrate, warehouse_engine
+from models import TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "raw"
@@ -59,7 +59,7 @@ def snapshot(engine: Engine) -> dict[str, list[tuple]]:
     """Every warehouse table's rows, sorted; load timestamps left out."""
     tables: dict[str, list[tuple]] = {}
     with engine.connect() as connection:
-        for table in WAREHOUSE_TABLES:
+        for table in TABLES:
             columns = [
                 c
                 for c in connection.execute(text(f"SELECT * FROM {table} LIMIT 0")).keys()

@@ -503,3 +503,47 @@ def test_another_writer_gives_exit_5_in_one_line_and_wait_queues_behind_it(tmp_p
     holder.wait()
     assert done.returncode == EXIT_OK, done.stderr
     assert json.loads(done.stdout)["files_loaded"] == 5
+
+
+def test_check_audits_the_whole_warehouse_read_only(tmp_path, sample_dir, capsys):
+    warehouse = tmp_path / "w.duckdb"
+    assert main(["load", str(sample_dir), "--warehouse", str(warehouse)]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["check", "--warehouse", str(warehouse), "--json"]) == EXIT_OK
+    outcomes = json.loads(capsys.readouterr().out)
+    assert {name: (o["passed"], o["failures"]) for name, o in outcomes.items()} == {
+        "paper_id_unique": (True, 0),
+        "row_keys_unique": (True, 0),
+        "every_entry_loaded": (True, 0),
+        "no_dangling_references": (True, 0),
+        "no_future_listing_dates": (True, 0),
+    }
+    assert outcomes["every_entry_loaded"]["details"] == {"dumps_checked": 5}
+    engine = warehouse_engine(warehouse)
+    with engine.begin() as connection:  # break one rule: a link stored twice
+        connection.execute(text("INSERT INTO links SELECT * FROM links LIMIT 1"))
+    engine.dispose()
+    assert main(["check", "--warehouse", str(warehouse)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith(
+        "BROKEN row_keys_unique: 1 failing rows; {'paper_appearances': 0, 'paper_links': 0"
+    )
+    assert [line.split()[0] for line in lines] == ["ok", "BROKEN", "ok", "ok", "ok"]
+
+
+def test_check_says_when_there_is_no_warehouse_or_a_load_holds_it(tmp_path, capsys):
+    missing = tmp_path / "none.duckdb"
+    assert main(["check", "--warehouse", str(missing)]) == 1
+    assert capsys.readouterr().err == (
+        f"paperhouse: check failed: FileNotFoundError: no warehouse at {missing}: run `paperhouse load` first; "
+        "nothing was changed\n"
+    )
+    assert not missing.exists()
+    warehouse = tmp_path / "w.duckdb"
+    holder = hold_warehouse(warehouse, 60)
+    try:
+        assert main(["check", "--warehouse", str(warehouse)]) == EXIT_LOCKED
+    finally:
+        holder.kill()
+        holder.wait()
+    assert f"is being written by process {holder.pid}" in capsys.readouterr().err

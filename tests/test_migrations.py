@@ -13,8 +13,9 @@ from sqlalchemy import Column, Integer, MetaData, inspect, text
 
 import migrations.duckdb_support  # noqa: F401
 import models
-from etl.pipeline import WAREHOUSE_TABLES, load_dumps
+from etl.pipeline import load_dumps
 from etl.warehouse import alembic_config, current_revision, downgrade, head_views, migrate, warehouse_engine
+from models import TABLES
 from tests.conftest import ROOT, snapshot
 
 VIEWS_DIR = ROOT / "sql" / "views"
@@ -26,7 +27,7 @@ def view_names(engine) -> set[str]:
 
 
 def test_upgrade_creates_every_table_and_view(engine):
-    assert set(WAREHOUSE_TABLES) <= set(inspect(engine).get_table_names())
+    assert set(TABLES) <= set(inspect(engine).get_table_names())
     assert view_names(engine) == {p.stem for p in VIEWS_DIR.glob("*.sql")}
     assert current_revision(engine) == "0007"
 
@@ -42,7 +43,7 @@ def test_downgrade_to_base_and_back(engine, sample_dir):
     downgrade(engine, "0001")
     assert view_names(engine) == set()
     downgrade(engine, "base")
-    assert not set(WAREHOUSE_TABLES) & set(inspect(engine).get_table_names())
+    assert not set(TABLES) & set(inspect(engine).get_table_names())
     migrate(engine)
     load_dumps(sample_dir, engine)
     with engine.connect() as c:

@@ -15,11 +15,11 @@ import dagster as dg
 from pydantic import Field
 from sqlalchemy import Engine
 
-from etl import quality
+from etl import checks
+from etl.checks import IntegrityError, merge_outcomes
 from etl.extract import discover_dumps
-from etl.pipeline import BatchLoad, load_paths
+from etl.pipeline import BatchLoad, LoadOptions, load_with
 from etl.preview import table_previews
-from etl.quality import IntegrityError, merge_outcomes
 from etl.report import LoadReport, cause, quoted_names
 from etl.serving import publish_if_stale
 from models import DESCRIPTIONS, TABLES
@@ -126,25 +126,20 @@ def load_dumps(
     warehouse: WarehouseResource,
 ) -> Iterator[dg.AssetMaterialization | dg.AssetCheckResult]:
     """Read, parse, deduplicate, enrich and merge the run's dumps into the warehouse, one transaction per batch."""
-    settings = run_settings(raw_dir=dumps.path, listing_year=dumps.listing_year, batch_mb=config.batch_mb)
+    settings = run_settings(dumps, warehouse, batch_mb=config.batch_mb)
     folder = settings.raw_dir.absolute()
     present = sorted(p.name for p in discover_dumps(folder))
     names = sorted(context.partition_keys)
     for name in sorted(set(names) - set(present)):
         context.log.warning(f"dump {name} is not in {folder} any more; nothing to load for it")
     report, error = LoadReport(), None
-    with warehouse.engine() as engine:
+    with warehouse.engine(settings) as engine:
         try:
-            load_paths(
+            load_with(
                 [folder / n for n in names if n in present],
                 engine,
-                settings.listing_year,
-                config.full_refresh,
-                config.prune,
-                settings.batch_bytes,
-                max_dump_bytes=settings.max_dump_bytes,
-                report=report,
-                present_files=present,
+                LoadOptions.from_settings(settings, config.full_refresh, present if config.prune else None),
+                report,
                 on_batch=lambda done, so_far: context.log.info(_batch_line(done, so_far)),
             )
         except IntegrityError as exc:
@@ -156,8 +151,8 @@ def load_dumps(
             error = f"{cause(exc)}; {report.committed_summary()}"
         refused_check, previews = _read_back(engine, report, present)
         if error is None:  # analysts read the serving copy: it shows only loads whose rules held
-            serving = warehouse.serving_path()
-            seconds = publish_if_stale(engine, warehouse.resolved_path(), serving)
+            serving = settings.serving_path.absolute()
+            seconds = publish_if_stale(engine, settings.warehouse.absolute(), serving)
             report.serving = {"path": str(serving), "publish_seconds": seconds}
     refused = {n: r for n, r in report.refused().items() if n in names}
     loaded = _loaded_partitions(names, present, report, failed=error is not None)
@@ -178,7 +173,7 @@ def load_dumps(
 
 def _batch_line(done: BatchLoad, report: LoadReport) -> str:
     """The log line of one committed batch: loaded, refused, new papers."""
-    files = done.steps.batch.source_files
+    files = done.batch.source_files
     refused = files.filter(files["status"] == "rejected")["file_name"].to_list()
     line = (
         f"batch {done.number + 1}/{done.batches} committed: {files.height - len(refused)} dumps loaded, "
@@ -189,14 +184,14 @@ def _batch_line(done: BatchLoad, report: LoadReport) -> str:
 
 def _read_back(
     engine: Engine, report: LoadReport, present: list[str]
-) -> tuple[quality.CheckOutcome | None, dict]:
+) -> tuple[checks.CheckOutcome | None, dict]:
     """Read the committed state: the folder's refused dumps, and previews of the run's rows.
 
     Nothing when the warehouse cannot be read (a load that failed before its schema existed).
     """
     try:
         with engine.connect() as connection:
-            refused = quality.refused_dumps(connection, present)
+            refused = checks.refused_dumps(connection, present)
             previews = table_previews(connection, report.loaded_file_ids)
             connection.rollback()
     except Exception:  # noqa: BLE001 - the load's own error is the one to report
@@ -214,7 +209,7 @@ def _loaded_partitions(names: list[str], present: list[str], report: LoadReport,
     return [n for n in names if n in in_folder and n in vouched and n not in refused]
 
 
-def _check_results(report: LoadReport, refused: quality.CheckOutcome | None) -> Iterator[dg.AssetCheckResult]:
+def _check_results(report: LoadReport, refused: checks.CheckOutcome | None) -> Iterator[dg.AssetCheckResult]:
     """A result per integrity rule the load evaluated, and the folder's refused dumps."""
     for spec in INTEGRITY_CHECKS:
         outcome = report.checks.get(spec.name)

@@ -16,7 +16,7 @@ from etl.warehouse import head_views, migrate
 from models import TABLES
 from orchestration.assets.tables import WAREHOUSE_POOL
 from orchestration.metadata import serving_metadata, view_column_schemas
-from orchestration.resources import WarehouseResource
+from orchestration.resources import WarehouseResource, run_settings
 
 GROUP = "views"
 
@@ -56,14 +56,16 @@ VIEW_SPECS = [
 @dg.multi_asset(specs=VIEW_SPECS, pool=WAREHOUSE_POOL)
 def analyst_views(warehouse: WarehouseResource):
     """Bring every view to the text the newest migration pins, publish the serving copy, and count each view's rows."""
-    with warehouse.engine() as engine:
+    settings = run_settings(warehouse=warehouse)
+    serving = settings.serving_path.absolute()
+    with warehouse.engine(settings) as engine:
         migrate(engine)
         with engine.connect() as connection:
             counts = {
                 spec.key: connection.execute(text(f"SELECT count(*) FROM {spec.key.path[-1]}")).scalar_one()
                 for spec in VIEW_SPECS  # vetted identifiers
             }
-        seconds = publish_if_stale(engine, warehouse.resolved_path(), warehouse.serving_path())
-    serving = serving_metadata(warehouse.serving_path(), seconds)
+        seconds = publish_if_stale(engine, settings.warehouse.absolute(), serving)
+    published = serving_metadata(serving, seconds)
     for key, rows in counts.items():
-        yield dg.MaterializeResult(asset_key=key, metadata={"dagster/row_count": rows, **serving})
+        yield dg.MaterializeResult(asset_key=key, metadata={"dagster/row_count": rows, **published})

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from etl.checks import CheckOutcome, IntegrityError
 from etl.pipeline import load_dumps
-from etl.quality import CheckOutcome, IntegrityError
 from etl.serving import default_serving_path, is_current, publish
 from etl.warehouse import warehouse_engine
 from tests.conftest import ROOT, SAMPLE_DIR, dump_text, parse_folder, snapshot, write_dump

@@ -1,15 +1,12 @@
-"""Identity keys and stable ids: the vectorized forms agree with the reference definitions."""
+"""Identity keys: the vectorized form agrees with the reference definition."""
 
 from __future__ import annotations
-
-import hashlib
-from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl.normalize import identity_key, identity_keys, stable_id, stable_ids
+from etl.normalize import identity_key, identity_keys
 
 
 def test_identity_key_folds_case_width_and_whitespace():
@@ -22,33 +19,3 @@ def test_identity_key_folds_case_width_and_whitespace():
 @given(st.lists(st.text(), min_size=1, max_size=20))
 def test_vectorized_identity_keys_match_reference(texts):
     assert identity_keys(pl.Series(texts)).to_list() == [identity_key(t) for t in texts]
-
-
-def test_stable_id_is_sha256_prefix_pinned():
-    # Pinned value: a change of hashing scheme would renumber every warehouse; this test stops it.
-    expected = int.from_bytes(hashlib.sha256(b"raft").digest()[:8], "big") >> 1
-    assert stable_id("raft") == expected == 4274382485992320141
-    assert 0 <= stable_id("") < 2**63
-
-
-@settings(deadline=None)  # the first call opens this thread's in-memory DuckDB
-@given(st.lists(st.text(), min_size=1, max_size=20))
-def test_vectorized_stable_ids_match_reference(texts):
-    assert stable_ids(pl.Series(texts)).to_list() == [stable_id(t) for t in texts]
-
-
-@settings(max_examples=50, deadline=None)
-@given(
-    st.lists(st.one_of(st.none(), st.text(), st.text(min_size=200, max_size=700)), min_size=1, max_size=12)
-)
-def test_stable_ids_agree_whichever_engine_hashes_a_text(texts):
-    # Short texts are hashed in DuckDB, long ones (over 512 UTF-8 bytes) in Python: same ids, nulls kept.
-    expected = [None if t is None else stable_id(t) for t in texts]
-    assert stable_ids(pl.Series(texts, dtype=pl.String)).to_list() == expected
-
-
-def test_stable_ids_on_worker_threads():
-    texts = pl.Series([f"keyword {i}" for i in range(1000)] + ["x" * 600])
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(stable_ids, [texts] * 8))
-    assert all(r.to_list() == [stable_id(t) for t in texts] for r in results)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shutil
 
+from etl.checks import CheckOutcome
 from etl.pipeline import load_paths
-from etl.quality import CheckOutcome
 from etl.report import LoadReport, cause, quoted_names
 from tests.conftest import CUT_DUMP, CUT_REASON
 

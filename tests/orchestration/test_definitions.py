@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 import pytest
 import yaml
@@ -13,7 +15,7 @@ from orchestration import defs
 from orchestration.assets.tables import WAREHOUSE_POOL
 from orchestration.metadata import view_column_schemas
 from orchestration.partitions import dump_partitions
-from orchestration.resources import DumpFolderResource, WarehouseResource
+from orchestration.resources import DumpFolderResource, WarehouseResource, run_settings
 from tests.conftest import ROOT
 from tests.orchestration.conftest import VIEW_NAMES
 
@@ -93,13 +95,20 @@ def test_views_carry_their_header_schema_and_description():
 
 
 def test_resources_resolve_configuration_at_run_time(monkeypatch, tmp_path):
+    """The resources' fields over the environment, in one `Settings`, validated when a run asks."""
     resource = WarehouseResource()
     monkeypatch.setenv("PAPERHOUSE_WAREHOUSE", str(tmp_path / "from_env.duckdb"))
-    assert resource.resolved_path() == tmp_path / "from_env.duckdb"
-    assert resource.serving_path() == tmp_path / "serving" / "from_env.duckdb"
-    assert WarehouseResource(path="x.duckdb").resolved_path().is_absolute()
+    assert run_settings(warehouse=resource).warehouse == tmp_path / "from_env.duckdb"
+    assert run_settings(warehouse=resource).serving_path == tmp_path / "serving" / "from_env.duckdb"
+    assert run_settings(warehouse=WarehouseResource(path="x.duckdb")).warehouse == Path("x.duckdb")
     monkeypatch.setenv("PAPERHOUSE_LISTING_YEAR", "2024")
-    assert DumpFolderResource().resolved_listing_year() == 2024
+    settings = run_settings(DumpFolderResource(path=str(tmp_path)), resource, batch_mb=8)
+    assert (settings.raw_dir, settings.listing_year, settings.batch_bytes) == (tmp_path, 2024, 8_000_000)
+    monkeypatch.setenv("PAPERHOUSE_BATCH_MB", "lots")
+    with pytest.raises(
+        dg.Failure, match=r"bad setting: PAPERHOUSE_BATCH_MB='lots': expected a positive number"
+    ):
+        run_settings(DumpFolderResource())
 
 
 def test_every_step_that_writes_the_warehouse_holds_the_one_slot_pool():

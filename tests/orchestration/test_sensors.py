@@ -7,13 +7,14 @@ import os
 import shutil
 
 import dagster as dg
+import pytest
 
 from etl.pipeline import load_dumps
 from etl.warehouse import warehouse_engine
 from orchestration import defs
 from orchestration.partitions import dump_partitions
 from orchestration.resources import DumpFolderResource, WarehouseResource
-from orchestration.sensors import DEFAULT_SWEEP_CRON, SWEEP_CRON_ENV, build_sweep_schedule, new_dump_sensor
+from orchestration.sensors import build_sweep_schedule, new_dump_sensor
 from tests.conftest import SAMPLE_DIR, dump_text, write_dump
 
 
@@ -112,8 +113,10 @@ def test_daily_sweep_skips_while_a_writer_holds_the_warehouse(instance, tmp_path
         import sys
 
         probe = (
-            "from pathlib import Path; from etl.pipeline import unloaded_dumps; from etl.extract import discover_dumps;"
-            f"print(unloaded_dumps(discover_dumps(Path({str(sample_dir)!r})), Path({str(warehouse)!r})))"
+            "from datetime import date; from pathlib import Path; from etl.extract import discover_dumps;"
+            "from etl.inventory import list_dumps, unloaded_dumps;"
+            f"print(unloaded_dumps(list_dumps(discover_dumps(Path({str(sample_dir)!r}))), Path({str(warehouse)!r}),"
+            " None, date(2026, 1, 1)))"
         )
         done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     engine.dispose()
@@ -121,6 +124,14 @@ def test_daily_sweep_skips_while_a_writer_holds_the_warehouse(instance, tmp_path
 
 
 def test_sweep_cron_is_configurable(monkeypatch):
-    assert build_sweep_schedule().cron_schedule == DEFAULT_SWEEP_CRON
-    monkeypatch.setenv(SWEEP_CRON_ENV, "30 2 * * 1-5")
+    assert build_sweep_schedule().cron_schedule == "0 6 * * *"
+    monkeypatch.setenv("PAPERHOUSE_SWEEP_CRON", "30 2 * * 1-5")
     assert build_sweep_schedule().cron_schedule == "30 2 * * 1-5"
+
+
+def test_a_bad_sweep_cron_names_the_variable(monkeypatch):
+    monkeypatch.setenv("PAPERHOUSE_SWEEP_CRON", "every morning")
+    with pytest.raises(
+        dg.Failure, match=r"PAPERHOUSE_SWEEP_CRON='every morning': expected a five-field cron"
+    ):
+        build_sweep_schedule()

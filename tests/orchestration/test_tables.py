@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import text
 
 import etl.pipeline
+from etl.checks import CheckOutcome
 from etl.pipeline import load_dumps
-from etl.quality import CheckOutcome
 from etl.warehouse import warehouse_engine
 from models import TABLES
 from orchestration.assets.tables import REFUSED_TAG

@@ -1,4 +1,4 @@
-"""Loading: sample figures in the warehouse, idempotent reloads, order-independent incremental loads."""
+"""The load (etl.pipeline): sample figures in the warehouse, idempotent reloads, order-independent incremental loads."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from etl.extract import inventory
+from etl.inventory import list_dumps
 from etl.pipeline import load_dumps, plan_batches
 from etl.warehouse import migrate, warehouse_engine
 from tests.conftest import SAMPLE_DIR, dump_text, snapshot, write_dump
@@ -128,9 +128,9 @@ def test_batched_load_equals_one_batch(tmp_path, engine, sample_dir, batch_bytes
 def test_batches_split_by_size_and_keep_order(tmp_path):
     sizes = [5, 5, 5, 20, 1, 1]
     paths = [write_dump(tmp_path, f"{i}.txt", "x" * size) for i, size in enumerate(sizes)]
-    files, refused = inventory(paths)
-    assert refused == []
-    batches = plan_batches(files, 10)
+    listing = list_dumps(paths)
+    assert listing.unreadable == []
+    batches = plan_batches(listing.files, 10)
     assert [[f.path.name for f in batch] for batch in batches] == [
         ["0.txt", "1.txt"],
         ["2.txt"],
@@ -162,19 +162,6 @@ def test_changed_dump_replaces_its_sightings(engine, tmp_path):
     fresh.dispose()
 
 
-def test_a_failed_merge_changes_nothing(engine, sample_dir, monkeypatch):
-    import etl.load
-
-    before = snapshot(engine)
-    steps = etl.load.merge_steps()
-    failing = etl.load.Step("29_delete_orphan_links", "SELECT * FROM no_such_table", (), False)
-    broken = tuple(failing if s.name == failing.name else s for s in steps)  # after every write but the last
-    monkeypatch.setattr(etl.load, "merge_steps", lambda: broken)
-    with pytest.raises(Exception, match="no_such_table"):
-        load_dumps(sample_dir, engine)
-    assert snapshot(engine) == before
-
-
 def test_keys_are_stable_across_loads_of_subsets(tmp_path, engine, sample_dir):
     load_dumps(sample_dir, engine)
     with engine.connect() as c:
@@ -193,80 +180,3 @@ def test_keys_are_stable_across_loads_of_subsets(tmp_path, engine, sample_dir):
 def test_missing_raw_folder_is_a_clear_error(engine, tmp_path: Path):
     with pytest.raises(FileNotFoundError, match="raw dump folder not found"):
         load_dumps(tmp_path / "nope", engine)
-
-
-@pytest.mark.parametrize("table", ["paper_appearances", "paper_links", "paper_keywords", "links", "keywords"])
-def test_a_link_row_stored_twice_breaks_the_row_keys_check(engine, sample_dir, table):
-    """These tables have no index, so the integrity gate is what keeps their keys unique."""
-    from datetime import date
-
-    import polars as pl
-
-    from etl.quality import integrity_outcomes
-
-    load_dumps(sample_dir, engine)
-    with engine.begin() as connection:
-        row = connection.execute(text(f"SELECT * FROM {table} LIMIT 1")).mappings().one()
-        assert integrity_outcomes(connection, [], date.today())["row_keys_unique"].passed
-        connection.execute(text(f"INSERT INTO {table} SELECT * FROM {table} LIMIT 1"))
-        whole = integrity_outcomes(connection, [], date.today())["row_keys_unique"]
-        key = row["file_id"] if table == "paper_appearances" else None
-        if "paper_id" in row:
-            paper = row["paper_id"]
-        else:  # a paper that refers to the duplicated link or keyword
-            link_table, column = (
-                ("paper_links", "link_id") if table == "links" else ("paper_keywords", "keyword_id")
-            )
-            paper = connection.execute(
-                text(f"SELECT paper_id FROM {link_table} WHERE {column} = :k LIMIT 1"), {"k": row[column]}
-            ).scalar_one()
-        scope = pl.DataFrame({"paper_id": [paper]})
-        scoped = integrity_outcomes(connection, [key] if key else [], date.today(), scope)["row_keys_unique"]
-        connection.rollback()
-    assert (whole.passed, whole.details[table]) == (False, 1)
-    assert (scoped.passed, scoped.details[table]) == (False, 1)
-
-
-@pytest.mark.parametrize(
-    ("table", "key", "referrer"),
-    [("links", "link_id", "paper_links"), ("keywords", "keyword_id", "paper_keywords")],
-)
-def test_a_missing_link_or_keyword_breaks_the_dangling_references_check(
-    engine, sample_dir, table, key, referrer
-):
-    """Scoped to one paper or over the whole warehouse, a reference to a deleted row is found."""
-    from datetime import date
-
-    import polars as pl
-
-    from etl.quality import integrity_outcomes
-
-    load_dumps(sample_dir, engine)
-    with engine.begin() as connection:
-        paper, value = connection.execute(text(f"SELECT paper_id, {key} FROM {referrer} LIMIT 1")).one()
-        referring = connection.execute(
-            text(f"SELECT count(*) FROM {referrer} WHERE {key} = :k"), {"k": value}
-        ).scalar_one()
-        connection.execute(text(f"DELETE FROM {table} WHERE {key} = :k"), {"k": value})
-        whole = integrity_outcomes(connection, [], date.today())["no_dangling_references"]
-        scope = pl.DataFrame({"paper_id": [paper]})
-        scoped = integrity_outcomes(connection, [], date.today(), scope)["no_dangling_references"]
-        connection.rollback()
-    name = f"{referrer}.{key} -> {table}"
-    assert (whole.passed, whole.details[name]) == (False, referring)
-    assert (scoped.passed, scoped.details[name]) == (False, 1)
-
-
-def test_the_merge_is_named_steps_each_binding_what_its_sql_names():
-    import re
-
-    import etl.load
-
-    steps = etl.load.merge_steps()
-    assert [s.name for s in steps] == sorted(p.stem for p in etl.load.MERGE_DIR.glob("*.sql"))
-    assert len(steps) == 30 and steps[0].name == "01_create_incoming_files"
-    for step in steps:
-        assert step.sql.startswith("-- "), f"{step.name} has no header saying what it does"
-        assert set(re.findall(r"(?<!:):([a-z_]+)", step.sql)) == set(step.params), step.name
-    assert {s.name for s in steps if s.only_with_orphans} == etl.load.ORPHAN_STEPS
-    assert etl.load.COUNT_STEP in {s.name for s in steps}

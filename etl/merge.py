@@ -12,14 +12,15 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Connection, text
 
 from etl.batch import WarehouseBatch
+from etl.sql import SQL_DIR, sql_file, sql_names
+from models import HELD_STATUSES, TABLES
 
-MERGE_DIR = Path(__file__).resolve().parent.parent / "sql" / "merge"
+MERGE_DIR = SQL_DIR / "merge"
 COUNT_STEP = "19_count_changes"  # a SELECT of (what, count) pairs: what this merge changes
 # Steps that only remove what orphaned papers leave: skipped when the counts show none.
 ORPHAN_STEPS = frozenset(
@@ -34,7 +35,11 @@ ORPHAN_STEPS = frozenset(
     }
 )
 # The parameters each step binds (every other step binds none).
-STEP_PARAMS = {"04_create_removed_files": ("prune",), "10_upsert_source_files": ("loaded_at",)}
+STEP_PARAMS = {
+    "03_create_replaced_files": ("held",),
+    "04_create_removed_files": ("prune", "held"),
+    "10_upsert_source_files": ("loaded_at",),
+}
 
 
 @dataclass(frozen=True)
@@ -51,8 +56,8 @@ class Step:
 def merge_steps() -> tuple[Step, ...]:
     """The merge's steps, in the order of their file names."""
     return tuple(
-        Step(path.stem, path.read_text(), STEP_PARAMS.get(path.stem, ()), path.stem in ORPHAN_STEPS)
-        for path in sorted(MERGE_DIR.glob("*.sql"))
+        Step(name, sql_file("merge", name), STEP_PARAMS.get(name, ()), name in ORPHAN_STEPS)
+        for name in sql_names("merge")
     )
 
 
@@ -110,6 +115,7 @@ def merge_batch(
         params = {
             "loaded_at": loaded_at.replace(tzinfo=None).isoformat(sep=" "),
             "prune": present_files is not None,
+            "held": list(HELD_STATUSES),
         }
         counts: dict[str, int] = {}
         for step in merge_steps():
@@ -141,15 +147,5 @@ def merge_batch(
 
 def clear_warehouse(connection: Connection) -> None:
     """Delete every row of every warehouse table, inside the caller's transaction (full rebuilds)."""
-    for table in (
-        "paper_keywords",
-        "keywords",
-        "paper_links",
-        "links",
-        "paper_appearances",
-        "papers",
-        "organizations",
-        "dates",
-        "source_files",
-    ):
-        connection.execute(text(f"DELETE FROM {table}"))  # vetted identifiers
+    for table in TABLES.values():
+        connection.execute(table.delete())

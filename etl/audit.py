@@ -1,0 +1,51 @@
+"""`paperhouse check`: every integrity rule over the whole warehouse, read-only, as a report and an exit code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy.exc import OperationalError
+
+from etl import clock
+from etl.checks import CheckOutcome, audit
+from etl.report import cause
+from etl.warehouse import WarehouseLocked, lock_holder, warehouse_engine
+
+
+def audit_warehouse(path: Path) -> dict[str, CheckOutcome]:
+    """Every rule's outcome over the warehouse at `path`, opened read-only (nothing is written)."""
+    if not path.exists():
+        raise FileNotFoundError(f"no warehouse at {path}: run `paperhouse load` first")
+    engine = warehouse_engine(path, read_only=True)
+    try:
+        with engine.connect() as connection:
+            return audit(connection, clock.today())
+    except OperationalError as exc:
+        holder = lock_holder(exc)
+        if holder is None:
+            raise
+        raise WarehouseLocked(path, holder[0] or None, holder[1] or None, 0) from None
+    finally:
+        engine.dispose()
+
+
+def format_audit(outcomes: dict[str, CheckOutcome], as_json: bool) -> str:
+    """The outcomes as one JSON object, or one line per rule."""
+    if as_json:
+        return json.dumps(
+            {
+                n: {"passed": o.passed, "failures": o.failures, "details": o.details}
+                for n, o in outcomes.items()
+            },
+            indent=2,
+        )
+    return "\n".join(
+        f"{'ok    ' if o.passed else 'BROKEN'} {name}: {o.failures} failing rows; {o.details}"
+        for name, o in outcomes.items()
+    )
+
+
+def describe_failure(exc: Exception) -> str:
+    """One line for a check that could not run."""
+    return f"check failed: {cause(exc)}; nothing was changed"

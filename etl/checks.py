@@ -1,0 +1,126 @@
+"""The integrity rules a load must keep, each a named SQL file run inside the load's transaction.
+
+A rule reads only the rows of the papers the load touched (`check_scope`), which it copies
+once (`sql/check_scope/`), so its cost follows the load, not the warehouse. `audit` runs the
+same rules with every paper in scope: `paperhouse check`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+from sqlalchemy import Connection, text
+
+from etl.parse import CLOCK_SKEW
+from etl.sql import sql_file, sql_names
+
+SCOPE = "check_scope"  # a relation (paper_id) naming the papers whose rows the rules read
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """The result of one integrity rule: passed, how many rows break it, and details."""
+
+    passed: bool
+    failures: int
+    details: dict[str, int | float | str]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: `sql/checks/<name>.sql`, returning (what, detail, broken) rows, and the parameters it binds.
+
+    Without `when_clean`, the details are every row's (what -> detail). With it, they are the
+    offending rows', or, when none offends, what `when_clean` makes of the rows and parameters.
+    """
+
+    name: str
+    params: tuple[str, ...] = ()
+    when_clean: Callable[[list, dict], dict] | None = None
+
+    def evaluate(self, connection: Connection, params: dict) -> CheckOutcome:
+        """Run the rule's SQL and sum up its rows."""
+        sql = sql_file("checks", self.name)
+        rows = connection.execute(text(sql), {k: params[k] for k in self.params}).all()
+        failures = sum(row.broken for row in rows)
+        if self.when_clean is None:
+            details = {row.what: row.detail for row in rows}
+        else:
+            details = {row.what: row.detail for row in rows if row.broken} or self.when_clean(rows, params)
+        return CheckOutcome(failures == 0, failures, details)
+
+
+# What a load must keep; the names are Dagster's asset checks too.
+RULES = (
+    Rule("paper_id_unique"),
+    Rule("row_keys_unique", ("ids",)),
+    Rule("every_entry_loaded", ("ids",), lambda rows, _: {"dumps_checked": len(rows)}),
+    Rule("no_dangling_references"),
+    Rule("no_future_listing_dates", ("latest",), lambda _, p: {"latest_allowed": p["latest"].isoformat()}),
+)
+REFUSED_DUMPS = Rule("refused_dumps", ("names",), lambda _, p: {"dumps_in_folder": len(p["names"])})
+_CHECKED_TABLES = (
+    "checked_papers",
+    "checked_paper_appearances",
+    "checked_paper_links",
+    "checked_paper_keywords",
+)
+_COUNT_TABLES = ("checked_links_counts", "checked_keywords_counts")
+
+
+def integrity_outcomes(
+    connection: Connection, loaded_file_ids: list[int], today: date, touched_papers: pl.DataFrame
+) -> dict[str, CheckOutcome]:
+    """Every rule's outcome over the rows of `touched_papers` (paper_id) and the dumps `loaded_file_ids`."""
+    raw = connection.connection.driver_connection
+    raw.register(SCOPE, touched_papers.select("paper_id").to_arrow())
+    try:
+        for name in sql_names("check_scope"):
+            connection.execute(text(sql_file("check_scope", name)))
+        params = {"ids": loaded_file_ids, "latest": today + CLOCK_SKEW}
+        return {rule.name: rule.evaluate(connection, params) for rule in RULES}
+    finally:
+        for table in (*_CHECKED_TABLES, *_COUNT_TABLES):
+            connection.execute(text(f"DROP TABLE IF EXISTS {table}"))  # vetted identifiers
+        raw.unregister(SCOPE)
+
+
+def audit(connection: Connection, today: date) -> dict[str, CheckOutcome]:
+    """Every rule over the whole warehouse: every paper any table names, every loaded dump."""
+    raw = connection.connection.driver_connection
+    every_paper = raw.sql(sql_file("audit", "every_paper")).pl()
+    loaded = connection.execute(text(sql_file("audit", "loaded_files"))).scalars().all()
+    return integrity_outcomes(connection, list(loaded), today, every_paper)
+
+
+def refused_dumps(connection: Connection, present_files: list[str]) -> CheckOutcome:
+    """No dump in the folder is held as refused: its newest version read is loaded, or not read yet."""
+    return REFUSED_DUMPS.evaluate(connection, {"names": present_files})
+
+
+def merge_outcomes(before: CheckOutcome | None, outcome: CheckOutcome) -> CheckOutcome:
+    """One rule over two batches: passed by both; failures added; the failing batch's details first."""
+    if before is None:
+        return outcome
+    details = before.details if not before.passed else outcome.details
+    return CheckOutcome(before.passed and outcome.passed, before.failures + outcome.failures, details)
+
+
+class IntegrityError(RuntimeError):
+    """A load broke an integrity rule; its transaction is rolled back. `outcomes` holds every rule's."""
+
+    def __init__(self, message: str, outcomes: dict[str, CheckOutcome]) -> None:
+        super().__init__(message)
+        self.outcomes = outcomes
+
+
+def raise_if_broken(outcomes: dict[str, CheckOutcome]) -> None:
+    """Raise `IntegrityError` naming every rule that `outcomes` shows broken."""
+    broken = {n: o for n, o in outcomes.items() if not o.passed}
+    if broken:
+        raise IntegrityError(
+            "; ".join(f"{name}: {outcome.details}" for name, outcome in broken.items()), outcomes
+        )

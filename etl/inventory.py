@@ -1,0 +1,147 @@
+"""What is new in a dump folder: one listing (one stat per file) read by the loader, the sensor and the sweep.
+
+A dump version is held when the warehouse stores it as loaded, or as rejected for a reason
+that still holds. The loader reads only the files whose (name, size, mtime) matches no held
+version; the ones it reads are then identified by sha256, so a file touched but not changed
+is still recognised. The sensor compares the folder with its own cursor of fingerprints (it
+never opens the warehouse, which a running load holds); the daily sweep compares it with
+the warehouse, read-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Connection, inspect, text
+from sqlalchemy.exc import OperationalError
+
+from etl.extract import DumpFile, sha256_of, stat_dump
+from etl.keys import file_id_for
+from etl.sql import sql_file
+from etl.warehouse import warehouse_engine
+from models import HELD_STATUSES, SETTING_DEPENDENT_YEAR_RULES
+
+
+@dataclass(frozen=True)
+class FolderListing:
+    """The dump files of a folder, each stat'ed once, and the entries that cannot be read at all."""
+
+    files: list[DumpFile]
+    unreadable: list[dict[str, str]]
+
+    @property
+    def names(self) -> list[str]:
+        """The names of the readable dumps."""
+        return [f.path.name for f in self.files]
+
+
+def list_dumps(paths: list[Path]) -> FolderListing:
+    """Stat each dump once: the regular files, and the refusals of entries that cannot be read."""
+    listed = [stat_dump(path) for path in paths]
+    files = [item for item in listed if isinstance(item, DumpFile)]
+    refused = [item for item in listed if not isinstance(item, DumpFile)]
+    return FolderListing(files, refused)
+
+
+@dataclass(frozen=True)
+class HeldVersions:
+    """The dump versions the warehouse holds: their ids, and (name, size, mtime_ns) -> id."""
+
+    file_ids: frozenset[int] = frozenset()
+    by_stat: dict[tuple[str, int, int], int] = field(default_factory=dict)
+
+    def split(self, files: list[DumpFile]) -> tuple[list[DumpFile], list[int]]:
+        """`files` into those to read and the ids of versions already held, by (name, size, mtime) alone."""
+        to_read, unchanged = [], []
+        for file in files:
+            held = self.by_stat.get((file.path.name, file.size, file.mtime_ns))
+            if held is not None and held in self.file_ids:
+                unchanged.append(held)
+            else:
+                to_read.append(file)
+        return to_read, unchanged
+
+
+def held_versions(connection: Connection, listing_year: int | None, today: date) -> HeldVersions:
+    """The versions a load need not read again (`sql/inventory/held_versions.sql` says which and why)."""
+    rows = connection.execute(
+        text(sql_file("inventory", "held_versions")),
+        {
+            "held": list(HELD_STATUSES),
+            "rules": list(SETTING_DEPENDENT_YEAR_RULES),
+            "setting": listing_year,
+            "today": today,
+        },
+    ).all()
+    stats = {(name, size, mtime): file_id for file_id, name, size, mtime in rows if mtime is not None}
+    return HeldVersions(frozenset(file_id for file_id, *_ in rows), stats)
+
+
+def loaded_names(connection: Connection) -> list[str]:
+    """The names of the dumps the warehouse holds as loaded."""
+    return list(connection.execute(text(sql_file("inventory", "loaded_names"))).scalars())
+
+
+def still_refused(connection: Connection, file_ids: list[int]) -> list[dict[str, str]]:
+    """Of the given held versions, those the warehouse holds as rejected, with the reasons."""
+    rows = connection.execute(text(sql_file("inventory", "still_refused")), {"ids": file_ids}).all()
+    return [{"file": name, "reason": error} for name, error in rows]
+
+
+def fingerprints(listing: FolderListing, previous: dict[str, dict]) -> dict[str, dict]:
+    """sha256, size and mtime of each dump; a file whose size and mtime match `previous` is not re-read.
+
+    This is the sensor's cursor. A file that cannot be read is left out: the load that lists
+    the folder reports it by name.
+    """
+    current: dict[str, dict] = {}
+    for file in listing.files:
+        name = file.path.name
+        before = previous.get(name, {})
+        if before.get("size") == file.size and before.get("mtime_ns") == file.mtime_ns:
+            current[name] = before
+            continue
+        try:
+            digest = sha256_of(file.path)
+        except OSError:
+            continue
+        current[name] = {"size": file.size, "mtime_ns": file.mtime_ns, "sha256": digest}
+    return current
+
+
+def unloaded_dumps(
+    listing: FolderListing, warehouse: Path, listing_year: int | None, today: date
+) -> dict[str, str] | None:
+    """Name -> sha256 of the dumps a load of `warehouse` would read now: the sweep's question.
+
+    Opens the warehouse read-only; returns None while another process holds its write lock.
+    """
+    if not warehouse.exists():
+        return _hashed(listing.files)
+    engine = warehouse_engine(warehouse, read_only=True)
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table("source_files"):
+                return _hashed(listing.files)
+            held = held_versions(connection, listing_year, today)
+    except OperationalError:  # DuckDB: another process holds the write lock
+        return None
+    finally:
+        engine.dispose()
+    to_read, _ = held.split(listing.files)
+    return {
+        name: sha for name, sha in _hashed(to_read).items() if file_id_for(name, sha) not in held.file_ids
+    }
+
+
+def _hashed(files: list[DumpFile]) -> dict[str, str]:
+    """Name -> sha256 of each file that can still be read."""
+    hashed = {}
+    for file in files:
+        try:
+            hashed[file.path.name] = sha256_of(file.path)
+        except OSError:
+            continue
+    return hashed

@@ -1,0 +1,66 @@
+"""One batch of dumps, from files to staging frames: read → parse → identify → enrich → assemble.
+
+Every step is a Polars function of the frames before it; nothing here touches the warehouse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from etl.batch import WarehouseBatch, assemble_batch
+from etl.dedupe import identify_papers, latest_paper_texts
+from etl.extract import DumpFile, read_dump_files
+from etl.keywords import extract_keywords
+from etl.links import extract_links
+from etl.parse import parse_dumps
+from etl.timing import StageClock
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What every batch of one load is read and parsed with."""
+
+    listing_year: int | None
+    today: date
+    max_dump_bytes: int | None
+    clock: StageClock
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A batch ready to merge: its staging frames, the versions it found already held, and unreadable files."""
+
+    batch: WarehouseBatch
+    same_content: list[int]  # ids of versions read again (touched, not changed) that the warehouse holds
+    unreadable: list[dict[str, str]]
+
+
+def transform(
+    dumps: pl.DataFrame, listing_year: int | None, clock: StageClock | None = None, today: date | None = None
+) -> WarehouseBatch:
+    """Parse dumps, identify and deduplicate papers, extract links and keywords: one warehouse batch."""
+    clock = clock or StageClock()
+    with clock.stage("parse"):
+        parsed = parse_dumps(dumps, listing_year, today)
+    with clock.stage("dedupe"):
+        identified = identify_papers(parsed.entries)
+        papers = latest_paper_texts(identified)
+    with clock.stage("links"):
+        links = extract_links(papers)
+    with clock.stage("keywords"):
+        keywords = extract_keywords(papers)
+    with clock.stage("dedupe"):
+        return assemble_batch(dumps, parsed, identified, papers, links, keywords, listing_year)
+
+
+def prepare_batch(files: list[DumpFile], held: frozenset[int], options: ReadOptions) -> PreparedBatch:
+    """Read `files` and transform those whose content the warehouse does not hold (`held`: version ids)."""
+    with options.clock.stage("read"):
+        dumps, unreadable = read_dump_files(files, skip_file_ids=held, max_bytes=options.max_dump_bytes)
+        same = pl.col("file_id").is_in(list(held))
+        same_content = dumps.filter(same)["file_id"].to_list()
+    batch = transform(dumps.filter(~same), options.listing_year, options.clock, options.today)
+    return PreparedBatch(batch, same_content, unreadable)

@@ -1,0 +1,184 @@
+"""The integrity rules (etl.checks): scoped to a load, over the whole warehouse (the audit), and refused dumps."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+
+import polars as pl
+import pytest
+from sqlalchemy import text
+
+from etl.checks import (
+    REFUSED_DUMPS,
+    RULES,
+    CheckOutcome,
+    IntegrityError,
+    audit,
+    integrity_outcomes,
+    merge_outcomes,
+    raise_if_broken,
+    refused_dumps,
+)
+from etl.pipeline import load_dumps, load_paths
+from etl.sql import SQL_DIR, sql_file, sql_names
+from tests.conftest import CUT_DUMP, CUT_REASON
+
+
+def test_refused_dumps_names_each_refused_file_in_the_folder_until_a_new_version_loads(engine, sample_dir):
+    shutil.copy(CUT_DUMP, sample_dir / "cut.txt")
+    load_paths(sorted(sample_dir.glob("*.txt")), engine)
+    present = sorted(p.name for p in sample_dir.glob("*.txt"))
+    with engine.connect() as c:
+        assert refused_dumps(c, present) == CheckOutcome(False, 1, {"cut.txt": CUT_REASON})
+        assert refused_dumps(c, [n for n in present if n != "cut.txt"]) == CheckOutcome(
+            True, 0, {"dumps_in_folder": 5}
+        )  # gone from the folder: no longer the folder's problem
+    shutil.copy(sorted(sample_dir.glob("0*.txt"))[0], sample_dir / "cut.txt")  # fixed
+    load_paths(sorted(sample_dir.glob("*.txt")), engine)
+    with engine.connect() as c:
+        assert refused_dumps(c, present) == CheckOutcome(True, 0, {"dumps_in_folder": 6})
+        statuses = c.execute(
+            text("SELECT status FROM source_files WHERE file_name = 'cut.txt' ORDER BY loaded_at")
+        ).scalars()
+        assert list(statuses) == ["superseded", "loaded"]
+
+
+def test_merge_outcomes_keeps_the_failing_batch_details():
+    good, bad = CheckOutcome(True, 0, {"n": 0}), CheckOutcome(False, 2, {"x.txt": 2})
+    assert merge_outcomes(None, good) == good
+    assert merge_outcomes(good, bad) == CheckOutcome(False, 2, {"x.txt": 2})
+    assert merge_outcomes(bad, good) == CheckOutcome(False, 2, {"x.txt": 2})
+    assert merge_outcomes(bad, bad) == CheckOutcome(False, 4, {"x.txt": 2})
+
+
+def test_a_broken_rule_raises_with_every_outcome():
+    outcomes = {"a": CheckOutcome(True, 0, {}), "b": CheckOutcome(False, 1, {"k": 1})}
+    with pytest.raises(IntegrityError, match=r"^b: \{'k': 1\}$") as raised:
+        raise_if_broken(outcomes)
+    assert raised.value.outcomes == outcomes
+    raise_if_broken({"a": CheckOutcome(True, 0, {})})  # nothing broken: nothing raised
+
+
+@pytest.mark.parametrize("table", ["paper_appearances", "paper_links", "paper_keywords", "links", "keywords"])
+def test_a_link_row_stored_twice_breaks_the_row_keys_check(engine, sample_dir, table):
+    """These tables have no index, so the integrity gate is what keeps their keys unique."""
+    load_dumps(sample_dir, engine)
+    with engine.begin() as connection:
+        row = connection.execute(text(f"SELECT * FROM {table} LIMIT 1")).mappings().one()
+        assert audit(connection, date.today())["row_keys_unique"].passed
+        connection.execute(text(f"INSERT INTO {table} SELECT * FROM {table} LIMIT 1"))
+        whole = audit(connection, date.today())["row_keys_unique"]
+        key = row["file_id"] if table == "paper_appearances" else None
+        if "paper_id" in row:
+            paper = row["paper_id"]
+        else:  # a paper that refers to the duplicated link or keyword
+            link_table, column = (
+                ("paper_links", "link_id") if table == "links" else ("paper_keywords", "keyword_id")
+            )
+            paper = connection.execute(
+                text(f"SELECT paper_id FROM {link_table} WHERE {column} = :k LIMIT 1"), {"k": row[column]}
+            ).scalar_one()
+        scope = pl.DataFrame({"paper_id": [paper]})
+        scoped = integrity_outcomes(connection, [key] if key else [], date.today(), scope)["row_keys_unique"]
+        connection.rollback()
+    assert (whole.passed, whole.details[table]) == (False, 1)
+    assert (scoped.passed, scoped.details[table]) == (False, 1)
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "referrer"),
+    [("links", "link_id", "paper_links"), ("keywords", "keyword_id", "paper_keywords")],
+)
+def test_a_missing_link_or_keyword_breaks_the_dangling_references_check(
+    engine, sample_dir, table, key, referrer
+):
+    """Scoped to one paper or over the whole warehouse, a reference to a deleted row is found."""
+    load_dumps(sample_dir, engine)
+    with engine.begin() as connection:
+        paper, value = connection.execute(text(f"SELECT paper_id, {key} FROM {referrer} LIMIT 1")).one()
+        referring = connection.execute(
+            text(f"SELECT count(*) FROM {referrer} WHERE {key} = :k"), {"k": value}
+        ).scalar_one()
+        connection.execute(text(f"DELETE FROM {table} WHERE {key} = :k"), {"k": value})
+        whole = audit(connection, date.today())["no_dangling_references"]
+        scope = pl.DataFrame({"paper_id": [paper]})
+        scoped = integrity_outcomes(connection, [], date.today(), scope)["no_dangling_references"]
+        connection.rollback()
+    name = f"{referrer}.{key} -> {table}"
+    assert (whole.passed, whole.details[name]) == (False, referring)
+    assert (scoped.passed, scoped.details[name]) == (False, 1)
+
+
+TODAY = date(2026, 12, 2)
+SAMPLE_AUDIT = {
+    "paper_id_unique": CheckOutcome(True, 0, {"duplicate_paper_ids": 0}),
+    "row_keys_unique": CheckOutcome(
+        True, 0, {"paper_appearances": 0, "paper_links": 0, "paper_keywords": 0, "links": 0, "keywords": 0}
+    ),
+    "every_entry_loaded": CheckOutcome(True, 0, {"dumps_checked": 5}),
+    "no_dangling_references": CheckOutcome(
+        True,
+        0,
+        {
+            "paper_links.link_id -> links": 0,
+            "paper_keywords.keyword_id -> keywords": 0,
+            "paper_appearances.paper_id -> papers": 0,
+            "paper_appearances.file_id -> source_files": 0,
+            "paper_links.paper_id -> papers": 0,
+            "paper_keywords.paper_id -> papers": 0,
+            "*.organization_id -> organizations": 0,
+            "*_date_id -> dates": 0,
+        },
+    ),
+    "no_future_listing_dates": CheckOutcome(True, 0, {"latest_allowed": "2026-12-03"}),
+}
+
+
+def test_the_audit_of_the_sample_holds_every_rule_with_these_details(engine, sample_dir):
+    load_dumps(sample_dir, engine)
+    with engine.connect() as connection:
+        outcomes = audit(connection, TODAY)
+        assert list(outcomes) == [rule.name for rule in RULES]
+        assert outcomes == SAMPLE_AUDIT
+        temp = connection.execute(text("SELECT count(*) FROM duckdb_tables() WHERE temporary")).scalar_one()
+    assert temp == 0  # the scope copies are dropped
+
+
+def test_a_loaded_dump_missing_a_sighting_breaks_every_entry_loaded(engine, sample_dir):
+    load_dumps(sample_dir, engine)
+    with engine.begin() as connection:
+        name, file_id = connection.execute(
+            text("SELECT file_name, file_id FROM source_files ORDER BY 1 LIMIT 1")
+        ).one()
+        connection.execute(
+            text(
+                "DELETE FROM paper_appearances WHERE file_id = :f AND position = (SELECT min(position) FROM paper_appearances WHERE file_id = :f)"
+            ),
+            {"f": file_id},
+        )
+        scope = pl.DataFrame({"paper_id": []}, schema={"paper_id": pl.Int64})
+        outcome = integrity_outcomes(connection, [file_id], TODAY, scope)["every_entry_loaded"]
+        connection.rollback()
+    assert outcome == CheckOutcome(False, 1, {name: 1})
+
+
+def test_a_listing_date_after_today_breaks_the_future_dates_rule(engine, sample_dir):
+    load_dumps(sample_dir, engine)
+    with engine.connect() as connection:
+        outcome = audit(connection, date(2025, 1, 1))["no_future_listing_dates"]
+    assert not outcome.passed and outcome.failures == 5
+    assert set(outcome.details) == {p.name for p in sample_dir.glob("*.txt")}
+
+
+def test_every_rule_is_a_sql_file_with_a_header_binding_what_it_declares():
+    files = set(sql_names("checks"))
+    assert files == {rule.name for rule in RULES} | {REFUSED_DUMPS.name}
+    for rule in (*RULES, REFUSED_DUMPS):
+        sql = sql_file("checks", rule.name)
+        assert sql.startswith("-- "), rule.name
+        assert set(re.findall(r"(?<!:):([a-z_]+)", sql)) == set(rule.params), rule.name
+    for name in sql_names("check_scope"):
+        assert sql_file("check_scope", name).startswith("-- "), name
+    assert (SQL_DIR / "audit" / "every_paper.sql").read_text().startswith("-- ")

@@ -1,0 +1,33 @@
+"""The merge (etl.merge): named steps, each binding what its SQL names; a failed step changes nothing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import etl.merge
+from etl.pipeline import load_dumps
+from tests.conftest import snapshot
+
+
+def test_a_failed_merge_changes_nothing(engine, sample_dir, monkeypatch):
+    before = snapshot(engine)
+    steps = etl.merge.merge_steps()
+    failing = etl.merge.Step("29_delete_orphan_links", "SELECT * FROM no_such_table", (), False)
+    broken = tuple(failing if s.name == failing.name else s for s in steps)  # after every write but the last
+    monkeypatch.setattr(etl.merge, "merge_steps", lambda: broken)
+    with pytest.raises(Exception, match="no_such_table"):
+        load_dumps(sample_dir, engine)
+    assert snapshot(engine) == before
+
+
+def test_the_merge_is_named_steps_each_binding_what_its_sql_names():
+    steps = etl.merge.merge_steps()
+    assert [s.name for s in steps] == sorted(p.stem for p in etl.merge.MERGE_DIR.glob("*.sql"))
+    assert len(steps) == 30 and steps[0].name == "01_create_incoming_files"
+    for step in steps:
+        assert step.sql.startswith("-- "), f"{step.name} has no header saying what it does"
+        assert set(re.findall(r"(?<!:):([a-z_]+)", step.sql)) == set(step.params), step.name
+    assert {s.name for s in steps if s.only_with_orphans} == etl.merge.ORPHAN_STEPS
+    assert etl.merge.COUNT_STEP in {s.name for s in steps}

@@ -1,0 +1,37 @@
+"""Preparing a batch (etl.transform): files read, versions already held set aside, the rest transformed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from etl.extract import read_dump_files
+from etl.inventory import list_dumps
+from etl.timing import StageClock
+from etl.transform import ReadOptions, prepare_batch
+from tests.conftest import dump_text, write_dump
+
+OPTIONS = ReadOptions(listing_year=2025, today=date(2026, 12, 2), max_dump_bytes=None, clock=StageClock())
+
+
+def test_a_version_already_held_is_set_aside_unparsed(tmp_path):
+    held = write_dump(tmp_path, "held.txt", dump_text("Nov 4", ["Held\n\nHeld abstract."]))
+    new = write_dump(tmp_path, "new.txt", dump_text("Nov 5", ["New\n\nNew abstract."]))
+    listing = list_dumps([held, new])
+    held_id = read_dump_files(list_dumps([held]).files)[0]["file_id"].item()
+    prepared = prepare_batch(listing.files, frozenset({held_id}), OPTIONS)
+    assert prepared.same_content == [held_id]
+    assert prepared.batch.source_files["file_name"].to_list() == ["new.txt"]
+    assert prepared.batch.papers["title"].to_list() == ["New"]
+    assert prepared.unreadable == []
+    assert set(OPTIONS.clock.seconds()) >= {"read", "parse", "dedupe", "links", "keywords"}
+
+
+def test_a_file_gone_between_listing_and_reading_is_refused_by_name(tmp_path):
+    path = write_dump(tmp_path, "a.txt", dump_text("Nov 4", ["A\n\nA."]))
+    listing = list_dumps([path])
+    path.unlink()
+    prepared = prepare_batch(listing.files, frozenset(), OPTIONS)
+    assert prepared.unreadable == [
+        {"file": "a.txt", "reason": "a.txt: cannot be read: no such file or directory"}
+    ]
+    assert prepared.batch.source_files.height == 0
