@@ -46,6 +46,12 @@ def format_audit(outcomes: dict[str, CheckOutcome], as_json: bool) -> str:
     )
 
 
+def describe_lock(exc: WarehouseLocked) -> str:
+    """One line for a check refused because a load holds the warehouse."""
+    who = f"process {exc.pid} ({exc.holder})" if exc.pid else "another process"
+    return f"the warehouse {exc.path} is being written by {who}: nothing was checked; run the check when that load ends"
+
+
 def describe_failure(exc: Exception) -> str:
     """One line for a check that could not run."""
     return f"check failed: {cause(exc)}; nothing was changed"

@@ -2,7 +2,7 @@
 
 A rule reads only the rows of the papers the load touched (`check_scope`), which it copies
 once (`sql/check_scope/`), so its cost follows the load, not the warehouse. `audit` runs the
-same rules with every paper in scope: `paperhouse check`.
+same rules with every paper in scope, and row keys over whole tables: `paperhouse check`.
 """
 
 from __future__ import annotations
@@ -40,10 +40,11 @@ class Rule:
     name: str
     params: tuple[str, ...] = ()
     when_clean: Callable[[list, dict], dict] | None = None
+    folder: str = "checks"  # `sql/<folder>/<name>.sql`
 
     def evaluate(self, connection: Connection, params: dict) -> CheckOutcome:
         """Run the rule's SQL and sum up its rows."""
-        sql = sql_file("checks", self.name)
+        sql = sql_file(self.folder, self.name)
         rows = connection.execute(text(sql), {k: params[k] for k in self.params}).all()
         failures = sum(row.broken for row in rows)
         if self.when_clean is None:
@@ -61,6 +62,8 @@ RULES = (
     Rule("no_dangling_references"),
     Rule("no_future_listing_dates", ("latest",), lambda _, p: {"latest_allowed": p["latest"].isoformat()}),
 )
+# The audit's whole-table form of a rule whose load form reads only the touched rows' keys.
+AUDIT_RULES = (Rule("row_keys_unique", folder="audit"),)
 REFUSED_DUMPS = Rule("refused_dumps", ("names",), lambda _, p: {"dumps_in_folder": len(p["names"])})
 _CHECKED_TABLES = (
     "checked_papers",
@@ -89,11 +92,16 @@ def integrity_outcomes(
 
 
 def audit(connection: Connection, today: date) -> dict[str, CheckOutcome]:
-    """Every rule over the whole warehouse: every paper any table names, every loaded dump."""
+    """Every rule over the whole warehouse: every paper any table names, every loaded dump, whole key tables.
+
+    Row keys are checked over whole tables (`sql/audit/row_keys_unique.sql`), rows no paper
+    names included; the other rules read every row that names a paper or a loaded dump.
+    """
     raw = connection.connection.driver_connection
     every_paper = raw.sql(sql_file("audit", "every_paper")).pl()
     loaded = connection.execute(text(sql_file("audit", "loaded_files"))).scalars().all()
-    return integrity_outcomes(connection, list(loaded), today, every_paper)
+    outcomes = integrity_outcomes(connection, list(loaded), today, every_paper)
+    return outcomes | {rule.name: rule.evaluate(connection, {}) for rule in AUDIT_RULES}
 
 
 def refused_dumps(connection: Connection, present_files: list[str]) -> CheckOutcome:

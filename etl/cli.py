@@ -15,12 +15,15 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from etl.audit import audit_warehouse, describe_failure, format_audit
+from etl.audit import audit_warehouse, describe_failure, describe_lock, format_audit
 from etl.extract import discover_dumps
 from etl.inventory import loaded_names
 from etl.pipeline import LoadOptions, load_with
+from etl.progress import terminal_bar
 from etl.report import LoadReport, cause, printable
 from etl.serving import publish_if_stale
 from etl.settings import Settings, SettingsError
@@ -93,7 +96,7 @@ def run_check(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         return _fail(str(exc), EXIT_USAGE)
     except WarehouseLocked as exc:
-        return _fail(str(exc), EXIT_LOCKED)
+        return _fail(describe_lock(exc), EXIT_LOCKED)
     except Exception as exc:  # noqa: BLE001 - a missing or unreadable file: say so, change nothing
         return _fail(describe_failure(exc), EXIT_FAILED)
     print(format_audit(outcomes, args.json))
@@ -243,9 +246,11 @@ def _load_holding_lock(  # noqa: PLR0913
         if args.prune and not args.force:
             _refuse_pruning_everything(lock, paths, settings)
         present = [p.name for p in paths] if args.prune else None
-        load_with(
-            paths, engine, LoadOptions.from_settings(settings, args.full_refresh, present), report, stop=stop
-        )
+        options = LoadOptions.from_settings(settings, args.full_refresh, present)
+        with _progress(
+            report, shown=not args.json and sys.stdout.isatty() and sys.stderr.isatty()
+        ) as advance:
+            load_with(paths, engine, options, report, stop=stop, on_batch=advance)
     except _Stop:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure: say what committed, exit non-zero
@@ -254,6 +259,16 @@ def _load_holding_lock(  # noqa: PLR0913
         raise _Stop(f"load failed: {cause(exc)}; {report.committed_summary()}", EXIT_FAILED) from None
     finally:
         lock.close()
+
+
+@contextmanager
+def _progress(report: LoadReport, shown: bool) -> Iterator[Callable[..., None] | None]:
+    """The terminal's progress bar, or nothing (with --json, or when output goes to a file or a pipe)."""
+    if not shown:
+        yield None
+        return
+    with terminal_bar(report) as advance:
+        yield advance
 
 
 def run_load(args: argparse.Namespace, stop: StopSwitch) -> int:

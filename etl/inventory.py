@@ -31,11 +31,6 @@ class FolderListing:
     files: list[DumpFile]
     unreadable: list[dict[str, str]]
 
-    @property
-    def names(self) -> list[str]:
-        """The names of the readable dumps."""
-        return [f.path.name for f in self.files]
-
 
 def list_dumps(paths: list[Path]) -> FolderListing:
     """Stat each dump once: the regular files, and the refusals of entries that cannot be read."""

@@ -83,6 +83,7 @@ class BatchLoad:
     same_content: list[int]  # ids of versions read again (touched, not changed) that the warehouse holds
     unreadable: list[dict[str, str]]  # files this batch could not read at all (stored nowhere)
     files: list[str]  # names of the dumps this batch read
+    bytes: int  # their size, as listed
 
 
 def plan_batches(files: list[DumpFile], batch_bytes: int) -> list[list[DumpFile]]:
@@ -183,7 +184,7 @@ def load_batches(
             held = _held(connection, options, today)
         to_read, unchanged = held.split(listing.files)
         plan = plan_transactions(to_read, options)
-        report.plan([f.path.name for f in to_read], len(plan) if to_read else 0, len(unchanged))
+        report.plan(to_read, len(plan) if to_read else 0, len(unchanged))
         for planned, prepared in zip(plan, _prepared_in_turn(worker, plan, held.file_ids, read), strict=True):
             stop.check()
             with clock.stage("load"):
@@ -197,6 +198,7 @@ def load_batches(
                 prepared.same_content,
                 prepared.unreadable,
                 [f.path.name for f in planned.files],
+                sum(f.size for f in planned.files),
             )
             report.add_batch(done)
             unchanged += prepared.same_content

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -11,6 +11,7 @@ import polars as pl
 from etl.checks import CheckOutcome, merge_outcomes
 
 if TYPE_CHECKING:
+    from etl.extract import DumpFile
     from etl.pipeline import BatchLoad
 
 NAMES_SHOWN = 5  # file names a message lists before "and N more"
@@ -48,17 +49,19 @@ class LoadReport:
     loaded_file_ids: list[int] = field(default_factory=list, repr=False)
     checks: dict[str, CheckOutcome] = field(default_factory=dict, repr=False)
     wrote: bool = field(default=False, repr=False)  # a batch stored or removed anything
+    bytes_pending: int = field(default=0, repr=False)  # bytes of the dumps to read (the plan)
+    bytes_done: int = field(default=0, repr=False)  # of those, in committed batches
 
     def to_dict(self) -> dict:
-        """The report as a JSON-ready dict (without the per-file lists and the check outcomes)."""
-        data = asdict(self)
-        for key in ("pending_files", "committed_files", "loaded_file_ids", "checks", "wrote"):
-            del data[key]
-        return data
+        """The report as a JSON-ready dict: the fields shown in its repr (not the lists kept for messages)."""
+        shown = {f.name for f in fields(self) if f.repr}
+        return {name: value for name, value in asdict(self).items() if name in shown}
 
-    def plan(self, pending_files: list[str], batches: int, unchanged: int) -> None:
+    def plan(self, to_read: list[DumpFile], batches: int, unchanged: int) -> None:
         """Note the plan: the dumps to read, in how many batches, and how many are held unchanged."""
-        self.pending_files, self.batches, self.files_unchanged = pending_files, batches, unchanged
+        self.pending_files = [f.path.name for f in to_read]
+        self.bytes_pending = sum(f.size for f in to_read)
+        self.batches, self.files_unchanged = batches, unchanged
 
     def add_batch(self, done: BatchLoad) -> None:
         """Add one committed batch: what it read, what its merge changed, its rules' outcomes."""
@@ -88,6 +91,7 @@ class LoadReport:
             self.checks[name] = merge_outcomes(self.checks.get(name), outcome)
         self.batches_committed += 1 if done.files else 0
         self.committed_files += done.files
+        self.bytes_done += done.bytes
         self.wrote = self.wrote or files.height > 0 or bool(stats.papers_removed or stats.files_removed)
 
     def finish(

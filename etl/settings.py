@@ -228,6 +228,19 @@ class Settings:
         settings.validate(today)
         return settings
 
+    @classmethod
+    def read_one(cls, name: str, env: Mapping[str, str] | None = None) -> object:
+        """One setting alone, from `env` (default: os.environ), validated; its default when unset.
+
+        For what must be known before a run (Dagster's schedule cron, read when the definitions
+        load): a bad value of another setting is then that run's error, not the definitions'.
+        """
+        env = os.environ if env is None else env
+        spec = next(f for f in fields(cls) if f.name == name)
+        setting: Setting = spec.metadata["setting"]
+        raw = env.get(setting.env, "").strip()
+        return _parsed(setting, setting.env, env[setting.env], clock.today()) if raw else spec.default
+
     def validate(self, today: date | None = None) -> None:
         """Check the rules that span values or need the clock (the listing year's range)."""
         if self.serving_path.absolute() == self.warehouse.absolute():

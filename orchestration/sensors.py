@@ -8,6 +8,7 @@ import dagster as dg
 from etl import clock
 from etl.extract import discover_dumps
 from etl.inventory import fingerprints, list_dumps, unloaded_dumps
+from etl.settings import Settings, SettingsError
 from orchestration.jobs import load_dumps_job
 from orchestration.partitions import dump_partitions
 from orchestration.resources import DumpFolderResource, WarehouseResource, run_settings
@@ -56,7 +57,12 @@ views_after_loads = dg.AutomationConditionSensorDefinition(
 def build_sweep_schedule() -> dg.ScheduleDefinition:
     """The daily safety-net sweep; its cron is the `sweep_cron` setting ($PAPERHOUSE_SWEEP_CRON, default 06:00)."""
 
-    @dg.schedule(job=load_dumps_job, cron_schedule=run_settings().sweep_cron, name="daily_dump_sweep")
+    try:
+        cron = Settings.read_one("sweep_cron")
+    except SettingsError as exc:
+        raise dg.Failure(description=f"bad setting: {exc}") from None
+
+    @dg.schedule(job=load_dumps_job, cron_schedule=cron, name="daily_dump_sweep")
     def daily_dump_sweep(
         context: dg.ScheduleEvaluationContext, dumps: DumpFolderResource, warehouse: WarehouseResource
     ):
@@ -76,7 +82,7 @@ def build_sweep_schedule() -> dg.ScheduleDefinition:
                 "the warehouse is being written right now; the sensor or the next sweep will pick the dumps up"
             )
         if not pending:
-            return dg.SkipReason("every dump in the folder is loaded")
+            return dg.SkipReason("the warehouse holds the current version of every dump in the folder")
         known = set(context.instance.get_dynamic_partitions(dump_partitions.name))
         new_partitions = sorted(set(pending) - known)
         if new_partitions:  # schedules cannot return partition requests: add them directly

@@ -546,4 +546,51 @@ def test_check_says_when_there_is_no_warehouse_or_a_load_holds_it(tmp_path, caps
     finally:
         holder.kill()
         holder.wait()
-    assert f"is being written by process {holder.pid}" in capsys.readouterr().err
+    assert re.fullmatch(
+        rf"paperhouse: the warehouse {re.escape(str(warehouse))} is being written by process {holder.pid} "
+        r"\(\S+\): nothing was checked; run the check when that load ends\n",
+        capsys.readouterr().err,
+    )
+
+
+def run_on_a_terminal(*args: str) -> str:
+    """Run `paperhouse` with its output on a pseudo-terminal; return everything the terminal got."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    done = subprocess.Popen(
+        [sys.executable, "-m", "etl.cli", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=terminal,
+        cwd=ROOT,
+    )
+    os.close(terminal)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    assert done.wait(timeout=300) == EXIT_OK
+    os.close(controller)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_a_load_on_a_terminal_shows_its_progress_and_nothing_extra_otherwise(tmp_path):
+    raw = tmp_path / "raw"
+    many_dumps(raw, 12)
+    shown = run_on_a_terminal(
+        "load", str(raw), "--warehouse", str(tmp_path / "a.duckdb"), "--batch-mb", "0.002"
+    )
+    assert re.search(r"\d+/12 dumps, [\d.]+/[\d.]+ MB, [\d.]+ MB/s", shown), shown
+    assert "files: 12 seen, 12 loaded" in shown
+    as_json = run_on_a_terminal(
+        "load", str(raw), "--warehouse", str(tmp_path / "b.duckdb"), "--json", "--batch-mb", "0.002"
+    )
+    assert "dumps, " not in as_json and json.loads(as_json)["files_loaded"] == 12
+    piped = run_cli("load", str(raw), "--warehouse", str(tmp_path / "c.duckdb"), "--batch-mb", "0.002")
+    assert piped.returncode == EXIT_OK and piped.stderr == "" and "dumps, " not in piped.stdout

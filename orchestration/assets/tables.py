@@ -9,6 +9,7 @@ its tables are not materialized for it and the run fails with the file, line and
 every other partition of the run is materialized. Fixing the file (a new sha256) loads it.
 """
 
+import time
 from collections.abc import Iterator
 
 import dagster as dg
@@ -20,6 +21,7 @@ from etl.checks import IntegrityError, merge_outcomes
 from etl.extract import discover_dumps
 from etl.pipeline import BatchLoad, LoadOptions, load_with
 from etl.preview import table_previews
+from etl.progress import figures
 from etl.report import LoadReport, cause, quoted_names
 from etl.serving import publish_if_stale
 from models import DESCRIPTIONS, TABLES
@@ -132,7 +134,7 @@ def load_dumps(
     names = sorted(context.partition_keys)
     for name in sorted(set(names) - set(present)):
         context.log.warning(f"dump {name} is not in {folder} any more; nothing to load for it")
-    report, error = LoadReport(), None
+    report, error, started = LoadReport(), None, time.monotonic()
     with warehouse.engine(settings) as engine:
         try:
             load_with(
@@ -140,7 +142,9 @@ def load_dumps(
                 engine,
                 LoadOptions.from_settings(settings, config.full_refresh, present if config.prune else None),
                 report,
-                on_batch=lambda done, so_far: context.log.info(_batch_line(done, so_far)),
+                on_batch=lambda done, so_far: context.log.info(
+                    f"{_batch_line(done, so_far)}; {figures(so_far, started).line()}"
+                ),
             )
         except IntegrityError as exc:
             report.checks = {n: merge_outcomes(report.checks.get(n), o) for n, o in exc.outcomes.items()}

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from etl.checks import (
+    AUDIT_RULES,
     REFUSED_DUMPS,
     RULES,
     CheckOutcome,
@@ -181,4 +182,31 @@ def test_every_rule_is_a_sql_file_with_a_header_binding_what_it_declares():
         assert set(re.findall(r"(?<!:):([a-z_]+)", sql)) == set(rule.params), rule.name
     for name in sql_names("check_scope"):
         assert sql_file("check_scope", name).startswith("-- "), name
-    assert (SQL_DIR / "audit" / "every_paper.sql").read_text().startswith("-- ")
+    for name in sql_names("audit"):
+        assert (SQL_DIR / "audit" / f"{name}.sql").read_text().startswith("-- "), name
+    assert {rule.name for rule in AUDIT_RULES} <= set(sql_names("audit"))
+
+
+def test_the_audit_finds_duplicates_no_paper_names(engine, sample_dir):
+    """A link no paper names, stored twice, and a sighting of a superseded version stored twice."""
+    load_dumps(sample_dir, engine)
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO links SELECT 1, 'https://x.org', 'x.org', 'other' FROM range(2)")
+        )
+        connection.execute(
+            text(
+                "UPDATE source_files SET status = 'superseded' WHERE file_name = (SELECT min(file_name) FROM source_files)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO paper_appearances SELECT a.* FROM paper_appearances a JOIN source_files f USING (file_id) "
+                "WHERE f.status = 'superseded' LIMIT 1"
+            )
+        )
+        keys = audit(connection, TODAY)["row_keys_unique"]
+        connection.rollback()
+    assert keys == CheckOutcome(
+        False, 2, {"paper_appearances": 1, "paper_links": 0, "paper_keywords": 0, "links": 1, "keywords": 0}
+    )

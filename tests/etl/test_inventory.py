@@ -23,7 +23,7 @@ def test_a_link_loop_and_a_dangling_link_are_listed_and_refused_by_name(tmp_path
     paths = discover_dumps(tmp_path)
     assert [p.name for p in paths] == ["dangling.txt", "good.txt", "loop.txt"]
     listing = list_dumps(paths)
-    assert listing.names == ["good.txt"]
+    assert [f.path.name for f in listing.files] == ["good.txt"]
     assert listing.unreadable == [
         {"file": "dangling.txt", "reason": "dangling.txt: cannot be read: no such file or directory"},
         {

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import random
+
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.generate import generate
 from etl.dedupe import identify_papers, latest_paper_texts
-from etl.keywords import extract_keywords, keyphrases, method_names
+from etl.keywords import CHUNK_PAPERS, extract_keywords, keyphrases, method_names
 from etl.stopwords import STOPWORDS
 from tests.conftest import SAMPLE_DIR, parse_folder
+from tests.etl.keywords_oracle import keyphrases as oracle_keyphrases
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +150,60 @@ def test_keyphrase_rules_hold_for_any_text(texts):
         assert sorted(ranks) == list(range(1, len(ranks) + 1)) and len(ranks) <= 10
         alone = keyphrases(papers.filter(pl.col("paper_id") == paper_id))
         assert alone.sort("rank").equals(found.filter(pl.col("paper_id") == paper_id).sort("rank"))
+
+
+# The oracle: the Polars-only RAKE this module replaced, kept in tests/etl/keywords_oracle.py.
+def assert_same_as_oracle(papers: pl.DataFrame) -> None:
+    """Every paper's top 10 (phrase, score, rank) equals the oracle's."""
+    key = ["paper_id", "rank"]
+    ours, oracle = keyphrases(papers).sort(key), oracle_keyphrases(papers).sort(key)
+    assert ours.height == oracle.height
+    assert ours.equals(oracle), ours.join(oracle, on=key, how="full").filter(
+        (pl.col("keyword") != pl.col("keyword_right")) | (pl.col("score") != pl.col("score_right"))
+    )
+
+
+def test_the_sample_keyphrases_equal_the_oracles(sample_papers):
+    assert_same_as_oracle(sample_papers)
+    assert keyphrases(sample_papers).height == 4110
+
+
+def test_a_generated_corpus_over_several_chunks_equals_the_oracle(tmp_path):
+    generate(tmp_path, 45, 200, repeat_rate=0.0, seed=3)
+    papers = latest_paper_texts(identify_papers(parse_folder(tmp_path).entries))
+    assert papers.height == 9000 > 2 * CHUNK_PAPERS  # two chunk boundaries are crossed
+    assert_same_as_oracle(papers)
+
+
+def test_papers_recombined_from_real_abstracts_equal_the_oracle(sample_papers):
+    """Real vocabulary (about 10k distinct words), real punctuation, in new orders and lengths."""
+    words = " ".join(sample_papers["abstract"]).split(" ")
+    rng = random.Random(11)
+    texts = [" ".join(rng.choices(words, k=rng.randint(5, 400))) for _ in range(CHUNK_PAPERS + 500)]
+    papers = pl.DataFrame(
+        {"paper_id": range(len(texts)), "title": [t[:80] for t in texts], "abstract": texts},
+        schema={"paper_id": pl.Int64, "title": pl.String, "abstract": pl.String},
+    )
+    assert_same_as_oracle(papers)
+
+
+_unicode_text = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300
+) | st.lists(
+    st.sampled_from([*_TOKENS, "ΔΣ", "日本語", "ǅemal", "İstanbul", "ﬁne", "Straße", "\u200b", "🙂"]),
+    max_size=60,
+).map(" ".join)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(_unicode_text, _unicode_text), min_size=1, max_size=8))
+def test_any_unicode_text_gives_the_oracles_keyphrases(texts):
+    papers = pl.DataFrame(
+        {
+            "paper_id": list(range(len(texts))),
+            "title": [t for t, _ in texts],
+            "abstract": [a for _, a in texts],
+        },
+        schema={"paper_id": pl.Int64, "title": pl.String, "abstract": pl.String},
+    )
+    assert_same_as_oracle(papers)

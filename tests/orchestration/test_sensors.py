@@ -135,3 +135,9 @@ def test_a_bad_sweep_cron_names_the_variable(monkeypatch):
         dg.Failure, match=r"PAPERHOUSE_SWEEP_CRON='every morning': expected a five-field cron"
     ):
         build_sweep_schedule()
+
+
+def test_a_bad_load_setting_does_not_stop_the_definitions_from_loading(monkeypatch):
+    """Only the cron is read when the definitions load; a bad batch size is the run's error."""
+    monkeypatch.setenv("PAPERHOUSE_BATCH_MB", "abc")
+    assert build_sweep_schedule().cron_schedule == "0 6 * * *"
