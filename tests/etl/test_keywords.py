@@ -17,6 +17,14 @@ from tests.conftest import SAMPLE_DIR, parse_folder
 from tests.etl.keywords_oracle import keyphrases as oracle_keyphrases
 
 
+def papers_of(texts: list[tuple[str, str]]) -> pl.DataFrame:
+    """Papers numbered from 0 with these (title, abstract) texts."""
+    return pl.DataFrame(
+        {"paper_id": range(len(texts)), "title": [t for t, _ in texts], "abstract": [a for _, a in texts]},
+        schema={"paper_id": pl.Int64, "title": pl.String, "abstract": pl.String},
+    )
+
+
 @pytest.fixture(scope="module")
 def sample_papers() -> pl.DataFrame:
     return latest_paper_texts(identify_papers(parse_folder(SAMPLE_DIR).entries))
@@ -132,14 +140,7 @@ _texts = st.lists(st.tuples(st.sampled_from(_TOKENS), st.sampled_from(_SEPARATOR
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(_texts, _texts), min_size=1, max_size=6))
 def test_keyphrase_rules_hold_for_any_text(texts):
-    papers = pl.DataFrame(
-        {
-            "paper_id": list(range(len(texts))),
-            "title": [t for t, _ in texts],
-            "abstract": [a for _, a in texts],
-        },
-        schema={"paper_id": pl.Int64, "title": pl.String, "abstract": pl.String},
-    )
+    papers = papers_of(texts)
     found = keyphrases(papers)
     for phrase in found["keyword"]:
         words = phrase.split(" ")
@@ -180,10 +181,7 @@ def test_papers_recombined_from_real_abstracts_equal_the_oracle(sample_papers):
     words = " ".join(sample_papers["abstract"]).split(" ")
     rng = random.Random(11)
     texts = [" ".join(rng.choices(words, k=rng.randint(5, 400))) for _ in range(CHUNK_PAPERS + 500)]
-    papers = pl.DataFrame(
-        {"paper_id": range(len(texts)), "title": [t[:80] for t in texts], "abstract": texts},
-        schema={"paper_id": pl.Int64, "title": pl.String, "abstract": pl.String},
-    )
+    papers = papers_of([(t[:80], t) for t in texts])
     assert_same_as_oracle(papers)
 
 
@@ -198,12 +196,5 @@ _unicode_text = st.text(
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.tuples(_unicode_text, _unicode_text), min_size=1, max_size=8))
 def test_any_unicode_text_gives_the_oracles_keyphrases(texts):
-    papers = pl.DataFrame(
-        {
-            "paper_id": list(range(len(texts))),
-            "title": [t for t, _ in texts],
-            "abstract": [a for _, a in texts],
-        },
-        schema={"paper_id": pl.Int64, "title": pl.String, "abstract": pl.String},
-    )
+    papers = papers_of(texts)
     assert_same_as_oracle(papers)
