@@ -91,18 +91,19 @@ def fingerprints(listing: FolderListing, previous: dict[str, dict]) -> dict[str,
     This is the sensor's cursor. A file that cannot be read is left out: the load that lists
     the folder reports it by name.
     """
+
+    def unchanged(file: DumpFile) -> bool:
+        before = previous.get(file.path.name, {})
+        return before.get("size") == file.size and before.get("mtime_ns") == file.mtime_ns
+
+    hashed = _hashed([f for f in listing.files if not unchanged(f)])
     current: dict[str, dict] = {}
     for file in listing.files:
         name = file.path.name
-        before = previous.get(name, {})
-        if before.get("size") == file.size and before.get("mtime_ns") == file.mtime_ns:
-            current[name] = before
-            continue
-        try:
-            digest = sha256_of(file.path)
-        except OSError:
-            continue
-        current[name] = {"size": file.size, "mtime_ns": file.mtime_ns, "sha256": digest}
+        if unchanged(file):
+            current[name] = previous[name]
+        elif name in hashed:
+            current[name] = {"size": file.size, "mtime_ns": file.mtime_ns, "sha256": hashed[name]}
     return current
 
 
