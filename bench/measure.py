@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 import etl.pipeline
+import etl.transform
 from etl.extract import discover_dumps
 from etl.serving import default_serving_path, publish
 from etl.settings import Settings
@@ -81,6 +82,20 @@ class FrameSaver:
         return self.original(connection, planned, batch, *args, **kwargs)
 
 
+class KeywordCounter:
+    """Wraps `etl.transform.extract_keywords` to count the papers that went through it."""
+
+    def __init__(self) -> None:
+        self.papers = 0
+        self.original = etl.transform.extract_keywords
+        etl.transform.extract_keywords = self.extract
+
+    def extract(self, papers, *args, **kwargs):
+        """Count, then extract."""
+        self.papers += papers.height
+        return self.original(papers, *args, **kwargs)
+
+
 def peak_by_share(
     sampler: RssSampler, started: float, progress: list[tuple[float, int]], parts: int
 ) -> list[int]:
@@ -113,6 +128,7 @@ def measure(
 ) -> dict:
     """Run the pipeline on `corpus` into a new `warehouse`; return per-stage figures."""
     saver = FrameSaver(frames) if frames is not None else None
+    keyworded = KeywordCounter()
     paths = discover_dumps(corpus)
     engine = engine_for(dataclasses.replace(Settings.from_env(), warehouse=warehouse))
     clock, sampler = StageClock(), RssSampler()
@@ -125,7 +141,7 @@ def measure(
 
     report = etl.pipeline.load_paths(paths, engine, batch_bytes=batch_bytes, clock=clock, on_batch=committed)
     entries, rows = report.entries, report.warehouse_rows
-    batch_papers = report.rows_staged.get("papers", 0)  # what keyword extraction went through
+    batch_papers = keyworded.papers  # what keyword extraction went through (papers new to the load)
     with clock.stage("views"):
         view_rows = views_stage(engine, warehouse)
     saving = saver.seconds if saver else 0.0  # spent inside the load stage, but not loading

@@ -1,11 +1,15 @@
 """The benchmark: the whole pipeline on a generated corpus, stage by stage, beside its comparisons.
 
-    python -m bench.run [--size-mb 100] [--batch-mb 64] [--workdir /tmp/paperhouse-bench] [--skip dlt,baseline]
+    python -m bench.run [--size-mb 100] [--batch-mb 32] [--workdir /tmp/paperhouse-bench] [--skip bare,dlt,baseline]
 
 In one run, each in a fresh process and on the same machine state, so that ratios hold:
   * ours: every stage (read, parse, dedupe, links, keywords, load, views) with seconds,
     MB/s, entries/s and peak RSS (`bench.measure`);
   * the I/O floor: `cat` of the corpus (warm page cache, as the pipeline reads it);
+  * the bare pipeline (`bench.bare`): a line-based Polars parse, alone and then with each title
+    and abstract written once into a fresh DuckDB file in one transaction (no links, keywords
+    or checks), against our read + parse + identify + links alone (`bench.parse_alone`) and
+    our whole load: the two ratios the targets are set in;
   * dlt: the same staging frames, saved as Parquet, merged into DuckDB by dlt (`bench.dlt_merge`)
     and by our loader (`bench.load_frames`), both timed alone (in the pipeline our load stage
     shares the cores with the next batch's transform); the stored results are compared after
@@ -120,6 +124,25 @@ def report(results: dict) -> str:
         lines.append(_row(f"  {name}", stage["seconds"], mb, entries, stage["peak_rss"]))
     lines.append(_row("ours, total", ours["total_seconds"], mb, entries, ours["peak_rss"]))
     lines.append(_row("I/O floor: cat", results["cat_seconds"], mb, entries, None))
+    if "bare" in results:
+        bare, parse_only, alone = results["bare"], results["bare_parse"], results["parse_alone"]
+        lines.append(
+            _row(
+                "bare parse (Polars lines)", parse_only["parse_seconds"], mb, entries, parse_only["peak_rss"]
+            )
+        )
+        lines.append(
+            _row("our read+parse+dedupe+links alone", alone["total_seconds"], mb, entries, alone["peak_rss"])
+        )
+        lines.append(
+            f"  ratio to the bare parse: {alone['total_seconds'] / parse_only['parse_seconds']:.2f}x"
+        )
+        lines.append(
+            _row("bare pipeline (parse + texts once)", bare["total_seconds"], mb, entries, bare["peak_rss"])
+        )
+        lines.append(
+            f"  ours, total, to the bare pipeline: {ours['total_seconds'] / bare['total_seconds']:.2f}x"
+        )
     fifths = " / ".join(f"{rss / 2**20:,.0f}" for rss in ours["peak_rss_by_fifth"])
     lines.append(f"peak RSS so far, after each fifth of the corpus: {fifths} MiB")
     keyword_seconds = ours["stages"]["keywords"]["seconds"]
@@ -177,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size-mb", type=float, default=100)
     parser.add_argument("--batch-mb", type=float, default=Settings().batch_mb)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/paperhouse-bench"))
-    parser.add_argument("--skip", default="", help="comma-separated: dlt, baseline")
+    parser.add_argument("--skip", default="", help="comma-separated: bare, dlt, baseline")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     args = parser.parse_args(argv)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
@@ -192,6 +215,10 @@ def main(argv: list[str] | None = None) -> int:
         changed = changed_version(folder, run_dir / "changed")
         measure_args += ["--frames", str(run_dir / "frames"), "--changed", str(changed)]
     results["ours"] = _python("bench.measure", *measure_args)
+    if "bare" not in skip:
+        results["bare_parse"] = _python("bench.bare", str(folder))
+        results["parse_alone"] = _python("bench.parse_alone", str(folder), "--batch-mb", str(args.batch_mb))
+        results["bare"] = _python("bench.bare", str(folder), "--load", str(run_dir / "bare.duckdb"))
     if "dlt" not in skip:
         timed = str(results["ours"]["batches"])
         results["ours_frames"] = _python(

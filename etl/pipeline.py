@@ -30,7 +30,7 @@ from etl.merge import MergeStats, clear_warehouse, merge_batch
 from etl.report import LoadReport
 from etl.stopping import StopSwitch
 from etl.timing import StageClock
-from etl.transform import PreparedBatch, ReadOptions, prepare_batch
+from etl.transform import PapersSeen, PreparedBatch, ReadOptions, prepare_batch
 from etl.warehouse import checkpoint, migrate
 from models import TABLES
 
@@ -170,7 +170,7 @@ def load_batches(
     """
     clock, stop = clock or StageClock(), stop or StopSwitch()
     today = options.today or load_clock.today()
-    read = ReadOptions(options.listing_year, today, options.max_dump_bytes, clock)
+    read = ReadOptions(options.listing_year, today, options.max_dump_bytes, clock, PapersSeen())
     listing = list_dumps(paths)
     with clock.stage("load"):
         report.schema_migrated = migrate(engine)  # committed apart: a schema state is a complete state too

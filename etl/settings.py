@@ -146,7 +146,7 @@ class Settings:
         "largest dump accepted; a saved listing page is well under 1 MB, and one file is parsed whole",
     )
     duckdb_memory: str = _setting(
-        "512MB",
+        "1GB",
         "PAPERHOUSE_DUCKDB_MEMORY",
         None,
         _duckdb_size,

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 DIALECT = "duckdb+paperhouse"
 
-DEFAULT_MEMORY_LIMIT = "512MB"
+DEFAULT_MEMORY_LIMIT = "1GB"
 DEFAULT_CHECKPOINT_THRESHOLD = "256MB"
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
 

@@ -19,7 +19,7 @@ def test_defaults_with_an_empty_environment():
     assert settings.serving_path == Path("warehouse/serving/paperhouse.duckdb")
     assert (settings.batch_bytes, settings.max_dump_bytes) == (32_000_000, 64_000_000)
     assert (settings.duckdb_memory, settings.duckdb_checkpoint, settings.lock_wait_seconds) == (
-        "512MB",
+        "1GB",
         "256MB",
         0.0,
     )

@@ -7,7 +7,7 @@ from datetime import date
 from etl.extract import read_dump_files
 from etl.inventory import list_dumps
 from etl.timing import StageClock
-from etl.transform import ReadOptions, prepare_batch
+from etl.transform import PapersSeen, ReadOptions, prepare_batch
 from tests.conftest import dump_text, write_dump
 
 OPTIONS = ReadOptions(listing_year=2025, today=date(2026, 12, 2), max_dump_bytes=None, clock=StageClock())
@@ -35,3 +35,26 @@ def test_a_file_gone_between_listing_and_reading_is_refused_by_name(tmp_path):
         {"file": "a.txt", "reason": "a.txt: cannot be read: no such file or directory"}
     ]
     assert prepared.batch.source_files.height == 0
+
+
+def test_papers_seen_in_an_earlier_batch_get_no_second_link_or_keyword_extraction(tmp_path):
+    abstract = "Sparse mixture experts scale language models; code at https://github.com/a/b."
+    first = write_dump(tmp_path, "first.txt", dump_text("Nov 4", [f"Sparse Experts\n\n{abstract}"]))
+    second = write_dump(
+        tmp_path,
+        "second.txt",
+        dump_text(
+            "Nov 5", [f"Sparse Experts\n\n{abstract}", "Dense Retrieval\n\nDense retrieval of passages."]
+        ),
+    )
+    seen = PapersSeen()
+    options = ReadOptions(2025, date(2026, 12, 2), None, StageClock(), seen)
+    one = prepare_batch(list_dumps([first]).files, frozenset(), options).batch
+    two = prepare_batch(list_dumps([second]).files, frozenset(), options).batch
+    repeated = one.papers["paper_id"].item()
+    assert repeated in two.papers["paper_id"].to_list() and two.papers.height == 2
+    assert one.paper_links["paper_id"].to_list() == [repeated]
+    assert repeated in one.paper_keywords["paper_id"].to_list()
+    assert two.paper_links.height == 0  # its link was extracted with the first batch
+    assert set(two.paper_keywords["paper_id"]) == set(two.papers["paper_id"]) - {repeated}
+    assert sorted(seen.ids.to_list()) == sorted(two.papers["paper_id"].to_list())
