@@ -64,15 +64,15 @@ class RssSampler(threading.Thread):
 
 
 class FrameSaver:
-    """Wraps `etl.pipeline.commit_batch` so each batch's frames are also written to a folder."""
+    """Wraps `etl.pipeline.merge_checked` so each batch's frames are also written to a folder."""
 
     def __init__(self, folder: Path) -> None:
         self.folder, self.batches, self.seconds = folder, 0, 0.0
-        self.original = etl.pipeline.commit_batch
-        etl.pipeline.commit_batch = self.commit_and_save
+        self.original = etl.pipeline.merge_checked
+        etl.pipeline.merge_checked = self.commit_and_save
 
     def commit_and_save(self, connection, planned, batch, *args, **kwargs):
-        """Save the batch's frames as Parquet (time kept apart), then commit it."""
+        """Save the batch's frames as Parquet (time kept apart), then merge it."""
         started = time.perf_counter()
         for name, frame in batch.frames().items():
             (self.folder / name).mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ import threading
 from functools import cached_property
 
 import duckdb
+import numpy as np
 import polars as pl
 
 KEY_SEPARATOR = "\x1f"  # the ASCII unit separator: it cannot occur in a dump's text
@@ -66,15 +67,23 @@ SHORT_TEXTS = ShortTextHasher()  # shared by every load of this process: it hold
 
 def _long_text_ids(texts: pl.Series) -> pl.Series:
     """`stable_id` of each text (none null), by Python's hashlib."""
-    digest, to_int = hashlib.sha256, int.from_bytes
+    digest = hashlib.sha256
     values = texts.cast(pl.Binary).to_list()  # UTF-8 bytes, without a Python str per value
-    return pl.Series("id", [to_int(digest(v).digest()[:8], "big") >> 1 for v in values], dtype=pl.Int64)
+    # The first 8 bytes of each digest, read as big-endian words in one go: no Python int per value.
+    prefixes = b"".join([digest(v).digest()[:8] for v in values])
+    return pl.Series("id", np.frombuffer(prefixes, dtype=">u8") >> 1).cast(pl.Int64)
 
 
 def stable_ids(texts: pl.Series) -> pl.Series:
     """Vectorized `stable_id` over a string Series (nulls stay null); callers with heavy repeats pass distinct values."""
-    rows = pl.DataFrame({"text": texts}).with_row_index("row")
-    is_short = pl.col("text").str.len_bytes() <= _SHORT_TEXT_MAX_BYTES  # null for a null text: in neither
+    lengths = texts.str.len_bytes()
+    if texts.len() and not texts.null_count():  # all short or all long: one hasher, no split and scatter
+        if lengths.max() <= _SHORT_TEXT_MAX_BYTES:
+            return SHORT_TEXTS.ids(texts).alias(texts.name)
+        if lengths.min() > _SHORT_TEXT_MAX_BYTES:
+            return _long_text_ids(texts).alias(texts.name)
+    rows = pl.DataFrame({"text": texts, "length": lengths}).with_row_index("row")
+    is_short = pl.col("length") <= _SHORT_TEXT_MAX_BYTES  # null for a null text: in neither
     short, long = rows.filter(is_short), rows.filter(~is_short)
     ids = pl.repeat(None, len(texts), dtype=pl.Int64, eager=True).alias(texts.name)
     if short.height:

@@ -10,6 +10,7 @@ the site or arXiv existed), is refused whole; the error names the file and line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -106,28 +107,71 @@ def _latest_year_on_or_before(ref: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.
     return pl.when((month == 2) & (day == 29)).then(leap).otherwise(year)
 
 
+def _patched(texts: pl.Series, needs: pl.Expr, fix: Callable[[pl.Series], pl.Series]) -> pl.Series:
+    """`texts` with `fix` applied to the rows where `needs` holds, and only to those."""
+    rows = texts.to_frame("text").select(needs.arg_true()).to_series()
+    return texts.scatter(rows, fix(texts.gather(rows))) if rows.len() else texts
+
+
+def _texts(dumps: pl.DataFrame) -> pl.DataFrame:
+    """File ids and texts in file id order: no byte-order mark, newlines as LF, no-break spaces as spaces."""
+    # Most dumps need none of these fixes: each is made only on the texts that need it.
+    text = pl.col("text")
+    dumps = dumps.sort("file_id", maintain_order=True)
+    texts = _patched(dumps["text"], text.str.starts_with("\ufeff"), lambda t: t.str.strip_prefix("\ufeff"))
+    texts = _patched(
+        texts, text.str.contains("\r", literal=True), lambda t: t.str.replace_all("\r\n|\r", "\n")
+    )
+    # Saved pages turn some spaces into no-break spaces: they are plain spaces here.
+    texts = _patched(
+        texts,
+        text.str.contains("\u00a0", literal=True),
+        lambda t: t.str.replace_all("\u00a0", " ", literal=True),
+    )
+    return dumps.select("file_id", text=texts)
+
+
+def _row_in_file() -> pl.Expr:
+    """0-based row number within the file, for a frame that holds each file's rows together."""
+    row = pl.int_range(pl.len(), dtype=pl.Int32)
+    return row - pl.when(_file_starts()).then(row).forward_fill()
+
+
+def _file_starts() -> pl.Expr:
+    """True on the first row of each file, for a frame that holds each file's rows together."""
+    return (pl.col("file_id") != pl.col("file_id").shift(1)).fill_null(True)
+
+
+def _shift_in_file(expr: pl.Expr, n: int) -> pl.Expr:
+    """`expr.shift(n)`, null where that value would come from another file."""
+    return pl.when(pl.col("file_id").shift(n) == pl.col("file_id")).then(expr.shift(n))
+
+
+def _cum_sum_in_file(expr: pl.Expr) -> pl.Expr:
+    """Running sum of an integer expression, restarting at each file."""
+    total = expr.cum_sum()
+    return total - pl.when(_file_starts()).then(total - expr).forward_fill()
+
+
 def _lines(dumps: pl.DataFrame) -> pl.DataFrame:
-    """One row per non-blank line: file, 1-based line number, stripped text, 0-based index."""
+    """One row per non-blank line in file id order: file, 1-based line number, stripped text, 0-based index."""
     return (
-        dumps.select(
-            "file_id",
-            line=pl.col("text").str.strip_prefix("\ufeff").str.replace_all("\r\n|\r", "\n").str.split("\n"),
-        )
+        _texts(dumps)
+        .select("file_id", line=pl.col("text").str.split("\n"))
         .explode("line")
-        .with_columns(line_no=pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("file_id"))
-        # Saved pages turn some spaces into no-break spaces: they are plain spaces here.
-        .with_columns(pl.col("line").str.replace_all("\u00a0", " ", literal=True).str.strip_chars())
+        .with_columns(line_no=_row_in_file() + 1)
         .filter(pl.col("line").str.contains(_VISIBLE))
-        .with_columns(idx=pl.int_range(pl.len(), dtype=pl.Int32).over("file_id"))
+        .with_columns(pl.col("line").str.strip_chars(), idx=_row_in_file())
     )
 
 
 def _locate_listing(lines: pl.DataFrame) -> pl.DataFrame:
     """Per file: the listing date line, or null when the page header is missing."""
-    is_listing = pl.col("line").str.contains(LISTING_DATE_RE) & (pl.col("idx") < MAX_HEADER_LINES)
-    first_listing = lines.filter(is_listing).group_by("file_id").agg(pl.all().sort_by("idx").first())
+    header = lines.filter(pl.col("idx") < MAX_HEADER_LINES)
+    is_listing = pl.col("line").str.contains(LISTING_DATE_RE)
+    first_listing = header.filter(is_listing).group_by("file_id").agg(pl.all().sort_by("idx").first())
     markers = (
-        lines.join(first_listing.select("file_id", listing_idx="idx"), on="file_id")
+        header.join(first_listing.select("file_id", listing_idx="idx"), on="file_id")
         .filter((pl.col("idx") < pl.col("listing_idx")) & pl.col("line").is_in(HEADER_MARKERS))
         .select("file_id")
         .unique()
@@ -147,8 +191,8 @@ def _locate_listing(lines: pl.DataFrame) -> pl.DataFrame:
 def _classify(body: pl.DataFrame) -> pl.DataFrame:
     """Give each body line a role (text, card_head, card_dot, card_date) and an entry number."""
     is_dot = pl.col("line") == CARD_DOT
-    next_is_dot = is_dot.shift(-1).over("file_id").fill_null(False)
-    prev_is_dot = is_dot.shift(1).over("file_id").fill_null(False)
+    next_is_dot = _shift_in_file(is_dot, -1).fill_null(False)
+    prev_is_dot = _shift_in_file(is_dot, 1).fill_null(False)
     role = (
         pl.when(is_dot)
         .then(pl.lit("card_dot"))
@@ -159,13 +203,13 @@ def _classify(body: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.lit("text"))
     )
     is_text = pl.col("role") == "text"
-    texts_so_far = is_text.cast(pl.Int32).cum_sum().over("file_id")
+    texts_so_far = _cum_sum_in_file(is_text.cast(pl.Int32))
     return (
         body.with_columns(role=role)
         .with_columns(
             texts_so_far=texts_so_far,
-            prev_role=pl.col("role").shift(1).over("file_id"),
-            next_role=pl.col("role").shift(-1).over("file_id"),
+            prev_role=_shift_in_file(pl.col("role"), 1),
+            next_role=_shift_in_file(pl.col("role"), -1),
         )
         .with_columns(
             entry=pl.when(is_text)
@@ -176,32 +220,71 @@ def _classify(body: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _line_errors() -> pl.Expr:
-    """Expression naming the structural error of a classified body line, or null."""
+def _line_rules() -> list[tuple[pl.Expr, pl.Expr]]:
+    """(condition, message) of each structural error of a classified body line; the first that holds wins."""
     role, line = pl.col("role"), pl.col("line")
     quoted = pl.format("'{}'", line.str.slice(0, 60))
     card_entry_ok = (pl.col("texts_so_far") % 2 == 0) & (pl.col("texts_so_far") >= 2)
-    return (
-        pl.when(line.is_in(SECOND_HEADER_MARKERS))
-        .then(pl.format("a second page header ({}): two dumps in one file?", quoted))
-        .when((role == "card_dot") & (pl.col("prev_role") != "card_head").fill_null(True))
-        .then(pl.lit("'·' with no author or organization line before it"))
-        .when((role == "card_dot") & (pl.col("next_role") != "card_date").fill_null(True))
-        .then(pl.lit("card cut off: no date line after '·'"))
-        .when((role == "card_head") & ~card_entry_ok)
-        .then(pl.format("card {} does not follow a title and an abstract", quoted))
-        .when(
+    return [
+        (
+            line.is_in(SECOND_HEADER_MARKERS),
+            pl.format("a second page header ({}): two dumps in one file?", quoted),
+        ),
+        (
+            (role == "card_dot") & (pl.col("prev_role") != "card_head").fill_null(True),
+            pl.lit("'·' with no author or organization line before it"),
+        ),
+        (
+            (role == "card_dot") & (pl.col("next_role") != "card_date").fill_null(True),
+            pl.lit("card cut off: no date line after '·'"),
+        ),
+        (
+            (role == "card_head") & ~card_entry_ok,
+            pl.format("card {} does not follow a title and an abstract", quoted),
+        ),
+        (
             (role == "card_head")
             & ~line.str.contains(AUTHORS_RE)
-            & (line.str.starts_with("•") | ~line.str.contains(ORGANIZATION_RE))
-        )
-        .then(pl.format("expected '• N authors' or an organization line, found {}", quoted))
-        .when((role == "card_date") & ~line.str.contains(CARD_DATE_RE))
-        .then(pl.format("expected a card date such as 'May 21' or 'Nov 15, 2023', found {}", quoted))
-        .when(pl.col("is_title") & line.str.contains(AUTHORS_RE))
-        .then(pl.format("card {} has no '·' and date lines (cut off?)", quoted))
-        .when(pl.col("is_title") & (pl.col("next_role").is_null() | (pl.col("next_role") != "text")))
-        .then(pl.format("title {} has no abstract (cut off?)", quoted))
+            & (line.str.starts_with("•") | ~line.str.contains(ORGANIZATION_RE)),
+            pl.format("expected '• N authors' or an organization line, found {}", quoted),
+        ),
+        (
+            (role == "card_date") & ~line.str.contains(CARD_DATE_RE),
+            pl.format("expected a card date such as 'May 21' or 'Nov 15, 2023', found {}", quoted),
+        ),
+        (
+            pl.col("is_title") & line.str.contains(AUTHORS_RE),
+            pl.format("card {} has no '·' and date lines (cut off?)", quoted),
+        ),
+        (
+            pl.col("is_title") & (pl.col("next_role").is_null() | (pl.col("next_role") != "text")),
+            pl.format("title {} has no abstract (cut off?)", quoted),
+        ),
+    ]
+
+
+def _may_be_wrong() -> pl.Expr:
+    """Cheap test true on every body line that a rule of `_line_rules` may hold for (abstracts seldom)."""
+    marker_lengths = sorted({len(marker.encode()) for marker in SECOND_HEADER_MARKERS})
+    title_suspect = pl.col("line").str.starts_with("•") | (pl.col("next_role") != "text").fill_null(True)
+    return (
+        (pl.col("role") != "text")
+        | (pl.col("is_title") & title_suspect)
+        | pl.col("line").str.len_bytes().is_in(marker_lengths)
+    )
+
+
+def _line_errors(body: pl.DataFrame) -> pl.DataFrame:
+    """The structural error of each wrong body line, as (file_id, line_no, message)."""
+    rules = _line_rules()
+    message = pl.when(rules[0][0]).then(rules[0][1])
+    for condition, text in rules[1:]:
+        message = message.when(condition).then(text)
+    # The rules' regexes and messages run only on the few lines that may be wrong, not on every abstract.
+    return (
+        body.filter(_may_be_wrong())
+        .filter(pl.any_horizontal([condition for condition, _ in rules]))
+        .select("file_id", "line_no", message=message)
     )
 
 
@@ -309,12 +392,10 @@ def parse_dumps(
     today = clock.today() if today is None else today
     lines = _lines(dumps.filter(pl.col("text").is_not_null()))
     listing = _locate_listing(lines)
-    body = (
-        lines.join(listing.select("file_id", "listing_idx"), on="file_id")
-        .filter(pl.col("idx") > pl.col("listing_idx"))
-        .sort("file_id", "idx")
+    body = lines.join(listing.select("file_id", "listing_idx"), on="file_id", maintain_order="left").filter(
+        pl.col("idx") > pl.col("listing_idx")
     )
-    body = _classify(body).with_columns(message=_line_errors())
+    body = _classify(body)
     heads = _card_heads(body)
     card_dates = _card_date_parts(body)
     files = _listing_years(
@@ -402,7 +483,7 @@ def _parse_errors(
     """Every problem found, as (file_id, line_no, message): lines, counts, dates, repeated cards, headers."""
     return pl.concat(
         [
-            body.filter(pl.col("message").is_not_null()).select("file_id", "line_no", "message"),
+            _line_errors(body),
             heads.filter(pl.col("authors_text").is_not_null() & pl.col("authors").is_null()).select(
                 "file_id",
                 "line_no",

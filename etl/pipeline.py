@@ -7,6 +7,12 @@ Schema migrations commit first. Each batch's merge and integrity checks then sha
 transaction, so a crash or a broken rule at any point leaves the warehouse as after the last
 committed batch: a state of complete dumps, which the next run completes. A full refresh
 empties the tables inside the first batch's transaction, and pruning runs inside the last's.
+
+A first backfill (into a warehouse that holds no dump, or a full refresh) commits once per
+`BACKFILL_COMMIT_BYTES` of dumps instead, several batches to a transaction: nothing can be
+known already, so a crash loses at most that much, and DuckDB writes large appends straight
+into the file (row groups of 122,880 rows) instead of logging them and rewriting them at the
+next checkpoint. Memory stays bounded by the batch.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ if TYPE_CHECKING:
     from etl.settings import Settings
 
 DEFAULT_BATCH_BYTES = 32_000_000
+BACKFILL_COMMIT_BYTES = 256_000_000  # about 130k papers: more than a DuckDB row group per table
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,7 @@ class PlannedBatch:
     files: list[DumpFile]
     clear_first: bool
     present_files: list[str] | None
+    commit_after: bool = True  # False: the next batch joins this one's transaction (first backfills)
 
 
 @dataclass(frozen=True)
@@ -100,14 +108,23 @@ def plan_batches(files: list[DumpFile], batch_bytes: int) -> list[list[DumpFile]
     return [*batches, current] if current else batches
 
 
-def plan_transactions(files: list[DumpFile], options: LoadOptions) -> list[PlannedBatch]:
-    """The load's transactions; at least one, so that a refresh or a prune runs with nothing to read."""
+def plan_transactions(
+    files: list[DumpFile], options: LoadOptions, commit_bytes: int | None = None
+) -> list[PlannedBatch]:
+    """The load's batches; at least one, so that a refresh or a prune runs with nothing to read.
+
+    Each batch commits alone, or (with `commit_bytes`) once the batches since the last commit
+    hold at least that many bytes of dumps, and after the last batch.
+    """
     groups = plan_batches(files, options.batch_bytes) or [[]]
-    last = len(groups) - 1
-    return [
-        PlannedBatch(n, group, options.full_refresh and n == 0, options.present_files if n == last else None)
-        for n, group in enumerate(groups)
-    ]
+    last, pending, plan = len(groups) - 1, 0, []
+    for n, group in enumerate(groups):
+        pending += sum(f.size for f in group)
+        commit = commit_bytes is None or n == last or pending >= commit_bytes
+        present = options.present_files if n == last else None
+        plan.append(PlannedBatch(n, group, options.full_refresh and n == 0, present, commit))
+        pending = 0 if commit else pending
+    return plan
 
 
 def table_counts(connection: Connection) -> dict[str, int]:
@@ -118,20 +135,28 @@ def table_counts(connection: Connection) -> dict[str, int]:
     }
 
 
+def merge_checked(
+    connection: Connection, planned: PlannedBatch, batch: WarehouseBatch, today: date, stop: StopSwitch
+) -> tuple[MergeStats, dict[str, CheckOutcome]]:
+    """Merge and check one batch inside the caller's transaction; a broken rule raises."""
+    if planned.clear_first:
+        clear_warehouse(connection)
+    stats = merge_batch(connection, batch, datetime.now(UTC), planned.present_files, stop.check)
+    loaded = batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
+    outcomes = integrity_outcomes(connection, loaded, today, stats.touched_papers)
+    raise_if_broken(outcomes)
+    stop.check()
+    return stats, outcomes
+
+
 def commit_batch(
     connection: Connection, planned: PlannedBatch, batch: WarehouseBatch, today: date, stop: StopSwitch
 ) -> tuple[MergeStats, dict[str, CheckOutcome]]:
-    """Merge and check one batch in one transaction; a broken rule raises and rolls it back."""
+    """Merge and check one batch in a transaction of its own; a broken rule raises and rolls it back."""
     with connection.begin() as transaction:
-        if planned.clear_first:
-            clear_warehouse(connection)
-        stats = merge_batch(connection, batch, datetime.now(UTC), planned.present_files, stop.check)
-        loaded = batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
-        outcomes = integrity_outcomes(connection, loaded, today, stats.touched_papers)
-        raise_if_broken(outcomes)
-        stop.check()
+        outcome = merge_checked(connection, planned, batch, today, stop)
         transaction.commit()  # to the WAL; DuckDB compresses it into the file at checkpoints
-    return stats, outcomes
+    return outcome
 
 
 def _prepared_in_turn(
@@ -146,11 +171,18 @@ def _prepared_in_turn(
     yield upcoming.result()
 
 
-def _held(connection: Connection, options: LoadOptions, today: date) -> HeldVersions:
-    """What the warehouse holds already (nothing, for a full refresh), read outside any batch."""
-    held = HeldVersions() if options.full_refresh else held_versions(connection, options.listing_year, today)
+def _held(connection: Connection, options: LoadOptions, today: date) -> tuple[HeldVersions, bool]:
+    """What the warehouse holds already (nothing, for a full refresh), and whether that is no dump at all.
+
+    Read outside any batch.
+    """
+    if options.full_refresh:
+        held, empty = HeldVersions(), True
+    else:
+        held = held_versions(connection, options.listing_year, today)
+        empty = connection.execute(select(func.count()).select_from(TABLES["source_files"])).scalar_one() == 0
     connection.rollback()  # ends the read's implicit transaction; this process holds the write lock
-    return held
+    return held, empty
 
 
 def load_batches(
@@ -181,32 +213,57 @@ def load_batches(
         stop.watching(connection.connection.driver_connection),
     ):
         with clock.stage("load"):
-            held = _held(connection, options, today)
+            held, empty = _held(connection, options, today)
         to_read, unchanged = held.split(listing.files)
-        plan = plan_transactions(to_read, options)
+        plan = plan_transactions(to_read, options, BACKFILL_COMMIT_BYTES if empty else None)
         report.plan(to_read, len(plan) if to_read else 0, len(unchanged))
-        for planned, prepared in zip(plan, _prepared_in_turn(worker, plan, held.file_ids, read), strict=True):
-            stop.check()
-            with clock.stage("load"):
-                stats, outcomes = commit_batch(connection, planned, prepared.batch, today, stop)
-            done = BatchLoad(
-                planned.number,
-                len(plan),
-                prepared.batch,
-                stats,
-                outcomes,
-                prepared.same_content,
-                prepared.unreadable,
-                [f.path.name for f in planned.files],
-                sum(f.size for f in planned.files),
-            )
-            report.add_batch(done)
-            unchanged += prepared.same_content
-            yield done
+        uncommitted: list[BatchLoad] = []
+        transaction = None
+        try:
+            for planned, prepared in zip(
+                plan, _prepared_in_turn(worker, plan, held.file_ids, read), strict=True
+            ):
+                stop.check()
+                with clock.stage("load"):
+                    transaction = transaction or connection.begin()
+                    stats, outcomes = merge_checked(connection, planned, prepared.batch, today, stop)
+                    if planned.commit_after:
+                        transaction.commit()  # to the WAL, or (large appends) straight into the file
+                        transaction = None
+                uncommitted.append(_batch_load(planned, len(plan), prepared, stats, outcomes))
+                if transaction is None:  # committed: only now does the report say so
+                    for done in uncommitted:
+                        report.add_batch(done)
+                        unchanged += done.same_content
+                        yield done
+                    uncommitted = []
+        finally:
+            if transaction is not None:
+                transaction.rollback()
         report.finish(table_counts(connection), still_refused(connection, unchanged), listing.unreadable)
         if report.wrote:
             with clock.stage("load"):
                 checkpoint(connection)
+
+
+def _batch_load(
+    planned: PlannedBatch,
+    batches: int,
+    prepared: PreparedBatch,
+    stats: MergeStats,
+    outcomes: dict[str, CheckOutcome],
+) -> BatchLoad:
+    return BatchLoad(
+        planned.number,
+        batches,
+        prepared.batch,
+        stats,
+        outcomes,
+        prepared.same_content,
+        prepared.unreadable,
+        [f.path.name for f in planned.files],
+        sum(f.size for f in planned.files),
+    )
 
 
 def load_paths(

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from etl.cli import EXIT_LOCKED, EXIT_NOT_PUBLISHED, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
+from etl.pipeline import load_paths
 from etl.warehouse import warehouse_engine
 from tests.conftest import ROOT, dump_text, hold_warehouse, write_dump
 
@@ -238,6 +239,15 @@ def test_a_rejection_that_depended_on_the_listing_year_is_retried_when_it_change
     assert report["warehouse_rows"]["source_files"] == 2 and report["papers_new"] == 1
 
 
+def without_binding_leak_report(err: str) -> str:
+    """stderr without the report DuckDB's Python binding (nanobind) may print at interpreter exit.
+
+    It appears after a load stopped in a warehouse that held dumps already, from objects freed
+    after the binding's own teardown; it is not paperhouse's output, and no data is involved.
+    """
+    return err.split("nanobind: ", 1)[0]  # printed last, at exit
+
+
 def many_dumps(raw: Path, count: int) -> list[Path]:
     """`count` dated dumps of 30 distinct papers each."""
     return [
@@ -257,7 +267,11 @@ def many_dumps(raw: Path, count: int) -> list[Path]:
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_stops_between_statements_and_the_message_is_what_committed(tmp_path, signum, code):
     raw, warehouse = tmp_path / "raw", tmp_path / "w.duckdb"
-    many_dumps(raw, 60)
+    dumps = many_dumps(raw, 61)
+    # One dump held already: not a first backfill, so each batch commits alone (etl.pipeline).
+    held = warehouse_engine(warehouse)
+    load_paths(dumps[:1], held)
+    held.dispose()
     command = [
         sys.executable,
         "-m",
@@ -278,11 +292,12 @@ def test_a_signal_stops_between_statements_and_the_message_is_what_committed(tmp
     loader.send_signal(signum)
     out, err = loader.communicate(timeout=120)
     assert loader.returncode == code, err
+    err = without_binding_leak_report(err)
     assert out == "" and err.count("\n") == 1
     name = signal.Signals(signum).name
     match = re.fullmatch(
         rf"paperhouse: stopped by {name}; committed: (\d+) of (\d+) batches, (\d+) dumps \(.*\), now in the "
-        r"warehouse \(the schema migration did commit\); not committed: (\d+) dumps \(.*\); the next run loads them\n",
+        r"warehouse; not committed: (\d+) dumps \(.*\); the next run loads them\n",
         err,
     )
     assert match, err
@@ -294,15 +309,15 @@ def test_a_signal_stops_between_statements_and_the_message_is_what_committed(tmp
     with engine.connect() as c:
         assert (
             c.execute(text("SELECT count(*) FROM source_files WHERE status = 'loaded'")).scalar_one()
-            == committed
+            == committed + 1
         )
-        assert c.execute(text("SELECT count(*) FROM paper_appearances")).scalar_one() == 30 * committed
+        assert c.execute(text("SELECT count(*) FROM paper_appearances")).scalar_one() == 30 * (committed + 1)
     engine.dispose()
     done = run_cli("load", str(raw), "--warehouse", str(warehouse), "--json")
     assert done.returncode == EXIT_OK, done.stderr
     report = json.loads(done.stdout)
-    assert (report["files_loaded"], report["files_unchanged"]) == (60 - committed, committed)
-    assert report["warehouse_rows"]["paper_appearances"] == 1800
+    assert (report["files_loaded"], report["files_unchanged"]) == (60 - committed, committed + 1)
+    assert report["warehouse_rows"]["paper_appearances"] == 30 * 61
 
 
 FAKETIME = shutil.which("faketime")

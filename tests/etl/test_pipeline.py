@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+import etl.pipeline
 from etl.inventory import list_dumps
-from etl.pipeline import load_dumps, plan_batches
+from etl.pipeline import LoadOptions, load_batches, load_dumps, plan_batches, plan_transactions
+from etl.report import LoadReport
+from etl.stopping import LoadInterrupted, StopSwitch
 from etl.warehouse import migrate, warehouse_engine
 from tests.conftest import SAMPLE_DIR, dump_text, snapshot, write_dump
 
@@ -180,3 +183,39 @@ def test_keys_are_stable_across_loads_of_subsets(tmp_path, engine, sample_dir):
 def test_missing_raw_folder_is_a_clear_error(engine, tmp_path: Path):
     with pytest.raises(FileNotFoundError, match="raw dump folder not found"):
         load_dumps(tmp_path / "nope", engine)
+
+
+def test_a_first_backfill_commits_per_commit_bytes_and_every_other_load_per_batch(tmp_path):
+    paths = [write_dump(tmp_path, f"{i}.txt", "x" * 10) for i in range(7)]
+    files = list_dumps(paths).files
+    options = LoadOptions(batch_bytes=10, present_files=["0.txt"])
+    per_batch = plan_transactions(files, options)
+    assert [p.commit_after for p in per_batch] == [True] * 7
+    grouped = plan_transactions(files, options, commit_bytes=30)
+    assert [p.commit_after for p in grouped] == [False, False, True, False, False, True, True]
+    assert [p.present_files for p in grouped] == [None] * 6 + [["0.txt"]]  # pruning: last batch only
+
+
+def test_a_first_backfill_stopped_before_its_commit_leaves_the_empty_warehouse(
+    engine, sample_dir, monkeypatch
+):
+    """Its batches share one transaction (under 256 MB): a stop in the third of five rolls all back."""
+    stop, report, merged = StopSwitch(), LoadReport(), []
+    original = etl.pipeline.merge_batch
+
+    def merge_then_stop(*args, **kwargs):
+        merged.append(1)
+        if len(merged) == 3:
+            stop.request(15)  # SIGTERM, as its handler records it
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(etl.pipeline, "merge_batch", merge_then_stop)
+    paths = sorted(sample_dir.glob("*.txt"))
+    with pytest.raises(LoadInterrupted):
+        list(load_batches(paths, engine, LoadOptions(batch_bytes=1), report, stop=stop))
+    assert (report.batches, report.batches_committed, len(merged)) == (5, 0, 3)
+    assert scalar(engine, "SELECT count(*) FROM source_files") == 0
+    assert scalar(engine, "SELECT count(*) FROM papers") == 0
+    monkeypatch.undo()
+    again = load_dumps(sample_dir, engine)  # the next run does the whole backfill
+    assert again.files_loaded == 5 and again.warehouse_rows["papers"] == 411
