@@ -199,7 +199,7 @@ def test_a_first_backfill_commits_per_commit_bytes_and_every_other_load_per_batc
 def test_a_first_backfill_stopped_before_its_commit_leaves_the_empty_warehouse(
     engine, sample_dir, monkeypatch
 ):
-    """Its batches share one transaction (under 256 MB): a stop in the third of five rolls all back."""
+    """Its batches share one transaction (under 128 MB): a stop in the third of five rolls all back."""
     stop, report, merged = StopSwitch(), LoadReport(), []
     original = etl.pipeline.merge_batch
 
