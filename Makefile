@@ -44,7 +44,7 @@ ui: $(STAMP)  ## start `dagster dev` with the project loaded (http://127.0.0.1:3
 dagster-load: $(STAMP)  ## headless "Materialize all": every dump partition in one run, then the views
 	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/python -m orchestration.backfill
 
-bench: $(STAMP)  ## the benchmark at 100 MB: stages, cat floor, dlt merge, ORM baseline (SIZE_MB=1000 for 1 GB)
+bench: $(STAMP)  ## the benchmark at 100 MB: stages, cat floor, bare pipeline, dlt merge, ORM baseline (SIZE_MB=1000 for 1 GB)
 	$(BIN)/python -m bench.run --size-mb $(or $(SIZE_MB),100)
 
 bench-incremental: $(STAMP)  ## time adding one dump to a ~5k and a ~500k-paper warehouse (builds them once, minutes)
