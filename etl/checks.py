@@ -16,6 +16,7 @@ from sqlalchemy import Connection, text
 
 from etl.parse import CLOCK_SKEW
 from etl.sql import sql_file, sql_names
+from etl.staging import read_frame, stage_frame, unstage
 
 SCOPE = "check_scope"  # a relation (paper_id) naming the papers whose rows the rules read
 
@@ -44,7 +45,7 @@ class Rule:
 
     def evaluate(self, connection: Connection, params: dict) -> CheckOutcome:
         """Run the rule's SQL and sum up its rows."""
-        sql = sql_file(self.folder, self.name)
+        sql = sql_file(self.folder, self.name, connection.dialect.name)
         rows = connection.execute(text(sql), {k: params[k] for k in self.params}).all()
         failures = sum(row.broken for row in rows)
         if self.when_clean is None:
@@ -78,8 +79,7 @@ def integrity_outcomes(
     connection: Connection, loaded_file_ids: list[int], today: date, touched_papers: pl.DataFrame
 ) -> dict[str, CheckOutcome]:
     """Every rule's outcome over the rows of `touched_papers` (paper_id) and the dumps `loaded_file_ids`."""
-    raw = connection.connection.driver_connection
-    raw.register(SCOPE, touched_papers.select("paper_id").to_arrow())
+    stage_frame(connection, SCOPE, touched_papers.select("paper_id"))
     try:
         for name in sql_names("check_scope"):
             connection.execute(text(sql_file("check_scope", name)))
@@ -88,7 +88,7 @@ def integrity_outcomes(
     finally:
         for table in (*_CHECKED_TABLES, *_COUNT_TABLES):
             connection.execute(text(f"DROP TABLE IF EXISTS {table}"))  # vetted identifiers
-        raw.unregister(SCOPE)
+        unstage(connection, [SCOPE])
 
 
 def audit(connection: Connection, today: date) -> dict[str, CheckOutcome]:
@@ -97,8 +97,7 @@ def audit(connection: Connection, today: date) -> dict[str, CheckOutcome]:
     Row keys are checked over whole tables (`sql/audit/row_keys_unique.sql`), rows no paper
     names included; the other rules read every row that names a paper or a loaded dump.
     """
-    raw = connection.connection.driver_connection
-    every_paper = raw.sql(sql_file("audit", "every_paper")).pl()
+    every_paper = read_frame(connection, sql_file("audit", "every_paper"), {"paper_id": pl.Int64})
     loaded = connection.execute(text(sql_file("audit", "loaded_files"))).scalars().all()
     outcomes = integrity_outcomes(connection, list(loaded), today, every_paper)
     return outcomes | {rule.name: rule.evaluate(connection, {}) for rule in AUDIT_RULES}

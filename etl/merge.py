@@ -1,6 +1,7 @@
 """Merge one batch of staging frames into the warehouse in one transaction.
 
-Frames move as Arrow into DuckDB (registered, never inserted row by row). Papers are
+Frames move as Arrow into DuckDB (registered, never inserted row by row), or by COPY into
+PostgreSQL's temporary tables (`etl.staging`); the steps read them by the same names. Papers are
 matched by key in the database; their card fields are recomputed in SQL from all their
 sightings, so the result does not depend on the order in which dumps were loaded.
 """
@@ -8,7 +9,6 @@ sightings, so the result does not depend on the order in which dumps were loaded
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -18,6 +18,7 @@ from sqlalchemy import Connection, text
 
 from etl.batch import WarehouseBatch
 from etl.sql import SQL_DIR, sql_file, sql_names
+from etl.staging import read_frame, stage_frame, unstage
 from models import HELD_STATUSES, TABLES
 
 MERGE_DIR = SQL_DIR / "merge"
@@ -53,10 +54,10 @@ class Step:
 
 
 @cache
-def merge_steps() -> tuple[Step, ...]:
-    """The merge's steps, in the order of their file names."""
+def merge_steps(dialect: str = "duckdb") -> tuple[Step, ...]:
+    """The merge's steps for `dialect`, in the order of their file names."""
     return tuple(
-        Step(name, sql_file("merge", name), STEP_PARAMS.get(name, ()), name in ORPHAN_STEPS)
+        Step(name, sql_file("merge", name, dialect), STEP_PARAMS.get(name, ()), name in ORPHAN_STEPS)
         for name in sql_names("merge")
     )
 
@@ -88,10 +89,6 @@ class MergeStats:
     touched_papers: pl.DataFrame  # paper_id of every paper this merge added, changed or removed
 
 
-def _register(connection: Connection, name: str, frame: pl.DataFrame) -> None:
-    connection.connection.driver_connection.register(name, frame.to_arrow())
-
-
 def merge_batch(
     connection: Connection,
     batch: WarehouseBatch,
@@ -110,7 +107,7 @@ def merge_batch(
     }
     staged = [f"stg_{name}" for name in frames]
     for name, frame in frames.items():
-        _register(connection, f"stg_{name}", frame)
+        stage_frame(connection, f"stg_{name}", frame)
     try:
         params = {
             "loaded_at": loaded_at.replace(tzinfo=None).isoformat(sep=" "),
@@ -118,7 +115,7 @@ def merge_batch(
             "held": list(HELD_STATUSES),
         }
         counts: dict[str, int] = {}
-        for step in merge_steps():
+        for step in merge_steps(connection.dialect.name):
             if check is not None:
                 check()
             if step.only_with_orphans and counts["orphans"] == 0:
@@ -126,7 +123,7 @@ def merge_batch(
             result = connection.execute(text(step.sql), {k: params[k] for k in step.params})
             if step.name == COUNT_STEP:
                 counts = dict(result.all())
-        touched = connection.connection.driver_connection.sql("SELECT paper_id FROM touched_papers").pl()
+        touched = read_frame(connection, "SELECT paper_id FROM touched_papers", {"paper_id": pl.Int64})
         for name in _TEMP_TABLES:
             connection.execute(text(f"DROP TABLE IF EXISTS {name}"))  # vetted identifiers
         return MergeStats(
@@ -139,10 +136,7 @@ def merge_batch(
             touched_papers=touched,
         )
     finally:
-        raw = connection.connection.driver_connection
-        for name in staged:
-            with suppress(Exception):  # after a failed statement the caller's rollback comes first
-                raw.unregister(name)
+        unstage(connection, staged)
 
 
 def clear_warehouse(connection: Connection) -> None:

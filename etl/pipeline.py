@@ -37,7 +37,7 @@ from etl.report import LoadReport
 from etl.stopping import StopSwitch
 from etl.timing import StageClock
 from etl.transform import PapersSeen, PreparedBatch, ReadOptions, prepare_batch
-from etl.warehouse import checkpoint, migrate
+from etl.warehouse import checkpoint, interrupter, migrate
 from models import TABLES
 
 if TYPE_CHECKING:
@@ -210,7 +210,7 @@ def load_batches(
     with (
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperhouse-transform") as worker,
         engine.connect() as connection,
-        stop.watching(connection.connection.driver_connection),
+        stop.watching(interrupter(connection)),
     ):
         with clock.stage("load"):
             held, empty = _held(connection, options, today)

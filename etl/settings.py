@@ -15,11 +15,15 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
 from etl import clock
 from etl.parse import listing_year_problem
 from etl.serving import default_serving_path
 from etl.storage import DEFAULT_STORAGE_VERSION, STORAGE_FORMATS
 
+POSTGRES_DRIVER = "postgresql+psycopg"
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
 
 
@@ -32,6 +36,31 @@ def _path(value: str) -> Path:
     if not value:
         raise ValueError(value)
     return Path(value).expanduser()
+
+
+def _warehouse(value: str) -> Path | URL:
+    """A DuckDB file path, or a PostgreSQL URL without a password (libpq reads it from PGPASSWORD or ~/.pgpass)."""
+    if "://" not in value:
+        return _path(value)
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ValueError(value) from None
+    if url.get_backend_name() != "postgresql" or url.get_driver_name() not in ("psycopg", "postgresql"):
+        raise ValueError(value)
+    if url.password is not None:
+        raise ValueError(value)  # a password in a URL lands in shell histories, process lists and logs
+    return url.set(drivername=POSTGRES_DRIVER)
+
+
+def _without_password(raw: str) -> str:
+    """`raw` with any password of a URL in it masked, for messages."""
+    return re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", raw)
+
+
+def warehouse_label(warehouse: Path | URL) -> str:
+    """How messages name the warehouse: its path, or its URL (which never holds a password)."""
+    return str(warehouse) if isinstance(warehouse, Path) else warehouse.render_as_string(hide_password=True)
 
 
 def _year(value: str) -> int:
@@ -91,10 +120,11 @@ class Setting:
     expected: str
     doc: str
     check: Callable[[object, date], str | None] | None = None  # a rule on the parsed value and the clock
+    shown: Callable[[str], str] = str  # how a message quotes a bad value (never a password)
 
 
-def _setting(default: object, env: str, option: str | None, parse, expected: str, doc: str, check=None):  # noqa: ANN001
-    return field(default=default, metadata={"setting": Setting(env, option, parse, expected, doc, check)})
+def _setting(default: object, env: str, option: str | None, parse, expected: str, doc: str, check=None, shown=str):  # noqa: ANN001, E501
+    return field(default=default, metadata={"setting": Setting(env, option, parse, expected, doc, check, shown)})
 
 
 @dataclass(frozen=True)
@@ -104,13 +134,16 @@ class Settings:
     raw_dir: Path = _setting(
         Path("data/raw"), "PAPERHOUSE_RAW_DIR", "RAW_DIR", _path, "a folder path", "folder of *.txt dumps"
     )
-    warehouse: Path = _setting(
+    warehouse: Path | URL = _setting(
         Path("warehouse/paperhouse.duckdb"),
         "PAPERHOUSE_WAREHOUSE",
         "--warehouse",
-        _path,
-        "a file path",
-        "the DuckDB warehouse file (created, with its folder, if missing)",
+        _warehouse,
+        "a file path, or a URL such as postgresql+psycopg://loader@db:5432/papers with no password "
+        "in it (PGPASSWORD or ~/.pgpass holds it)",
+        "the warehouse: a DuckDB file (created, with its folder, if missing), or a PostgreSQL "
+        "database (its schema is migrated on the first load)",
+        shown=_without_password,
     )
     serving: Path | None = _setting(
         None,
@@ -198,8 +231,15 @@ class Settings:
         return int(self.max_dump_mb * 1_000_000)
 
     @property
-    def serving_path(self) -> Path:
-        """The serving copy: the configured path, else serving/<name> beside the warehouse."""
+    def on_server(self) -> bool:
+        """Whether the warehouse is a PostgreSQL database (readers query it directly: no serving copy)."""
+        return isinstance(self.warehouse, URL)
+
+    @property
+    def serving_path(self) -> Path | None:
+        """The serving copy: the configured path, else serving/<name> beside the warehouse; None on a server."""
+        if self.on_server:
+            return None
         return self.serving or default_serving_path(self.warehouse)
 
     @classmethod
@@ -243,7 +283,12 @@ class Settings:
 
     def validate(self, today: date | None = None) -> None:
         """Check the rules that span values or need the clock (the listing year's range)."""
-        if self.serving_path.absolute() == self.warehouse.absolute():
+        if self.on_server and self.serving is not None:
+            raise SettingsError(
+                "PAPERHOUSE_SERVING (--serving) names a serving copy, but the warehouse is a PostgreSQL "
+                "database, which BI tools query directly: unset it"
+            )
+        if not self.on_server and self.serving_path.absolute() == self.warehouse.absolute():
             raise SettingsError(
                 f"the serving copy {self.serving_path} is the warehouse itself: give --serving "
                 "(PAPERHOUSE_SERVING) another path, or leave it unset (serving/ beside the warehouse)"
@@ -259,10 +304,10 @@ def _parsed(setting: Setting, name: str, raw: str, today: date) -> object:
     try:
         value = setting.parse(raw.strip())
     except (ValueError, OverflowError):
-        raise SettingsError(f"{name}={raw!r}: expected {setting.expected}") from None
+        raise SettingsError(f"{name}={setting.shown(raw)!r}: expected {setting.expected}") from None
     problem = setting.check(value, today) if setting.check else None
     if problem:
-        raise SettingsError(f"{name}={raw!r}: {problem}; expected {setting.expected}")
+        raise SettingsError(f"{name}={setting.shown(raw)!r}: {problem}; expected {setting.expected}")
     return value
 
 

@@ -2,14 +2,15 @@
 
 A signal handler that raised at an arbitrary point could land between a commit and the
 bookkeeping that records it, and the report would then guess. Instead the handler only
-records the signal and interrupts the DuckDB statement in flight (that batch rolls back); the
+records the signal and interrupts the statement in flight (DuckDB's interrupt, PostgreSQL's
+cancel request; that batch rolls back); the
 load checks the switch at safe points, between statements and between batches.
 """
 
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -32,8 +33,8 @@ class StopSwitch:
     def request(self, signum: int, _frame: object = None) -> None:
         """Record the signal and interrupt the statements running on the watched connections."""
         self.signum = signum
-        for connection in self._connections:
-            connection.interrupt()
+        for interrupt in self._connections:
+            interrupt()
 
     def check(self) -> None:
         """Raise `LoadInterrupted` if a stop was requested."""
@@ -41,13 +42,13 @@ class StopSwitch:
             raise LoadInterrupted(self.signum)
 
     @contextmanager
-    def watching(self, duckdb_connection) -> Iterator[None]:  # noqa: ANN001
-        """Interrupt `duckdb_connection` (a DuckDB connection) on a stop request while in the block."""
-        self._connections.append(duckdb_connection)
+    def watching(self, interrupt: Callable[[], None]) -> Iterator[None]:
+        """Call `interrupt` (it stops a connection's running statement) on a stop request while in the block."""
+        self._connections.append(interrupt)
         try:
             yield
         finally:
-            self._connections.remove(duckdb_connection)
+            self._connections.remove(interrupt)
 
     @contextmanager
     def installed(self) -> Iterator[StopSwitch]:

@@ -1,4 +1,4 @@
-"""Open the DuckDB warehouse through SQLAlchemy and migrate it with Alembic."""
+"""Open the warehouse (a DuckDB file or a PostgreSQL database) through SQLAlchemy and migrate it with Alembic."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
 import migrations
+from etl.postgres import LoadLockTimeout, hold_load_lock, postgres_engine
 from etl.storage import DEFAULT_STORAGE_VERSION, rewrite_in_format
 
 if TYPE_CHECKING:
@@ -30,13 +31,16 @@ _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
 
 
 class WarehouseLocked(RuntimeError):
-    """Another process holds the warehouse's write lock (DuckDB allows one writing process)."""
+    """Another load holds the warehouse: DuckDB's file lock (one writing process) or PostgreSQL's load lock."""
 
-    def __init__(self, path: Path, holder: str | None, pid: int | None, waited: float) -> None:
+    def __init__(
+        self, path: Path | str, holder: str | None, pid: int | None, waited: float, message: str | None = None
+    ) -> None:
         who = f"process {pid} ({holder})" if pid else "another process"
         waited_text = f" after waiting {waited:g} s" if waited else ""
         super().__init__(
-            f"the warehouse {path} is being written by {who}{waited_text}: another load "
+            message
+            or f"the warehouse {path} is being written by {who}{waited_text}: another load "
             "(a `paperhouse load` or a Dagster run) is running; nothing was done. "
             "Run again later, or pass --wait SECONDS to queue behind it"
         )
@@ -44,7 +48,7 @@ class WarehouseLocked(RuntimeError):
 
 
 def warehouse_engine(
-    path: Path,
+    path: Path | URL,
     read_only: bool = False,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     checkpoint_threshold: str = DEFAULT_CHECKPOINT_THRESHOLD,
@@ -53,8 +57,11 @@ def warehouse_engine(
     """A SQLAlchemy engine on the DuckDB file at `path` (created with its folder if missing).
 
     A new file is created in storage format `storage_version` (see `etl.storage`); an existing
-    one keeps its own format (`ensure_storage_format` rewrites it).
+    one keeps its own format (`ensure_storage_format` rewrites it). A URL opens PostgreSQL
+    (`etl.postgres`), where the DuckDB options do not apply.
     """
+    if isinstance(path, URL):
+        return postgres_engine(path, read_only=read_only)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     # Capped, so the buffer pool does not grow with the warehouse; DuckDB spills beyond it.
@@ -126,6 +133,11 @@ def hold_writer_lock(
     The caller keeps it open for the whole load (connections of this process share the lock)
     and closes it after; raises `WarehouseLocked` naming the holder when the wait runs out.
     """
+    if engine.dialect.name == "postgresql":
+        try:
+            return hold_load_lock(engine, str(path), wait_seconds, check)
+        except LoadLockTimeout as exc:
+            raise WarehouseLocked(path, exc.holder, None, wait_seconds, str(exc)) from None
     return _while_locked(engine.connect, path, wait_seconds, check)
 
 
@@ -144,8 +156,18 @@ def ensure_storage_format(
 
 
 def checkpoint(connection: Connection) -> None:
-    """Write what the WAL holds into the database file, compressed (outside any transaction)."""
-    connection.connection.driver_connection.execute("CHECKPOINT")
+    """Write what DuckDB's WAL holds into the database file, compressed (outside any transaction).
+
+    Nothing on PostgreSQL, whose server checkpoints on its own schedule.
+    """
+    if connection.dialect.name == "duckdb":
+        connection.connection.driver_connection.execute("CHECKPOINT")
+
+
+def interrupter(connection: Connection) -> Callable[[], None]:
+    """What stops the statement running on `connection` (callable from a signal handler)."""
+    raw = connection.connection.driver_connection
+    return raw.interrupt if connection.dialect.name == "duckdb" else raw.cancel
 
 
 def alembic_config() -> Config:
@@ -164,7 +186,10 @@ def migrate_in(connection: Connection, revision: str = "head") -> None:
 
 def _revision_in(connection: Connection) -> str | None:
     exists = connection.execute(
-        text("SELECT count(*) FROM information_schema.tables WHERE table_name = 'alembic_version'")
+        text(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_name = 'alembic_version' AND table_schema = current_schema()"
+        )
     ).scalar_one()
     if not exists:
         return None
@@ -202,12 +227,16 @@ def current_revision(engine: Engine) -> str | None:
         return _revision_in(connection)
 
 
-def head_views() -> dict[str, str]:
-    """Each view's SQL text as the newest migration that touches it pins it, in creation order."""
+def head_views(dialect: str = "duckdb") -> dict[str, str]:
+    """Each view's SQL text for `dialect` as the newest migration that touches it pins it, in creation order."""
     from alembic.script import ScriptDirectory
+
+    from migrations.views import engine_text
 
     scripts = ScriptDirectory.from_config(alembic_config())
     views: dict[str, str] = {}
     for script in reversed(list(scripts.walk_revisions())):  # base first
-        views.update(getattr(script.module, "VIEWS", {}))
+        pinned = getattr(script.module, "VIEWS", {})
+        engine_views = getattr(script.module, "ENGINE_VIEWS", None)
+        views.update({name: engine_text(name, pinned, engine_views, dialect) for name in pinned})
     return views

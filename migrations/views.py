@@ -32,6 +32,11 @@ columns' comments; so does `restore_views`, through it. A view whose header take
 column's description keeps the text it took: a revision that changes that column's comment
 calls `comment_view` for such views. A malformed header raises `ValueError` naming its line;
 the tests check every header against the view's real columns.
+
+Engines. Where an engine cannot run the shared text (PostgreSQL has neither DuckDB's `arg_min`
+nor `QUALIFY`), a revision also declares `ENGINE_VIEWS = {dialect: {name: sql}}` and passes it
+to `apply_views` and `restore_views`; the head texts are `sql/views/<dialect>/<name>.sql`, beside
+the shared `sql/views/<name>.sql`, with the same header.
 """
 
 from __future__ import annotations
@@ -47,6 +52,9 @@ _NAME = r"[a-z_][a-z0-9_]*"
 _DESCRIBED = re.compile(rf"-- ({_NAME}): (\S.*)")
 _SAME_AS = re.compile(rf"-- ({_NAME}) = ({_NAME})\.({_NAME})")
 _CONTINUED = re.compile(r"--  +(\S.*)")
+
+
+EngineViews = dict[str, dict[str, str]]  # dialect name -> {view: the text that engine runs instead}
 
 
 @dataclass(frozen=True)
@@ -115,13 +123,18 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+_COLUMN_COMMENT = {
+    "duckdb": "SELECT comment FROM duckdb_columns() WHERE database_name = current_database() "
+    "AND schema_name = current_schema() AND table_name = :relation AND column_name = :column",
+    "postgresql": "SELECT col_description(a.attrelid, a.attnum) FROM pg_attribute AS a "
+    "WHERE a.attrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident(:relation)) "
+    "AND a.attname = :column AND NOT a.attisdropped",
+}
+
+
 def _comment_in_warehouse(connection: Connection, relation: str, column: str) -> str | None:
     rows = connection.execute(
-        text(
-            "SELECT comment FROM duckdb_columns() WHERE database_name = current_database() "
-            "AND schema_name = 'main' AND table_name = :relation AND column_name = :column"
-        ),
-        {"relation": relation, "column": column},
+        text(_COLUMN_COMMENT[connection.dialect.name]), {"relation": relation, "column": column}
     ).all()
     if not rows:
         raise LookupError(f"{relation}.{column}: no such column to take a description from")
@@ -142,32 +155,41 @@ def comment_view(name: str, sql: str) -> None:
             connection.exec_driver_sql(f'COMMENT ON COLUMN "{name}"."{column}" IS {_literal(comment)}')
 
 
-def apply_views(views: dict[str, str]) -> None:
-    """Create or replace each view with its pinned text, then apply the descriptions of its header."""
+def engine_text(name: str, views: dict[str, str], engine_views: EngineViews | None, dialect: str) -> str | None:
+    """The text of view `name` that `dialect` runs: its engine's override, else the shared text."""
+    return (engine_views or {}).get(dialect, {}).get(name, views.get(name))
+
+
+def apply_views(views: dict[str, str], engine_views: EngineViews | None = None) -> None:
+    """Create or replace each view with its pinned text (its engine's, if any), then its header's descriptions."""
     connection = op.get_bind()
-    for name, sql in views.items():
+    for name in views:
+        sql = engine_text(name, views, engine_views, connection.dialect.name)
         connection.exec_driver_sql(
             f"CREATE OR REPLACE VIEW {name} AS\n{sql}"
         )  # vetted identifier, pinned SQL
         comment_view(name, sql)
 
 
-def view_text_at(revision: str | None, name: str) -> str | None:
-    """The text of view `name` as of `revision`, walking down the revision history."""
+def view_text_at(revision: str | None, name: str, dialect: str = "duckdb") -> str | None:
+    """The text of view `name` for `dialect` as of `revision`, walking down the revision history."""
     scripts = context.script
     while revision is not None:
         script = scripts.get_revision(revision)
-        pinned = getattr(script.module, "VIEWS", {}).get(name)
+        module = script.module
+        pinned = engine_text(name, getattr(module, "VIEWS", {}), getattr(module, "ENGINE_VIEWS", None), dialect)
         if pinned is not None:
             return pinned
         revision = script.down_revision  # linear history
     return None
 
 
-def restore_views(down_revision: str | None, views: dict[str, str]) -> None:
-    """Undo `apply_views(views)`: restore each view's earlier text (and its comments), or drop it."""
-    previous = {name: view_text_at(down_revision, name) for name in views}
+def restore_views(down_revision: str | None, views: dict[str, str], engine_views: EngineViews | None = None) -> None:
+    """Undo `apply_views(views, engine_views)`: restore each view's earlier text (and its comments), or drop it."""
+    dialect = op.get_bind().dialect.name
+    previous = {name: view_text_at(down_revision, name, dialect) for name in views}
     for name in reversed(list(views)):
         if previous[name] is None:
             op.execute(f"DROP VIEW IF EXISTS {name}")
+    # The earlier texts are already the engine's own: apply them as shared texts.
     apply_views({name: sql for name, sql in previous.items() if sql is not None})

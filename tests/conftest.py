@@ -7,12 +7,15 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL, make_url
 
 import etl.clock
 from etl.extract import discover_dumps, read_dumps
@@ -95,9 +98,58 @@ def sample_dir(tmp_path: Path) -> Path:
     return target
 
 
+POSTGRES_URL = os.environ.get("PAPERHOUSE_TEST_POSTGRES_URL")  # set by .ci/with-postgres
+# Every warehouse test runs on both engines; PostgreSQL's only where a server is given (always in CI).
+ENGINES = ("duckdb", pytest.param("postgresql", marks=pytest.mark.postgresql))
+
+
+def require_postgres() -> URL:
+    """The test server's URL (its admin database); skips without one, fails if one is required."""
+    if not POSTGRES_URL:
+        if os.environ.get("PAPERHOUSE_REQUIRE_POSTGRES"):
+            pytest.fail("PAPERHOUSE_TEST_POSTGRES_URL is unset: run the suite through .ci/with-postgres")
+        pytest.skip("no PostgreSQL server: run `make test-postgres` (or set PAPERHOUSE_TEST_POSTGRES_URL)")
+    return make_url(POSTGRES_URL)
+
+
+@contextmanager
+def postgres_database(name_hint: str = "t") -> Iterator[URL]:
+    """A new, empty database on the test server, dropped after the block (its sessions ended first)."""
+    admin_url = require_postgres()
+    name = f"paperhouse_{name_hint}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield admin_url.set(database=name)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def warehouse_target(request, tmp_path: Path) -> Iterator[Path | URL]:
+    """Where a throwaway warehouse lives: a DuckDB file in `tmp_path`, or a new PostgreSQL database."""
+    if request.param == "duckdb":
+        yield tmp_path / "warehouse" / "test.duckdb"
+        return
+    with postgres_database() as url:
+        yield url
+
+
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """A throwaway warehouse file migrated to head."""
+def engine(warehouse_target: Path | URL) -> Iterator[Engine]:
+    """A throwaway warehouse migrated to head, on each engine."""
+    engine = warehouse_engine(warehouse_target)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def duckdb_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A throwaway DuckDB warehouse file migrated to head (for what only DuckDB has: files, formats, locks)."""
     engine = warehouse_engine(tmp_path / "warehouse" / "test.duckdb")
     migrate(engine)
     yield engine

@@ -22,6 +22,11 @@ COLUMNS = "file_id, file_name, sha256, size_bytes, listing_date_id, listing_year
 
 
 def _rebuild(statuses: tuple[str, ...]) -> None:
+    """Recreate source_files with the CHECK on `statuses` (DuckDB cannot alter a constraint)."""
+    if op.get_bind().dialect.name == "postgresql":  # it can: same table, new constraint
+        op.drop_constraint(op.f("ck_source_files_status"), "source_files", type_="check")
+        op.create_check_constraint(op.f("ck_source_files_status"), "source_files", f"status IN {statuses}")
+        return
     op.create_table(
         "source_files_rebuilt",
         sa.Column("file_id", sa.BigInteger(), autoincrement=False, nullable=False),

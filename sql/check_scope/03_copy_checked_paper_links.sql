@@ -1,3 +1,3 @@
 -- The checked papers' links.
-CREATE OR REPLACE TEMP TABLE checked_paper_links AS
+CREATE TEMP TABLE checked_paper_links AS
 SELECT paper_id, link_id FROM paper_links WHERE paper_id IN (SELECT paper_id FROM check_scope)

@@ -9,16 +9,20 @@ WITH counts AS (
     WHERE keyword_id IN (SELECT keyword_id FROM checked_keywords_counts WHERE stored = 0)
     UNION ALL
     SELECT 3, 'paper_appearances.paper_id -> papers', count(*)
-    FROM (SELECT paper_id FROM checked_paper_appearances) ANTI JOIN checked_papers USING (paper_id)
+    FROM checked_paper_appearances AS r
+    WHERE NOT EXISTS (SELECT 1 FROM checked_papers AS p WHERE p.paper_id = r.paper_id)
     UNION ALL
     SELECT 4, 'paper_appearances.file_id -> source_files', count(*)
-    FROM (SELECT DISTINCT file_id FROM checked_paper_appearances) ANTI JOIN source_files USING (file_id)
+    FROM (SELECT DISTINCT file_id FROM checked_paper_appearances) AS r
+    WHERE NOT EXISTS (SELECT 1 FROM source_files AS f WHERE f.file_id = r.file_id)
     UNION ALL
     SELECT 5, 'paper_links.paper_id -> papers', count(*)
-    FROM (SELECT paper_id FROM checked_paper_links) ANTI JOIN checked_papers USING (paper_id)
+    FROM checked_paper_links AS r
+    WHERE NOT EXISTS (SELECT 1 FROM checked_papers AS p WHERE p.paper_id = r.paper_id)
     UNION ALL
     SELECT 6, 'paper_keywords.paper_id -> papers', count(*)
-    FROM (SELECT paper_id FROM checked_paper_keywords) ANTI JOIN checked_papers USING (paper_id)
+    FROM checked_paper_keywords AS r
+    WHERE NOT EXISTS (SELECT 1 FROM checked_papers AS p WHERE p.paper_id = r.paper_id)
     UNION ALL
     SELECT 7, '*.organization_id -> organizations', count(*)
     FROM (

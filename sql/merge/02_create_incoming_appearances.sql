@@ -1,4 +1,4 @@
 -- The sightings of the incoming versions that loaded.
-CREATE OR REPLACE TEMP TABLE incoming_appearances AS
+CREATE TEMP TABLE incoming_appearances AS
 SELECT * FROM stg_paper_appearances
 WHERE file_id IN (SELECT file_id FROM incoming_files WHERE status = 'loaded')

@@ -1,5 +1,5 @@
 -- With pruning (:prune), dumps no longer in the folder go too.
-CREATE OR REPLACE TEMP TABLE removed_files AS
+CREATE TEMP TABLE removed_files AS
 SELECT file_id FROM source_files
 WHERE CAST(:prune AS BOOLEAN) AND status IN (SELECT unnest(CAST(:held AS VARCHAR[])))
   AND file_name NOT IN (SELECT file_name FROM stg_present_files)

@@ -1,3 +1,4 @@
 -- Papers of the batch the warehouse does not hold yet.
-CREATE OR REPLACE TEMP TABLE new_papers AS
-SELECT DISTINCT paper_id FROM incoming_appearances ANTI JOIN papers USING (paper_id)
+CREATE TEMP TABLE new_papers AS
+SELECT DISTINCT i.paper_id FROM incoming_appearances AS i
+WHERE NOT EXISTS (SELECT 1 FROM papers AS p WHERE p.paper_id = i.paper_id)

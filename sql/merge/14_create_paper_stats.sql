@@ -1,6 +1,6 @@
 -- Card fields of each touched paper, each from the most recent sighting that has it;
 -- recency = (listing date, file name, position), so the load order does not matter.
-CREATE OR REPLACE TEMP TABLE paper_stats AS
+CREATE TEMP TABLE paper_stats AS
 SELECT sighted.*, d.date AS published_date FROM (
     SELECT a.paper_id,
            arg_max(a.author_count, (a.listing_date_id, f.file_name, a.position))

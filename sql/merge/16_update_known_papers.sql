@@ -5,5 +5,7 @@ UPDATE papers SET
     published_date = agg.published_date,
     upvotes = agg.upvotes, first_seen_date_id = agg.first_seen_date_id,
     last_seen_date_id = agg.last_seen_date_id, sightings = agg.sightings
-FROM (SELECT * FROM paper_stats ANTI JOIN new_papers USING (paper_id)) AS agg
+FROM (
+    SELECT * FROM paper_stats AS s WHERE NOT EXISTS (SELECT 1 FROM new_papers AS n WHERE n.paper_id = s.paper_id)
+) AS agg
 WHERE papers.paper_id = agg.paper_id

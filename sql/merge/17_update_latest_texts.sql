@@ -5,7 +5,10 @@ UPDATE papers SET title = s.title, abstract = s.abstract
 FROM stg_papers s, (
     SELECT a.paper_id, arg_max((a.file_id, a.position), (a.listing_date_id, f.file_name, a.position)) AS latest
     FROM paper_appearances a JOIN source_files f USING (file_id)
-    WHERE a.paper_id IN (SELECT paper_id FROM incoming_appearances ANTI JOIN new_papers USING (paper_id))
+    WHERE a.paper_id IN (
+        SELECT i.paper_id FROM incoming_appearances AS i
+        WHERE NOT EXISTS (SELECT 1 FROM new_papers AS n WHERE n.paper_id = i.paper_id)
+    )
     GROUP BY a.paper_id
 ) AS l
 WHERE papers.paper_id = s.paper_id AND l.paper_id = s.paper_id

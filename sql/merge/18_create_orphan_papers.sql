@@ -1,3 +1,4 @@
 -- Papers left with no sighting: they go, with their links and keywords.
-CREATE OR REPLACE TEMP TABLE orphan_papers AS
-SELECT paper_id FROM touched_papers ANTI JOIN paper_appearances USING (paper_id)
+CREATE TEMP TABLE orphan_papers AS
+SELECT t.paper_id FROM touched_papers AS t
+WHERE NOT EXISTS (SELECT 1 FROM paper_appearances AS a WHERE a.paper_id = t.paper_id)

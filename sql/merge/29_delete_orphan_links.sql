@@ -1,2 +1,5 @@
 -- Links no paper refers to any more (skipped when no paper was orphaned).
-DELETE FROM links WHERE link_id IN (SELECT link_id FROM orphan_links ANTI JOIN paper_links USING (link_id))
+DELETE FROM links WHERE link_id IN (
+    SELECT o.link_id FROM orphan_links AS o
+    WHERE NOT EXISTS (SELECT 1 FROM paper_links AS pl WHERE pl.link_id = o.link_id)
+)

@@ -1,3 +1,6 @@
 -- Keywords no paper refers to any more (skipped when no paper was orphaned).
 DELETE FROM keywords
-WHERE keyword_id IN (SELECT keyword_id FROM orphan_keywords ANTI JOIN paper_keywords USING (keyword_id))
+WHERE keyword_id IN (
+    SELECT o.keyword_id FROM orphan_keywords AS o
+    WHERE NOT EXISTS (SELECT 1 FROM paper_keywords AS pk WHERE pk.keyword_id = o.keyword_id)
+)

@@ -1,0 +1,111 @@
+"""The PostgreSQL engine: its engines, the load's advisory lock, and frames in by COPY.
+
+DuckDB's file lock lets one process write; PostgreSQL lets many, so two loads (cron and a
+Dagster run) serialize on a session advisory lock instead, held for the whole load. Readers
+never wait: every statement reads a committed snapshot (MVCC).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import polars as pl
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import URL
+
+from etl.sql import sql_file
+
+DRIVER = "postgresql+psycopg"
+APPLICATION = "paperhouse load"  # application_name of the connection that holds the load lock
+# The advisory lock key every paperhouse load takes: the first 63 bits of sha256("paperhouse.load").
+LOAD_LOCK_KEY = 0x323A_7270_29F3_001C
+_TYPES = {
+    pl.Int8: "smallint",
+    pl.Int16: "smallint",
+    pl.Int32: "integer",
+    pl.Int64: "bigint",
+    pl.UInt8: "smallint",
+    pl.UInt16: "integer",
+    pl.UInt32: "bigint",
+    pl.Float32: "real",
+    pl.Float64: "double precision",
+    pl.String: "text",
+    pl.Boolean: "boolean",
+    pl.Date: "date",
+    pl.Datetime: "timestamp",
+    pl.Null: "text",
+}
+
+
+class LoadLockTimeout(RuntimeError):
+    """Another load holds the warehouse's advisory lock after the wait ran out."""
+
+    def __init__(self, label: str, holder: str | None, waited: float) -> None:
+        waited_text = f" after waiting {waited:g} s" if waited else ""
+        super().__init__(
+            f"the warehouse {label} is being loaded by {holder or 'another session'}{waited_text}: "
+            "another load (a `paperhouse load` or a Dagster run) holds its load lock; nothing was done. "
+            "Run again later, or pass --wait SECONDS to queue behind it"
+        )
+        self.holder = holder
+
+
+def postgres_engine(url: URL, read_only: bool = False, application: str = "paperhouse") -> Engine:
+    """A SQLAlchemy engine on the PostgreSQL database at `url` (psycopg; the password from libpq's sources)."""
+    options = "-c default_transaction_read_only=on" if read_only else ""
+    connect_args = {"application_name": application, "options": options}
+    return create_engine(url.set(drivername=DRIVER), connect_args=connect_args, pool_pre_ping=True)
+
+
+def lock_holder(connection: Connection) -> str | None:
+    """Who holds the load lock: `pid N (application) from host`, or None when nobody does."""
+    row = connection.execute(text(sql_file("postgresql", "load_lock_holder")), {"key": LOAD_LOCK_KEY}).first()
+    if row is None:
+        return None
+    pid, application, client = row
+    return f"pid {pid}" + (f" ({application})" if application else "") + (f" from {client}" if client else "")
+
+
+def hold_load_lock(
+    engine: Engine, label: str, wait_seconds: float = 0.0, check: Callable[[], None] | None = None
+) -> Connection:
+    """A connection holding the load's advisory lock, waiting up to `wait_seconds` for it.
+
+    The caller keeps it open for the whole load and closes it after (which releases the lock,
+    as does the end of the session if the process dies). Raises `LoadLockTimeout` naming the holder.
+    """
+    connection = engine.connect()
+    try:
+        connection.exec_driver_sql(f"SET application_name = '{APPLICATION}'")  # a constant
+        started = time.monotonic()
+        while True:
+            if check is not None:
+                check()
+            taken = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOAD_LOCK_KEY}).scalar_one()
+            connection.commit()  # a session lock outlives the transaction; end it, not to hold a snapshot
+            if taken:
+                return connection
+            waited = time.monotonic() - started
+            if waited >= wait_seconds:
+                raise LoadLockTimeout(label, lock_holder(connection), wait_seconds)
+            time.sleep(min(0.5, wait_seconds - waited))
+    except BaseException:
+        connection.close()
+        raise
+
+
+def copy_frame(connection: Connection, table: str, frame: pl.DataFrame) -> None:
+    """Create temporary table `table` with `frame`'s columns and COPY the frame into it (CSV, in one stream).
+
+    Inside the caller's transaction: a rollback removes it. Polars writes the CSV (vectorized);
+    an unquoted empty field is NULL and a quoted one an empty string, as PostgreSQL reads CSV.
+    """
+    columns = ", ".join(f'"{name}" {_TYPES[dtype.base_type()]}' for name, dtype in frame.schema.items())
+    connection.exec_driver_sql(f"CREATE TEMP TABLE {table} ({columns})")  # vetted name, typed columns
+    if frame.height:
+        payload = frame.write_csv(include_header=False, quote_style="non_numeric").encode()
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {table} FROM STDIN (FORMAT csv)") as copy:
+            copy.write(payload)
+    connection.exec_driver_sql(f"ANALYZE {table}")  # the planner sees its real size
