@@ -9,7 +9,7 @@ CLIENTS ?= .clients
 CLIENT_ENVS := cli-1.5 cli-1.4 superset
 CLIENTS_STAMP := $(CLIENTS)/.installed-stamp
 
-.PHONY: help install clients run test ui dagster-load bench bench-incremental lint lock clean
+.PHONY: help install clients run test test-postgres ui dagster-load bench bench-incremental lint lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ run: $(STAMP)  ## load the bundled sample dumps (data/raw) into warehouse/paperh
 
 test: $(STAMP) $(CLIENTS_STAMP)  ## run the whole test suite (with the client environments of `make clients`)
 	PAPERHOUSE_CLIENTS=$(CURDIR)/$(CLIENTS) $(BIN)/pytest
+
+test-postgres: $(STAMP) $(CLIENTS_STAMP)  ## the suite with a throwaway PostgreSQL server (.ci/with-postgres), as CI runs it
+	PAPERHOUSE_REQUIRE_POSTGRES=1 .ci/with-postgres $(MAKE) test
 
 ui: $(STAMP)  ## start `dagster dev` with the project loaded (http://127.0.0.1:3000)
 	DAGSTER_HOME=$(CURDIR)/dagster_home PAPERHOUSE_BIN=$(CURDIR)/$(BIN) scripts/ui.sh

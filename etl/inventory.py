@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import URL, Connection, inspect, text
 from sqlalchemy.exc import OperationalError
 
 from etl.extract import DumpFile, sha256_of, stat_dump
@@ -108,13 +108,14 @@ def fingerprints(listing: FolderListing, previous: dict[str, dict]) -> dict[str,
 
 
 def unloaded_dumps(
-    listing: FolderListing, warehouse: Path, listing_year: int | None, today: date
+    listing: FolderListing, warehouse: Path | URL, listing_year: int | None, today: date
 ) -> dict[str, str] | None:
     """Name -> sha256 of the dumps a load of `warehouse` would read now: the sweep's question.
 
-    Opens the warehouse read-only; returns None while another process holds its write lock.
+    Opens the warehouse read-only; returns None while another process holds a DuckDB file's
+    write lock (a PostgreSQL reader never waits for a load).
     """
-    if not warehouse.exists():
+    if isinstance(warehouse, Path) and not warehouse.exists():
         return _hashed(listing.files)
     engine = warehouse_engine(warehouse, read_only=True)
     try:
@@ -122,8 +123,10 @@ def unloaded_dumps(
             if not inspect(connection).has_table("source_files"):
                 return _hashed(listing.files)
             held = held_versions(connection, listing_year, today)
-    except OperationalError:  # DuckDB: another process holds the write lock
-        return None
+    except OperationalError:
+        if isinstance(warehouse, Path):  # DuckDB: another process holds the write lock
+            return None
+        raise
     finally:
         engine.dispose()
     to_read, _ = held.split(listing.files)

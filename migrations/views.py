@@ -36,7 +36,9 @@ the tests check every header against the view's real columns.
 Engines. Where an engine cannot run the shared text (PostgreSQL has neither DuckDB's `arg_min`
 nor `QUALIFY`), a revision also declares `ENGINE_VIEWS = {dialect: {name: sql}}` and passes it
 to `apply_views` and `restore_views`; the head texts are `sql/views/<dialect>/<name>.sql`, beside
-the shared `sql/views/<name>.sql`, with the same header.
+the shared `sql/views/<name>.sql`, with the same header. PostgreSQL tracks which views read
+which: there `apply_views` drops the revision's views and creates them again, so a revision that
+changes a view also lists the views that read it, after it (PostgreSQL refuses the drop otherwise).
 """
 
 from __future__ import annotations
@@ -163,11 +165,16 @@ def engine_text(name: str, views: dict[str, str], engine_views: EngineViews | No
 def apply_views(views: dict[str, str], engine_views: EngineViews | None = None) -> None:
     """Create or replace each view with its pinned text (its engine's, if any), then its header's descriptions."""
     connection = op.get_bind()
+    replace = "CREATE OR REPLACE VIEW"
+    if connection.dialect.name == "postgresql":
+        # PostgreSQL's CREATE OR REPLACE keeps the old comments and refuses to drop or rename a
+        # column: drop the views (dependents first, as listed last) and create them afresh.
+        for name in reversed(list(views)):
+            connection.exec_driver_sql(f"DROP VIEW IF EXISTS {name}")
+        replace = "CREATE VIEW"
     for name in views:
         sql = engine_text(name, views, engine_views, connection.dialect.name)
-        connection.exec_driver_sql(
-            f"CREATE OR REPLACE VIEW {name} AS\n{sql}"
-        )  # vetted identifier, pinned SQL
+        connection.exec_driver_sql(f"{replace} {name} AS\n{sql}")  # vetted identifier, pinned SQL
         comment_view(name, sql)
 
 

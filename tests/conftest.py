@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 import etl.clock
@@ -71,6 +71,17 @@ def snapshot(engine: Engine) -> dict[str, list[tuple]]:
             rows = connection.execute(text(f"SELECT {', '.join(columns)} FROM {table}")).all()
             tables[table] = sorted(tuple(r) for r in rows)
     return tables
+
+
+TEMPORARY_TABLES = {
+    "duckdb": "SELECT table_name FROM duckdb_tables() WHERE temporary ORDER BY 1",
+    "postgresql": "SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema() ORDER BY 1",
+}
+
+
+def temporary_tables(connection: Connection) -> list[str]:
+    """The temporary tables this session holds (staging and scope copies a step left behind)."""
+    return list(connection.execute(text(TEMPORARY_TABLES[connection.dialect.name])).scalars())
 
 
 @pytest.fixture

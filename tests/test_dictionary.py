@@ -10,6 +10,7 @@ from etl import dictionary
 from etl.pipeline import load_dumps
 from etl.warehouse import downgrade, migrate, warehouse_engine
 from migrations.views import ColumnNote, view_header
+from tests.catalog import column_comments, relation_comments, view_names
 from tests.conftest import ROOT
 
 DOCS = ROOT / "docs" / "data_dictionary.md"
@@ -19,24 +20,8 @@ VIEWS = dictionary.view_texts()
 def warehouse_comments(engine: Engine) -> dict[str, tuple[str | None, dict[str, str | None]]]:
     """Every table's and view's comment and its columns' comments, as the warehouse holds them."""
     with engine.connect() as c:
-        relations = c.execute(
-            text(
-                "SELECT table_name, comment FROM duckdb_tables() WHERE NOT internal AND table_name <> 'alembic_version' "
-                "UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE NOT internal"
-            )
-        ).all()
-        columns = c.execute(
-            text(
-                "SELECT table_name, column_name, comment FROM duckdb_columns() "
-                "WHERE NOT internal AND table_name <> 'alembic_version' ORDER BY table_name, column_index"
-            )
-        ).all()
-    found: dict[str, tuple[str | None, dict[str, str | None]]] = {
-        name: (comment, {}) for name, comment in relations
-    }
-    for relation, column, comment in columns:
-        found[relation][1][column] = comment
-    return found
+        columns = column_comments(c)
+        return {name: (comment, columns[name]) for name, comment in relation_comments(c).items()}
 
 
 def expected_comments() -> dict[str, tuple[str, dict[str, str]]]:
@@ -70,16 +55,8 @@ def test_every_view_file_has_a_header_describing_the_view_and_each_column(name):
 
 def test_the_header_names_exactly_the_columns_of_each_view_in_their_order(engine):
     with engine.connect() as c:
-        rows = c.execute(
-            text(
-                "SELECT table_name, column_name FROM duckdb_columns() "
-                "WHERE table_name IN (SELECT view_name FROM duckdb_views() WHERE NOT internal) "
-                "ORDER BY table_name, column_index"
-            )
-        ).all()
-    actual: dict[str, list[str]] = {}
-    for view, column in rows:
-        actual.setdefault(view, []).append(column)
+        columns = column_comments(c)
+        actual = {view: list(columns[view]) for view in view_names(c)}
     assert set(actual) == set(VIEWS)
     for name, sql in VIEWS.items():
         described = list(view_header(name, sql).columns)

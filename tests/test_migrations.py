@@ -16,19 +16,20 @@ import models
 from etl.pipeline import load_dumps
 from etl.warehouse import alembic_config, current_revision, downgrade, head_views, migrate, warehouse_engine
 from models import TABLES
+from tests.catalog import column_comments, primary_key_tables, relation_comments, view_names
 from tests.conftest import ROOT, snapshot
 
 VIEWS_DIR = ROOT / "sql" / "views"
 
 
-def view_names(engine) -> set[str]:
+def views_of(engine) -> set[str]:
     with engine.connect() as c:
-        return set(c.execute(text("SELECT view_name FROM duckdb_views() WHERE NOT internal")).scalars())
+        return view_names(c)
 
 
 def test_upgrade_creates_every_table_and_view(engine):
     assert set(TABLES) <= set(inspect(engine).get_table_names())
-    assert view_names(engine) == {p.stem for p in VIEWS_DIR.glob("*.sql")}
+    assert views_of(engine) == {p.stem for p in VIEWS_DIR.glob("*.sql")}
     assert current_revision(engine) == "0007"
 
 
@@ -41,7 +42,7 @@ def test_downgrade_to_base_and_back(engine, sample_dir):
         statuses = c.execute(text("SELECT status, count(*) FROM source_files GROUP BY 1 ORDER BY 1")).all()
     assert statuses == [("loaded", 4), ("superseded", 1)]
     downgrade(engine, "0001")
-    assert view_names(engine) == set()
+    assert views_of(engine) == set()
     downgrade(engine, "base")
     assert not set(TABLES) & set(inspect(engine).get_table_names())
     migrate(engine)
@@ -160,15 +161,7 @@ def test_a_later_view_revision_is_undone_by_restoring_the_earlier_text(engine, t
 
     def keyword_counts_comments():
         with engine.connect() as c:
-            view = c.execute(
-                text("SELECT comment FROM duckdb_views() WHERE view_name = 'v_keyword_counts'")
-            ).scalar_one()
-            columns = c.execute(
-                text(
-                    "SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'v_keyword_counts'"
-                )
-            ).all()
-            return view, dict(columns)
+            return relation_comments(c)["v_keyword_counts"], column_comments(c)["v_keyword_counts"]
 
     described = keyword_counts_comments()
     run(command.upgrade, "9999")
@@ -184,10 +177,7 @@ def test_hash_keyed_tables_lose_their_index_and_a_downgrade_restores_it(engine, 
 
     def primary_keys():
         with engine.connect() as c:
-            rows = c.execute(
-                text("SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'")
-            )
-            return {name for (name,) in rows}
+            return primary_key_tables(c)
 
     link_tables = {"paper_appearances", "paper_links", "paper_keywords", "keywords", "links"}
     assert not primary_keys() & link_tables and "papers" in primary_keys()

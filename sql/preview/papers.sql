@@ -1,9 +1,11 @@
--- Papers sighted in the run's loaded dump versions, in listing order.
+-- Papers sighted in the run's loaded dump versions, in the order of their first sighting there.
 SELECT p.* FROM papers p
 JOIN (
-    SELECT paper_id, min((file_id, position)) AS first_sighting FROM paper_appearances
+    SELECT paper_id, file_id, position,
+           row_number() OVER (PARTITION BY paper_id ORDER BY file_id, position) AS nth
+    FROM paper_appearances
     WHERE file_id IN (SELECT unnest(CAST(:file_ids AS BIGINT[])))
-    GROUP BY paper_id
 ) s USING (paper_id)
-ORDER BY s.first_sighting
+WHERE s.nth = 1
+ORDER BY s.file_id, s.position
 LIMIT :limit

@@ -13,7 +13,7 @@ from tests.conftest import snapshot
 
 def test_a_failed_merge_changes_nothing(engine, sample_dir, monkeypatch):
     before = snapshot(engine)
-    steps = etl.merge.merge_steps()
+    steps = etl.merge.merge_steps(engine.dialect.name)
     failing = etl.merge.Step("29_delete_orphan_links", "SELECT * FROM no_such_table", (), False)
     broken = tuple(failing if s.name == failing.name else s for s in steps)  # after every write but the last
     monkeypatch.setattr(etl.merge, "merge_steps", lambda dialect="duckdb": broken)

@@ -34,7 +34,8 @@ def test_sample_load_figures(engine, sample_dir):
     assert counts["links"] == 109 and counts["paper_links"] == 109
     assert scalar(engine, "SELECT count(*) FROM papers WHERE sightings > 1") >= 34
     assert scalar(engine, "SELECT count(*) FROM v_duplicates") == 34
-    assert scalar(engine, "SELECT count(*) FROM papers ANTI JOIN paper_keywords USING (paper_id)") == 0
+    assert scalar(engine, "SELECT count(*) FROM papers p WHERE NOT EXISTS "
+        "(SELECT 1 FROM paper_keywords k WHERE k.paper_id = p.paper_id)") == 0
     assert scalar(engine, "SELECT count(*) FROM paper_appearances WHERE upvotes IS NOT NULL") == 275
     assert scalar(engine, "SELECT sum(sightings) FROM papers") == 451
 
@@ -42,16 +43,16 @@ def test_sample_load_figures(engine, sample_dir):
 def test_every_reference_resolves(engine, sample_dir):
     load_dumps(sample_dir, engine)
     dangling = {
-        "appearance->paper": "SELECT count(*) FROM paper_appearances ANTI JOIN papers USING (paper_id)",
-        "appearance->file": "SELECT count(*) FROM paper_appearances ANTI JOIN source_files USING (file_id)",
-        "paper_link->link": "SELECT count(*) FROM paper_links ANTI JOIN links USING (link_id)",
-        "paper_keyword->keyword": "SELECT count(*) FROM paper_keywords ANTI JOIN keywords USING (keyword_id)",
+        "appearance->paper": "SELECT count(*) FROM paper_appearances a WHERE paper_id NOT IN (SELECT paper_id FROM papers)",
+        "appearance->file": "SELECT count(*) FROM paper_appearances a WHERE file_id NOT IN (SELECT file_id FROM source_files)",
+        "paper_link->link": "SELECT count(*) FROM paper_links a WHERE link_id NOT IN (SELECT link_id FROM links)",
+        "paper_keyword->keyword": "SELECT count(*) FROM paper_keywords a WHERE keyword_id NOT IN (SELECT keyword_id FROM keywords)",
         "paper->organization": "SELECT count(*) FROM papers p WHERE organization_id IS NOT NULL "
         "AND organization_id NOT IN (SELECT organization_id FROM organizations)",
         "dates": "SELECT count(*) FROM (SELECT listing_date_id AS d FROM paper_appearances UNION "
         "SELECT card_date_id FROM paper_appearances UNION SELECT published_date_id FROM papers UNION "
         "SELECT first_seen_date_id FROM papers UNION SELECT last_seen_date_id FROM papers UNION "
-        "SELECT listing_date_id FROM source_files) WHERE d IS NOT NULL AND d NOT IN (SELECT date_id FROM dates)",
+        "SELECT listing_date_id FROM source_files) AS ids WHERE d IS NOT NULL AND d NOT IN (SELECT date_id FROM dates)",
     }
     assert {name: scalar(engine, sql) for name, sql in dangling.items()} == dict.fromkeys(dangling, 0)
 

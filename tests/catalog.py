@@ -1,0 +1,61 @@
+"""What a warehouse's catalog says, on either engine: views, their columns, comments, primary keys.
+
+DuckDB answers from its `duckdb_*()` functions, PostgreSQL from `pg_catalog`, both limited to
+the warehouse's own schema; every function returns the same shape on both.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+RELATIONS = {
+    "duckdb": "SELECT table_name, comment, false FROM duckdb_tables() WHERE NOT internal "
+    "AND schema_name = current_schema() "
+    "UNION ALL SELECT view_name, comment, true FROM duckdb_views() WHERE NOT internal "
+    "AND schema_name = current_schema()",
+    "postgresql": "SELECT c.relname, obj_description(c.oid, 'pg_class'), c.relkind = 'v' FROM pg_class c "
+    "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'v')",
+}
+COLUMNS = {
+    "duckdb": "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE NOT internal "
+    "AND schema_name = current_schema() ORDER BY table_name, column_index",
+    "postgresql": "SELECT c.relname, a.attname, col_description(c.oid, a.attnum) FROM pg_class c "
+    "JOIN pg_attribute a ON a.attrelid = c.oid "
+    "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'v') "
+    "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum",
+}
+PRIMARY_KEYS = {
+    "duckdb": "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+    "AND schema_name = current_schema()",
+    "postgresql": "SELECT conrelid::regclass::text FROM pg_constraint "
+    "WHERE contype = 'p' AND connamespace = current_schema()::regnamespace",
+}
+SKIPPED = {"alembic_version"}
+
+
+def _rows(connection: Connection, queries: dict[str, str]) -> list[tuple]:
+    return [tuple(r) for r in connection.execute(text(queries[connection.dialect.name])).all()]
+
+
+def view_names(connection: Connection) -> set[str]:
+    """The warehouse's views."""
+    return {name for name, _, is_view in _rows(connection, RELATIONS) if is_view}
+
+
+def relation_comments(connection: Connection) -> dict[str, str | None]:
+    """Table or view name -> its comment (alembic_version left out)."""
+    return {name: comment for name, comment, _ in _rows(connection, RELATIONS) if name not in SKIPPED}
+
+
+def column_comments(connection: Connection) -> dict[str, dict[str, str | None]]:
+    """Table or view name -> its columns, in their order, with their comments."""
+    found: dict[str, dict[str, str | None]] = {}
+    for relation, column, comment in _rows(connection, COLUMNS):
+        if relation not in SKIPPED:
+            found.setdefault(relation, {})[column] = comment
+    return found
+
+
+def primary_key_tables(connection: Connection) -> set[str]:
+    """The tables that have a primary key."""
+    return {name for (name,) in _rows(connection, PRIMARY_KEYS)}
