@@ -82,7 +82,9 @@ def hold_load_lock(
         while True:
             if check is not None:
                 check()
-            taken = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOAD_LOCK_KEY}).scalar_one()
+            taken = connection.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": LOAD_LOCK_KEY}
+            ).scalar_one()
             connection.commit()  # a session lock outlives the transaction; end it, not to hold a snapshot
             if taken:
                 return connection

@@ -123,8 +123,12 @@ class Setting:
     shown: Callable[[str], str] = str  # how a message quotes a bad value (never a password)
 
 
-def _setting(default: object, env: str, option: str | None, parse, expected: str, doc: str, check=None, shown=str):  # noqa: ANN001, E501
-    return field(default=default, metadata={"setting": Setting(env, option, parse, expected, doc, check, shown)})
+def _setting(
+    default: object, env: str, option: str | None, parse, expected: str, doc: str, check=None, shown=str
+):  # noqa: ANN001, E501
+    return field(
+        default=default, metadata={"setting": Setting(env, option, parse, expected, doc, check, shown)}
+    )
 
 
 @dataclass(frozen=True)

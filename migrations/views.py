@@ -157,7 +157,9 @@ def comment_view(name: str, sql: str) -> None:
             connection.exec_driver_sql(f'COMMENT ON COLUMN "{name}"."{column}" IS {_literal(comment)}')
 
 
-def engine_text(name: str, views: dict[str, str], engine_views: EngineViews | None, dialect: str) -> str | None:
+def engine_text(
+    name: str, views: dict[str, str], engine_views: EngineViews | None, dialect: str
+) -> str | None:
     """The text of view `name` that `dialect` runs: its engine's override, else the shared text."""
     return (engine_views or {}).get(dialect, {}).get(name, views.get(name))
 
@@ -184,14 +186,18 @@ def view_text_at(revision: str | None, name: str, dialect: str = "duckdb") -> st
     while revision is not None:
         script = scripts.get_revision(revision)
         module = script.module
-        pinned = engine_text(name, getattr(module, "VIEWS", {}), getattr(module, "ENGINE_VIEWS", None), dialect)
+        pinned = engine_text(
+            name, getattr(module, "VIEWS", {}), getattr(module, "ENGINE_VIEWS", None), dialect
+        )
         if pinned is not None:
             return pinned
         revision = script.down_revision  # linear history
     return None
 
 
-def restore_views(down_revision: str | None, views: dict[str, str], engine_views: EngineViews | None = None) -> None:
+def restore_views(
+    down_revision: str | None, views: dict[str, str], engine_views: EngineViews | None = None
+) -> None:
     """Undo `apply_views(views, engine_views)`: restore each view's earlier text (and its comments), or drop it."""
     dialect = op.get_bind().dialect.name
     previous = {name: view_text_at(down_revision, name, dialect) for name in views}

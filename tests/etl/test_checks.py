@@ -192,7 +192,9 @@ def test_the_audit_finds_duplicates_no_paper_names(engine, sample_dir):
     load_dumps(sample_dir, engine)
     with engine.begin() as connection:
         connection.execute(
-            text("INSERT INTO links SELECT 1, 'https://x.org', 'x.org', 'other' FROM (VALUES (1), (2)) AS twice(n)")
+            text(
+                "INSERT INTO links SELECT 1, 'https://x.org', 'x.org', 'other' FROM (VALUES (1), (2)) AS twice(n)"
+            )
         )
         connection.execute(
             text(

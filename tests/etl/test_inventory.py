@@ -69,7 +69,9 @@ def test_held_versions_split_a_folder_by_stat_alone(engine, sample_dir):
     assert len(held.file_ids) == 5
 
 
-def test_the_sweep_names_what_a_load_would_read_and_nothing_held(engine, warehouse_target, tmp_path, sample_dir):
+def test_the_sweep_names_what_a_load_would_read_and_nothing_held(
+    engine, warehouse_target, tmp_path, sample_dir
+):
     warehouse = warehouse_target
     listing = list_dumps(discover_dumps(sample_dir))
     assert unloaded_dumps(listing, tmp_path / "none.duckdb", None, TODAY) == {

@@ -34,8 +34,14 @@ def test_sample_load_figures(engine, sample_dir):
     assert counts["links"] == 109 and counts["paper_links"] == 109
     assert scalar(engine, "SELECT count(*) FROM papers WHERE sightings > 1") >= 34
     assert scalar(engine, "SELECT count(*) FROM v_duplicates") == 34
-    assert scalar(engine, "SELECT count(*) FROM papers p WHERE NOT EXISTS "
-        "(SELECT 1 FROM paper_keywords k WHERE k.paper_id = p.paper_id)") == 0
+    assert (
+        scalar(
+            engine,
+            "SELECT count(*) FROM papers p WHERE NOT EXISTS "
+            "(SELECT 1 FROM paper_keywords k WHERE k.paper_id = p.paper_id)",
+        )
+        == 0
+    )
     assert scalar(engine, "SELECT count(*) FROM paper_appearances WHERE upvotes IS NOT NULL") == 275
     assert scalar(engine, "SELECT sum(sightings) FROM papers") == 451
 
