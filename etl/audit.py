@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
 from etl import clock
@@ -13,14 +14,18 @@ from etl.report import cause
 from etl.warehouse import WarehouseLocked, lock_holder, warehouse_engine
 
 
-def audit_warehouse(path: Path) -> dict[str, CheckOutcome]:
-    """Every rule's outcome over the warehouse at `path`, opened read-only (nothing is written)."""
-    if not path.exists():
+def audit_warehouse(path: Path | URL) -> dict[str, CheckOutcome]:
+    """Every rule's outcome over the warehouse at `path` (a DuckDB file or a URL), opened read-only."""
+    if isinstance(path, Path) and not path.exists():
         raise FileNotFoundError(f"no warehouse at {path}: run `paperhouse load` first")
-    engine = warehouse_engine(path, read_only=True)
+    # PostgreSQL refuses even temporary tables (the rules' scope copies) in a read-only
+    # transaction: there the audit runs in one transaction that is rolled back, never committed.
+    engine = warehouse_engine(path, read_only=isinstance(path, Path))
     try:
         with engine.connect() as connection:
-            return audit(connection, clock.today())
+            outcomes = audit(connection, clock.today())
+            connection.rollback()
+            return outcomes
     except OperationalError as exc:
         holder = lock_holder(exc)
         if holder is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import polars as pl
 from sqlalchemy import Connection, text
@@ -47,12 +48,19 @@ class Rule:
         """Run the rule's SQL and sum up its rows."""
         sql = sql_file(self.folder, self.name, connection.dialect.name)
         rows = connection.execute(text(sql), {k: params[k] for k in self.params}).all()
-        failures = sum(row.broken for row in rows)
+        failures = int(sum(row.broken for row in rows))
         if self.when_clean is None:
-            details = {row.what: row.detail for row in rows}
+            details = {row.what: _plain(row.detail) for row in rows}
         else:
-            details = {row.what: row.detail for row in rows if row.broken} or self.when_clean(rows, params)
+            details = {row.what: _plain(row.detail) for row in rows if row.broken} or self.when_clean(rows, params)
         return CheckOutcome(failures == 0, failures, details)
+
+
+def _plain(value: object) -> object:
+    """A count as an int: PostgreSQL's sum() of integers is numeric, which psycopg reads as a Decimal."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 # What a load must keep; the names are Dagster's asset checks too.

@@ -19,14 +19,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy.engine import URL
+
 from etl.audit import audit_warehouse, describe_failure, describe_lock, format_audit
 from etl.extract import discover_dumps
 from etl.inventory import loaded_names
 from etl.pipeline import LoadOptions, load_with
 from etl.progress import terminal_bar
 from etl.report import LoadReport, cause, printable
-from etl.serving import publish_if_stale
-from etl.settings import Settings, SettingsError
+from etl.serving import publish_configured
+from etl.settings import Settings, SettingsError, warehouse_label
 from etl.stopping import LoadInterrupted, StopSwitch
 from etl.warehouse import WarehouseLocked, engine_for, ensure_storage_format, hold_writer_lock
 
@@ -47,7 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     load = commands.add_parser("load", help="load new and changed dumps of a folder into the warehouse")
     load.add_argument("raw_dir", nargs="?", help="dump folder (default: $PAPERHOUSE_RAW_DIR or data/raw)")
     load.add_argument(
-        "--warehouse", help="DuckDB file (default: $PAPERHOUSE_WAREHOUSE or warehouse/paperhouse.duckdb)"
+        "--warehouse",
+        help="DuckDB file or PostgreSQL URL, postgresql+psycopg://USER@HOST:PORT/DB, password from "
+        "PGPASSWORD or ~/.pgpass (default: $PAPERHOUSE_WAREHOUSE or warehouse/paperhouse.duckdb)",
     )
     load.add_argument(
         "--listing-year", help="year of listing dates when neither the page nor the file name prints one"
@@ -80,7 +84,9 @@ def _parser() -> argparse.ArgumentParser:
         "check", help="audit every integrity rule over the whole warehouse (read-only)"
     )
     check.add_argument(
-        "--warehouse", help="DuckDB file (default: $PAPERHOUSE_WAREHOUSE or warehouse/paperhouse.duckdb)"
+        "--warehouse",
+        help="DuckDB file or PostgreSQL URL, postgresql+psycopg://USER@HOST:PORT/DB, password from "
+        "PGPASSWORD or ~/.pgpass (default: $PAPERHOUSE_WAREHOUSE or warehouse/paperhouse.duckdb)",
     )
     check.add_argument(
         "--json", action="store_true", help="print one JSON object instead of one line per rule"
@@ -103,18 +109,18 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_OK if all(o.passed for o in outcomes.values()) else EXIT_FAILED
 
 
-def format_report(report: LoadReport, warehouse: Path) -> str:
+def format_report(report: LoadReport, warehouse: Path | URL) -> str:
     """A human summary of one load."""
     serving = report.serving
     lines = [
-        f"warehouse: {warehouse}",
+        f"warehouse: {warehouse_label(warehouse)}",
         f"files: {report.files_seen} seen, {report.files_loaded} loaded, "
         f"{report.files_unchanged} unchanged, {len(report.files_rejected)} rejected",
         f"entries: {report.entries}; papers: {report.papers_new} new, "
         f"{report.papers_already_known} already known, {report.papers_removed} removed"
         + (f"; dumps pruned: {report.files_removed}" if report.files_removed else ""),
         f"links: {report.links}; paper keywords: {report.keywords}",
-        f"serving copy: {serving.get('path')} " + _serving_state(serving),
+        "serving copy: " + _serving_state(serving),
         "tables: " + ", ".join(f"{name} {count}" for name, count in report.warehouse_rows.items()),
     ]
     if report.storage.get("rewritten_seconds") is not None:
@@ -128,11 +134,13 @@ def format_report(report: LoadReport, warehouse: Path) -> str:
 
 
 def _serving_state(serving: dict) -> str:
+    if serving.get("path", "") is None:
+        return "none: BI tools query the PostgreSQL warehouse itself"
     if serving.get("error"):
-        return f"NOT published: {serving['error']}"
+        return f"{serving['path']} NOT published: {serving['error']}"
     if serving.get("publish_seconds") is not None:
-        return f"published in {serving['publish_seconds']:.3f} s"
-    return "already current"
+        return f"{serving['path']} published in {serving['publish_seconds']:.3f} s"
+    return f"{serving['path']} already current"
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -218,9 +226,9 @@ def _refuse_pruning_everything(lock, paths: list[Path], settings: Settings) -> N
 def _publish(engine, settings: Settings, report: LoadReport, as_json: bool) -> None:  # noqa: ANN001
     """Publish the serving copy if it lags; a failure is exit 4, the load standing."""
     serving = settings.serving_path
-    report.serving = {"path": str(serving.absolute()), "publish_seconds": None, "error": None}
+    report.serving = {"path": serving and str(serving.absolute()), "publish_seconds": None, "error": None}
     try:
-        report.serving["publish_seconds"] = publish_if_stale(engine, settings.warehouse, serving)
+        report.serving.update(publish_configured(engine, settings))
     except Exception as exc:  # noqa: BLE001 - the load stands; only the copy lags
         report.serving["error"] = cause(exc)
         _emit(report, settings, as_json)

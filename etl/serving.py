@@ -44,11 +44,15 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 from sqlalchemy import Connection, Engine, text
 
 from etl.storage import oldest_reader, storage_number, storage_version_of
+
+if TYPE_CHECKING:
+    from etl.settings import Settings
 
 _MARKER_SQL = (
     "SELECT (SELECT max(version_num) FROM alembic_version), count(*), CAST(max(loaded_at) AS VARCHAR), "
@@ -301,3 +305,15 @@ def publish_if_stale(engine: Engine, warehouse: Path, serving: Path) -> float | 
     if is_current(engine, serving, warehouse):
         return None
     return publish(engine, warehouse, serving)
+
+
+def publish_configured(engine: Engine, settings: Settings) -> dict[str, object]:
+    """Publish the configured serving copy if it lags: its path and publish seconds (None: it was current).
+
+    A PostgreSQL warehouse has no serving copy (readers query it directly): the path is None.
+    """
+    serving = settings.serving_path
+    if serving is None:
+        return {"path": None, "publish_seconds": None}
+    path = serving.absolute()
+    return {"path": str(path), "publish_seconds": publish_if_stale(engine, settings.warehouse.absolute(), path)}

@@ -142,7 +142,7 @@ def hold_writer_lock(
 
 
 def ensure_storage_format(
-    path: Path,
+    path: Path | URL,
     version: str,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     wait_seconds: float = 0.0,
@@ -150,8 +150,11 @@ def ensure_storage_format(
 ) -> float | None:
     """Rewrite the warehouse in storage format `version` if it is in another; return the seconds it took.
 
-    Call it before opening an engine on `path`. See `etl.storage.rewrite_in_format`.
+    Call it before opening an engine on `path`. See `etl.storage.rewrite_in_format`. Nothing
+    to do on PostgreSQL (a URL): the server owns its storage.
     """
+    if isinstance(path, URL):
+        return None
     return _while_locked(lambda: rewrite_in_format(path, version, memory_limit), path, wait_seconds, check)
 
 

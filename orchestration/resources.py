@@ -35,15 +35,17 @@ def run_settings(
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse file, opened through SQLAlchemy (modelled on dagster-duckdb's resource)."""
+    """The warehouse, a DuckDB file or a PostgreSQL database, opened through SQLAlchemy (after dagster-duckdb's resource)."""
 
     path: str | None = Field(
         default=None,
-        description="DuckDB file. Unset: $PAPERHOUSE_WAREHOUSE, else warehouse/paperhouse.duckdb.",
+        description="DuckDB file, or PostgreSQL URL without a password (postgresql+psycopg://loader@db:5432/papers; "
+        "PGPASSWORD or ~/.pgpass holds it). Unset: $PAPERHOUSE_WAREHOUSE, else warehouse/paperhouse.duckdb.",
     )
     lock_wait_seconds: float = Field(
         default=DEFAULT_LOCK_WAIT_SECONDS,
-        description="How long a run waits for another writer (a `paperhouse load` from cron) to release the file.",
+        description="How long a run waits for another writer (a `paperhouse load` from cron) to release the "
+        "DuckDB file, or PostgreSQL's load lock.",
     )
 
     @contextmanager

@@ -73,7 +73,7 @@ def build_sweep_schedule() -> dg.ScheduleDefinition:
             return dg.SkipReason(f"dump folder {folder} does not exist")
         pending = unloaded_dumps(
             list_dumps(discover_dumps(folder)),
-            settings.warehouse.absolute(),
+            settings.warehouse,
             settings.listing_year,
             clock.today(),
         )

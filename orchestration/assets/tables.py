@@ -23,7 +23,7 @@ from etl.pipeline import BatchLoad, LoadOptions, load_with
 from etl.preview import table_previews
 from etl.progress import figures
 from etl.report import LoadReport, cause, quoted_names
-from etl.serving import publish_if_stale
+from etl.serving import publish_configured
 from models import DESCRIPTIONS, TABLES
 from orchestration.assets.dumps import dump_files
 from orchestration.metadata import column_schema, table_metadata
@@ -155,9 +155,7 @@ def load_dumps(
             error = f"{cause(exc)}; {report.committed_summary()}"
         refused_check, previews = _read_back(engine, report, present)
         if error is None:  # analysts read the serving copy: it shows only loads whose rules held
-            serving = settings.serving_path.absolute()
-            seconds = publish_if_stale(engine, settings.warehouse.absolute(), serving)
-            report.serving = {"path": str(serving), "publish_seconds": seconds}
+            report.serving = publish_configured(engine, settings)
     refused = {n: r for n, r in report.refused().items() if n in names}
     loaded = _loaded_partitions(names, present, report, failed=error is not None)
     metadata = table_metadata(report, previews, files_missing=len(set(names) - set(present)))

@@ -11,7 +11,7 @@ import dagster as dg
 from sqlalchemy import text
 
 from etl.dictionary import relations
-from etl.serving import publish_if_stale
+from etl.serving import publish_configured
 from etl.warehouse import head_views, migrate
 from models import TABLES
 from orchestration.assets.tables import WAREHOUSE_POOL
@@ -57,7 +57,6 @@ VIEW_SPECS = [
 def analyst_views(warehouse: WarehouseResource):
     """Bring every view to the text the newest migration pins, publish the serving copy, and count each view's rows."""
     settings = run_settings(warehouse=warehouse)
-    serving = settings.serving_path.absolute()
     with warehouse.engine(settings) as engine:
         migrate(engine)
         with engine.connect() as connection:
@@ -65,7 +64,7 @@ def analyst_views(warehouse: WarehouseResource):
                 spec.key: connection.execute(text(f"SELECT count(*) FROM {spec.key.path[-1]}")).scalar_one()
                 for spec in VIEW_SPECS  # vetted identifiers
             }
-        seconds = publish_if_stale(engine, settings.warehouse.absolute(), serving)
-    published = serving_metadata(serving, seconds)
+        serving = publish_configured(engine, settings)
+    published = serving_metadata(serving["path"], serving["publish_seconds"])
     for key, rows in counts.items():
         yield dg.MaterializeResult(asset_key=key, metadata={"dagster/row_count": rows, **published})
