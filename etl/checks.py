@@ -52,7 +52,9 @@ class Rule:
         if self.when_clean is None:
             details = {row.what: _plain(row.detail) for row in rows}
         else:
-            details = {row.what: _plain(row.detail) for row in rows if row.broken} or self.when_clean(rows, params)
+            details = {row.what: _plain(row.detail) for row in rows if row.broken} or self.when_clean(
+                rows, params
+            )
         return CheckOutcome(failures == 0, failures, details)
 
 

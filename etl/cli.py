@@ -27,10 +27,11 @@ from etl.inventory import loaded_names
 from etl.pipeline import LoadOptions, load_with
 from etl.progress import terminal_bar
 from etl.report import LoadReport, cause, printable
+from etl.roles import grant_reader
 from etl.serving import publish_configured
 from etl.settings import Settings, SettingsError, warehouse_label
 from etl.stopping import LoadInterrupted, StopSwitch
-from etl.warehouse import WarehouseLocked, engine_for, ensure_storage_format, hold_writer_lock
+from etl.warehouse import WarehouseLocked, engine_for, ensure_storage_format, hold_writer_lock, migrate
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -41,18 +42,20 @@ EXIT_LOCKED = 5
 EXIT_SIGNAL_BASE = 128  # + the signal number, as shells report it: 130 SIGINT, 143 SIGTERM
 
 
+WAREHOUSE_HELP = (
+    "DuckDB file or PostgreSQL URL, postgresql+psycopg://USER@HOST:PORT/DB, password from "
+    "PGPASSWORD or ~/.pgpass (default: $PAPERHOUSE_WAREHOUSE or warehouse/paperhouse.duckdb)"
+)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="paperhouse", description="Hugging Face Daily Papers dumps to DuckDB."
+        prog="paperhouse", description="Hugging Face Daily Papers dumps to DuckDB or PostgreSQL."
     )
     commands = parser.add_subparsers(dest="command", required=True)
     load = commands.add_parser("load", help="load new and changed dumps of a folder into the warehouse")
     load.add_argument("raw_dir", nargs="?", help="dump folder (default: $PAPERHOUSE_RAW_DIR or data/raw)")
-    load.add_argument(
-        "--warehouse",
-        help="DuckDB file or PostgreSQL URL, postgresql+psycopg://USER@HOST:PORT/DB, password from "
-        "PGPASSWORD or ~/.pgpass (default: $PAPERHOUSE_WAREHOUSE or warehouse/paperhouse.duckdb)",
-    )
+    load.add_argument("--warehouse", help=WAREHOUSE_HELP)
     load.add_argument(
         "--listing-year", help="year of listing dates when neither the page nor the file name prints one"
     )
@@ -83,15 +86,41 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check", help="audit every integrity rule over the whole warehouse (read-only)"
     )
-    check.add_argument(
-        "--warehouse",
-        help="DuckDB file or PostgreSQL URL, postgresql+psycopg://USER@HOST:PORT/DB, password from "
-        "PGPASSWORD or ~/.pgpass (default: $PAPERHOUSE_WAREHOUSE or warehouse/paperhouse.duckdb)",
-    )
+    check.add_argument("--warehouse", help=WAREHOUSE_HELP)
     check.add_argument(
         "--json", action="store_true", help="print one JSON object instead of one line per rule"
     )
+    grant = commands.add_parser(
+        "grant-reader",
+        help="PostgreSQL: let an existing ROLE read every table and view of the warehouse, and write nothing",
+    )
+    grant.add_argument("role", help="the analyst role (CREATE ROLE ... LOGIN first)")
+    grant.add_argument("--warehouse", help=WAREHOUSE_HELP)
     return parser
+
+
+def run_grant_reader(args: argparse.Namespace) -> int:
+    """Grant a role read-only access to the PostgreSQL warehouse (migrated first, so every view exists)."""
+    try:
+        settings = Settings.from_env(warehouse=args.warehouse)
+    except SettingsError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    if not settings.on_server:
+        return _fail(
+            "grant-reader needs a PostgreSQL warehouse; a DuckDB file is read by whoever may read the file",
+            EXIT_USAGE,
+        )
+    engine = engine_for(settings)
+    try:
+        migrate(engine)
+        with engine.begin() as connection:
+            grant_reader(connection, args.role)
+    except Exception as exc:  # noqa: BLE001 - an unknown role, no right to grant: nothing was granted
+        return _fail(f"grant-reader failed: {cause(exc)}; nothing was granted", EXIT_FAILED)
+    finally:
+        engine.dispose()
+    print(f"{args.role} may now read every table and view of {warehouse_label(settings.warehouse)}")
+    return EXIT_OK
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -335,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "check":
         return run_check(args)
+    if args.command == "grant-reader":
+        return run_grant_reader(args)
     stop = StopSwitch()
     with stop.installed():
         try:

@@ -76,6 +76,8 @@ def hold_load_lock(
     as does the end of the session if the process dies). Raises `LoadLockTimeout` naming the holder.
     """
     connection = engine.connect()
+    # Out of the pool: closing it ends the session, which releases the lock (a pooled session would keep it).
+    connection.detach()
     try:
         connection.exec_driver_sql(f"SET application_name = '{APPLICATION}'")  # a constant
         started = time.monotonic()

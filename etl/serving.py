@@ -316,4 +316,7 @@ def publish_configured(engine: Engine, settings: Settings) -> dict[str, object]:
     if serving is None:
         return {"path": None, "publish_seconds": None}
     path = serving.absolute()
-    return {"path": str(path), "publish_seconds": publish_if_stale(engine, settings.warehouse.absolute(), path)}
+    return {
+        "path": str(path),
+        "publish_seconds": publish_if_stale(engine, settings.warehouse.absolute(), path),
+    }

@@ -1,0 +1,156 @@
+"""The PostgreSQL engine (etl.postgres): passwords kept out of sight, the load lock, readers that never wait."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from etl.cli import EXIT_LOCKED, EXIT_OK, EXIT_USAGE
+from etl.postgres import APPLICATION, hold_load_lock, postgres_engine
+from tests.conftest import postgres_database, require_postgres
+from tests.test_cli import run_cli
+
+pytestmark = pytest.mark.postgresql
+
+
+def _cli_url(url) -> str:  # noqa: ANN001
+    return url.render_as_string(hide_password=False)
+
+
+def test_a_password_in_the_url_is_refused_and_never_repeated(sample_dir):
+    for option in (["--warehouse", "postgresql://loader:s3cr3t-pw@db.example:5432/papers"],):
+        done = run_cli("load", str(sample_dir), *option)
+        assert done.returncode == EXIT_USAGE
+        assert "s3cr3t-pw" not in done.stderr + done.stdout
+        assert "postgresql://loader:***@db.example:5432/papers" in done.stderr
+    done = run_cli("check", env={"PAPERHOUSE_WAREHOUSE": "postgresql+psycopg://a:s3cr3t-pw@h/d"})
+    assert done.returncode == EXIT_USAGE and "s3cr3t-pw" not in done.stderr
+
+
+def test_a_load_over_tcp_takes_its_password_from_pgpass_and_never_shows_it(sample_dir):
+    tcp, pgpass = (
+        os.environ.get("PAPERHOUSE_TEST_POSTGRES_TCP_URL"),
+        os.environ.get("PAPERHOUSE_TEST_POSTGRES_PGPASS"),
+    )
+    require_postgres()
+    if not (tcp and pgpass):
+        pytest.skip("the server of .ci/with-postgres (TCP with a password) is needed")
+    password = open(pgpass).read().strip().rsplit(":", 1)[1]
+    with postgres_database("tcp") as url:
+        target = _cli_url(make_url(tcp).set(database=url.database))
+        refused = run_cli("load", str(sample_dir), "--warehouse", target)
+        assert (
+            refused.returncode == 1 and "password" in refused.stderr and "nothing was done" in refused.stderr
+        )
+        done = run_cli("load", str(sample_dir), "--warehouse", target, "--json", env={"PGPASSFILE": pgpass})
+        assert done.returncode == EXIT_OK, done.stderr
+        report = json.loads(done.stdout)
+        assert report["warehouse_rows"]["papers"] == 411 and report["serving"]["path"] is None
+        checked = run_cli("check", "--warehouse", target, env={"PGPASSFILE": pgpass})
+        assert checked.returncode == EXIT_OK, checked.stderr
+        for output in (refused.stderr, done.stdout, done.stderr, checked.stdout, checked.stderr):
+            assert password not in output
+
+
+def test_a_second_load_waits_on_the_lock_names_the_holder_and_queues_with_wait(sample_dir):
+    with postgres_database("lock") as url:
+        engine = postgres_engine(url)
+        lock = hold_load_lock(engine, "test")
+        pid = lock.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        lock.commit()
+        try:
+            refused = run_cli("load", str(sample_dir), "--warehouse", _cli_url(url))
+            assert refused.returncode == EXIT_LOCKED
+            assert re.fullmatch(
+                rf"paperhouse: the warehouse {re.escape(str(url))} is being loaded by pid {pid} \({APPLICATION}\): "
+                r"another load \(a `paperhouse load` or a Dagster run\) holds its load lock; nothing was done\. "
+                r"Run again later, or pass --wait SECONDS to queue behind it\n",
+                refused.stderr,
+            ), refused.stderr
+            threading.Timer(2.0, lock.close).start()
+            started = time.monotonic()
+            queued = run_cli("load", str(sample_dir), "--warehouse", _cli_url(url), "--wait", "60", "--json")
+            assert queued.returncode == EXIT_OK, queued.stderr
+            assert time.monotonic() - started >= 2.0  # it waited for the holder
+            assert json.loads(queued.stdout)["files_loaded"] == 5
+        finally:
+            lock.close()
+            engine.dispose()
+
+
+def test_a_reader_sees_only_complete_states_while_a_load_commits(sample_dir):
+    """MVCC: a reader's snapshot taken before a load commits shows none of the load, then all of it."""
+    with postgres_database("mvcc") as url:
+        assert (
+            run_cli("load", str(sample_dir / ".." / "none"), "--warehouse", _cli_url(url)).returncode
+            == EXIT_USAGE
+        )
+        reader = postgres_engine(url, read_only=True)
+        with reader.connect() as c:
+            c.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            before = c.execute(text("SELECT count(*) FROM pg_tables WHERE tablename = 'papers'")).scalar_one()
+            done = run_cli("load", str(sample_dir), "--warehouse", _cli_url(url))
+            assert done.returncode == EXIT_OK, done.stderr
+            still = c.execute(text("SELECT count(*) FROM pg_tables WHERE tablename = 'papers'")).scalar_one()
+        assert (before, still) == (0, 0)  # the snapshot predates the load: no half-made schema shows
+        with reader.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM v_papers")).scalar_one() == 411
+            with pytest.raises(Exception, match="read-only transaction"):
+                c.execute(text("DELETE FROM papers"))
+        reader.dispose()
+
+
+def test_grant_reader_lets_the_analyst_read_the_warehouse_and_nothing_else(sample_dir):
+    with postgres_database("roles") as url:
+        analyst = f"analyst_{url.database[-12:]}"
+        admin = postgres_engine(url)
+        with admin.begin() as c:
+            c.exec_driver_sql(f"CREATE ROLE {analyst} LOGIN")
+            c.exec_driver_sql("CREATE SCHEMA payroll")
+            c.exec_driver_sql("CREATE TABLE payroll.salaries AS SELECT 1 AS amount")
+        try:
+            assert run_cli("load", str(sample_dir), "--warehouse", _cli_url(url)).returncode == EXIT_OK
+            granted = run_cli("grant-reader", analyst, "--warehouse", _cli_url(url))
+            assert granted.returncode == EXIT_OK, granted.stderr
+            assert granted.stdout == f"{analyst} may now read every table and view of {url}\n"
+            # A later migration drops and re-creates the views it changes: the grant still holds.
+            with admin.begin() as c:
+                c.exec_driver_sql("DROP VIEW v_papers_with_code")
+                c.exec_driver_sql("CREATE VIEW v_papers_with_code AS SELECT 1 AS answer")
+            reader = postgres_engine(url.set(username=analyst))
+            with reader.connect() as c:
+                assert c.execute(text("SELECT count(*) FROM v_papers")).scalar_one() == 411
+                assert c.execute(text("SELECT count(*) FROM papers")).scalar_one() == 411
+                assert c.execute(text("SELECT answer FROM v_papers_with_code")).scalar_one() == 1
+                for statement in (
+                    "DELETE FROM papers",
+                    "UPDATE papers SET title = 'x'",
+                    "CREATE TABLE mine (x int)",
+                    "SELECT * FROM payroll.salaries",
+                    "DROP VIEW v_papers",
+                ):
+                    with pytest.raises(Exception, match="permission denied|must be owner"):
+                        c.execute(text(statement))
+                    c.rollback()
+            reader.dispose()
+            unknown = run_cli("grant-reader", "no_such_role", "--warehouse", _cli_url(url))
+            assert unknown.returncode == 1
+            assert 'role "no_such_role" does not exist; nothing was granted' in unknown.stderr
+        finally:
+            with admin.begin() as c:
+                c.exec_driver_sql(f"DROP OWNED BY {analyst}")
+                c.exec_driver_sql(f"DROP ROLE {analyst}")
+            admin.dispose()
+
+
+def test_grant_reader_on_a_duckdb_file_says_roles_are_postgresql_only(tmp_path):
+    done = run_cli("grant-reader", "analyst", "--warehouse", str(tmp_path / "w.duckdb"))
+    assert done.returncode == EXIT_USAGE and "needs a PostgreSQL warehouse" in done.stderr
+    assert not (tmp_path / "w.duckdb").exists()
