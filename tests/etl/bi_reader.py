@@ -1,6 +1,6 @@
 """A BI-tool stand-in: query the serving copy in a loop through SQLAlchemy, record every answer.
 
-    python tests/etl/bi_reader.py SERVING_FILE ANSWERS_JSONL [--pool]
+    python tests/etl/bi_reader.py SERVING_FILE|POSTGRESQL_URL ANSWERS_JSONL [--pool]
 
 Default: one thread, NullPool (every query opens the file anew, as a fresh BI connection would).
 --pool: what a BI server does: a QueuePool of 2 connections recycled after 1 s, two threads
@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool, QueuePool
 
 QUERY = text(
@@ -35,14 +35,17 @@ POOL_THREADS = 2
 POOL_RECYCLE_SECONDS = 1
 
 
-def reader_engine(serving: Path, pooled: bool) -> Engine:
-    """A read-only engine on the serving copy: NullPool, or a recycled QueuePool of 2."""
-    url = URL.create("duckdb", database=str(serving))
+def reader_engine(target: str, pooled: bool) -> Engine:
+    """A read-only engine on the serving copy (or a PostgreSQL warehouse): NullPool, or a recycled QueuePool of 2."""
+    if "://" in target:  # PostgreSQL: the warehouse itself, in read-only transactions
+        url, read_only = make_url(target), {"options": "-c default_transaction_read_only=on"}
+    else:
+        url, read_only = URL.create("duckdb", database=target), {"read_only": True}
     if not pooled:
-        return create_engine(url, connect_args={"read_only": True}, poolclass=NullPool)
+        return create_engine(url, connect_args=read_only, poolclass=NullPool)
     engine = create_engine(
         url,
-        connect_args={"read_only": True},
+        connect_args=read_only,
         poolclass=QueuePool,
         pool_size=POOL_THREADS,
         max_overflow=0,
@@ -77,7 +80,7 @@ def query_loop(engine: Engine, thread: int, running: threading.Event, write) -> 
 
 
 def main() -> None:
-    serving, answers = Path(sys.argv[1]), Path(sys.argv[2])
+    serving, answers = sys.argv[1], Path(sys.argv[2])
     pooled = "--pool" in sys.argv[3:]
     running = threading.Event()
     running.set()

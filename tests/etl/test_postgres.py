@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -14,8 +19,11 @@ from sqlalchemy.engine import make_url
 
 from etl.cli import EXIT_LOCKED, EXIT_OK, EXIT_USAGE
 from etl.postgres import APPLICATION, hold_load_lock, postgres_engine
-from tests.conftest import postgres_database, require_postgres
+from tests.conftest import ROOT, SAMPLE_DIR, postgres_database, require_postgres, snapshot, write_dump
+from tests.etl.test_incremental import states_after_each_load, variant_dumps
 from tests.test_cli import run_cli
+
+SAMPLE = sorted(SAMPLE_DIR.glob("*.txt"))
 
 pytestmark = pytest.mark.postgresql
 
@@ -154,3 +162,94 @@ def test_grant_reader_on_a_duckdb_file_says_roles_are_postgresql_only(tmp_path):
     done = run_cli("grant-reader", "analyst", "--warehouse", str(tmp_path / "w.duckdb"))
     assert done.returncode == EXIT_USAGE and "needs a PostgreSQL warehouse" in done.stderr
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def _load(raw, url, *options: str) -> None:  # noqa: ANN001
+    done = run_cli("load", str(raw), "--warehouse", _cli_url(url), *options)
+    assert done.returncode == EXIT_OK, done.stderr
+
+
+@pytest.mark.slow
+def test_readers_of_the_warehouse_itself_always_see_a_complete_load(tmp_path):
+    """A separate process queries the PostgreSQL warehouse through SQLAlchemy during 20 loads: no serving copy."""
+    dumps = variant_dumps(tmp_path, 20)
+    states = set(states_after_each_load(tmp_path, [[d] for d in dumps]))  # the DuckDB reference
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy2(dumps[0], raw / dumps[0].name)
+    with postgres_database("readers") as url:
+        _load(raw, url)
+        answers = tmp_path / "answers.jsonl"
+        reader = subprocess.Popen(
+            [
+                sys.executable,
+                str(Path(__file__).with_name("bi_reader.py")),
+                _cli_url(url),
+                str(answers),
+                "--pool",
+            ],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            for dump in dumps[1:]:
+                shutil.copy2(dump, raw / dump.name)
+                _load(raw, url)  # a connected reader never makes a load fail or wait
+        finally:
+            time.sleep(1)
+            reader.send_signal(signal.SIGTERM)
+            reader.communicate(timeout=60)
+    results = [json.loads(line) for line in answers.read_text().splitlines()]
+    failures = [r for r in results if "error" in r]
+    assert not failures, failures[:3]
+    seen = {tuple(r["state"]) for r in results}
+    assert len(results) >= 20 and len(seen) >= 5
+    assert seen <= states, seen - states
+    assert all(r["consistent"] for r in results)
+
+
+@pytest.mark.slow
+def test_a_load_killed_at_any_moment_leaves_before_or_after(tmp_path):
+    """SIGKILL a load into PostgreSQL at 16 moments: every table is as before or as after, and the next run finishes."""
+    base_raw, full_raw = tmp_path / "base_raw", tmp_path / "full_raw"
+    for path in SAMPLE[:2]:
+        write_dump(base_raw, path.name, path.read_bytes())
+    shutil.copytree(base_raw, full_raw)
+    for path in SAMPLE[2:]:
+        shutil.copy2(path, full_raw / path.name)
+
+    def data(url) -> dict:  # noqa: ANN001
+        engine = postgres_engine(url)
+        try:
+            return snapshot(engine)
+        finally:
+            engine.dispose()
+
+    with postgres_database("base") as base:
+        _load(base_raw, base)
+        before = data(base)
+        with postgres_database("after", template=base) as after_url:
+            started = time.perf_counter()
+            _load(full_raw, after_url)
+            duration = time.perf_counter() - started
+            after = data(after_url)
+        assert before != after
+        outcomes = []
+        for i in range(16):
+            with postgres_database(f"kill{i}", template=base) as target:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "etl.cli", "load", str(full_raw), "--warehouse", _cli_url(target)],
+                    cwd=ROOT,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                time.sleep(duration * (0.1 + 0.9 * i / 15))
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+                state = data(target)  # committed states only: the dead session's batch is not visible
+                assert state in (before, after), f"kill {i} left a state that is neither before nor after"
+                outcomes.append(state == after)
+                _load(full_raw, target, "--wait", "120")  # waits while the server ends the dead session
+                assert data(target) == after
+    assert not all(outcomes), "no kill interrupted a load: the delays are too long for this machine"
