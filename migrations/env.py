@@ -8,11 +8,7 @@ import migrations.duckdb_support  # noqa: F401  (registers Alembic's DuckDB impl
 import models
 from etl.settings import Settings
 from etl.warehouse import engine_for
-
-
-def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
-    """Views belong to sql/views and their own migrations, not to table autogeneration."""
-    return not (type_ == "table" and reflected and compare_to is None and name.startswith("v_"))
+from migrations.compare import include_object
 
 
 def run_migrations(connection) -> None:  # noqa: ANN001

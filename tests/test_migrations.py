@@ -15,6 +15,7 @@ import migrations.duckdb_support  # noqa: F401
 import models
 from etl.pipeline import load_dumps
 from etl.warehouse import alembic_config, current_revision, downgrade, head_views, migrate, warehouse_engine
+from migrations.compare import include_object
 from models import TABLES
 from tests.catalog import column_comments, primary_key_tables, relation_comments, view_names
 from tests.conftest import ROOT, snapshot
@@ -30,7 +31,7 @@ def views_of(engine) -> set[str]:
 def test_upgrade_creates_every_table_and_view(engine):
     assert set(TABLES) <= set(inspect(engine).get_table_names())
     assert views_of(engine) == {p.stem for p in VIEWS_DIR.glob("*.sql")}
-    assert current_revision(engine) == "0007"
+    assert current_revision(engine) == "0008"
 
 
 def test_downgrade_to_base_and_back(engine, sample_dir):
@@ -64,7 +65,9 @@ def test_alembic_check_would_catch_drift(engine, monkeypatch):
         table.to_metadata(drifted)
     drifted.tables["papers"].append_column(Column("extra", Integer))
     with engine.connect() as connection:
-        diffs = compare_metadata(MigrationContext.configure(connection), drifted)
+        diffs = compare_metadata(
+            MigrationContext.configure(connection, opts={"include_object": include_object}), drifted
+        )
     assert [d[0] for d in diffs] == ["add_column"]
     assert diffs[0][3].name == "extra"
     monkeypatch.setattr(models, "metadata", drifted)  # what migrations/env.py compares against
@@ -83,7 +86,9 @@ def test_alembic_check_compares_table_and_column_comments(engine):
     drifted.tables["papers"].c.upvotes.comment = "another column description"
     drifted.tables["dates"].c.year.comment = None
     with engine.connect() as connection:
-        diffs = compare_metadata(MigrationContext.configure(connection), drifted)
+        diffs = compare_metadata(
+            MigrationContext.configure(connection, opts={"include_object": include_object}), drifted
+        )
     flat = [d for group in diffs for d in (group if isinstance(group, list) else [group])]
     assert sorted((d[0], d[2] if d[0] == "modify_comment" else d[1].name) for d in flat) == [
         ("add_table_comment", "papers"),
@@ -128,7 +133,7 @@ def test_fresh_file_is_created_with_its_folder(tmp_path):
     engine = warehouse_engine(tmp_path / "deep" / "er" / "w.duckdb")
     assert current_revision(engine) is None
     migrate(engine)
-    assert current_revision(engine) == "0007"
+    assert current_revision(engine) == "0008"
     engine.dispose()
 
 
@@ -142,7 +147,7 @@ def test_a_later_view_revision_is_undone_by_restoring_the_earlier_text(engine, t
     (scripts / "versions" / "9999_change_keyword_counts.py").write_text(
         '"""change v_keyword_counts"""\n'
         "from migrations.views import apply_views, restore_views\n"
-        'revision = "9999"\ndown_revision = "0007"\nbranch_labels = None\ndepends_on = None\n'
+        'revision = "9999"\ndown_revision = "0008"\nbranch_labels = None\ndepends_on = None\n'
         'VIEWS = {"v_keyword_counts": "select 42 as answer\\n"}\n'
         "def upgrade():\n    apply_views(VIEWS)\n"
         "def downgrade():\n    restore_views(down_revision, VIEWS)\n"
@@ -167,7 +172,7 @@ def test_a_later_view_revision_is_undone_by_restoring_the_earlier_text(engine, t
     run(command.upgrade, "9999")
     assert keyword_counts_columns() == ["answer"]
     assert keyword_counts_comments() == (None, {"answer": None})  # a text without a header: no comments
-    run(command.downgrade, "0007")
+    run(command.downgrade, "0008")
     assert keyword_counts_columns() == ["keyword_id", "keyword", "kind", "papers", "mean_score"]
     assert keyword_counts_comments() == described and all(described[1].values())  # re-applied on restore
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -137,6 +138,7 @@ def test_grant_reader_lets_the_analyst_read_the_warehouse_and_nothing_else(sampl
                 assert c.execute(text("SELECT count(*) FROM v_papers")).scalar_one() == 411
                 assert c.execute(text("SELECT count(*) FROM papers")).scalar_one() == 411
                 assert c.execute(text("SELECT answer FROM v_papers_with_code")).scalar_one() == 1
+                assert c.execute(text("SELECT count(*) FROM search_papers('diffusion')")).scalar_one() == 43
                 for statement in (
                     "DELETE FROM papers",
                     "UPDATE papers SET title = 'x'",
@@ -253,3 +255,48 @@ def test_a_load_killed_at_any_moment_leaves_before_or_after(tmp_path):
                 _load(full_raw, target, "--wait", "120")  # waits while the server ends the dead session
                 assert data(target) == after
     assert not all(outcomes), "no kill interrupted a load: the delays are too long for this machine"
+
+
+def test_search_papers_ranks_title_matches_first_and_uses_its_index(sample_dir):
+    with postgres_database("search") as url:
+        _load(sample_dir, url)
+        engine = postgres_engine(url)
+        with engine.connect() as c:
+
+            def search(query: str) -> list[tuple]:
+                return c.execute(text("SELECT * FROM search_papers(:q)"), {"q": query}).all()
+
+            found = search("diffusion")
+            assert len(found) == 43
+            assert found[:3] == [
+                (
+                    438079903627786050,
+                    "DDAE++: Enhancing Diffusion Models Towards Unified Generative and Discriminative Learning",
+                    3.0,
+                ),
+                (
+                    3581434696329992405,
+                    "Predict, Refine, Synthesize: Self-Guiding Diffusion Models for Probabilistic Time Series Forecasting",
+                    3.0,
+                ),
+                (
+                    9218675259101279070,
+                    "CtrlDiff: Boosting Large Diffusion Language Models with Dynamic Block Prediction and Controllable Generation",
+                    3.0,
+                ),
+            ]
+            assert [rank for *_, rank in found] == sorted((rank for *_, rank in found), reverse=True)
+            assert all("diffusion" in title.lower() for _, title, rank in found if rank >= 2.0)
+            assert search('"world model" -video') == [
+                (5662607208343848407, "Learning on Model Weights using Tree Experts", 0.4)
+            ]
+            assert search("") == [] and search("'\\:-)") == []  # any text is a query; none raises
+            c.exec_driver_sql("SET enable_seqscan = off")
+            plan = "\n".join(c.exec_driver_sql("EXPLAIN SELECT * FROM search_papers('diffusion')").scalars())
+            assert "Index Scan on ix_papers_search" in plan
+        engine.dispose()
+
+
+def test_the_search_function_is_the_file_that_its_migration_pins():
+    pinned = importlib.import_module("migrations.versions.0008_full_text_search_on_postgresql")
+    assert (ROOT / "sql" / "functions" / "postgresql" / "search_papers.sql").read_text() == pinned.FUNCTION
