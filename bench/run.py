@@ -1,6 +1,7 @@
 """The benchmark: the whole pipeline on a generated corpus, stage by stage, beside its comparisons.
 
     python -m bench.run [--size-mb 100] [--batch-mb 32] [--workdir /tmp/paperhouse-bench] [--skip bare,dlt,baseline]
+                        [--engine postgresql]
 
 In one run, each in a fresh process and on the same machine state, so that ratios hold:
   * ours: every stage (read, parse, dedupe, links, keywords, load, views) with seconds,
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -202,6 +204,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/paperhouse-bench"))
     parser.add_argument("--skip", default="", help="comma-separated: bare, dlt, baseline")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    parser.add_argument(
+        "--engine",
+        choices=("duckdb", "postgresql"),
+        default="duckdb",
+        help="postgresql: also load the corpus into PostgreSQL beside DuckDB (bench.engines), "
+        "at $PAPERHOUSE_BENCH_POSTGRES_URL (a URL of the server's admin database)",
+    )
     args = parser.parse_args(argv)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -239,7 +248,19 @@ def main(argv: list[str] | None = None) -> int:
     if "baseline" not in skip:
         small = folder if args.size_mb <= BASELINE_MB else corpus(args.workdir, BASELINE_MB)
         results["baseline"] = _python("bench.baseline", str(small), str(run_dir / "baseline.duckdb"))
+    if args.engine == "postgresql":
+        admin = os.environ.get("PAPERHOUSE_BENCH_POSTGRES_URL")
+        if not admin:
+            parser.error("--engine postgresql needs PAPERHOUSE_BENCH_POSTGRES_URL")
+        results["engines"] = _python("bench.engines", str(folder), "--postgres-url", admin)
     print(report(results))
+    if "engines" in results:
+        print("engines (paperhouse load, wall clock, median of 2 alternating rounds):")
+        print(
+            json.dumps(results["engines"]["median_seconds"])
+            + "  postgresql/duckdb: "
+            + json.dumps(results["engines"]["postgresql_over_duckdb"])
+        )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

@@ -8,10 +8,12 @@ import sys
 
 import polars as pl
 import pytest
+from sqlalchemy.engine import make_url
 
-from bench.generate import dumps_for, generate
+from bench import engines
+from bench.generate import ENTRIES_PER_DUMP, dumps_for, generate
 from bench.keywords_quality import compare
-from tests.conftest import ROOT, SAMPLE_DIR, parse_folder
+from tests.conftest import ROOT, SAMPLE_DIR, parse_folder, postgres_database
 
 
 def test_generator_is_deterministic_and_sized_like_the_real_dumps(tmp_path):
@@ -110,3 +112,16 @@ def test_benchmark_run_reports_every_stage_and_comparison(tmp_path):
         "ours, total, to the bare pipeline:",
     ):
         assert label in done.stdout
+
+
+@pytest.mark.postgresql
+def test_the_engine_comparison_loads_both_and_finds_the_same_rows(tmp_path):
+    with postgres_database("bench") as url:
+        admin = url.render_as_string(hide_password=False)
+        result = engines.compare(SAMPLE_DIR, make_url(admin), rounds=1)
+    assert result["corpus_mb"] == 0.8
+    assert result["warehouse_rows"]["papers"] == 411 + ENTRIES_PER_DUMP  # the added dump's papers are all new
+    for engine in ("duckdb", "postgresql"):
+        assert [len(v) for v in result["rounds"][engine].values()] == [1, 1]
+        assert all(s > 0 for v in result["rounds"][engine].values() for s in v)
+    assert set(result["postgresql_over_duckdb"]) == {"full", "one_more_dump"}
