@@ -20,10 +20,10 @@ from sqlalchemy.exc import ArgumentError
 
 from etl import clock
 from etl.parse import listing_year_problem
+from etl.postgres import DRIVER
 from etl.serving import default_serving_path
 from etl.storage import DEFAULT_STORAGE_VERSION, STORAGE_FORMATS
 
-POSTGRES_DRIVER = "postgresql+psycopg"
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
 
 
@@ -50,7 +50,7 @@ def _warehouse(value: str) -> Path | URL:
         raise ValueError(value)
     if url.password is not None:
         raise ValueError(value)  # a password in a URL lands in shell histories, process lists and logs
-    return url.set(drivername=POSTGRES_DRIVER)
+    return url.set(drivername=DRIVER)
 
 
 def _without_password(raw: str) -> str:
