@@ -1,13 +1,14 @@
-"""Three ways to move a frame into a PostgreSQL temporary table, timed on the same frames.
+"""Four ways to move a frame into a PostgreSQL temporary table, timed on the same frames.
 
     python -m bench.copy_paths --postgres-url postgresql+psycopg://USER@HOST/DB [--papers 50000]
 
-* csv_copy: what the loader does (`etl.postgres.copy_frame`): Polars writes CSV, psycopg COPYs
-  it, inside the caller's transaction;
+* binary_pgpq: what the loader does (`etl.postgres.copy_frame`): pgpq encodes the Arrow
+  batches in PostgreSQL's binary COPY format, psycopg streams them, inside the caller's transaction;
+* csv_copy: the loader's path before it: Polars writes CSV, psycopg COPYs it, in the transaction;
 * binary_rows: psycopg's binary COPY, fed row by row from Python (`write_row`);
 * adbc_ingest: ADBC's `adbc_ingest` of the Arrow table (binary COPY in C) on ADBC's own
   connection, which the merge's session cannot see: it cannot stage inside the batch's
-  transaction. Needs `pip install adbc-driver-postgresql` (not a dependency; skipped without it).
+  transaction (a dev dependency: the loader does not use it).
 
 A text-heavy frame (papers) and a narrow numeric one (paper_keywords); medians of 3, in turns.
 """
@@ -18,6 +19,7 @@ import argparse
 import statistics
 import time
 
+import adbc_driver_postgresql.dbapi as adbc
 import polars as pl
 import psycopg
 from sqlalchemy.engine import make_url
@@ -58,13 +60,25 @@ def main(argv: list[str] | None = None) -> int:
     engine = postgres_engine(url)
     libpq = url.set(drivername="postgresql").render_as_string(hide_password=False)
 
-    def csv_copy(frame: pl.DataFrame) -> float:
+    def binary_pgpq(frame: pl.DataFrame) -> float:
         with engine.connect() as c:
             started = time.perf_counter()
             copy_frame(c, "staged", frame)
             took = time.perf_counter() - started
             c.rollback()
         return took
+
+    def csv_copy(frame: pl.DataFrame) -> float:
+        types = ["int8" if t.is_integer() else "float8" if t.is_float() else "text" for t in frame.dtypes]
+        columns = ", ".join(f"{name} {kind}" for name, kind in zip(frame.columns, types, strict=True))
+        with psycopg.connect(libpq) as conn:
+            conn.execute(f"CREATE TEMP TABLE staged ({columns})")
+            started = time.perf_counter()
+            payload = frame.write_csv(include_header=False, quote_style="non_numeric").encode()
+            with conn.cursor().copy("COPY staged FROM STDIN (FORMAT csv)") as copy:
+                copy.write(payload)
+            conn.execute("ANALYZE staged")
+            return time.perf_counter() - started
 
     def binary_rows(frame: pl.DataFrame) -> float:
         types = ["int8" if t.is_integer() else "float8" if t.is_float() else "text" for t in frame.dtypes]
@@ -79,20 +93,14 @@ def main(argv: list[str] | None = None) -> int:
             conn.execute("ANALYZE staged")
             return time.perf_counter() - started
 
-    ways = [csv_copy, binary_rows]
-    try:
-        import adbc_driver_postgresql.dbapi as adbc
+    def adbc_ingest(frame: pl.DataFrame) -> float:
+        with adbc.connect(libpq) as conn, conn.cursor() as cursor:
+            started = time.perf_counter()
+            cursor.adbc_ingest("staged", frame.to_arrow(), mode="create", temporary=True)
+            cursor.execute("ANALYZE staged")
+            return time.perf_counter() - started
 
-        def adbc_ingest(frame: pl.DataFrame) -> float:
-            with adbc.connect(libpq) as conn, conn.cursor() as cursor:
-                started = time.perf_counter()
-                cursor.adbc_ingest("staged", frame.to_arrow(), mode="create", temporary=True)
-                cursor.execute("ANALYZE staged")
-                return time.perf_counter() - started
-
-        ways.append(adbc_ingest)
-    except ImportError:
-        print("adbc_ingest: skipped (pip install adbc-driver-postgresql)")
+    ways = [binary_pgpq, csv_copy, binary_rows, adbc_ingest]
     for name, frame in frames(args.papers).items():
         mb = frame.estimated_size() / 1e6
         seconds: dict[str, list[float]] = {way.__name__: [] for way in ways}

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 import polars as pl
+from pgpq import ArrowToPostgresBinaryEncoder
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL
 
@@ -20,22 +21,7 @@ DRIVER = "postgresql+psycopg"
 APPLICATION = "paperhouse load"  # application_name of the connection that holds the load lock
 # The advisory lock key every paperhouse load takes: the first 63 bits of sha256("paperhouse.load").
 LOAD_LOCK_KEY = 0x323A_7270_29F3_001C
-_TYPES = {
-    pl.Int8: "smallint",
-    pl.Int16: "smallint",
-    pl.Int32: "integer",
-    pl.Int64: "bigint",
-    pl.UInt8: "smallint",
-    pl.UInt16: "integer",
-    pl.UInt32: "bigint",
-    pl.Float32: "real",
-    pl.Float64: "double precision",
-    pl.String: "text",
-    pl.Boolean: "boolean",
-    pl.Date: "date",
-    pl.Datetime: "timestamp",
-    pl.Null: "text",
-}
+COPY_CHUNK_ROWS = 65_536  # rows encoded per write: bounds the encoded copy held at once
 
 
 class LoadLockTimeout(RuntimeError):
@@ -100,16 +86,20 @@ def hold_load_lock(
 
 
 def copy_frame(connection: Connection, table: str, frame: pl.DataFrame) -> None:
-    """Create temporary table `table` with `frame`'s columns and COPY the frame into it (CSV, in one stream).
+    """Create temporary table `table` with `frame`'s columns and COPY the frame into it, in binary.
 
-    Inside the caller's transaction: a rollback removes it. Polars writes the CSV (vectorized);
-    an unquoted empty field is NULL and a quoted one an empty string, as PostgreSQL reads CSV.
+    Inside the caller's transaction: a rollback removes it. pgpq encodes the Arrow batches in
+    PostgreSQL's binary COPY format (vectorized, no row in Python) and names each column's type,
+    so the table and the stream cannot disagree; psycopg streams the bytes.
     """
-    columns = ", ".join(f'"{name}" {_TYPES[dtype.base_type()]}' for name, dtype in frame.schema.items())
-    connection.exec_driver_sql(f"CREATE TEMP TABLE {table} ({columns})")  # vetted name, typed columns
+    arrow = frame.with_columns(pl.col(pl.Null).cast(pl.String)).to_arrow()  # an all-null column: text
+    encoder = ArrowToPostgresBinaryEncoder(arrow.schema)
+    connection.exec_driver_sql(encoder.schema().ddl(table, temp_table=True))  # vetted name, typed columns
     if frame.height:
-        payload = frame.write_csv(include_header=False, quote_style="non_numeric").encode()
         cursor = connection.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY {table} FROM STDIN (FORMAT csv)") as copy:
-            copy.write(payload)
+        with cursor.copy(f"COPY {table} FROM STDIN (FORMAT binary)") as copy:
+            copy.write(encoder.write_header())
+            for batch in arrow.to_batches(max_chunksize=COPY_CHUNK_ROWS):
+                copy.write(encoder.write_batch(batch))
+            copy.write(encoder.finish())
     connection.exec_driver_sql(f"ANALYZE {table}")  # the planner sees its real size
