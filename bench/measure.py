@@ -59,8 +59,17 @@ class RssSampler(threading.Thread):
         self.join()
 
     def peak(self, intervals: list[tuple[float, float]]) -> int:
-        """Highest RSS sampled within any of `intervals`."""
-        return max((rss for at, rss in self.samples if any(a <= at <= b for a, b in intervals)), default=0)
+        """Highest RSS sampled within any of `intervals`.
+
+        An interval shorter than the sampler's turn (a busy machine can delay it by tens of
+        milliseconds) may hold no sample: it gets the last one taken before it ended.
+        """
+        peak = 0
+        for a, b in intervals:
+            inside = [rss for at, rss in self.samples if a <= at <= b]
+            before = [rss for at, rss in self.samples if at <= b][-1:]
+            peak = max(peak, *(inside or before or [rss for _, rss in self.samples[:1]]))
+        return peak
 
 
 class FrameSaver:
