@@ -9,7 +9,7 @@ CLIENTS ?= .clients
 CLIENT_ENVS := cli-1.5 cli-1.4 superset
 CLIENTS_STAMP := $(CLIENTS)/.installed-stamp
 
-.PHONY: help install clients run test test-postgres ui dagster-load bench bench-incremental lint lock clean
+.PHONY: help install clients run test test-postgres ui dagster-load bench bench-incremental bench-postgres lint lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -52,6 +52,12 @@ bench: $(STAMP)  ## the benchmark at 100 MB: stages, cat floor, bare pipeline, d
 
 bench-incremental: $(STAMP)  ## time adding one dump to a ~5k and a ~500k-paper warehouse (builds them once, minutes)
 	$(BIN)/python -m bench.incremental
+
+bench-postgres: $(STAMP)  ## bench.run and bench.incremental with PostgreSQL beside DuckDB, on a throwaway server at default durability
+	PAPERHOUSE_PG_DURABLE=1 .ci/with-postgres sh -c 'export PAPERHOUSE_BENCH_POSTGRES_URL="$$PAPERHOUSE_TEST_POSTGRES_URL"; \
+	  $(BIN)/python -m bench.run --size-mb $(or $(SIZE_MB),100) --engine postgresql --skip bare,dlt,baseline && \
+	  $(BIN)/python -m bench.copy_paths --postgres-url "$$PAPERHOUSE_TEST_POSTGRES_URL" && \
+	  $(BIN)/python -m bench.incremental --engine postgresql'
 
 lint: $(STAMP)  ## ruff on the code
 	$(BIN)/ruff check etl models migrations orchestration tests bench scripts

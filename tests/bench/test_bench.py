@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 
 import polars as pl
 import pytest
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from bench import engines
+from bench import copy_paths, engines, incremental
 from bench.generate import ENTRIES_PER_DUMP, dumps_for, generate
 from bench.keywords_quality import compare
-from tests.conftest import ROOT, SAMPLE_DIR, parse_folder, postgres_database
+from bench.measure import RssSampler
+from tests.conftest import ENGINES, ROOT, SAMPLE_DIR, parse_folder, postgres_database
 
 
 def test_generator_is_deterministic_and_sized_like_the_real_dumps(tmp_path):
@@ -125,3 +128,61 @@ def test_the_engine_comparison_loads_both_and_finds_the_same_rows(tmp_path):
         assert [len(v) for v in result["rounds"][engine].values()] == [1, 1]
         assert all(s > 0 for v in result["rounds"][engine].values() for s in v)
     assert set(result["postgresql_over_duckdb"]) == {"full", "one_more_dump"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_incremental_bench_adds_one_dump_to_fresh_copies_of_cached_warehouses(tmp_path, engine):
+    sizes, admin = {"small": 180, "large": 540}, None  # one and three generated dumps
+    with contextlib.ExitStack() as stack:
+        if engine == "postgresql":
+            admin = stack.enter_context(postgres_database("inc"))
+            stack.callback(drop_databases, admin, [f"paperhouse_bench_inc_{n}" for n in sizes.values()])
+        result = incremental.run(tmp_path, sizes, repeat=2, admin_url=admin)
+        again = incremental.run(
+            tmp_path, sizes, repeat=1, admin_url=admin
+        )  # the cached warehouses, unchanged
+    figures = result[engine]
+    # 116 new papers on top of what one and three dumps (200 entries, 10% repeats) hold.
+    assert (figures["small"]["papers_after"], figures["large"]["papers_after"]) == (295, 655)
+    assert again[engine]["large"]["papers_after"] == 655
+    assert all(figures[s]["add_seconds"] > 0 for s in sizes)
+    assert figures["large_over_small"] > 0
+    if engine == "postgresql":
+        assert result["postgresql"]["small"]["publish_seconds"] is None  # no serving copy
+        assert result["duckdb"]["large"]["papers_after"] == 655  # both engines ran, and agreed
+        assert set(result["postgresql_over_duckdb"]) == {"small", "large"}
+    else:
+        assert figures["small"]["publish_seconds"] > 0
+
+
+def drop_databases(admin, names: list[str]) -> None:
+    """Drop the bench's cached databases from the test server."""
+    server = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        for name in names:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # generated names
+    server.dispose()
+
+
+@pytest.mark.postgresql
+def test_the_copy_paths_bench_times_the_loaders_copy_beside_the_others(capsys):
+    with postgres_database("copy") as url:
+        assert (
+            copy_paths.main(["--postgres-url", url.render_as_string(hide_password=False), "--papers", "300"])
+            == 0
+        )
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["papers", "paper_keywords"]
+    assert lines[1].startswith("paper_keywords: 3000 rows, 0.1 MB: binary_pgpq ")
+    for way in ("binary_pgpq", "csv_copy", "binary_rows", "adbc_ingest"):
+        assert all(f" {way} " in line for line in lines)
+
+
+def test_a_stage_shorter_than_the_samplers_turn_gets_the_rss_in_effect_when_it_ended():
+    sampler = RssSampler()
+    sampler.samples = [(1.0, 10), (2.0, 30), (3.0, 20)]
+    assert sampler.peak([(0.5, 2.5)]) == 30  # the highest sample inside
+    assert sampler.peak([(1.5, 1.9)]) == 10  # none inside: the last one before its end
+    assert sampler.peak([(0.1, 0.2)]) == 10  # none before either: the first one
+    assert sampler.peak([(2.5, 2.6), (0.5, 1.5)]) == 30  # the highest over every pass
+    assert sampler.peak([]) == 0  # a stage that never ran
