@@ -132,7 +132,7 @@ class LoadReport:
         if not missing:
             return done
         return (
-            f"{done}; not committed: {len(missing)} dumps ({quoted_names(missing)}); the next run loads them"
+            f"{done}; not committed: {len(missing)} dumps ({quoted_names(missing)}); the next run tries them again"
         )
 
 

@@ -48,14 +48,15 @@ def _warehouse(value: str) -> Path | URL:
         raise ValueError(value) from None
     if url.get_backend_name() != "postgresql" or url.get_driver_name() not in ("psycopg", "postgresql"):
         raise ValueError(value)
-    if url.password is not None:
+    if url.password is not None or any(key.lower() == "password" for key in url.query):
         raise ValueError(value)  # a password in a URL lands in shell histories, process lists and logs
     return url.set(drivername=DRIVER)
 
 
 def _without_password(raw: str) -> str:
-    """`raw` with any password of a URL in it masked, for messages."""
-    return re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", raw)
+    """`raw` with any password of a URL in it masked (`user:***@`, `?password=***`), for messages."""
+    masked = re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", raw)
+    return re.sub(r"([?&]password=)[^&]*", r"\1***", masked, flags=re.IGNORECASE)
 
 
 def warehouse_label(warehouse: Path | URL) -> str:

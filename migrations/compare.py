@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # Engine-only objects the models cannot declare, made by their own migrations (named differences).
-ENGINE_ONLY_INDEXES = {"ix_papers_search"}  # PostgreSQL's full-text GIN index (0008)
+ENGINE_ONLY_INDEXES = {"ix_papers_search"}  # PostgreSQL's full-text GIN index (0008, 0009)
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001

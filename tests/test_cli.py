@@ -297,7 +297,7 @@ def test_a_signal_stops_between_statements_and_the_message_is_what_committed(tmp
     name = signal.Signals(signum).name
     match = re.fullmatch(
         rf"paperhouse: stopped by {name}; committed: (\d+) of (\d+) batches, (\d+) dumps \(.*\), now in the "
-        r"warehouse; not committed: (\d+) dumps \(.*\); the next run loads them\n",
+        r"warehouse; not committed: (\d+) dumps \(.*\); the next run tries them again\n",
         err,
     )
     assert match, err

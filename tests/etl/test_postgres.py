@@ -23,7 +23,7 @@ from etl.cli import EXIT_LOCKED, EXIT_OK, EXIT_USAGE
 from etl.pipeline import load_paths
 from etl.postgres import APPLICATION, hold_load_lock, postgres_engine
 from etl.warehouse import warehouse_engine
-from tests.conftest import ROOT, SAMPLE_DIR, postgres_database, require_postgres, snapshot, write_dump
+from tests.conftest import ROOT, SAMPLE_DIR, dump_text, postgres_database, require_postgres, snapshot, write_dump
 from tests.etl.test_incremental import states_after_each_load, variant_dumps
 from tests.test_cli import run_cli
 
@@ -37,11 +37,17 @@ def _cli_url(url) -> str:  # noqa: ANN001
 
 
 def test_a_password_in_the_url_is_refused_and_never_repeated(sample_dir):
-    for option in (["--warehouse", "postgresql://loader:s3cr3t-pw@db.example:5432/papers"],):
-        done = run_cli("load", str(sample_dir), *option)
+    for given, shown in (
+        ("postgresql://loader:s3cr3t-pw@db.example:5432/papers", "postgresql://loader:***@db.example:5432/papers"),
+        (
+            "postgresql+psycopg://loader@db.example/papers?sslmode=require&PassWord=s3cr3t-pw&port=5432",
+            "postgresql+psycopg://loader@db.example/papers?sslmode=require&PassWord=***&port=5432",
+        ),
+    ):
+        done = run_cli("load", str(sample_dir), "--warehouse", given)
         assert done.returncode == EXIT_USAGE
         assert "s3cr3t-pw" not in done.stderr + done.stdout
-        assert "postgresql://loader:***@db.example:5432/papers" in done.stderr
+        assert shown in done.stderr
     done = run_cli("check", env={"PAPERHOUSE_WAREHOUSE": "postgresql+psycopg://a:s3cr3t-pw@h/d"})
     assert done.returncode == EXIT_USAGE and "s3cr3t-pw" not in done.stderr
 
@@ -160,6 +166,59 @@ def test_grant_reader_lets_the_analyst_read_the_warehouse_and_nothing_else(sampl
             with admin.begin() as c:
                 c.exec_driver_sql(f"DROP OWNED BY {analyst}")
                 c.exec_driver_sql(f"DROP ROLE {analyst}")
+            admin.dispose()
+
+
+def test_the_readmes_roles_a_loader_that_owns_the_schema_grants_and_no_one_else_can(sample_dir):
+    with postgres_database("owners") as url:
+        suffix = url.database[-12:]
+        loader, analyst, stranger = (f"{name}_{suffix}" for name in ("loader", "analyst", "stranger"))
+        admin = postgres_engine(url)
+        with admin.begin() as c:  # the README's DBA steps
+            for role in (loader, analyst, stranger):
+                c.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+            c.exec_driver_sql(f"ALTER DATABASE {url.database} OWNER TO {loader}")
+            c.exec_driver_sql(f"ALTER SCHEMA public OWNER TO {loader}")
+        try:
+            as_loader, as_analyst, as_stranger = (
+                _cli_url(url.set(username=role)) for role in (loader, analyst, stranger)
+            )
+            assert run_cli("load", str(sample_dir), "--warehouse", as_loader).returncode == EXIT_OK
+            refused = run_cli("grant-reader", analyst, "--warehouse", as_stranger)
+            assert (refused.returncode, refused.stdout) == (1, "")
+            assert refused.stderr == (
+                "paperhouse: grant-reader failed: InsufficientPrivilege: permission denied for table "
+                "alembic_version; nothing was granted\n"
+            )
+            reader = postgres_engine(url.set(username=analyst))
+            with reader.connect() as c, pytest.raises(Exception, match="permission denied for view v_papers"):
+                c.execute(text("SELECT count(*) FROM v_papers"))
+            assert run_cli("grant-reader", analyst, "--warehouse", as_loader).returncode == EXIT_OK
+            # A reader, who may read alembic_version, still may not pass the grant on.
+            refused = run_cli("grant-reader", stranger, "--warehouse", as_analyst)
+            assert (refused.returncode, refused.stdout) == (1, "")
+            assert refused.stderr == (
+                f"paperhouse: grant-reader failed: PermissionError: {analyst} may not grant on the warehouse "
+                f'(must be member of role "{loader}"); run grant-reader as {loader}, the role that owns the '
+                "warehouse; nothing was granted\n"
+            )
+            with postgres_engine(url.set(username=stranger)).connect() as c:
+                with pytest.raises(Exception, match="permission denied for view v_papers"):
+                    c.execute(text("SELECT count(*) FROM v_papers"))
+            # The next migration's views are the loader's, and the default privileges are too.
+            with postgres_engine(url.set(username=loader)).begin() as c:
+                c.exec_driver_sql("DROP VIEW v_papers_with_code")
+                c.exec_driver_sql("CREATE VIEW v_papers_with_code AS SELECT 1 AS answer")
+            with reader.connect() as c:
+                assert c.execute(text("SELECT count(*) FROM v_papers")).scalar_one() == 411
+                assert c.execute(text("SELECT answer FROM v_papers_with_code")).scalar_one() == 1
+            reader.dispose()
+        finally:
+            with admin.begin() as c:
+                c.exec_driver_sql(f"ALTER DATABASE {url.database} OWNER TO postgres")
+                for role in (analyst, stranger, loader):
+                    c.exec_driver_sql(f"DROP OWNED BY {role} CASCADE")
+                    c.exec_driver_sql(f"DROP ROLE {role}")
             admin.dispose()
 
 
@@ -301,7 +360,7 @@ def test_search_papers_ranks_title_matches_first_and_uses_its_index(sample_dir):
 
 
 def test_the_search_function_is_the_file_that_its_migration_pins():
-    pinned = importlib.import_module("migrations.versions.0008_full_text_search_on_postgresql")
+    pinned = importlib.import_module("migrations.versions.0009_search_index_within_tsvector_limit")
     assert (ROOT / "sql" / "functions" / "postgresql" / "search_papers.sql").read_text() == pinned.FUNCTION
 
 
@@ -324,3 +383,25 @@ def test_the_sample_and_a_generated_corpus_give_the_same_rows_on_both_engines(tm
         assert len(rows["source_files"]) == 17 and len(rows["papers"]) == 1818
         server.dispose()
     duck.dispose()
+
+
+def test_an_abstract_longer_than_a_tsvector_holds_loads_and_is_searched_by_its_first_100k_characters(tmp_path):
+    words = " ".join(f"w{i}" for i in range(150_000))  # 1.1 MB: its whole tsvector would be about 2 MB
+    abstract = f"Quokka {words} platypus."
+    write_dump(tmp_path / "raw", "2025-11-03_long.txt", dump_text("Nov 3", [f"Zebrafish atlas\n\n{abstract}"]))
+    write_dump(tmp_path / "raw", "2025-11-04_short.txt", dump_text("Nov 4", ["Platypus genome\n\nShort."]))
+    with postgres_database("long") as url:
+        engine = postgres_engine(url)
+        report = load_paths(sorted((tmp_path / "raw").glob("*.txt")), engine)
+        assert report.warehouse_rows["papers"] == 2
+        with engine.connect() as c:
+
+            def search(query: str) -> list[str]:
+                return list(c.execute(text("SELECT title FROM search_papers(:q)"), {"q": query}).scalars())
+
+            stored = c.execute(text("SELECT length(abstract) FROM papers WHERE title = 'Zebrafish atlas'")).scalar()
+            assert stored == len(abstract)  # the text is whole; only the index reads a prefix
+            assert search("quokka") == ["Zebrafish atlas"]
+            assert search("w9000") == ["Zebrafish atlas"]
+            assert search("platypus") == ["Platypus genome"]  # past the first 100,000 characters
+        engine.dispose()

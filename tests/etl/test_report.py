@@ -43,12 +43,12 @@ def test_committed_summary_says_what_is_in_the_warehouse_and_what_is_not():
     report = LoadReport(files_seen=7, batches=3, pending_files=[f"{n}.txt" for n in "abcdefg"])
     assert report.committed_summary() == (
         "nothing of this run's dumps was committed: the warehouse holds what it held before; "
-        "not committed: 7 dumps ('a.txt', 'b.txt', 'c.txt', 'd.txt', 'e.txt' and 2 more); the next run loads them"
+        "not committed: 7 dumps ('a.txt', 'b.txt', 'c.txt', 'd.txt', 'e.txt' and 2 more); the next run tries them again"
     )
     report.batches_committed, report.committed_files, report.schema_migrated = 1, ["a.txt", "b.txt"], True
     assert report.committed_summary() == (
         "committed: 1 of 3 batches, 2 dumps ('a.txt', 'b.txt'), now in the warehouse (the schema migration did commit); "
-        "not committed: 5 dumps ('c.txt', 'd.txt', 'e.txt', 'f.txt', 'g.txt'); the next run loads them"
+        "not committed: 5 dumps ('c.txt', 'd.txt', 'e.txt', 'f.txt', 'g.txt'); the next run tries them again"
     )
 
 
