@@ -324,8 +324,9 @@ def run_load(args: argparse.Namespace, stop: StopSwitch) -> int:
     report = LoadReport(files_seen=len(paths))
     engine = None
     try:
-        rewritten = _rewrite_storage(settings, stop)
-        report.storage = {"version": settings.storage_version, "rewritten_seconds": rewritten}
+        if not settings.on_server:  # a DuckDB file's format; a server keeps its own
+            rewritten = _rewrite_storage(settings, stop)
+            report.storage = {"version": settings.storage_version, "rewritten_seconds": rewritten}
         engine = engine_for(settings)
         _load_holding_lock(engine, args, settings, paths, report, stop)
         if stop.signum is not None:

@@ -23,7 +23,15 @@ from etl.cli import EXIT_LOCKED, EXIT_OK, EXIT_USAGE
 from etl.pipeline import load_paths
 from etl.postgres import APPLICATION, hold_load_lock, postgres_engine
 from etl.warehouse import warehouse_engine
-from tests.conftest import ROOT, SAMPLE_DIR, dump_text, postgres_database, require_postgres, snapshot, write_dump
+from tests.conftest import (
+    ROOT,
+    SAMPLE_DIR,
+    dump_text,
+    postgres_database,
+    require_postgres,
+    snapshot,
+    write_dump,
+)
 from tests.etl.test_incremental import states_after_each_load, variant_dumps
 from tests.test_cli import run_cli
 
@@ -38,7 +46,10 @@ def _cli_url(url) -> str:  # noqa: ANN001
 
 def test_a_password_in_the_url_is_refused_and_never_repeated(sample_dir):
     for given, shown in (
-        ("postgresql://loader:s3cr3t-pw@db.example:5432/papers", "postgresql://loader:***@db.example:5432/papers"),
+        (
+            "postgresql://loader:s3cr3t-pw@db.example:5432/papers",
+            "postgresql://loader:***@db.example:5432/papers",
+        ),
         (
             "postgresql+psycopg://loader@db.example/papers?sslmode=require&PassWord=s3cr3t-pw&port=5432",
             "postgresql+psycopg://loader@db.example/papers?sslmode=require&PassWord=***&port=5432",
@@ -71,6 +82,7 @@ def test_a_load_over_tcp_takes_its_password_from_pgpass_and_never_shows_it(sampl
         assert done.returncode == EXIT_OK, done.stderr
         report = json.loads(done.stdout)
         assert report["warehouse_rows"]["papers"] == 411 and report["serving"]["path"] is None
+        assert report["storage"] == {}  # DuckDB's file format: a server has none to report
         checked = run_cli("check", "--warehouse", target, env={"PGPASSFILE": pgpass})
         assert checked.returncode == EXIT_OK, checked.stderr
         for output in (refused.stderr, done.stdout, done.stderr, checked.stdout, checked.stderr):
@@ -212,6 +224,18 @@ def test_the_readmes_roles_a_loader_that_owns_the_schema_grants_and_no_one_else_
             with reader.connect() as c:
                 assert c.execute(text("SELECT count(*) FROM v_papers")).scalar_one() == 411
                 assert c.execute(text("SELECT answer FROM v_papers_with_code")).scalar_one() == 1
+            # The README's last step: no temporary tables for readers; the loader, the owner, stages still.
+            with admin.begin() as c:
+                c.exec_driver_sql(f"REVOKE TEMPORARY ON DATABASE {url.database} FROM PUBLIC")
+            with (
+                reader.connect() as c,
+                pytest.raises(Exception, match="permission denied to create temporary"),
+            ):
+                c.execute(text("CREATE TEMP TABLE mine (x int)"))
+            write_dump(sample_dir, "2025-12-01_new.txt", dump_text("Dec 1", ["Fresh paper\n\nIts abstract."]))
+            again = run_cli("load", str(sample_dir), "--warehouse", as_loader, "--json")
+            assert again.returncode == EXIT_OK, again.stderr
+            assert json.loads(again.stdout)["warehouse_rows"]["papers"] == 412
             reader.dispose()
         finally:
             with admin.begin() as c:
@@ -385,10 +409,14 @@ def test_the_sample_and_a_generated_corpus_give_the_same_rows_on_both_engines(tm
     duck.dispose()
 
 
-def test_an_abstract_longer_than_a_tsvector_holds_loads_and_is_searched_by_its_first_100k_characters(tmp_path):
+def test_an_abstract_longer_than_a_tsvector_holds_loads_and_is_searched_by_its_first_100k_characters(
+    tmp_path,
+):
     words = " ".join(f"w{i}" for i in range(150_000))  # 1.1 MB: its whole tsvector would be about 2 MB
     abstract = f"Quokka {words} platypus."
-    write_dump(tmp_path / "raw", "2025-11-03_long.txt", dump_text("Nov 3", [f"Zebrafish atlas\n\n{abstract}"]))
+    write_dump(
+        tmp_path / "raw", "2025-11-03_long.txt", dump_text("Nov 3", [f"Zebrafish atlas\n\n{abstract}"])
+    )
     write_dump(tmp_path / "raw", "2025-11-04_short.txt", dump_text("Nov 4", ["Platypus genome\n\nShort."]))
     with postgres_database("long") as url:
         engine = postgres_engine(url)
@@ -399,7 +427,9 @@ def test_an_abstract_longer_than_a_tsvector_holds_loads_and_is_searched_by_its_f
             def search(query: str) -> list[str]:
                 return list(c.execute(text("SELECT title FROM search_papers(:q)"), {"q": query}).scalars())
 
-            stored = c.execute(text("SELECT length(abstract) FROM papers WHERE title = 'Zebrafish atlas'")).scalar()
+            stored = c.execute(
+                text("SELECT length(abstract) FROM papers WHERE title = 'Zebrafish atlas'")
+            ).scalar()
             assert stored == len(abstract)  # the text is whole; only the index reads a prefix
             assert search("quokka") == ["Zebrafish atlas"]
             assert search("w9000") == ["Zebrafish atlas"]
