@@ -184,8 +184,13 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"paperhouse: {message}", file=sys.stderr)
+    _say(message)
     return code
+
+
+def _say(message: str) -> None:
+    """One line on stderr, where the CLI's messages go (stdout holds the report)."""
+    print(f"paperhouse: {message}", file=sys.stderr, flush=True)
 
 
 class _Stop(Exception):
@@ -210,6 +215,7 @@ def _rewrite_storage(settings: Settings, stop: StopSwitch) -> float | None:
             settings.duckdb_memory,
             settings.lock_wait_seconds,
             stop.check,
+            on_wait=_say,
         )
     except WarehouseLocked as exc:
         raise _Stop(str(exc), EXIT_LOCKED) from None
@@ -226,7 +232,9 @@ def _rewrite_storage(settings: Settings, stop: StopSwitch) -> float | None:
 def _hold_lock(engine, settings: Settings, stop: StopSwitch):  # noqa: ANN001, ANN202
     """The connection that holds the write lock for the whole load."""
     try:
-        return hold_writer_lock(engine, settings.warehouse, settings.lock_wait_seconds, stop.check)
+        return hold_writer_lock(
+            engine, settings.warehouse, settings.lock_wait_seconds, stop.check, on_wait=_say
+        )
     except WarehouseLocked as exc:
         raise _Stop(str(exc), EXIT_LOCKED) from None
     except LoadInterrupted:

@@ -54,19 +54,24 @@ def lock_holder(connection: Connection) -> str | None:
 
 
 def hold_load_lock(
-    engine: Engine, label: str, wait_seconds: float = 0.0, check: Callable[[], None] | None = None
+    engine: Engine,
+    label: str,
+    wait_seconds: float = 0.0,
+    check: Callable[[], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Connection:
     """A connection holding the load's advisory lock, waiting up to `wait_seconds` for it.
 
     The caller keeps it open for the whole load and closes it after (which releases the lock,
-    as does the end of the session if the process dies). Raises `LoadLockTimeout` naming the holder.
+    as does the end of the session if the process dies). When it has to wait, `on_wait` is told
+    once who holds the lock. Raises `LoadLockTimeout` naming the holder.
     """
     connection = engine.connect()
     # Out of the pool: closing it ends the session, which releases the lock (a pooled session would keep it).
     connection.detach()
     try:
         connection.exec_driver_sql(f"SET application_name = '{APPLICATION}'")  # a constant
-        started = time.monotonic()
+        started, told = time.monotonic(), False
         while True:
             if check is not None:
                 check()
@@ -79,6 +84,13 @@ def hold_load_lock(
             waited = time.monotonic() - started
             if waited >= wait_seconds:
                 raise LoadLockTimeout(label, lock_holder(connection), wait_seconds)
+            if on_wait is not None and not told:
+                holder = lock_holder(connection) or "another session"
+                on_wait(
+                    f"the warehouse {label} is being loaded by {holder}: waiting up to {wait_seconds:g} s for its load lock"
+                )
+                connection.commit()
+                told = True
             time.sleep(min(0.5, wait_seconds - waited))
     except BaseException:
         connection.close()

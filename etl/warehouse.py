@@ -103,13 +103,18 @@ def lock_holder(error: BaseException) -> tuple[str, int] | None:
 
 
 def _while_locked(
-    attempt: Callable[[], T], path: Path, wait_seconds: float, check: Callable[[], None] | None = None
+    attempt: Callable[[], T],
+    path: Path,
+    wait_seconds: float,
+    check: Callable[[], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> T:
     """Run `attempt`, retrying while another process holds the file's lock, up to `wait_seconds`.
 
-    `check` runs before each try (a stop request raises there, so a queued load stops at once).
+    `check` runs before each try (a stop request raises there, so a queued load stops at once);
+    `on_wait` is told once, when the first try finds the lock held, who holds it.
     """
-    started = time.monotonic()
+    started, told = time.monotonic(), on_wait is None
     while True:
         if check is not None:
             check()
@@ -122,23 +127,35 @@ def _while_locked(
             waited = time.monotonic() - started
             if waited >= wait_seconds:
                 raise WarehouseLocked(path, holder[0] or None, holder[1] or None, wait_seconds) from None
+            if not told:
+                program, pid = holder
+                who = f"process {pid} ({program})" if pid else "another process"
+                on_wait(
+                    f"the warehouse {path} is being written by {who}: waiting up to {wait_seconds:g} s for its lock"
+                )
+                told = True
             time.sleep(min(0.5, wait_seconds - waited))
 
 
 def hold_writer_lock(
-    engine: Engine, path: Path, wait_seconds: float = 0.0, check: Callable[[], None] | None = None
+    engine: Engine,
+    path: Path,
+    wait_seconds: float = 0.0,
+    check: Callable[[], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Connection:
     """Open a connection that holds the warehouse's write lock, waiting up to `wait_seconds` for it.
 
     The caller keeps it open for the whole load (connections of this process share the lock)
-    and closes it after; raises `WarehouseLocked` naming the holder when the wait runs out.
+    and closes it after; `on_wait` hears once whom it waits for; raises `WarehouseLocked`
+    naming the holder when the wait runs out.
     """
     if engine.dialect.name == "postgresql":
         try:
-            return hold_load_lock(engine, str(path), wait_seconds, check)
+            return hold_load_lock(engine, str(path), wait_seconds, check, on_wait)
         except LoadLockTimeout as exc:
             raise WarehouseLocked(path, exc.holder, None, wait_seconds, str(exc)) from None
-    return _while_locked(engine.connect, path, wait_seconds, check)
+    return _while_locked(engine.connect, path, wait_seconds, check, on_wait)
 
 
 def ensure_storage_format(
@@ -147,15 +164,18 @@ def ensure_storage_format(
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     wait_seconds: float = 0.0,
     check: Callable[[], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> float | None:
     """Rewrite the warehouse in storage format `version` if it is in another; return the seconds it took.
 
-    Call it before opening an engine on `path`. See `etl.storage.rewrite_in_format`. Nothing
-    to do on PostgreSQL (a URL): the server owns its storage.
+    Call it before opening an engine on `path`, which it opens first, waiting like
+    `hold_writer_lock`. See `etl.storage.rewrite_in_format`. Nothing to do on PostgreSQL
+    (a URL): the server owns its storage.
     """
     if isinstance(path, URL):
         return None
-    return _while_locked(lambda: rewrite_in_format(path, version, memory_limit), path, wait_seconds, check)
+    rewrite = lambda: rewrite_in_format(path, version, memory_limit)  # noqa: E731
+    return _while_locked(rewrite, path, wait_seconds, check, on_wait)
 
 
 def checkpoint(connection: Connection) -> None:

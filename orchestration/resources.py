@@ -51,16 +51,21 @@ class WarehouseResource(dg.ConfigurableResource):
     @contextmanager
     def engine(self, settings: Settings) -> Iterator[Engine]:
         """An engine on the run's warehouse holding its write lock, disposed (file released) on exit, even on error."""
+        said = dg.get_dagster_logger().info  # whom a run waits for, in the run's log
         try:
             ensure_storage_format(
-                settings.warehouse, settings.storage_version, settings.duckdb_memory, self.lock_wait_seconds
+                settings.warehouse,
+                settings.storage_version,
+                settings.duckdb_memory,
+                self.lock_wait_seconds,
+                on_wait=said,
             )
         except WarehouseLocked as exc:
             raise dg.Failure(description=str(exc)) from None
         engine = engine_for(settings)
         try:
             try:
-                lock = hold_writer_lock(engine, settings.warehouse, self.lock_wait_seconds)
+                lock = hold_writer_lock(engine, settings.warehouse, self.lock_wait_seconds, on_wait=said)
             except WarehouseLocked as exc:
                 raise dg.Failure(description=str(exc)) from None
             with lock:

@@ -488,11 +488,12 @@ def test_a_load_queued_with_wait_stops_at_once_on_sigint(tmp_path, sample_dir):
     finally:
         holder.kill()
         holder.wait()
-    assert (loader.returncode, out, err) == (
-        130,
-        "",
-        "paperhouse: stopped by SIGINT; nothing was committed\n",
-    )
+    assert (loader.returncode, out) == (130, "")
+    assert re.fullmatch(  # the interpreter the kernel ran, behind the venv's link
+        rf"paperhouse: the warehouse {re.escape(str(warehouse))} is being written by process {holder.pid} "
+        r"\(/\S+python\S*\): waiting up to 60 s for its lock\npaperhouse: stopped by SIGINT; nothing was committed\n",
+        err,
+    ), err
 
 
 @pytest.mark.slow
@@ -518,6 +519,11 @@ def test_another_writer_gives_exit_5_in_one_line_and_wait_queues_behind_it(tmp_p
     holder.wait()
     assert done.returncode == EXIT_OK, done.stderr
     assert json.loads(done.stdout)["files_loaded"] == 5
+    assert re.fullmatch(  # the queued load said whom it waited for
+        rf"paperhouse: the warehouse {re.escape(str(warehouse))} is being written by process {holder.pid} "
+        r"\(/\S+python\S*\): waiting up to 120 s for its lock\n",
+        done.stderr,
+    ), done.stderr
 
 
 def test_check_audits_the_whole_warehouse_read_only(tmp_path, sample_dir, capsys):

@@ -108,7 +108,11 @@ def test_a_second_load_waits_on_the_lock_names_the_holder_and_queues_with_wait(s
             started = time.monotonic()
             queued = run_cli("load", str(sample_dir), "--warehouse", _cli_url(url), "--wait", "60", "--json")
             assert queued.returncode == EXIT_OK, queued.stderr
-            assert time.monotonic() - started >= 2.0  # it waited for the holder
+            assert time.monotonic() - started >= 2.0  # it waited for the holder, and said whom for
+            assert queued.stderr == (
+                f"paperhouse: the warehouse {url} is being loaded by pid {pid} ({APPLICATION}): "
+                "waiting up to 60 s for its load lock\n"
+            )
             assert json.loads(queued.stdout)["files_loaded"] == 5
         finally:
             lock.close()

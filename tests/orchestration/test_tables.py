@@ -214,6 +214,12 @@ def test_a_run_that_meets_another_writer_fails_with_a_message_naming_it(instance
     assert (
         "after waiting 0.5 s: another load (a `paperhouse load` or a Dagster run) is running" in description
     )
+    said = [e.message for e in instance.all_logs(result.run_id) if "waiting up to" in e.message]
+    assert len(said) == 1 and re.search(  # while it waited, the run's log said for whom
+        rf"the warehouse {re.escape(str(warehouse))} is being written by process {holder.pid} \(\S+\): "
+        r"waiting up to 0\.5 s for its lock$",
+        said[0],
+    ), said
 
 
 def test_a_broken_integrity_rule_rolls_its_batch_back_and_fails_the_run(
