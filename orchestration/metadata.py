@@ -49,7 +49,7 @@ def table_metadata(
         "files_missing": files_missing,
         "megabytes_read": round(report.bytes_read / 1e6, 2),
         "batches": report.batches_committed,
-        **serving_metadata(report.serving.get("path"), report.serving.get("publish_seconds")),
+        **serving_metadata(report.serving),
     }
     metadata["paper_appearances"] |= {"entries_parsed": report.entries}
     metadata["papers"] |= {
@@ -61,8 +61,15 @@ def table_metadata(
     return metadata
 
 
-def serving_metadata(path: object | None, seconds: float | None) -> dict[str, object]:
-    """The serving copy's absolute path (when known) and its publish seconds, to the millisecond."""
+def serving_metadata(serving: dict[str, object]) -> dict[str, object]:
+    """The serving copy's absolute path (when known) and its publish seconds, to the millisecond.
+
+    `serving` is what `publish_configured` returned ({} when nothing was published); a path of
+    None means a PostgreSQL warehouse, which BI tools query itself.
+    """
+    if "path" in serving and serving["path"] is None:
+        return {"serving_copy": "none: readers query the PostgreSQL warehouse itself"}
+    path, seconds = serving.get("path"), serving.get("publish_seconds")
     return {
         **({"serving_copy": dg.MetadataValue.path(str(path))} if path is not None else {}),
         "serving_publish_seconds": round(seconds, 3) if seconds is not None else "unchanged",

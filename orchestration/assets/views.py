@@ -65,6 +65,6 @@ def analyst_views(warehouse: WarehouseResource):
                 for spec in VIEW_SPECS  # vetted identifiers
             }
         serving = publish_configured(engine, settings)
-    published = serving_metadata(serving["path"], serving["publish_seconds"])
+    published = serving_metadata(serving)
     for key, rows in counts.items():
         yield dg.MaterializeResult(asset_key=key, metadata={"dagster/row_count": rows, **published})

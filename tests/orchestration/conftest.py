@@ -6,7 +6,10 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from sqlalchemy import Engine
+from sqlalchemy.engine import URL, make_url
 
+from etl.warehouse import warehouse_engine
 from orchestration.assets.dumps import dump_files
 from orchestration.assets.tables import load_dumps
 from orchestration.partitions import dump_partitions
@@ -29,11 +32,23 @@ def instance() -> dg.DagsterInstance:
 
 
 @pytest.fixture
-def resources(tmp_path: Path, sample_dir: Path) -> dict:
+def resources(warehouse_target: Path | URL, sample_dir: Path) -> dict:
+    """The run's resources on a throwaway warehouse of each engine, and the sample's dumps."""
+    target = (
+        str(warehouse_target)
+        if isinstance(warehouse_target, Path)
+        else warehouse_target.render_as_string(False)
+    )
     return {
-        "warehouse": WarehouseResource(path=str(tmp_path / "dagster.duckdb")),
+        "warehouse": WarehouseResource(path=target),
         "dumps": DumpFolderResource(path=str(sample_dir)),
     }
+
+
+def warehouse_of(resources: dict) -> Engine:
+    """An engine on the warehouse of `resources` (a DuckDB file or a PostgreSQL URL)."""
+    path = resources["warehouse"].path
+    return warehouse_engine(make_url(path) if "://" in path else Path(path))
 
 
 def materialize_partitions(instance, resources, names, run_config=None) -> dg.ExecuteInProcessResult:
