@@ -151,6 +151,14 @@ def warehouse_target(request, tmp_path: Path) -> Iterator[Path | URL]:
 
 
 @pytest.fixture
+def warehouse_arg(warehouse_target: Path | URL) -> str:
+    """The throwaway warehouse of each engine as `--warehouse` takes it: a file path or a URL."""
+    if isinstance(warehouse_target, Path):
+        return str(warehouse_target)
+    return warehouse_target.render_as_string(hide_password=False)  # the test server has none in its URL
+
+
+@pytest.fixture
 def engine(warehouse_target: Path | URL) -> Iterator[Engine]:
     """A throwaway warehouse migrated to head, on each engine."""
     engine = warehouse_engine(warehouse_target)

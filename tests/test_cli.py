@@ -22,12 +22,17 @@ from etl.warehouse import warehouse_engine
 from tests.conftest import ROOT, dump_text, hold_warehouse, write_dump
 
 
-def test_json_report_on_the_sample(tmp_path, sample_dir, capsys):
-    code = main(["load", str(sample_dir), "--warehouse", str(tmp_path / "w.duckdb"), "--json"])
+def test_json_report_on_the_sample(warehouse_target, warehouse_arg, sample_dir, capsys):
+    code = main(["load", str(sample_dir), "--warehouse", warehouse_arg, "--json"])
     report = json.loads(capsys.readouterr().out)
     assert code == EXIT_OK
-    seconds = report["serving"].pop("publish_seconds")
-    assert isinstance(seconds, float) and seconds > 0
+    if isinstance(warehouse_target, Path):  # a DuckDB file: its serving copy, in its storage format
+        seconds = report["serving"].pop("publish_seconds")
+        assert isinstance(seconds, float) and seconds > 0
+        serving = {"path": str(warehouse_target.parent / "serving" / warehouse_target.name), "error": None}
+        storage = {"version": "v1.0.0", "rewritten_seconds": None}
+    else:  # PostgreSQL: readers query the server, which keeps its own storage
+        serving, storage = {"path": None, "publish_seconds": None, "error": None}, {}
     tables = {
         "source_files": 5,
         "dates": 238,
@@ -56,19 +61,19 @@ def test_json_report_on_the_sample(tmp_path, sample_dir, capsys):
         "bytes_read": 773346,
         "rows_staged": tables,
         "warehouse_rows": tables,
-        "serving": {"path": str(tmp_path / "serving" / "w.duckdb"), "error": None},
-        "storage": {"version": "v1.0.0", "rewritten_seconds": None},
+        "serving": serving,
+        "storage": storage,
         "schema_migrated": True,
         "batches": 1,
         "batches_committed": 1,
     }
 
 
-def test_rejected_file_exits_3_and_the_good_ones_load(tmp_path, capsys):
+def test_rejected_file_exits_3_and_the_good_ones_load(tmp_path, warehouse_arg, capsys):
     raw = tmp_path / "raw"
     write_dump(raw, "2025-03-01_good.txt", dump_text("Mar 1", ["Good\n\nGood abstract."]))
     write_dump(raw, "2025-03-02_cut.txt", dump_text("Mar 2", ["Good too\n\nFine.", "Cut off title"]))
-    code = main(["load", str(raw), "--warehouse", str(tmp_path / "w.duckdb"), "--json"])
+    code = main(["load", str(raw), "--warehouse", warehouse_arg, "--json"])
     report = json.loads(capsys.readouterr().out)
     assert code == EXIT_REJECTED
     assert report["files_loaded"] == 1
@@ -197,14 +202,16 @@ def test_a_publish_failure_after_a_commit_is_exit_4_and_says_so(tmp_path, sample
     assert json.loads(capsys.readouterr().out)["files_unchanged"] == 5
 
 
-def test_a_wrong_listing_year_is_corrected_by_a_full_refresh(tmp_path, capsys, clock):
-    raw, warehouse = tmp_path / "raw", str(tmp_path / "w.duckdb")
+def test_a_wrong_listing_year_is_corrected_by_a_full_refresh(
+    tmp_path, warehouse_target, warehouse_arg, capsys, clock
+):
+    raw, warehouse = tmp_path / "raw", warehouse_arg
     write_dump(raw, "page.txt", dump_text("Mar 3", ["Title\n\nAbstract."]))
 
     def listing_dates(*options: str) -> tuple[int, list]:
         code = main(["load", str(raw), "--warehouse", warehouse, "--json", *options])
         capsys.readouterr()
-        engine = warehouse_engine(Path(warehouse), read_only=True)
+        engine = warehouse_engine(warehouse_target, read_only=True)
         with engine.connect() as c:
             rows = c.execute(text("SELECT listing_date_id, listing_year_rule FROM source_files")).all()
         engine.dispose()
@@ -215,8 +222,10 @@ def test_a_wrong_listing_year_is_corrected_by_a_full_refresh(tmp_path, capsys, c
     assert listing_dates("--listing-year", "2025", "--full-refresh") == (EXIT_OK, [(20250303, "configured")])
 
 
-def test_a_rejection_that_depended_on_the_listing_year_is_retried_when_it_changes(tmp_path, capsys, clock):
-    raw, warehouse = tmp_path / "raw", str(tmp_path / "w.duckdb")
+def test_a_rejection_that_depended_on_the_listing_year_is_retried_when_it_changes(
+    tmp_path, warehouse_arg, capsys, clock
+):
+    raw, warehouse = tmp_path / "raw", warehouse_arg
     write_dump(raw, "page.txt", dump_text("Dec 25", ["Title\n\nAbstract."]))
     write_dump(raw, "cut.txt", dump_text("Dec 24", ["Title only"]))
 
@@ -357,8 +366,10 @@ def test_the_bundled_sample_loads_on_a_fresh_clone_on_any_day(tmp_path, when):
     assert (report["files_loaded"], report["entries"], report["papers_new"]) == (5, 451, 411)
 
 
-def test_a_dump_refused_for_a_future_date_is_read_again_once_that_date_came(tmp_path, capsys, clock):
-    raw, warehouse = tmp_path / "raw", str(tmp_path / "w.duckdb")
+def test_a_dump_refused_for_a_future_date_is_read_again_once_that_date_came(
+    tmp_path, warehouse_target, warehouse_arg, capsys, clock
+):
+    raw, warehouse = tmp_path / "raw", warehouse_arg
     write_dump(raw, "2026-12-03_early.txt", dump_text("Dec 3", ["Title\n\nAbstract."]))
 
     def load() -> tuple[int, dict]:
@@ -376,7 +387,7 @@ def test_a_dump_refused_for_a_future_date_is_read_again_once_that_date_came(tmp_
             }
         ],
     )
-    engine = warehouse_engine(Path(warehouse), read_only=True)
+    engine = warehouse_engine(warehouse_target, read_only=True)
     with engine.connect() as c:
         assert str(c.execute(text("SELECT recheck_on FROM source_files")).scalar_one()) == "2026-12-02"
     engine.dispose()
@@ -411,8 +422,8 @@ def test_a_modification_time_after_2262_does_not_stop_the_folder(tmp_path, sampl
     assert (code, report["files_loaded"], report["entries"]) == (EXIT_OK, 5, 451)  # its card gives the year
 
 
-def test_prune_that_would_remove_every_loaded_dump_needs_force(tmp_path, sample_dir, capsys):
-    warehouse = str(tmp_path / "w.duckdb")
+def test_prune_that_would_remove_every_loaded_dump_needs_force(tmp_path, warehouse_arg, sample_dir, capsys):
+    warehouse = warehouse_arg
     assert main(["load", str(sample_dir), "--warehouse", warehouse]) == EXIT_OK
     share = tmp_path / "share"
     write_dump(share, "notes.txt", "a stray file on the mount point")
@@ -526,11 +537,10 @@ def test_another_writer_gives_exit_5_in_one_line_and_wait_queues_behind_it(tmp_p
     ), done.stderr
 
 
-def test_check_audits_the_whole_warehouse_read_only(tmp_path, sample_dir, capsys):
-    warehouse = tmp_path / "w.duckdb"
-    assert main(["load", str(sample_dir), "--warehouse", str(warehouse)]) == EXIT_OK
+def test_check_audits_the_whole_warehouse_read_only(warehouse_target, warehouse_arg, sample_dir, capsys):
+    assert main(["load", str(sample_dir), "--warehouse", warehouse_arg]) == EXIT_OK
     capsys.readouterr()
-    assert main(["check", "--warehouse", str(warehouse), "--json"]) == EXIT_OK
+    assert main(["check", "--warehouse", warehouse_arg, "--json"]) == EXIT_OK
     outcomes = json.loads(capsys.readouterr().out)
     assert {name: (o["passed"], o["failures"]) for name, o in outcomes.items()} == {
         "paper_id_unique": (True, 0),
@@ -540,11 +550,11 @@ def test_check_audits_the_whole_warehouse_read_only(tmp_path, sample_dir, capsys
         "no_future_listing_dates": (True, 0),
     }
     assert outcomes["every_entry_loaded"]["details"] == {"dumps_checked": 5}
-    engine = warehouse_engine(warehouse)
+    engine = warehouse_engine(warehouse_target)
     with engine.begin() as connection:  # break one rule: a link stored twice
         connection.execute(text("INSERT INTO links SELECT * FROM links LIMIT 1"))
     engine.dispose()
-    assert main(["check", "--warehouse", str(warehouse)]) == 1
+    assert main(["check", "--warehouse", warehouse_arg]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].startswith(
         "BROKEN row_keys_unique: 1 failing rows; {'paper_appearances': 0, 'paper_links': 0"
