@@ -123,6 +123,8 @@ def merge_batch(
             result = connection.execute(text(step.sql), {k: params[k] for k in step.params})
             if step.name == COUNT_STEP:
                 counts = dict(result.all())
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(sql_file("postgresql", "flush_search_index")))
         touched = read_frame(connection, "SELECT paper_id FROM touched_papers", {"paper_id": pl.Int64})
         for name in _TEMP_TABLES:
             connection.execute(text(f"DROP TABLE IF EXISTS {name}"))  # vetted identifiers

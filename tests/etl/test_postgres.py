@@ -439,3 +439,23 @@ def test_an_abstract_longer_than_a_tsvector_holds_loads_and_is_searched_by_its_f
             assert search("w9000") == ["Zebrafish atlas"]
             assert search("platypus") == ["Platypus genome"]  # past the first 100,000 characters
         engine.dispose()
+
+
+def test_each_batch_moves_its_search_entries_into_the_index_and_leaves_none_pending(sample_dir):
+    """A pending GIN list left by one load would be merged, whole, by whichever later load crossed its limit."""
+    with postgres_database("pending") as url:
+        engine = postgres_engine(url)
+        with engine.begin() as c:
+            c.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+        report = load_paths(SAMPLE, engine, batch_bytes=200_000)  # several batches
+        assert report.batches_committed > 1
+        with engine.connect() as c:
+            pending = c.exec_driver_sql(
+                "SELECT pending_tuples FROM pgstatginindex('ix_papers_search')"
+            ).scalar_one()
+            found = c.execute(text("SELECT count(*) FROM search_papers('diffusion')")).scalar_one()
+            fastupdate = c.exec_driver_sql(
+                "SELECT reloptions FROM pg_class WHERE relname = 'ix_papers_search'"
+            ).scalar_one()
+        assert (pending, found, fastupdate) == (0, 43, None)  # bulk inserts still queue (the default)
+        engine.dispose()
