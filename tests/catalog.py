@@ -1,4 +1,4 @@
-"""What a warehouse's catalog says, on either engine: views, their columns, comments, primary keys.
+"""What a warehouse's catalog says, on either engine: views, their columns, comments, keys, indexes.
 
 DuckDB answers from its `duckdb_*()` functions, PostgreSQL from `pg_catalog`, both limited to
 the warehouse's own schema; every function returns the same shape on both.
@@ -30,6 +30,11 @@ PRIMARY_KEYS = {
     "postgresql": "SELECT conrelid::regclass::text FROM pg_constraint "
     "WHERE contype = 'p' AND connamespace = current_schema()::regnamespace",
 }
+INDEXES = {  # secondary indexes: not those of primary keys
+    "duckdb": "SELECT table_name, index_name FROM duckdb_indexes() WHERE schema_name = current_schema()",
+    "postgresql": "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = current_schema() "
+    "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE contype = 'p')",
+}
 SKIPPED = {"alembic_version"}
 
 
@@ -59,3 +64,12 @@ def column_comments(connection: Connection) -> dict[str, dict[str, str | None]]:
 def primary_key_tables(connection: Connection) -> set[str]:
     """The tables that have a primary key."""
     return {name for (name,) in _rows(connection, PRIMARY_KEYS)}
+
+
+def index_names(connection: Connection) -> dict[str, set[str]]:
+    """Table name -> the names of its secondary indexes (primary keys' own left out)."""
+    found: dict[str, set[str]] = {}
+    for table, name in _rows(connection, INDEXES):
+        if table not in SKIPPED:
+            found.setdefault(table, set()).add(name)
+    return found

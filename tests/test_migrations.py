@@ -14,10 +14,11 @@ from sqlalchemy import Column, Integer, MetaData, inspect, text
 import migrations.duckdb_support  # noqa: F401
 import models
 from etl.pipeline import load_dumps
+from etl.sql import sql_file
 from etl.warehouse import alembic_config, current_revision, downgrade, head_views, migrate, warehouse_engine
 from migrations.compare import include_object
 from models import TABLES
-from tests.catalog import column_comments, primary_key_tables, relation_comments, view_names
+from tests.catalog import column_comments, index_names, primary_key_tables, relation_comments, view_names
 from tests.conftest import ROOT, snapshot
 
 VIEWS_DIR = ROOT / "sql" / "views"
@@ -31,7 +32,7 @@ def views_of(engine) -> set[str]:
 def test_upgrade_creates_every_table_and_view(engine):
     assert set(TABLES) <= set(inspect(engine).get_table_names())
     assert views_of(engine) == {p.stem for p in VIEWS_DIR.glob("*.sql")}
-    assert current_revision(engine) == "0009"
+    assert current_revision(engine) == "0010"
 
 
 def test_downgrade_to_base_and_back(engine, sample_dir):
@@ -133,7 +134,7 @@ def test_fresh_file_is_created_with_its_folder(tmp_path):
     engine = warehouse_engine(tmp_path / "deep" / "er" / "w.duckdb")
     assert current_revision(engine) is None
     migrate(engine)
-    assert current_revision(engine) == "0009"
+    assert current_revision(engine) == "0010"
     engine.dispose()
 
 
@@ -147,7 +148,7 @@ def test_a_later_view_revision_is_undone_by_restoring_the_earlier_text(engine, t
     (scripts / "versions" / "9999_change_keyword_counts.py").write_text(
         '"""change v_keyword_counts"""\n'
         "from migrations.views import apply_views, restore_views\n"
-        'revision = "9999"\ndown_revision = "0009"\nbranch_labels = None\ndepends_on = None\n'
+        'revision = "9999"\ndown_revision = "0010"\nbranch_labels = None\ndepends_on = None\n'
         'VIEWS = {"v_keyword_counts": "select 42 as answer\\n"}\n'
         "def upgrade():\n    apply_views(VIEWS)\n"
         "def downgrade():\n    restore_views(down_revision, VIEWS)\n"
@@ -172,7 +173,7 @@ def test_a_later_view_revision_is_undone_by_restoring_the_earlier_text(engine, t
     run(command.upgrade, "9999")
     assert keyword_counts_columns() == ["answer"]
     assert keyword_counts_comments() == (None, {"answer": None})  # a text without a header: no comments
-    run(command.downgrade, "0009")
+    run(command.downgrade, "0010")
     assert keyword_counts_columns() == ["keyword_id", "keyword", "kind", "papers", "mean_score"]
     assert keyword_counts_comments() == described and all(described[1].values())  # re-applied on restore
 
@@ -193,6 +194,35 @@ def test_hash_keyed_tables_lose_their_index_and_a_downgrade_restores_it(engine, 
     assert snapshot(engine) == before
     migrate(engine, "0005")
     assert not primary_keys() & link_tables and snapshot(engine) == before
+
+
+def test_postgresql_indexes_the_keys_the_merge_looks_up_and_duckdb_stays_unindexed(engine, sample_dir):
+    load_dumps(sample_dir, engine)
+    with engine.connect() as c:
+        indexes = index_names(c)
+    if engine.dialect.name == "duckdb":  # zone maps serve DuckDB's scans; an ART index cost more (0005)
+        assert indexes == {}
+        return
+    assert indexes == {
+        "papers": {"ix_papers_search"},
+        "paper_appearances": {"ix_paper_appearances_file_id", "ix_paper_appearances_paper_id"},
+        "paper_links": {"ix_paper_links_paper_id"},
+        "paper_keywords": {"ix_paper_keywords_paper_id"},
+        "links": {"ix_links_link_id"},
+        "keywords": {"ix_keywords_keyword_id"},
+    }
+    with engine.connect() as c:  # the copy of the checked papers' keywords can read them by paper
+        c.exec_driver_sql("SET enable_seqscan = off")
+        c.exec_driver_sql("CREATE TEMP TABLE check_scope AS SELECT paper_id FROM papers LIMIT 3")
+        plan = "\n".join(
+            c.exec_driver_sql(
+                "EXPLAIN " + sql_file("check_scope", "04_copy_checked_paper_keywords")
+            ).scalars()
+        )
+    assert "ix_paper_keywords_paper_id" in plan, plan
+    downgrade(engine, "0009")
+    with engine.connect() as c:
+        assert index_names(c) == {"papers": {"ix_papers_search"}}
 
 
 def test_a_migration_that_changes_the_schema_is_checkpointed_at_once(tmp_path):
