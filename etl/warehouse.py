@@ -30,13 +30,18 @@ DEFAULT_CHECKPOINT_THRESHOLD = "256MB"
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
 
 
+def _writer(program: str | None, pid: int | None) -> str:
+    """How messages name the process holding a DuckDB file's lock."""
+    return f"process {pid} ({program})" if pid else "another process"
+
+
 class WarehouseLocked(RuntimeError):
     """Another load holds the warehouse: DuckDB's file lock (one writing process) or PostgreSQL's load lock."""
 
     def __init__(
         self, path: Path | str, holder: str | None, pid: int | None, waited: float, message: str | None = None
     ) -> None:
-        who = f"process {pid} ({holder})" if pid else "another process"
+        who = _writer(holder, pid)
         waited_text = f" after waiting {waited:g} s" if waited else ""
         super().__init__(
             message
@@ -128,8 +133,7 @@ def _while_locked(
             if waited >= wait_seconds:
                 raise WarehouseLocked(path, holder[0] or None, holder[1] or None, wait_seconds) from None
             if not told:
-                program, pid = holder
-                who = f"process {pid} ({program})" if pid else "another process"
+                who = _writer(*holder)
                 on_wait(
                     f"the warehouse {path} is being written by {who}: waiting up to {wait_seconds:g} s for its lock"
                 )

@@ -21,7 +21,8 @@ down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SEARCH_INDEX = "ix_papers_search"
+PREVIOUS = importlib.import_module("migrations.versions.0008_full_text_search_on_postgresql")
+SEARCH_INDEX = PREVIOUS.SEARCH_INDEX
 TITLE_CHARACTERS, ABSTRACT_CHARACTERS = 10_000, 100_000
 DOCUMENT = (
     f"setweight(to_tsvector('english', left(title, {TITLE_CHARACTERS})), 'A') "
@@ -55,12 +56,11 @@ $$
 
 def _search(document: str, function: str) -> None:
     """Replace the search index and function with these texts (the description stays 0008's)."""
-    previous = importlib.import_module("migrations.versions.0008_full_text_search_on_postgresql")
     op.execute("DROP FUNCTION IF EXISTS search_papers(text)")
     op.execute(f"DROP INDEX IF EXISTS {SEARCH_INDEX}")
     op.execute(f"CREATE INDEX {SEARCH_INDEX} ON papers USING gin (({document}))")
     op.get_bind().exec_driver_sql(function)  # driver-level: the text holds no parameters
-    quoted = previous.DESCRIPTION.replace("'", "''")
+    quoted = PREVIOUS.DESCRIPTION.replace("'", "''")
     op.get_bind().exec_driver_sql(f"COMMENT ON FUNCTION search_papers(text) IS '{quoted}'")
 
 
@@ -73,5 +73,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Restore 0008's index and function (PostgreSQL)."""
     if op.get_bind().dialect.name == "postgresql":
-        previous = importlib.import_module("migrations.versions.0008_full_text_search_on_postgresql")
-        _search(previous.DOCUMENT, previous.FUNCTION)
+        _search(PREVIOUS.DOCUMENT, PREVIOUS.FUNCTION)

@@ -113,6 +113,6 @@ def test_any_text_and_float_round_trips(engine, values):
 
 
 @pytest.mark.parametrize("rows", [0, 1, 65_537])
-def test_frames_longer_than_one_encoded_chunk_stage_whole(engine, rows):
+def test_empty_single_row_and_multi_chunk_frames_stage_whole(engine, rows):
     frame = pl.select(row=pl.int_range(rows), text=pl.int_range(rows).cast(pl.String))
     assert staged_rows(engine, frame) == frame.rows()
