@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # DuckDB clients the project did not write, each in its own environment (never the project's venv):
-# the duckdb CLI 1.5 and 1.4 from PyPI, and a Superset-like Python (duckdb 1.4, SQLAlchemy 1.4).
+# the duckdb CLI 1.5 and 1.4 from PyPI, and a Superset-like Python (duckdb 1.4, SQLAlchemy 1.4, psycopg2).
 CLIENTS ?= .clients
 CLIENT_ENVS := cli-1.5 cli-1.4 superset
 CLIENTS_STAMP := $(CLIENTS)/.installed-stamp

@@ -1,8 +1,9 @@
-"""DuckDB clients the project did not write, each in its own environment, open the serving copy.
+"""Clients the project did not write, each in its own environment, read the warehouse.
 
 `make clients` (and `make test`) builds them under .clients/: the duckdb CLI 1.5.6 and 1.4.4 from
-PyPI, and a Superset-like Python (duckdb 1.4.4, SQLAlchemy 1.4, duckdb-engine). The connection
-strings are the README's own.
+PyPI, and a Superset-like Python (duckdb 1.4.4, SQLAlchemy 1.4, duckdb-engine, psycopg2). They
+open the DuckDB serving copy; on PostgreSQL, the Superset-like Python and Debian's psql read the
+warehouse itself as the analyst role. The connection strings are the README's own.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from sqlalchemy import create_engine
 
 from etl.cli import EXIT_OK, main
-from tests.conftest import ROOT, SAMPLE_DIR
+from tests.conftest import ROOT, SAMPLE_DIR, postgres_database
 
 README_PATH = "/abs/path/warehouse/serving/paperhouse.duckdb"
 CLIENTS = Path(os.environ.get("PAPERHOUSE_CLIENTS", ROOT / ".clients"))
@@ -109,3 +111,61 @@ def test_a_superset_like_environment_queries_and_reflects_with_comments(served, 
     for name, columns in seen["columns"].items():
         assert [tuple(c) for c in columns] == expected["comments"][name]
         assert all(comment for _, comment in columns), f"{name} has a column without a description"
+
+
+def run_reflect(uri: str) -> dict:
+    """What the Superset-like environment sees at `uri` (tests/clients/reflect.py)."""
+    done = subprocess.run(
+        [str(client("superset", "python")), str(ROOT / "tests" / "clients" / "reflect.py"), uri],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.mark.postgresql
+def test_superset_like_python_and_psql_read_the_postgresql_warehouse_as_the_analyst(expected):
+    readme_uri = re.search(
+        r"`(postgresql\+psycopg2://analyst@db:5432/papers)`", (ROOT / "README.md").read_text()
+    )[1]
+    psql = Path(os.environ.get("PAPERHOUSE_TEST_POSTGRES_BIN", "/usr/lib/postgresql/15/bin")) / "psql"
+    with postgres_database("bi") as url:
+        analyst, target = f"analyst_{url.database[-12:]}", url.render_as_string(hide_password=False)
+        admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.exec_driver_sql(f"CREATE ROLE {analyst} LOGIN")  # a generated name
+        try:
+            assert main(["load", str(SAMPLE_DIR), "--warehouse", target]) == EXIT_OK
+            assert main(["grant-reader", analyst, "--warehouse", target]) == EXIT_OK
+            host, port = url.query["host"], url.query["port"]
+            seen = run_reflect(
+                readme_uri.replace(
+                    "analyst@db:5432/papers", f"{analyst}@/{url.database}?host={host}&port={port}"
+                )
+            )
+            assert seen["sqlalchemy"] == "1.4.54"
+            assert seen["views"] == VIEWS and seen["counts"] == expected["counts"]  # the same as DuckDB's
+            assert {"papers", "paper_appearances", "source_files", "dates"} <= set(seen["tables"])
+            for name, columns in seen["columns"].items():
+                assert [tuple(c) for c in columns] == expected["comments"][name]
+
+            def as_analyst(sql: str) -> subprocess.CompletedProcess:
+                return subprocess.run(
+                    [str(psql), "-h", host, "-p", port, "-U", analyst, "-d", url.database, "-At"]
+                    + ["-v", "ON_ERROR_STOP=1", "-c", sql],
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                )
+
+            found = as_analyst("SELECT count(*) FROM search_papers('diffusion')")
+            assert (found.returncode, found.stdout) == (0, "43\n"), found.stderr
+            refused = as_analyst("DELETE FROM paper_links")
+            assert refused.returncode == 1 and "permission denied for table paper_links" in refused.stderr
+        finally:
+            with admin.connect() as c:
+                c.exec_driver_sql(f"DROP OWNED BY {analyst}")
+                c.exec_driver_sql(f"DROP ROLE {analyst}")
+            admin.dispose()
