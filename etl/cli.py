@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,16 +21,14 @@ from pathlib import Path
 from sqlalchemy.engine import URL
 
 from etl.audit import audit_warehouse, describe_failure, describe_lock, format_audit
-from etl.extract import discover_dumps
-from etl.inventory import loaded_names
-from etl.pipeline import LoadOptions, load_with
 from etl.progress import terminal_bar
 from etl.report import LoadReport, cause, printable
 from etl.roles import grant_reader
-from etl.serving import publish_configured
+from etl.runner import LoadRequest, Outcome
+from etl.runner import run_load as run_guarded
 from etl.settings import Settings, SettingsError, warehouse_label
 from etl.stopping import LoadInterrupted, StopSwitch
-from etl.warehouse import WarehouseLocked, engine_for, ensure_storage_format, hold_writer_lock, migrate
+from etl.warehouse import WarehouseLocked, engine_for, migrate
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -193,117 +190,14 @@ def _say(message: str) -> None:
     print(f"paperhouse: {message}", file=sys.stderr, flush=True)
 
 
-class _Stop(Exception):
-    """Ends `run_load` with an exit code and its one-line message."""
-
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def _stopped(stop: StopSwitch, report: LoadReport) -> _Stop:
-    name = signal.Signals(stop.signum).name
-    return _Stop(f"stopped by {name}; {report.committed_summary()}", EXIT_SIGNAL_BASE + stop.signum)
-
-
-def _rewrite_storage(settings: Settings, stop: StopSwitch) -> float | None:
-    """Bring the warehouse file to the configured storage format (once), waiting for its lock."""
-    try:
-        return ensure_storage_format(
-            settings.warehouse,
-            settings.storage_version,
-            settings.duckdb_memory,
-            settings.lock_wait_seconds,
-            stop.check,
-            on_wait=_say,
-        )
-    except WarehouseLocked as exc:
-        raise _Stop(str(exc), EXIT_LOCKED) from None
-    except LoadInterrupted:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the old file is untouched
-        raise _Stop(
-            f"could not rewrite {settings.warehouse} in storage format {settings.storage_version}: "
-            f"{cause(exc)}; nothing was changed",
-            EXIT_FAILED,
-        ) from None
-
-
-def _hold_lock(engine, settings: Settings, stop: StopSwitch):  # noqa: ANN001, ANN202
-    """The connection that holds the write lock for the whole load."""
-    try:
-        return hold_writer_lock(
-            engine, settings.warehouse, settings.lock_wait_seconds, stop.check, on_wait=_say
-        )
-    except WarehouseLocked as exc:
-        raise _Stop(str(exc), EXIT_LOCKED) from None
-    except LoadInterrupted:
-        raise
-    except Exception as exc:  # noqa: BLE001 - a folder, a file that is no DuckDB database, no memory
-        raise _Stop(
-            f"cannot open the warehouse {settings.warehouse}: {cause(exc)}; nothing was done",
-            EXIT_FAILED,
-        ) from None
-
-
-def _refuse_pruning_everything(lock, paths: list[Path], settings: Settings) -> None:  # noqa: ANN001
-    """`--prune` that would remove every loaded dump (an unmounted share with a stray file) needs --force."""
-    loaded = loaded_names(lock)
-    lock.rollback()
-    names = {p.name for p in paths}
-    if loaded and not names & set(loaded):
-        raise _Stop(
-            f"refusing --prune: none of the {len(loaded)} dumps the warehouse holds is in {settings.raw_dir} "
-            "any more, so pruning would remove every one of them (an unmounted share looks exactly like "
-            "this); pass --force to do it anyway",
-            EXIT_USAGE,
-        )
-
-
-def _publish(engine, settings: Settings, report: LoadReport, as_json: bool) -> None:  # noqa: ANN001
-    """Publish the serving copy if it lags; a failure is exit 4, the load standing."""
-    serving = settings.serving_path
-    report.serving = {"path": serving and str(serving.absolute()), "publish_seconds": None, "error": None}
-    try:
-        report.serving.update(publish_configured(engine, settings))
-    except Exception as exc:  # noqa: BLE001 - the load stands; only the copy lags
-        report.serving["error"] = cause(exc)
-        _emit(report, settings, as_json)
-        raise _Stop(
-            f"the load committed, but publishing the serving copy {serving} failed: "
-            f"{cause(exc)}. BI tools may still see the previous load; the next run "
-            "publishes it",
-            EXIT_NOT_PUBLISHED,
-        ) from None
-
-
-def _load_holding_lock(  # noqa: PLR0913
-    engine,
-    args: argparse.Namespace,
-    settings: Settings,
-    paths: list[Path],
-    report: LoadReport,
-    stop: StopSwitch,
-) -> None:  # noqa: ANN001
-    """Hold the write lock, refuse a prune that would empty the warehouse, and load into `report`."""
-    lock = _hold_lock(engine, settings, stop)
-    try:
-        if args.prune and not args.force:
-            _refuse_pruning_everything(lock, paths, settings)
-        present = [p.name for p in paths] if args.prune else None
-        options = LoadOptions.from_settings(settings, args.full_refresh, present)
-        with _progress(
-            report, shown=not args.json and sys.stdout.isatty() and sys.stderr.isatty()
-        ) as advance:
-            load_with(paths, engine, options, report, stop=stop, on_batch=advance)
-    except _Stop:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any failure: say what committed, exit non-zero
-        if stop.signum is not None:
-            raise _stopped(stop, report) from None
-        raise _Stop(f"load failed: {cause(exc)}; {report.committed_summary()}", EXIT_FAILED) from None
-    finally:
-        lock.close()
+EXIT_CODES = {
+    Outcome.LOADED: EXIT_OK,
+    Outcome.REFUSED_DUMPS: EXIT_REJECTED,
+    Outcome.BAD_REQUEST: EXIT_USAGE,
+    Outcome.FAILED: EXIT_FAILED,
+    Outcome.NOT_PUBLISHED: EXIT_NOT_PUBLISHED,
+    Outcome.LOCKED: EXIT_LOCKED,
+}
 
 
 @contextmanager
@@ -317,45 +211,22 @@ def _progress(report: LoadReport, shown: bool) -> Iterator[Callable[..., None] |
 
 
 def run_load(args: argparse.Namespace, stop: StopSwitch) -> int:
-    """Validate the settings, hold the writer lock, load, publish; return the exit code."""
+    """Validate the settings, run the shared load sequence (`etl.runner`), report; return the exit code."""
     try:
         settings = _settings(args)
-        paths = discover_dumps(settings.raw_dir)
-    except (SettingsError, FileNotFoundError, NotADirectoryError) as exc:
+    except SettingsError as exc:
         return _fail(str(exc), EXIT_USAGE)
-    if args.prune and not paths and not args.force:
-        return _fail(
-            f"refusing --prune: {settings.raw_dir} holds no dumps, and pruning would remove every dump from "
-            "the warehouse (an unmounted share looks exactly like this); pass --force to do it anyway",
-            EXIT_USAGE,
-        )
-    report = LoadReport(files_seen=len(paths))
-    engine = None
-    try:
-        if not settings.on_server:  # a DuckDB file's format; a server keeps its own
-            rewritten = _rewrite_storage(settings, stop)
-            report.storage = {"version": settings.storage_version, "rewritten_seconds": rewritten}
-        engine = engine_for(settings)
-        _load_holding_lock(engine, args, settings, paths, report, stop)
-        if stop.signum is not None:
-            raise _Stop(
-                f"stopped by {signal.Signals(stop.signum).name} before publishing; "
-                f"{report.committed_summary()}; the next run publishes the serving copy",
-                EXIT_SIGNAL_BASE + stop.signum,
-            )
-        _publish(engine, settings, report, args.json)
-    except _Stop as exc:
-        return _fail(str(exc), exc.code)
-    finally:
-        if engine is not None:
-            engine.dispose()
-    _emit(report, settings, args.json)
-    if stop.signum is not None:  # arrived during the publish, which was let finish
-        return _fail(
-            f"stopped by {signal.Signals(stop.signum).name} after publishing; {report.committed_summary()}",
-            EXIT_SIGNAL_BASE + stop.signum,
-        )
-    return EXIT_REJECTED if report.files_rejected else EXIT_OK
+    request = LoadRequest(full_refresh=args.full_refresh, prune=args.prune, force=args.force)
+    report = LoadReport()
+    with _progress(report, shown=not args.json and sys.stdout.isatty() and sys.stderr.isatty()) as advance:
+        run = run_guarded(settings, request, stop, on_wait=_say, on_batch=advance, report=report)
+    if run.complete:
+        _emit(run.report, settings, args.json)
+    if run.message is not None:
+        _say(run.message)
+    if run.outcome is Outcome.STOPPED:
+        return EXIT_SIGNAL_BASE + run.signum
+    return EXIT_CODES[run.outcome]
 
 
 def _emit(report: LoadReport, settings: Settings, as_json: bool) -> None:

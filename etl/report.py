@@ -131,9 +131,7 @@ class LoadReport:
             )
         if not missing:
             return done
-        return (
-            f"{done}; not committed: {len(missing)} dumps ({quoted_names(missing)}); the next run tries them again"
-        )
+        return f"{done}; not committed: {len(missing)} dumps ({quoted_names(missing)}); the next run tries them again"
 
 
 def printable(text: str) -> str:

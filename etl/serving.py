@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING
 import duckdb
 from sqlalchemy import Connection, Engine, text
 
-from etl.storage import oldest_reader, storage_number, storage_version_of
+from etl.storage import copy_file, oldest_reader, storage_number, storage_version_of
 
 if TYPE_CHECKING:
     from etl.settings import Settings
@@ -238,7 +238,7 @@ def _checkpointed_copy(engine: Engine, warehouse: Path, copy: Path) -> str:
         wal = warehouse.with_name(warehouse.name + ".wal")
         if wal.exists() and wal.stat().st_size > 0:
             raise RuntimeError(f"{wal} is not empty after CHECKPOINT: the copy would miss commits")
-        shutil.copyfile(warehouse, copy)
+        copy_file(warehouse, copy)  # through the pinned descriptor: closing another would drop the lock
     return marker
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import struct
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -32,15 +34,68 @@ _HEADER = struct.Struct("<4sQ")  # after the 8-byte checksum: b"DUCK", then the 
 _HEADER_OFFSET = 8
 
 
+# Descriptors of warehouse files this process holds open while DuckDB writes them (see `pinned`),
+# by real path; None: pinned, not opened yet.
+_PINNED: dict[str, int | None] = {}
+
+
+@contextmanager
+def pinned(path: Path) -> Iterator[None]:
+    """While in the block, read the DuckDB file at `path` only through one descriptor, closed on exit.
+
+    DuckDB's write lock is a POSIX record lock, which the kernel drops as soon as the process
+    closes ANY descriptor of the file: reading the warehouse's header or copying it through a
+    descriptor of its own, then closing it, would let another process write the warehouse while
+    this one still holds it open. Enter before opening the warehouse, leave after disposing of it.
+    """
+    key = os.path.realpath(path)
+    outer = key in _PINNED
+    _PINNED.setdefault(key, None)
+    try:
+        yield
+    finally:
+        if not outer:
+            descriptor = _PINNED.pop(key, None)
+            if descriptor is not None:
+                os.close(descriptor)
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[int]:
+    """A descriptor to read `path` by offset: the pinned one (left open), or a new one closed after."""
+    key = os.path.realpath(path)
+    if key in _PINNED:
+        if _PINNED[key] is None:
+            _PINNED[key] = os.open(path, os.O_RDONLY)
+        yield _PINNED[key]
+        return
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        yield descriptor
+    finally:
+        os.close(descriptor)
+
+
 def storage_number(path: Path) -> int | None:
     """The storage version number in the header of the DuckDB file at `path`, or None if it is not one."""
     try:
-        with path.open("rb") as handle:
-            handle.seek(_HEADER_OFFSET)
-            magic, number = _HEADER.unpack(handle.read(_HEADER.size))
+        with _reading(path) as descriptor:
+            header = os.pread(descriptor, _HEADER.size, _HEADER_OFFSET)
+        magic, number = _HEADER.unpack(header)
     except (OSError, struct.error):
         return None
     return number if magic == b"DUCK" else None
+
+
+def copy_file(source: Path, target: Path) -> None:
+    """Copy `source` into a new file `target` byte for byte, never closing a descriptor of a pinned source."""
+    with _reading(source) as descriptor, open(target, "xb") as out:
+        offset, size = 0, os.fstat(descriptor).st_size
+        while offset < size:
+            sent = os.sendfile(out.fileno(), descriptor, offset, size - offset)
+            if sent == 0:
+                raise OSError(f"{source} ended at byte {offset} while being copied (expected {size})")
+            offset += sent
 
 
 def storage_version_of(path: Path) -> str | None:

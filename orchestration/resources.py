@@ -6,13 +6,14 @@ Unset fields fall back to `etl.settings.Settings` (the environment, validated on
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import dagster as dg
 from pydantic import Field
 from sqlalchemy import Engine
 
 from etl.settings import Settings, SettingsError
+from etl.storage import pinned
 from etl.warehouse import WarehouseLocked, engine_for, ensure_storage_format, hold_writer_lock
 
 DEFAULT_LOCK_WAIT_SECONDS = 600.0
@@ -62,16 +63,17 @@ class WarehouseResource(dg.ConfigurableResource):
             )
         except WarehouseLocked as exc:
             raise dg.Failure(description=str(exc)) from None
-        engine = engine_for(settings)
-        try:
+        with nullcontext() if settings.on_server else pinned(settings.warehouse):
+            engine = engine_for(settings)
             try:
-                lock = hold_writer_lock(engine, settings.warehouse, self.lock_wait_seconds, on_wait=said)
-            except WarehouseLocked as exc:
-                raise dg.Failure(description=str(exc)) from None
-            with lock:
-                yield engine
-        finally:
-            engine.dispose()
+                try:
+                    lock = hold_writer_lock(engine, settings.warehouse, self.lock_wait_seconds, on_wait=said)
+                except WarehouseLocked as exc:
+                    raise dg.Failure(description=str(exc)) from None
+                with lock:
+                    yield engine
+            finally:
+                engine.dispose()
 
 
 class DumpFolderResource(dg.ConfigurableResource):

@@ -14,11 +14,25 @@ from orchestration.partitions import dump_partitions
 from orchestration.resources import DumpFolderResource, WarehouseResource, run_settings
 
 
-def _run_requests(changed: dict[str, str]) -> list[dg.RunRequest]:
-    """One run per changed dump; the run key (name and sha256) makes a repeat request a no-op."""
+def _run_requests(changed: dict[str, str], tick: int | None = None) -> list[dg.RunRequest]:
+    """One run per changed dump, keyed by name, sha256 and the tick that saw the change.
+
+    The tick makes a revert (A, then B, then A again) or a file moved out and back a new run;
+    a retried evaluation of the same tick repeats its keys, which Dagster ignores.
+    """
+    suffix = "" if tick is None else f":{tick}"
     return [
-        dg.RunRequest(run_key=f"{name}:{sha}", partition_key=name) for name, sha in sorted(changed.items())
+        dg.RunRequest(run_key=f"{name}:{sha}{suffix}", partition_key=name)
+        for name, sha in sorted(changed.items())
     ]
+
+
+def _read_cursor(cursor: str | None) -> tuple[int, dict[str, dict]]:
+    """(changes seen so far, the folder's fingerprints) from the sensor's cursor (also its first, bare form)."""
+    stored = json.loads(cursor) if cursor else {}
+    if "files" in stored and "ticks_with_changes" in stored:
+        return stored["ticks_with_changes"], stored["files"]
+    return 0, stored
 
 
 @dg.sensor(job=load_dumps_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
@@ -27,20 +41,21 @@ def new_dump_sensor(context: dg.SensorEvaluationContext, dumps: DumpFolderResour
     folder = run_settings(dumps).raw_dir.absolute()
     if not folder.is_dir():
         return dg.SensorResult(skip_reason=f"dump folder {folder} does not exist")
-    previous = json.loads(context.cursor) if context.cursor else {}
+    ticks, previous = _read_cursor(context.cursor)
     current = fingerprints(list_dumps(discover_dumps(folder)), previous)
     changed = {
         name: fp["sha256"]
         for name, fp in current.items()
         if previous.get(name, {}).get("sha256") != fp["sha256"]
     }
+    ticks += 1 if changed else 0
     new_partitions = sorted(set(changed) - set(context.instance.get_dynamic_partitions(dump_partitions.name)))
     return dg.SensorResult(
-        run_requests=_run_requests(changed),
+        run_requests=_run_requests(changed, ticks),
         dynamic_partitions_requests=[dump_partitions.build_add_request(new_partitions)]
         if new_partitions
         else [],
-        cursor=json.dumps(current, sort_keys=True),
+        cursor=json.dumps({"ticks_with_changes": ticks, "files": current}, sort_keys=True),
         skip_reason=None if changed else f"no new or changed dump among {len(current)} files",
     )
 

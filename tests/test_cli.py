@@ -525,7 +525,7 @@ def test_another_writer_gives_exit_5_in_one_line_and_wait_queues_behind_it(tmp_p
         done.stderr,
     ), done.stderr
 
-    holder = hold_warehouse(warehouse, 2)
+    holder = hold_warehouse(warehouse, 8)  # longer than the CLI takes to start on a busy machine
     done = run_cli("load", str(sample_dir), "--warehouse", str(warehouse), "--wait", "120", "--json")
     holder.wait()
     assert done.returncode == EXIT_OK, done.stderr

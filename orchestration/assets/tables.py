@@ -17,13 +17,11 @@ from pydantic import Field
 from sqlalchemy import Engine
 
 from etl import checks
-from etl.checks import IntegrityError, merge_outcomes
-from etl.extract import discover_dumps
-from etl.pipeline import BatchLoad, LoadOptions, load_with
+from etl.pipeline import BatchLoad
 from etl.preview import table_previews
 from etl.progress import figures
-from etl.report import LoadReport, cause, quoted_names
-from etl.serving import publish_configured
+from etl.report import LoadReport, quoted_names
+from etl.runner import LoadRequest, LoadRun, Outcome, run_load
 from models import DESCRIPTIONS, TABLES
 from orchestration.assets.dumps import dump_files
 from orchestration.metadata import column_schema, table_metadata
@@ -101,17 +99,39 @@ class LoadConfig(dg.Config):
     """Run configuration of a load."""
 
     full_refresh: bool = Field(
-        default=False, description="Empty every table first, then load the run's dumps (rebuild)."
+        default=False,
+        description="Empty every table first, then load every dump of the folder (whatever partitions "
+        "the run selected): a rebuild from some dumps would drop the others' papers.",
     )
     prune: bool = Field(
         default=False,
         description="Remove dumps that are no longer in the folder (their sightings, orphan papers).",
+    )
+    force: bool = Field(
+        default=False,
+        description="With prune: remove every dump even when the folder holds none of the loaded ones "
+        "(an unmounted share looks exactly like this, so it is refused without force).",
     )
     batch_mb: float | None = Field(
         default=None,
         description="Dump megabytes per warehouse transaction (memory is bounded by it). "
         "Unset: $PAPERHOUSE_BATCH_MB, else 32.",
     )
+
+
+def _read_back(engine: Engine, run: LoadRun) -> tuple[checks.CheckOutcome | None, dict]:
+    """Read the committed state: the folder's refused dumps, and previews of the run's rows.
+
+    Nothing when the warehouse cannot be read (a load that failed before its schema existed).
+    """
+    try:
+        with engine.connect() as connection:
+            refused = checks.refused_dumps(connection, run.present)
+            previews = table_previews(connection, run.report.loaded_file_ids)
+            connection.rollback()
+    except Exception:  # noqa: BLE001 - the load's own error is the one to report
+        return None, {}
+    return refused, previews
 
 
 @dg.multi_asset(
@@ -128,37 +148,39 @@ def load_dumps(
     warehouse: WarehouseResource,
 ) -> Iterator[dg.AssetMaterialization | dg.AssetCheckResult]:
     """Read, parse, deduplicate, enrich and merge the run's dumps into the warehouse, one transaction per batch."""
-    settings = run_settings(dumps, warehouse, batch_mb=config.batch_mb)
-    folder = settings.raw_dir.absolute()
-    present = sorted(p.name for p in discover_dumps(folder))
+    settings = run_settings(
+        dumps, warehouse, batch_mb=config.batch_mb, lock_wait_seconds=warehouse.lock_wait_seconds
+    )
     names = sorted(context.partition_keys)
-    for name in sorted(set(names) - set(present)):
-        context.log.warning(f"dump {name} is not in {folder} any more; nothing to load for it")
-    report, error, started = LoadReport(), None, time.monotonic()
-    with warehouse.engine(settings) as engine:
-        try:
-            load_with(
-                [folder / n for n in names if n in present],
-                engine,
-                LoadOptions.from_settings(settings, config.full_refresh, present if config.prune else None),
-                report,
-                on_batch=lambda done, so_far: context.log.info(
-                    f"{_batch_line(done, so_far)}; {figures(so_far, started).line()}"
-                ),
-            )
-        except IntegrityError as exc:
-            report.checks = {n: merge_outcomes(report.checks.get(n), o) for n, o in exc.outcomes.items()}
-            error = (
-                f"an integrity rule broke, so its batch was rolled back ({exc}); {report.committed_summary()}"
-            )
-        except Exception as exc:  # noqa: BLE001 - the run fails below, saying what was committed
-            error = f"{cause(exc)}; {report.committed_summary()}"
-        refused_check, previews = _read_back(engine, report, present)
-        if error is None:  # analysts read the serving copy: it shows only loads whose rules held
-            report.serving = publish_configured(engine, settings)
-    refused = {n: r for n, r in report.refused().items() if n in names}
-    loaded = _loaded_partitions(names, present, report, failed=error is not None)
-    metadata = table_metadata(report, previews, files_missing=len(set(names) - set(present)))
+    if config.full_refresh:
+        context.log.info(
+            "a full refresh reads every dump of the folder, whatever partitions the run selected"
+        )
+    started = time.monotonic()
+    run = run_load(
+        settings,
+        LoadRequest(config.full_refresh, config.prune, config.force, only=names),
+        on_wait=context.log.info,  # whom a run waits for, in the run's log
+        on_batch=lambda done, so_far: context.log.info(
+            f"{_batch_line(done, so_far)}; {figures(so_far, started).line()}"
+        ),
+        inspect=_read_back,
+    )
+    if run.outcome is Outcome.BAD_REQUEST:
+        raise dg.Failure(description=run.message, allow_retries=False)
+    for name in run.missing:
+        context.log.warning(
+            f"dump {name} is not in {settings.raw_dir.absolute()} any more; nothing to load for it"
+        )
+    report = run.report
+    error = run.message if run.load_failed else None
+    if run.outcome is Outcome.NOT_PUBLISHED:
+        context.log.warning(run.message)
+    refused_check, previews = run.inspected or (None, {})
+    partitions = run.read if config.full_refresh else names
+    refused = {n: r for n, r in report.refused().items() if n in partitions}
+    loaded = _loaded_partitions(partitions, run.present, report, failed=error is not None)
+    metadata = table_metadata(report, previews, files_missing=len(run.missing))
     for name in loaded:
         for table in LINEAGE:
             yield dg.AssetMaterialization(asset_key=table, partition=name, metadata=metadata[table])
@@ -182,23 +204,6 @@ def _batch_line(done: BatchLoad, report: LoadReport) -> str:
         f"{done.stats.papers_new} new papers"
     )
     return line + (f"; REFUSED {len(refused)}: {quoted_names(refused)}" if refused else "")
-
-
-def _read_back(
-    engine: Engine, report: LoadReport, present: list[str]
-) -> tuple[checks.CheckOutcome | None, dict]:
-    """Read the committed state: the folder's refused dumps, and previews of the run's rows.
-
-    Nothing when the warehouse cannot be read (a load that failed before its schema existed).
-    """
-    try:
-        with engine.connect() as connection:
-            refused = checks.refused_dumps(connection, present)
-            previews = table_previews(connection, report.loaded_file_ids)
-            connection.rollback()
-    except Exception:  # noqa: BLE001 - the load's own error is the one to report
-        return None, {}
-    return refused, previews
 
 
 def _loaded_partitions(names: list[str], present: list[str], report: LoadReport, failed: bool) -> list[str]:

@@ -57,9 +57,39 @@ def test_cursor_is_plain_json_so_it_survives_restarts(instance, tmp_path):
     result = evaluate(instance, raw)
     assert len(result.run_requests) == 5
     cursor = json.loads(result.cursor)
-    assert set(cursor) == {p.name for p in raw.glob("*.txt")}
-    assert all(len(fp["sha256"]) == 64 for fp in cursor.values())
+    assert cursor["ticks_with_changes"] == 1
+    assert set(cursor["files"]) == {p.name for p in raw.glob("*.txt")}
+    assert all(len(fp["sha256"]) == 64 for fp in cursor["files"].values())
     assert evaluate(instance, raw, result.cursor).run_requests == []
+
+
+def test_a_cursor_of_the_first_form_is_read(instance, tmp_path):
+    raw = tmp_path / "raw"
+    write_dump(raw, "a.txt", dump_text("Jan 1", ["A\n\nA."]))
+    bare = json.dumps(json.loads(evaluate(instance, raw).cursor)["files"])  # a cursor stored before ticks
+    assert evaluate(instance, raw, bare).run_requests == []
+
+
+def test_a_revert_and_a_file_moved_out_and_back_each_request_a_new_run(instance, tmp_path):
+    raw, away = tmp_path / "raw", tmp_path / "away"
+    away.mkdir()
+    a, b = dump_text("Jan 1", ["A\n\nA."]), dump_text("Jan 1", ["B\n\nB."])
+    write_dump(raw, "x.txt", a)
+    first = evaluate(instance, raw)
+    write_dump(raw, "x.txt", b)
+    second = evaluate(instance, raw, first.cursor)
+    write_dump(raw, "x.txt", a)  # reverted: the same bytes as the first run's
+    reverted = evaluate(instance, raw, second.cursor)
+    shutil.move(raw / "x.txt", away / "x.txt")
+    gone = evaluate(instance, raw, reverted.cursor)
+    shutil.move(away / "x.txt", raw / "x.txt")  # moved back: same bytes, same mtime
+    back = evaluate(instance, raw, gone.cursor)
+    keys = [r.run_key for result in (first, second, reverted, back) for r in result.run_requests]
+    assert len(keys) == 4 and len(set(keys)) == 4  # four distinct runs: Dagster skips none of them
+    assert gone.run_requests == []
+    assert [k.split(":")[1] for k in keys] == [k.split(":")[1] for k in [keys[0], keys[1], keys[0], keys[0]]]
+    retried = evaluate(instance, raw, gone.cursor)  # the last tick evaluated again
+    assert [r.run_key for r in retried.run_requests] == [r.run_key for r in back.run_requests]
 
 
 def test_missing_folder_skips(instance, tmp_path):

@@ -14,7 +14,7 @@ from etl.warehouse import warehouse_engine
 from models import TABLES
 from orchestration.assets.tables import REFUSED_TAG
 from orchestration.resources import DumpFolderResource, WarehouseResource
-from tests.conftest import CUT_DUMP, CUT_REASON, DATA_DIR, hold_warehouse, snapshot
+from tests.conftest import CUT_DUMP, CUT_REASON, DATA_DIR, dump_text, hold_warehouse, snapshot, write_dump
 from tests.orchestration.conftest import (
     checks_of,
     failure_message,
@@ -254,4 +254,65 @@ def test_a_broken_integrity_rule_rolls_its_batch_back_and_fails_the_run(
     engine = warehouse_of(resources)
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM source_files")).scalar_one() == 0
+    engine.dispose()
+
+
+def test_a_prune_of_an_empty_folder_is_refused_and_the_warehouse_keeps_every_paper(
+    instance, resources, sample_dir
+):
+    names = sample_names(sample_dir)
+    assert materialize_partitions(instance, resources, names).success
+    for path in sample_dir.glob("*.txt"):  # an unmounted share: the folder is there, empty
+        path.unlink()
+    prune = {"ops": {"load_dumps": {"config": {"prune": True}}}}
+    result = materialize_partitions(instance, resources, names, prune)
+    assert not result.success
+    assert failure_message(result) == (
+        f"refusing --prune: {sample_dir} holds no dumps, and pruning would remove every dump from the "
+        "warehouse (an unmounted share looks exactly like this); pass --force to do it anyway\n"
+    )
+    engine = warehouse_of(resources)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM papers")).scalar_one() == 411
+    engine.dispose()
+    forced = {"ops": {"load_dumps": {"config": {"prune": True, "force": True}}}}
+    assert materialize_partitions(instance, resources, names, forced).success
+    engine = warehouse_of(resources)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM papers")).scalar_one() == 0
+    engine.dispose()
+
+
+def test_a_prune_that_would_remove_every_loaded_dump_is_refused_under_dagster_too(
+    instance, resources, sample_dir
+):
+    names = sample_names(sample_dir)
+    assert materialize_partitions(instance, resources, names).success
+    for path in sample_dir.glob("*.txt"):
+        path.unlink()
+    write_dump(sample_dir, "stray.txt", dump_text("Nov 4", ["A title\nAn abstract."]))
+    prune = {"ops": {"load_dumps": {"config": {"prune": True}}}}
+    result = materialize_partitions(instance, resources, ["stray.txt"], prune)
+    assert not result.success
+    assert failure_message(result).startswith(
+        f"refusing --prune: none of the 5 dumps the warehouse holds is in {sample_dir} any more"
+    )
+    engine = warehouse_of(resources)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM papers")).scalar_one() == 411
+    engine.dispose()
+
+
+def test_a_rebuild_launched_for_one_partition_reads_the_whole_folder(instance, resources, sample_dir):
+    names = sample_names(sample_dir)
+    assert materialize_partitions(instance, resources, names).success
+    engine = warehouse_of(resources)
+    before = snapshot(engine)
+    engine.dispose()
+    full = {"ops": {"load_dumps": {"config": {"full_refresh": True}}}}
+    result = materialize_partitions(instance, resources, [names[2]], full)
+    assert result.success
+    assert materialized(result) == names  # every dump it read is reported, not only the one selected
+    engine = warehouse_of(resources)
+    assert snapshot(engine) == before
     engine.dispose()
