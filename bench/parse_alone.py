@@ -38,7 +38,7 @@ def parse_alone(corpus: Path, batch_bytes: int) -> dict:
     cpu, started = _cpu(), time.perf_counter()
     for batch in plan_batches(files, batch_bytes):
         with clock.stage("read"):
-            dumps, _ = read_dump_files(batch)
+            dumps, _, _ = read_dump_files(batch)
         with clock.stage("parse"):
             parsed = parse_dumps(dumps, None)
         with clock.stage("dedupe"):

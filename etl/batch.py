@@ -32,11 +32,13 @@ class WarehouseBatch:
 
 
 def source_file_rows(dumps: pl.DataFrame, parsed: ParsedDumps, listing_year: int | None) -> pl.DataFrame:
-    """One `source_files` row per dump read in this batch, loaded or rejected.
+    """One `source_files` row per dump read in this batch, loaded, rejected or suspect.
 
     A rejected dump keeps the listing-year rule it was parsed under (when its header was
-    found) and `listing_year` (the setting), so a changed setting can retry it.
+    found) and `listing_year` (the setting), so a changed setting can retry it. A suspect one
+    (held back by `etl.shrink`) keeps its entry count, and why in `error`.
     """
+    suspect = pl.col("suspect") if "suspect" in parsed.files.columns else pl.lit(False)
     return (
         dumps.select("file_id", "file_name", "sha256", "size_bytes", "modified_ns")
         .join(parsed.files, on="file_id", how="left")
@@ -47,7 +49,11 @@ def source_file_rows(dumps: pl.DataFrame, parsed: ParsedDumps, listing_year: int
             "size_bytes",
             listing_date_id=pl.when(pl.col("error").is_null()).then(date_id(pl.col("listing_date"))),
             listing_year_rule="listing_year_rule",
-            status=pl.when(pl.col("error").is_null()).then(pl.lit("loaded")).otherwise(pl.lit("rejected")),
+            status=pl.when(pl.col("error").is_null())
+            .then(pl.lit("loaded"))
+            .when(suspect.fill_null(False))
+            .then(pl.lit("suspect"))
+            .otherwise(pl.lit("rejected")),
             error="error",
             entries="entries",
             modified_ns="modified_ns",

@@ -70,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
         help="rebuild: empty every table, then load every dump of the folder again",
     )
     load.add_argument(
+        "--accept-shrink",
+        action="store_true",
+        help="apply new versions held back as suspect because they lost most of their entries (a cut download?)",
+    )
+    load.add_argument(
         "--serving",
         help="read-only copy for BI tools (default: $PAPERHOUSE_SERVING or serving/ beside the warehouse)",
     )
@@ -141,7 +146,9 @@ def format_report(report: LoadReport, warehouse: Path | URL) -> str:
     lines = [
         f"warehouse: {warehouse_label(warehouse)}",
         f"files: {report.files_seen} seen, {report.files_loaded} loaded, "
-        f"{report.files_unchanged} unchanged, {len(report.files_rejected)} rejected",
+        f"{report.files_unchanged} unchanged, {len(report.files_rejected)} rejected"
+        + (f", {len(report.files_suspect)} suspect" if report.files_suspect else "")
+        + (f", {len(report.files_deferred)} deferred" if report.files_deferred else ""),
         f"entries: {report.entries}; papers: {report.papers_new} new, "
         f"{report.papers_already_known} already known, {report.papers_removed} removed"
         + (f"; dumps pruned: {report.files_removed}" if report.files_removed else ""),
@@ -156,7 +163,7 @@ def format_report(report: LoadReport, warehouse: Path | URL) -> str:
             f"in {report.storage['rewritten_seconds']:.1f} s (once)",
         )
     lines += [f"REJECTED '{printable(r['file'])}': {printable(r['reason'])}" for r in report.files_rejected]
-    return "\n".join(lines)
+    return "\n".join(lines + report.notice_lines())
 
 
 def _serving_state(serving: dict) -> str:
@@ -216,7 +223,9 @@ def run_load(args: argparse.Namespace, stop: StopSwitch) -> int:
         settings = _settings(args)
     except SettingsError as exc:
         return _fail(str(exc), EXIT_USAGE)
-    request = LoadRequest(full_refresh=args.full_refresh, prune=args.prune, force=args.force)
+    request = LoadRequest(
+        full_refresh=args.full_refresh, prune=args.prune, force=args.force, accept_shrink=args.accept_shrink
+    )
     report = LoadReport()
     with _progress(report, shown=not args.json and sys.stdout.isatty() and sys.stderr.isatty()) as advance:
         run = run_guarded(settings, request, stop, on_wait=_say, on_batch=advance, report=report)

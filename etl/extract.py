@@ -132,16 +132,19 @@ def read_dump_files(
     files: Iterable[DumpFile],
     skip_file_ids: frozenset[int] = frozenset(),
     max_bytes: int | None = None,
-) -> tuple[pl.DataFrame, list[dict[str, str]]]:
-    """Read listed dumps into one row each (text, or the reason it is refused); also the unreadable ones.
+) -> tuple[pl.DataFrame, list[dict[str, str]], list[dict[str, str]]]:
+    """Read listed dumps into one row each (text, or the reason it is refused); also the unreadable and deferred ones.
 
     Files whose (name, sha256) is in `skip_file_ids` are fingerprinted but keep no text: they
     are already in the warehouse and need no parsing. A file over `max_bytes` is hashed in
     chunks, never held, and refused: one dump is parsed whole, so its size bounds memory.
-    The size and mtime are the listing's (no second stat); the size stored is what was read.
+    A file is stat'ed again after it is read: one whose size or mtime differs from the
+    listing's, or whose bytes read are not its listed size, is still being written and is
+    deferred (third list), never stored half.
     """
     rows: dict[str, list] = {name: [] for name in DUMP_SCHEMA}
     refused: list[dict[str, str]] = []
+    deferred: list[dict[str, str]] = []
     for file in files:
         path = file.path
         try:
@@ -153,6 +156,10 @@ def read_dump_files(
         except OSError as exc:
             refused.append(unreadable(path, exc))
             continue
+        after = stat_dump(path)
+        if _changed(file, after, data):
+            deferred.append(deferral(file, after, data))
+            continue
         file_id = file_id_for(path.name, sha)
         if file_id in skip_file_ids:
             text, error = None, None
@@ -161,12 +168,35 @@ def read_dump_files(
         else:
             text, error = decode_dump(data)
         modified = datetime.fromtimestamp(file.mtime_ns // 1_000_000_000, tz=UTC)
-        size = file.size if data is None else len(data)
         mtime_ns = file.mtime_ns if file.mtime_ns < 2**63 else None  # after 2262: not an Int64
-        values = (file_id, path.name, sha, size, modified.year, modified.date(), mtime_ns, text, error)
+        values = (file_id, path.name, sha, file.size, modified.year, modified.date(), mtime_ns, text, error)
         for name, value in zip(DUMP_SCHEMA, values, strict=True):
             rows[name].append(value)
-    return pl.DataFrame(rows, schema=DUMP_SCHEMA), refused
+    return pl.DataFrame(rows, schema=DUMP_SCHEMA), refused, deferred
+
+
+def _changed(listed: DumpFile, after: DumpFile | dict[str, str], data: bytes | None) -> bool:
+    """Whether a file changed between its listing and the end of its read."""
+    if not isinstance(after, DumpFile) or (after.size, after.mtime_ns) != (listed.size, listed.mtime_ns):
+        return True
+    return data is not None and len(data) != listed.size
+
+
+def deferral(
+    listed: DumpFile, after: DumpFile | dict[str, str], data: bytes | None = None, when: str = ""
+) -> dict[str, str]:
+    """Why a file is left for the next run: how it changed since it was listed (`when`: over what time)."""
+    name = listed.path.name
+    when = when or "while it was read"
+    if not isinstance(after, DumpFile):
+        change = "it could not be stat'ed again"
+    elif after.size != listed.size:
+        change = f"its size went from {listed.size:,} to {after.size:,} bytes {when}"
+    elif data is not None and len(data) != listed.size:
+        change = f"{len(data):,} bytes were read of the {listed.size:,} listed {when}"
+    else:
+        change = f"its modification time moved {when}"
+    return {"file": name, "reason": f"{name}: still being written ({change}); the next run loads it"}
 
 
 def _too_large(size: int, max_bytes: int) -> str:
@@ -180,8 +210,10 @@ def read_dumps(paths: Iterable[Path], skip_file_ids: frozenset[int] = frozenset(
     """Read dump files into one row each; raise `OSError` for a file that cannot be read at all."""
     listed = [stat_dump(path) for path in paths]
     refused = [item for item in listed if isinstance(item, dict)]
-    frame, unread = read_dump_files([item for item in listed if isinstance(item, DumpFile)], skip_file_ids)
-    refused += unread
+    frame, unread, deferred = read_dump_files(
+        [item for item in listed if isinstance(item, DumpFile)], skip_file_ids
+    )
+    refused += unread + deferred
     if refused:
         raise OSError(refused[0]["reason"])
     return frame

@@ -10,6 +10,7 @@ the warehouse, read-only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 
 from etl.extract import DumpFile, sha256_of, stat_dump
 from etl.keys import file_id_for
+from etl.settle import settle_files
 from etl.sql import sql_file
 from etl.warehouse import warehouse_engine
 from models import HELD_STATUSES, SETTING_DEPENDENT_YEAR_RULES
@@ -26,10 +28,16 @@ from models import HELD_STATUSES, SETTING_DEPENDENT_YEAR_RULES
 
 @dataclass(frozen=True)
 class FolderListing:
-    """The dump files of a folder, each stat'ed once, and the entries that cannot be read at all."""
+    """The dump files of a folder, each stat'ed once, the entries that cannot be read at all, and those deferred."""
 
     files: list[DumpFile]
     unreadable: list[dict[str, str]]
+    deferred: list[dict[str, str]] = field(default_factory=list)  # still being written: the next run's
+
+    def settled(self, seconds: float, check: Callable[[], None] | None = None) -> FolderListing:
+        """This listing with the files still being written moved to `deferred` (`etl.settle`)."""
+        files, deferred = settle_files(self.files, seconds, check)
+        return FolderListing(files, self.unreadable, self.deferred + deferred)
 
 
 def list_dumps(paths: list[Path]) -> FolderListing:
@@ -59,7 +67,9 @@ class HeldVersions:
         return to_read, unchanged
 
 
-def held_versions(connection: Connection, listing_year: int | None, today: date) -> HeldVersions:
+def held_versions(
+    connection: Connection, listing_year: int | None, today: date, accept_shrink: bool = False
+) -> HeldVersions:
     """The versions a load need not read again (`sql/inventory/held_versions.sql` says which and why)."""
     rows = connection.execute(
         text(sql_file("inventory", "held_versions")),
@@ -68,6 +78,7 @@ def held_versions(connection: Connection, listing_year: int | None, today: date)
             "rules": list(SETTING_DEPENDENT_YEAR_RULES),
             "setting": listing_year,
             "today": today,
+            "accept_shrink": accept_shrink,
         },
     ).all()
     stats = {(name, size, mtime): file_id for file_id, name, size, mtime in rows if mtime is not None}
@@ -79,10 +90,19 @@ def loaded_names(connection: Connection) -> list[str]:
     return list(connection.execute(text(sql_file("inventory", "loaded_names"))).scalars())
 
 
-def still_refused(connection: Connection, file_ids: list[int]) -> list[dict[str, str]]:
-    """Of the given held versions, those the warehouse holds as rejected, with the reasons."""
+def loaded_entries(connection: Connection) -> dict[str, int]:
+    """Name -> entries of each dump whose current version is loaded (what `etl.shrink` compares with)."""
+    return dict(connection.execute(text(sql_file("inventory", "loaded_entries"))).all())
+
+
+def still_refused(
+    connection: Connection, file_ids: list[int]
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Of the given held versions, those the warehouse holds as rejected, and as suspect, with the reasons."""
     rows = connection.execute(text(sql_file("inventory", "still_refused")), {"ids": file_ids}).all()
-    return [{"file": name, "reason": error} for name, error in rows]
+    rejected = [{"file": name, "reason": error} for name, error, status in rows if status == "rejected"]
+    suspect = [{"file": name, "reason": error} for name, error, status in rows if status == "suspect"]
+    return rejected, suspect
 
 
 def fingerprints(listing: FolderListing, previous: dict[str, dict]) -> dict[str, dict]:

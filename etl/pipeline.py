@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,9 +31,10 @@ from etl import clock as load_clock
 from etl.batch import WarehouseBatch
 from etl.checks import CheckOutcome, integrity_outcomes, raise_if_broken
 from etl.extract import DumpFile, discover_dumps
-from etl.inventory import HeldVersions, held_versions, list_dumps, still_refused
+from etl.inventory import HeldVersions, held_versions, list_dumps, loaded_entries, still_refused
 from etl.merge import MergeStats, clear_warehouse, merge_batch
 from etl.report import LoadReport
+from etl.settle import DEFAULT_SETTLE_SECONDS
 from etl.stopping import StopSwitch
 from etl.timing import StageClock
 from etl.transform import PapersSeen, PreparedBatch, ReadOptions, prepare_batch
@@ -57,14 +58,26 @@ class LoadOptions:
     batch_bytes: int = DEFAULT_BATCH_BYTES
     max_dump_bytes: int | None = None
     today: date | None = None  # dates the rules on future listing dates; default: the clock
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS  # a file is read once unchanged this long (etl.settle)
+    accept_shrink: bool = False  # apply versions that lost most of their entries (etl.shrink)
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, full_refresh: bool = False, present_files: list[str] | None = None
+        cls,
+        settings: Settings,
+        full_refresh: bool = False,
+        present_files: list[str] | None = None,
+        accept_shrink: bool = False,
     ) -> LoadOptions:
         """The options of a load run with `settings` (`present_files`: prune against these names)."""
         return cls(
-            settings.listing_year, full_refresh, present_files, settings.batch_bytes, settings.max_dump_bytes
+            settings.listing_year,
+            full_refresh,
+            present_files,
+            settings.batch_bytes,
+            settings.max_dump_bytes,
+            settle_seconds=settings.settle_seconds,
+            accept_shrink=accept_shrink,
         )
 
 
@@ -92,6 +105,7 @@ class BatchLoad:
     unreadable: list[dict[str, str]]  # files this batch could not read at all (stored nowhere)
     files: list[str]  # names of the dumps this batch read
     bytes: int  # their size, as listed
+    deferred: list[dict[str, str]] = field(default_factory=list)  # changed while read: left for the next run
 
 
 def plan_batches(files: list[DumpFile], batch_bytes: int) -> list[list[DumpFile]]:
@@ -171,18 +185,23 @@ def _prepared_in_turn(
     yield upcoming.result()
 
 
-def _held(connection: Connection, options: LoadOptions, today: date) -> tuple[HeldVersions, bool]:
-    """What the warehouse holds already (nothing, for a full refresh), and whether that is no dump at all.
+def _held(
+    connection: Connection, options: LoadOptions, today: date
+) -> tuple[HeldVersions, bool, dict[str, int] | None]:
+    """What the warehouse holds already (nothing, for a full refresh), whether that is no dump at all,
+    and the entries of each loaded dump (None with --accept-shrink).
 
-    Read outside any batch.
+    Read outside any batch. A full refresh compares shrunk versions with the warehouse as it was
+    before the refresh: rebuilding does not confirm a cut download.
     """
     if options.full_refresh:
         held, empty = HeldVersions(), True
     else:
-        held = held_versions(connection, options.listing_year, today)
+        held = held_versions(connection, options.listing_year, today, options.accept_shrink)
         empty = connection.execute(select(func.count()).select_from(TABLES["source_files"])).scalar_one() == 0
+    entries = None if options.accept_shrink else loaded_entries(connection)
     connection.rollback()  # ends the read's implicit transaction; this process holds the write lock
-    return held, empty
+    return held, empty, entries
 
 
 def load_batches(
@@ -202,8 +221,7 @@ def load_batches(
     """
     clock, stop = clock or StageClock(), stop or StopSwitch()
     today = options.today or load_clock.today()
-    read = ReadOptions(options.listing_year, today, options.max_dump_bytes, clock, PapersSeen())
-    listing = list_dumps(paths)
+    listing = list_dumps(paths).settled(options.settle_seconds, stop.check)
     with clock.stage("load"):
         report.schema_migrated = migrate(engine)  # committed apart: a schema state is a complete state too
     stop.check()
@@ -213,7 +231,8 @@ def load_batches(
         stop.watching(interrupter(connection)),
     ):
         with clock.stage("load"):
-            held, empty = _held(connection, options, today)
+            held, empty, entries = _held(connection, options, today)
+        read = ReadOptions(options.listing_year, today, options.max_dump_bytes, clock, PapersSeen(), entries)
         to_read, unchanged = held.split(listing.files)
         plan = plan_transactions(to_read, options, BACKFILL_COMMIT_BYTES if empty else None)
         report.plan(to_read, len(plan) if to_read else 0, len(unchanged))
@@ -240,7 +259,8 @@ def load_batches(
         finally:
             if transaction is not None:
                 transaction.rollback()
-        report.finish(table_counts(connection), still_refused(connection, unchanged), listing.unreadable)
+        rejected, suspect = still_refused(connection, unchanged)
+        report.finish(table_counts(connection), rejected, listing.unreadable, suspect, listing.deferred)
         if report.wrote:
             with clock.stage("load"):
                 checkpoint(connection)
@@ -253,6 +273,7 @@ def _batch_load(
     stats: MergeStats,
     outcomes: dict[str, CheckOutcome],
 ) -> BatchLoad:
+    deferred = {d["file"] for d in prepared.deferred}
     return BatchLoad(
         planned.number,
         batches,
@@ -261,8 +282,9 @@ def _batch_load(
         outcomes,
         prepared.same_content,
         prepared.unreadable,
-        [f.path.name for f in planned.files],
+        [f.path.name for f in planned.files if f.path.name not in deferred],
         sum(f.size for f in planned.files),
+        prepared.deferred,
     )
 
 

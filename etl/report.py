@@ -25,6 +25,10 @@ class LoadReport:
     files_loaded: int = 0
     files_unchanged: int = 0
     files_rejected: list[dict[str, str]] = field(default_factory=list)
+    # Held back as likely cut downloads (etl.shrink): not applied, the loaded version stays.
+    files_suspect: list[dict[str, str]] = field(default_factory=list)
+    # Still being written (etl.settle): neither read nor stored; the next run loads them.
+    files_deferred: list[dict[str, str]] = field(default_factory=list)
     entries: int = 0
     papers_new: int = 0
     papers_already_known: int = 0
@@ -68,11 +72,17 @@ class LoadReport:
         batch, stats = done.batch, done.stats
         files = batch.source_files
         rejected = files.filter(pl.col("status") == "rejected")
-        self.files_loaded += files.height - rejected.height
+        suspect = files.filter(pl.col("status") == "suspect")
+        self.files_loaded += files.height - rejected.height - suspect.height
         self._add_refusals(
             [{"file": r["file_name"], "reason": r["error"]} for r in rejected.iter_rows(named=True)]
             + done.unreadable
         )
+        self.files_suspect = _by_file(
+            self.files_suspect,
+            [{"file": r["file_name"], "reason": r["error"]} for r in suspect.iter_rows(named=True)],
+        )
+        self.files_deferred = _by_file(self.files_deferred, done.deferred)
         self.files_unchanged += len(done.same_content)
         self.loaded_file_ids += files.filter(pl.col("status") == "loaded")["file_id"].to_list()
         self.bytes_read += int(files["size_bytes"].sum()) if files.height else 0
@@ -99,10 +109,27 @@ class LoadReport:
         warehouse_rows: dict[str, int],
         still_refused: list[dict[str, str]],
         unreadable: list[dict[str, str]],
+        still_suspect: list[dict[str, str]] | None = None,
+        deferred: list[dict[str, str]] | None = None,
     ) -> None:
-        """After the last batch: the tables' row counts, the unchanged dumps still refused, and the unreadable entries."""
+        """After the last batch: the tables' row counts, the unchanged dumps still refused or held back,
+        the unreadable entries and the files left unread while they settle."""
         self.warehouse_rows = warehouse_rows
         self._add_refusals(still_refused + unreadable)
+        self.files_suspect = _by_file(self.files_suspect, still_suspect or [])
+        self.files_deferred = _by_file(self.files_deferred, deferred or [])
+
+    def needs_attention(self) -> bool:
+        """Whether a dump is refused or held back as suspect: exit 3 (a deferred one is not: it loads next run)."""
+        return bool(self.files_rejected or self.files_suspect)
+
+    def notice_lines(self) -> list[str]:
+        """The summary's lines for dumps held back and deferred, names and reasons made printable."""
+        return [
+            f"{label} '{printable(r['file'])}': {printable(r['reason'])}"
+            for label, items in (("SUSPECT", self.files_suspect), ("DEFERRED", self.files_deferred))
+            for r in items
+        ]
 
     def _add_refusals(self, refusals: list[dict[str, str]]) -> None:
         self.files_rejected = sorted(self.files_rejected + refusals, key=lambda r: r["file"])
@@ -132,6 +159,10 @@ class LoadReport:
         if not missing:
             return done
         return f"{done}; not committed: {len(missing)} dumps ({quoted_names(missing)}); the next run tries them again"
+
+
+def _by_file(listed: list[dict[str, str]], more: list[dict[str, str]]) -> list[dict[str, str]]:
+    return sorted(listed + more, key=lambda r: r["file"])
 
 
 def printable(text: str) -> str:

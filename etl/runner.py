@@ -52,6 +52,7 @@ class LoadRequest:
     prune: bool = False  # remove loaded dumps the folder no longer holds
     force: bool = False  # with `prune`: even when that removes every dump
     only: Sequence[str] | None = None  # load only these file names (Dagster's partitions); None: all
+    accept_shrink: bool = False  # apply versions held back as suspect (etl.shrink)
 
 
 @dataclass
@@ -244,7 +245,7 @@ def run_load(  # noqa: PLR0913
         run.outcome, run.message = Outcome.LOCKED, str(exc)
     except LoadInterrupted as exc:  # before the load began
         run.outcome, run.message, run.signum = Outcome.STOPPED, f"{exc}; nothing was committed", exc.signum
-    if run.outcome is Outcome.LOADED and report.files_rejected:
+    if run.outcome is Outcome.LOADED and report.needs_attention():
         run.outcome = Outcome.REFUSED_DUMPS
     return run
 
@@ -267,7 +268,7 @@ def _run_holding_lock(  # noqa: PLR0913
         if request.prune and not request.force:
             _refuse_pruning_everything(lock, run.present, settings)
         options = LoadOptions.from_settings(
-            settings, request.full_refresh, run.present if request.prune else None
+            settings, request.full_refresh, run.present if request.prune else None, request.accept_shrink
         )
         _load(engine, paths, options, report, stop, on_batch)
     except _End as end:

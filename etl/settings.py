@@ -22,6 +22,7 @@ from etl import clock
 from etl.parse import listing_year_problem
 from etl.postgres import DRIVER
 from etl.serving import default_serving_path
+from etl.settle import DEFAULT_SETTLE_SECONDS
 from etl.storage import DEFAULT_STORAGE_VERSION, STORAGE_FORMATS
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
@@ -99,6 +100,17 @@ def _seconds(value: str) -> float:
     """A finite number of seconds, zero or more."""
     number = float(value)
     if not math.isfinite(number) or number < 0:
+        raise ValueError(value)
+    return number
+
+
+MAX_SETTLE_SECONDS = 300.0  # the pause is taken once per load, holding the warehouse
+
+
+def _settle_seconds(value: str) -> float:
+    """A number of seconds from 0 to MAX_SETTLE_SECONDS."""
+    number = _seconds(value)
+    if number > MAX_SETTLE_SECONDS:
         raise ValueError(value)
     return number
 
@@ -215,6 +227,15 @@ class Settings:
         _seconds,
         "a number of seconds, 0 or more",
         "how long a load waits for another load to release the warehouse",
+    )
+    settle_seconds: float = _setting(
+        DEFAULT_SETTLE_SECONDS,
+        "PAPERHOUSE_SETTLE_SECONDS",
+        None,
+        _settle_seconds,
+        f"a number of seconds from 0 to {MAX_SETTLE_SECONDS:g}",
+        "a dump is read only once its size and modification time have stayed unchanged this long; "
+        "a younger one is watched that long within the run, and deferred to the next run if it changes",
     )
     sweep_cron: str = _setting(
         "0 6 * * *",

@@ -16,6 +16,7 @@ from etl.extract import DumpFile, read_dump_files
 from etl.keywords import extract_keywords
 from etl.links import extract_links
 from etl.parse import parse_dumps
+from etl.shrink import hold_shrunk
 from etl.timing import StageClock
 
 
@@ -28,6 +29,7 @@ class ReadOptions:
     max_dump_bytes: int | None
     clock: StageClock
     seen: PapersSeen | None = None  # one per load: the papers of its batches read so far
+    loaded_entries: dict[str, int] | None = None  # name -> entries of its loaded version (etl.shrink)
 
 
 @dataclass
@@ -53,11 +55,12 @@ class PapersSeen:
 
 @dataclass(frozen=True)
 class PreparedBatch:
-    """A batch ready to merge: its staging frames, the versions it found already held, and unreadable files."""
+    """A batch ready to merge: its staging frames, the versions it found already held, unreadable and deferred files."""
 
     batch: WarehouseBatch
     same_content: list[int]  # ids of versions read again (touched, not changed) that the warehouse holds
     unreadable: list[dict[str, str]]
+    deferred: list[dict[str, str]] = field(default_factory=list)  # changed while read: the next run's
 
 
 def transform(
@@ -66,15 +69,17 @@ def transform(
     clock: StageClock | None = None,
     today: date | None = None,
     seen: PapersSeen | None = None,
+    loaded_entries: dict[str, int] | None = None,
 ) -> WarehouseBatch:
     """Parse dumps, identify and deduplicate papers, extract links and keywords: one warehouse batch.
 
     With `seen`, links and keywords are extracted only for papers it does not hold, and the
-    batch's papers are added to it.
+    batch's papers are added to it. With `loaded_entries`, a version that lost most of its
+    loaded predecessor's entries is held back as suspect (`etl.shrink`).
     """
     clock = clock or StageClock()
     with clock.stage("parse"):
-        parsed = parse_dumps(dumps, listing_year, today)
+        parsed = hold_shrunk(dumps, parse_dumps(dumps, listing_year, today), loaded_entries)
     with clock.stage("dedupe"):
         identified = identify_papers(parsed.entries)
         papers = latest_paper_texts(identified)
@@ -92,8 +97,17 @@ def transform(
 def prepare_batch(files: list[DumpFile], held: frozenset[int], options: ReadOptions) -> PreparedBatch:
     """Read `files` and transform those whose content the warehouse does not hold (`held`: version ids)."""
     with options.clock.stage("read"):
-        dumps, unreadable = read_dump_files(files, skip_file_ids=held, max_bytes=options.max_dump_bytes)
+        dumps, unreadable, deferred = read_dump_files(
+            files, skip_file_ids=held, max_bytes=options.max_dump_bytes
+        )
         same = pl.col("file_id").is_in(list(held))
         same_content = dumps.filter(same)["file_id"].to_list()
-    batch = transform(dumps.filter(~same), options.listing_year, options.clock, options.today, options.seen)
-    return PreparedBatch(batch, same_content, unreadable)
+    batch = transform(
+        dumps.filter(~same),
+        options.listing_year,
+        options.clock,
+        options.today,
+        options.seen,
+        options.loaded_entries,
+    )
+    return PreparedBatch(batch, same_content, unreadable, deferred)

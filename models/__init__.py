@@ -45,8 +45,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-FILE_STATUSES = ("loaded", "rejected", "superseded", "removed")
-HELD_STATUSES = ("loaded", "rejected")  # a version in one of these is not read again while unchanged
+FILE_STATUSES = ("loaded", "rejected", "superseded", "removed", "suspect")
+# A version in one of these is not read again while unchanged (a suspect one is, with --accept-shrink),
+# and a newer loaded version of its name, or a prune, replaces it.
+HELD_STATUSES = ("loaded", "rejected", "suspect")
 # Listing-year rules that the configured year outranks or is: a rejection under them may depend on it.
 SETTING_DEPENDENT_YEAR_RULES = ("configured", "inferred_from_cards", "file_mtime")
 
@@ -68,9 +70,11 @@ class SourceFile(Base):
     saved Daily Papers listing page (a text file in the raw folder); a version is its file name
     plus the sha256 of its content, so a file saved again with new content is a new version.
     The status says whether its entries are in the warehouse (loaded), it was refused whole
-    (rejected), a newer version under the same name replaced it (superseded), or it left the
-    folder and a pruning load deleted its sightings (removed). A version's row stays when it is
-    superseded or removed; only a full refresh empties the table."""
+    (rejected), it lost most of the entries of the loaded version of its name and is held back
+    as a likely cut download until confirmed (suspect), a newer version under the same name
+    replaced it (superseded), or it left the folder and a pruning load deleted its sightings
+    (removed). A version's row stays when it is superseded or removed; only a full refresh
+    empties the table."""
 
     __tablename__ = "source_files"
     __table_args__ = (CheckConstraint(f"status IN {FILE_STATUSES}", name="status"),)
@@ -111,18 +115,21 @@ class SourceFile(Base):
         String,
         nullable=False,
         comment="`loaded`: its entries are in `paper_appearances`; `rejected`: refused whole (see `error`), none "
-        "of its entries is stored; `superseded`: a newer version under the same file name was loaded and "
-        "replaced its sightings; `removed`: the file left the raw folder and a pruning load (`--prune`) "
-        "deleted its sightings.",
+        "of its entries is stored; `suspect`: it has fewer than half the entries of the loaded version of "
+        "its name (a cut download?), so it is held back (see `error`): none of its entries is stored and "
+        "the loaded version stays, until `paperhouse load --accept-shrink` applies it; `superseded`: a newer "
+        "version under the same file name was loaded and replaced its sightings; `removed`: the file left "
+        "the raw folder and a pruning load (`--prune`) deleted its sightings.",
     )
     error: Mapped[str | None] = mapped_column(
         String,
-        comment="Why the version was refused, naming the file and the line or byte offset, e.g. "
+        comment="Why the version was refused or held back, naming the file and the line or byte offset, e.g. "
         "`x.txt, line 15: title 'Second title' has no abstract (cut off?)`. Null when it was not refused.",
     )
     entries: Mapped[int | None] = mapped_column(
         Integer,
-        comment="Number of entries (paper sightings) in the version, 0 for a page without any; null when rejected.",
+        comment="Number of entries (paper sightings) in the version, 0 for a page without any; null when "
+        "rejected. A suspect version's entries were counted but not stored.",
     )
     loaded_at: Mapped[datetime] = mapped_column(
         DateTime,

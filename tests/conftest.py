@@ -7,9 +7,11 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -93,6 +95,41 @@ def clock(monkeypatch) -> Callable[[dt.date], None]:
 
     set_today(dt.date(2026, 12, 1))
     return set_today
+
+
+@dataclass
+class WallClock:
+    """The load's wall clock in tests: real time plus what `sleep` added, so a pause never waits.
+
+    `during_pause` callbacks run at each pause (a download still writing, say).
+    """
+
+    offset_ns: int = 0
+    during_pause: list[Callable[[], None]] = field(default_factory=list)
+    paused: list[float] = field(default_factory=list)
+
+    def now_ns(self) -> int:
+        return time.time_ns() + self.offset_ns
+
+    def sleep(self, seconds: float) -> None:
+        self.paused.append(seconds)
+        for callback in self.during_pause:
+            callback()
+        self.offset_ns += int(seconds * 1e9)
+
+
+@pytest.fixture(autouse=True)
+def wall_clock(monkeypatch) -> WallClock:
+    """Every test's wall clock (`etl.clock.now_ns`, `sleep`): a file settling costs no real time.
+
+    Loads in subprocesses get PAPERHOUSE_SETTLE_SECONDS=0 unless a test sets it: they cannot share
+    this clock, and the files a test has just written would make each wait for real.
+    """
+    clock = WallClock()
+    monkeypatch.setattr(etl.clock, "now_ns", clock.now_ns)
+    monkeypatch.setattr(etl.clock, "sleep", clock.sleep)
+    monkeypatch.setenv("PAPERHOUSE_SETTLE_SECONDS", "0")
+    return clock
 
 
 def set_mtime(path: Path, when: dt.datetime) -> None:

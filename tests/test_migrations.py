@@ -32,7 +32,7 @@ def views_of(engine) -> set[str]:
 def test_upgrade_creates_every_table_and_view(engine):
     assert set(TABLES) <= set(inspect(engine).get_table_names())
     assert views_of(engine) == {p.stem for p in VIEWS_DIR.glob("*.sql")}
-    assert current_revision(engine) == "0010"
+    assert current_revision(engine) == "0011"
 
 
 def test_downgrade_to_base_and_back(engine, sample_dir):
@@ -134,7 +134,7 @@ def test_fresh_file_is_created_with_its_folder(tmp_path):
     engine = warehouse_engine(tmp_path / "deep" / "er" / "w.duckdb")
     assert current_revision(engine) is None
     migrate(engine)
-    assert current_revision(engine) == "0010"
+    assert current_revision(engine) == "0011"
     engine.dispose()
 
 

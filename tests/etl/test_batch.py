@@ -29,7 +29,7 @@ STAGING_ONLY = {"papers": {"latest_file_id", "latest_position"}}  # which sighti
 def batch_of(tmp_path) -> WarehouseBatch:
     shutil.copy(DATA_DIR / "2025-11-04_cards.txt", tmp_path / "2025-11-04_cards.txt")
     shutil.copy(CUT_DUMP, tmp_path / "cut.txt")
-    dumps, unreadable = read_dump_files(list_dumps(sorted(tmp_path.iterdir())).files)
+    dumps, unreadable, _ = read_dump_files(list_dumps(sorted(tmp_path.iterdir())).files)
     assert unreadable == []
     return transform(dumps, None, today=TODAY)
 

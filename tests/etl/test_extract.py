@@ -31,14 +31,14 @@ def test_a_file_that_cannot_be_opened_is_refused_alone(tmp_path, monkeypatch):
         return real_read(path)
 
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
-    frame, refused = read_dump_files(list_dumps([good, secret]).files)
+    frame, refused, _ = read_dump_files(list_dumps([good, secret]).files)
     assert frame["file_name"].to_list() == ["good.txt"]
     assert refused == [{"file": "secret.txt", "reason": "secret.txt: cannot be read: permission denied"}]
 
 
 def test_a_dump_over_the_size_limit_is_hashed_not_held(tmp_path):
     big = write_dump(tmp_path, "big.txt", GOOD * 40)
-    frame, refused = read_dump_files(list_dumps([big]).files, max_bytes=1_000)
+    frame, refused, _ = read_dump_files(list_dumps([big]).files, max_bytes=1_000)
     row = frame.row(0, named=True)
     sha = hashlib.sha256(big.read_bytes()).hexdigest()
     assert refused == []

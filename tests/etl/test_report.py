@@ -57,7 +57,8 @@ def test_the_json_form_leaves_out_the_per_file_lists_and_the_check_outcomes():
         checks={"x": CheckOutcome(True, 0, {})}, committed_files=["a.txt"], loaded_file_ids=[1]
     )
     assert set(report.to_dict()) == {
-        "files_seen", "files_loaded", "files_unchanged", "files_rejected", "entries", "papers_new",
+        "files_seen", "files_loaded", "files_unchanged", "files_rejected", "files_suspect", "files_deferred",
+        "entries", "papers_new",
         "papers_already_known", "papers_removed", "files_superseded", "files_removed", "appearances",
         "links", "keywords", "bytes_read", "rows_staged", "warehouse_rows", "serving", "storage",
         "schema_migrated", "batches", "batches_committed",
