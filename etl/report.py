@@ -140,8 +140,16 @@ class LoadReport:
         return [name for name in self.pending_files if name not in done]
 
     def refused(self) -> dict[str, str]:
-        """File name -> why it is refused, for every dump of this run the warehouse does not hold as loaded."""
-        return {r["file"]: r["reason"] for r in self.files_rejected}
+        """File name -> why it is refused, for every dump of this run the warehouse does not hold as loaded.
+
+        A version held back as suspect is refused until confirmed; a deferred file is not (the next
+        run loads it): see `deferred_names`.
+        """
+        return {r["file"]: r["reason"] for r in self.files_rejected + self.files_suspect}
+
+    def deferred_names(self) -> list[str]:
+        """Dumps left unread because they were still being written: not loaded, not refused."""
+        return [r["file"] for r in self.files_deferred]
 
     def committed_summary(self) -> str:
         """What a stopped or failed load left in the warehouse, and what it did not: facts, not hopes."""

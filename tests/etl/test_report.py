@@ -7,7 +7,7 @@ import shutil
 from etl.checks import CheckOutcome
 from etl.pipeline import load_paths
 from etl.report import LoadReport, cause, quoted_names
-from tests.conftest import CUT_DUMP, CUT_REASON
+from tests.conftest import CUT_DUMP, CUT_REASON, ROOT
 
 
 def test_batches_add_up_to_the_same_report_as_one_batch(engine, tmp_path, sample_dir):
@@ -76,3 +76,20 @@ def test_cause_is_the_drivers_first_line():
 
     assert cause(Wrapped("wrapper text")) == "OSError: disk full"
     assert cause(ValueError()) == "ValueError"
+
+
+def test_the_readme_names_every_json_field_and_the_summary_lines_of_held_and_deferred_dumps():
+    readme = (ROOT / "README.md").read_text()
+    json_paragraph = readme[readme.index("`--json` prints") : readme.index("so a file name cannot forge")]
+    assert [k for k in LoadReport().to_dict() if f"`{k}`" not in json_paragraph] == []
+    report = LoadReport(
+        files_suspect=[{"file": "a\n.txt", "reason": "held"}],
+        files_deferred=[{"file": "b.txt", "reason": "growing"}],
+    )
+    assert report.notice_lines() == ["SUSPECT 'a\\n.txt': held", "DEFERRED 'b.txt': growing"]
+    assert "`SUSPECT '…': reason`" in json_paragraph and "`DEFERRED '…': reason`" in json_paragraph
+    assert (report.needs_attention(), LoadReport(files_deferred=report.files_deferred).needs_attention()) == (
+        True,
+        False,
+    )
+    assert (report.refused(), report.deferred_names()) == ({"a\n.txt": "held"}, ["b.txt"])
