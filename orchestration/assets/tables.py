@@ -112,6 +112,11 @@ class LoadConfig(dg.Config):
         description="With prune: remove every dump even when the folder holds none of the loaded ones "
         "(an unmounted share looks exactly like this, so it is refused without force).",
     )
+    accept_shrink: bool = Field(
+        default=False,
+        description="Apply dump versions held back as suspect (fewer than half the entries of the "
+        "version loaded before: a cut download?), removing what they no longer list.",
+    )
     batch_mb: float | None = Field(
         default=None,
         description="Dump megabytes per warehouse transaction (memory is bounded by it). "
@@ -159,7 +164,9 @@ def load_dumps(
     started = time.monotonic()
     run = run_load(
         settings,
-        LoadRequest(config.full_refresh, config.prune, config.force, only=names),
+        LoadRequest(
+            config.full_refresh, config.prune, config.force, only=names, accept_shrink=config.accept_shrink
+        ),
         on_wait=context.log.info,  # whom a run waits for, in the run's log
         on_batch=lambda done, so_far: context.log.info(
             f"{_batch_line(done, so_far)}; {figures(so_far, started).line()}"
@@ -173,6 +180,8 @@ def load_dumps(
             f"dump {name} is not in {settings.raw_dir.absolute()} any more; nothing to load for it"
         )
     report = run.report
+    for name in report.deferred_names():
+        context.log.warning(f"dump {name} is still being written; the next run loads it")
     error = run.message if run.load_failed else None
     if run.outcome is Outcome.NOT_PUBLISHED:
         context.log.warning(run.message)
@@ -211,9 +220,9 @@ def _loaded_partitions(names: list[str], present: list[str], report: LoadReport,
 
     After a failure, only the dumps of committed batches can be vouched for.
     """
-    refused, in_folder = report.refused(), set(present)
+    refused, in_folder, deferred = report.refused(), set(present), set(report.deferred_names())
     vouched = set(report.committed_files) if failed else set(names)
-    return [n for n in names if n in in_folder and n in vouched and n not in refused]
+    return [n for n in names if n in in_folder and n in vouched and n not in refused and n not in deferred]
 
 
 def _check_results(report: LoadReport, refused: checks.CheckOutcome | None) -> Iterator[dg.AssetCheckResult]:

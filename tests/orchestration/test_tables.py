@@ -15,6 +15,7 @@ from models import TABLES
 from orchestration.assets.tables import REFUSED_TAG
 from orchestration.resources import DumpFolderResource, WarehouseResource
 from tests.conftest import CUT_DUMP, CUT_REASON, DATA_DIR, dump_text, hold_warehouse, snapshot, write_dump
+from tests.etl.test_shrink import CUT_NAME, REASON, cut
 from tests.orchestration.conftest import (
     checks_of,
     failure_message,
@@ -315,4 +316,26 @@ def test_a_rebuild_launched_for_one_partition_reads_the_whole_folder(instance, r
     assert materialized(result) == names  # every dump it read is reported, not only the one selected
     engine = warehouse_of(resources)
     assert snapshot(engine) == before
+    engine.dispose()
+
+
+def test_a_cut_re_download_is_a_failed_partition_until_accept_shrink(instance, resources, sample_dir):
+    names = sample_names(sample_dir)
+    assert materialize_partitions(instance, resources, names).success
+    cut(sample_dir)
+    result = materialize_partitions(instance, resources, [CUT_NAME])
+    assert not result.success
+    assert failure_message(result).startswith(f"Refused: {REASON}\n")
+    assert partition_status(instance, [CUT_NAME]) == {CUT_NAME: "FAILED"}
+    engine = warehouse_of(resources)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM papers")).scalar_one() == 411
+    engine.dispose()
+    accept = {"ops": {"load_dumps": {"config": {"accept_shrink": True}}}}
+    accepted = materialize_partitions(instance, resources, [CUT_NAME], accept)
+    assert accepted.success and materialized(accepted) == [CUT_NAME]
+    engine = warehouse_of(resources)
+    with engine.connect() as c:
+        # 137 papers only the complete version listed go; its cut last abstract is a paper of its own
+        assert c.execute(text("SELECT count(*) FROM papers")).scalar_one() == 411 - 137 + 1
     engine.dispose()
