@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import re
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+import etl.serving
 from etl.cli import EXIT_LOCKED, EXIT_NOT_PUBLISHED, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
 from etl.pipeline import load_paths
 from etl.warehouse import warehouse_engine
@@ -183,23 +185,30 @@ def test_a_file_name_cannot_forge_report_lines(tmp_path, capsys):
     ]
 
 
-def test_a_publish_failure_after_a_commit_is_exit_4_and_says_so(tmp_path, sample_dir, capsys):
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("a file where the serving folder should be")
-    warehouse = tmp_path / "w.duckdb"
-    code = main(
-        ["load", str(sample_dir), "--warehouse", str(warehouse), "--serving", str(blocker / "s.duckdb")]
-    )
+def _disk_full(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_publish_failure_after_a_commit_is_exit_4_and_says_so(tmp_path, sample_dir, capsys, monkeypatch):
+    warehouse, serving = tmp_path / "w.duckdb", tmp_path / "s.duckdb"
+    with monkeypatch.context() as patched:
+        patched.setattr(etl.serving.shutil, "copyfile", _disk_full)
+        code = main(["load", str(sample_dir), "--warehouse", str(warehouse), "--serving", str(serving)])
     captured = capsys.readouterr()
     assert code == EXIT_NOT_PUBLISHED
-    assert captured.err.startswith(
-        f"paperhouse: the load committed, but publishing the serving copy {blocker / 's.duckdb'} failed: "
+    assert captured.err == (
+        f"paperhouse: the load committed, but publishing the serving copy {serving} failed: "
+        "OSError: [Errno 28] No space left on device. BI tools may still see the previous load; "
+        "the next run publishes it\n"
     )
-    assert captured.err.endswith("BI tools may still see the previous load; the next run publishes it\n")
     assert "files: 5 seen, 5 loaded" in captured.out
-    assert f"serving copy: {blocker / 's.duckdb'} NOT published: " in captured.out
-    assert main(["load", str(sample_dir), "--warehouse", str(warehouse), "--json"]) == EXIT_OK
-    assert json.loads(capsys.readouterr().out)["files_unchanged"] == 5
+    assert f"serving copy: {serving} NOT published: " in captured.out
+    assert (
+        main(["load", str(sample_dir), "--warehouse", str(warehouse), "--serving", str(serving), "--json"])
+        == EXIT_OK
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert report["files_unchanged"] == 5 and report["serving"]["publish_seconds"] > 0
 
 
 def test_a_wrong_listing_year_is_corrected_by_a_full_refresh(
