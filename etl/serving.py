@@ -192,12 +192,12 @@ def serving_problem(serving: Path, warehouse: Path, raw_dir: Path) -> str | None
         stamp, versions = _stamp_path(placed), _versions_dir(placed)
         written = {placed, stamp, versions, placed.resolve(), stamp.resolve()}
         emptied = {versions, versions.resolve()}  # every publish deletes what else is in it
-        stored = {_placed(warehouse), warehouse.resolve()}
-        stored |= {p.with_name(p.name + ".wal") for p in stored}
+        itself = {_placed(warehouse), warehouse.resolve()}
+        stored = itself | {p.with_name(p.name + ".wal") for p in itself}
         raw = raw_dir.resolve()
     except (OSError, RuntimeError) as exc:  # a symlink loop
         return f"the serving copy {serving} cannot be resolved ({exc}): {advice}"
-    if placed in stored or placed.resolve() in stored:
+    if placed in itself or placed.resolve() in itself:
         return (
             f"the serving copy {serving} is the warehouse itself: {advice}, or leave it unset "
             "(serving/ beside the warehouse)"
