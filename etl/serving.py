@@ -186,7 +186,7 @@ def serving_problem(serving: Path, warehouse: Path, raw_dir: Path) -> str | None
     """
     advice = "give --serving (PAPERHOUSE_SERVING) another path"
     if serving.name in ("", ".."):
-        return f"the serving copy {serving} is a folder: {advice}, a file path"
+        return f"the serving copy {serving} is a folder: give --serving (PAPERHOUSE_SERVING) a file path"
     try:
         placed = _placed(serving)
         stamp, versions = _stamp_path(placed), _versions_dir(placed)
@@ -215,7 +215,7 @@ def serving_problem(serving: Path, warehouse: Path, raw_dir: Path) -> str | None
         if not ours:
             return not_ours
     elif placed.is_dir():
-        return f"the serving copy {serving} is a folder: {advice}, a file path"
+        return f"the serving copy {serving} is a folder: give --serving (PAPERHOUSE_SERVING) a file path"
     elif os.path.lexists(placed):
         if not (placed.is_file() and _is_old_layout(placed)):
             return not_ours

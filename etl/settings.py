@@ -214,7 +214,8 @@ class Settings:
         "--wait",
         _seconds,
         "a number of seconds, 0 or more",
-        "how long a load waits for another load to release the warehouse",
+        "how long a load waits for another load to release the warehouse, and for another publish of "
+        "the serving copy",
     )
     sweep_cron: str = _setting(
         "0 6 * * *",

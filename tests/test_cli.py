@@ -677,7 +677,7 @@ def test_a_path_that_would_destroy_data_is_refused_with_exit_2_and_nothing_chang
         )
     elif case == "a folder":
         serving.mkdir()
-        message = f"the serving copy {serving} is a folder: {GIVE_SERVING}, a file path"
+        message = f"the serving copy {serving} is a folder: give --serving (PAPERHOUSE_SERVING) a file path"
     else:
         warehouse = raw / "w.txt"
         message = (
