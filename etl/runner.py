@@ -191,6 +191,7 @@ def _publish(
     try:
         report.serving.update(publish_configured(engine, settings, stop_check=stop.check, on_wait=on_wait))
     except LoadInterrupted as exc:
+        report.serving["error"] = f"{exc} while waiting for another publish"
         raise _stopped(
             exc.signum, report, " before publishing", "; the next run publishes the serving copy"
         ) from None

@@ -193,7 +193,7 @@ def _disk_full(*args, **kwargs):
 def test_a_publish_failure_after_a_commit_is_exit_4_and_says_so(tmp_path, sample_dir, capsys, monkeypatch):
     warehouse, serving = tmp_path / "w.duckdb", tmp_path / "s.duckdb"
     with monkeypatch.context() as patched:
-        patched.setattr(etl.serving.shutil, "copyfile", _disk_full)
+        patched.setattr(etl.serving, "copy_file", _disk_full)
         code = main(["load", str(sample_dir), "--warehouse", str(warehouse), "--serving", str(serving)])
     captured = capsys.readouterr()
     assert code == EXIT_NOT_PUBLISHED
@@ -772,4 +772,9 @@ def test_sigterm_while_a_publish_waits_for_the_versions_folder_stops_within_a_se
         "the serving copy\n"
     )
     assert stopped_after < 1
-    assert (loader.returncode, out, err) == (128 + signal.SIGTERM, "", "")
+    assert (loader.returncode, err) == (128 + signal.SIGTERM, "")
+    assert "files: 1 seen, 1 loaded" in out
+    assert (
+        f"serving copy: {serving} NOT published: stopped by SIGTERM while waiting for another publish\n"
+        in out
+    )
