@@ -175,12 +175,27 @@ def _load(
         raise _End(Outcome.FAILED, f"load failed: {cause(exc)}; {report.committed_summary()}") from None
 
 
-def _publish(engine: Engine, settings: Settings, report: LoadReport) -> None:
-    """Publish the serving copy if it lags; a failure leaves the committed load standing."""
+def _publish(
+    engine: Engine,
+    settings: Settings,
+    report: LoadReport,
+    stop: StopSwitch,
+    on_wait: Callable[[str], None] | None,
+) -> None:
+    """Publish the serving copy if it lags; a failure leaves the committed load standing.
+
+    Another publish of the same copy is waited for up to the lock wait; a stop request ends
+    that wait (nothing of this publish was written yet).
+    """
     serving = settings.serving_path
     report.serving = {"path": serving and str(serving.absolute()), "publish_seconds": None, "error": None}
     try:
-        report.serving.update(publish_configured(engine, settings))
+        report.serving.update(publish_configured(engine, settings, stop_check=stop.check, on_wait=on_wait))
+    except LoadInterrupted as exc:
+        report.serving["error"] = f"{exc} while waiting for another publish"
+        raise _stopped(
+            exc.signum, report, " before publishing", "; the next run publishes the serving copy"
+        ) from None
     except Exception as exc:  # noqa: BLE001 - the load stands; only the copy lags
         report.serving["error"] = cause(exc)
         raise _End(
@@ -234,7 +249,9 @@ def run_load(  # noqa: PLR0913
             try:
                 lock = _hold_lock(engine, settings, stop, on_wait)
                 try:
-                    _run_holding_lock(engine, lock, settings, request, paths, run, stop, on_batch, inspect)
+                    _run_holding_lock(
+                        engine, lock, settings, request, paths, run, stop, on_wait, on_batch, inspect
+                    )
                 finally:
                     lock.close()
             finally:
@@ -258,6 +275,7 @@ def _run_holding_lock(  # noqa: PLR0913
     paths: list[Path],
     run: LoadRun,
     stop: StopSwitch,
+    on_wait: Callable[[str], None] | None,
     on_batch: Callable[[BatchLoad, LoadReport], None] | None,
     inspect: Callable[[Engine, LoadRun], Any] | None,
 ) -> None:
@@ -281,6 +299,6 @@ def _run_holding_lock(  # noqa: PLR0913
     if stop.signum is not None:
         raise _stopped(stop.signum, report, " before publishing", "; the next run publishes the serving copy")
     run.complete = True
-    _publish(engine, settings, report)
+    _publish(engine, settings, report, stop, on_wait)
     if stop.signum is not None:  # arrived during the publish, which was let finish
         raise _stopped(stop.signum, report, " after publishing")

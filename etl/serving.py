@@ -18,7 +18,12 @@ whichever version they opened. The copy is fsynced and checked to open and show 
 marker; then a temporary symlink to it is renamed over the stable path (atomic; it also replaces
 the regular file of the old single-file layout), and the stamp is written the same way (a
 temporary file, fsynced, renamed). The stamp's `version` is the symlink's target, relative to the
-serving folder. One publish at a time per serving path (an flock on the versions folder).
+serving folder. One publish at a time per serving path (an flock on the versions folder, waited
+for as long as `--wait` allows, and given up on a stop request).
+
+A publish replaces the serving path and its stamp and empties its versions folder, so
+`serving_problem` refuses, before anything is opened, a serving path that exists and is not a
+copy paperhouse published, or that lands on the warehouse or inside the raw folder.
 
 Why a symlink and not a file renamed over the stable path: Python's duckdb shares one database
 instance per path while any connection to that path is open in the process, so with a file
@@ -42,7 +47,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,6 +64,19 @@ _MARKER_SQL = (
     "string_agg(status || ':' || file_id, ',' ORDER BY file_id) FROM source_files"
 )
 _SEQUENCE_DIGITS = 6
+_LOCK_POLL_SECONDS = 0.1  # how often a publish waiting for the versions folder's lock retries it
+
+
+class PublishLocked(RuntimeError):
+    """Another publish held the serving copy's versions folder for longer than the wait allowed."""
+
+    def __init__(self, versions: Path, holder: str, waited: float) -> None:
+        waited_text = f" after waiting {waited:g} s" if waited else ""
+        super().__init__(
+            f"the serving copy's versions folder {versions} is locked by {holder}{waited_text} "
+            "(another publish of the same serving copy)"
+        )
+        self.versions, self.holder = versions, holder
 
 
 def default_serving_path(warehouse: Path) -> Path:
@@ -137,6 +155,88 @@ def _folder_name(sequence: int) -> str:
     return f"{sequence:0{_SEQUENCE_DIGITS}d}"
 
 
+def _placed(path: Path) -> Path:
+    """Where `path` itself lands: its folder resolved, its own name kept (a symlink there is replaced, not followed)."""
+    return path.parent.resolve() / path.name
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _is_old_layout(serving: Path) -> bool:
+    """Whether the regular file `serving` is a copy of the old single-file layout: a DuckDB file with a stamp."""
+    if not _stamp_path(serving).is_file() or storage_number(serving) is None:
+        return False
+    return "marker" in (_read_stamp(serving) or {})
+
+
+def _first_existing(path: Path) -> Path:
+    return next(p for p in [path, *path.parents] if os.path.lexists(p))
+
+
+def serving_problem(serving: Path, warehouse: Path, raw_dir: Path) -> str | None:
+    """Why publishing to `serving` could replace or delete what is not a serving copy; None when it cannot.
+
+    A publish replaces the serving path and its stamp and empties its versions folder. So each
+    must be missing or what paperhouse made there (the serving path: a symlink into the versions
+    folder, or a DuckDB file with a stamp, the old layout), and none may land on the warehouse
+    (or its WAL) or inside the raw folder. Paths are compared resolved: `..`, a symlinked folder
+    or a symlinked warehouse are seen for what they name. Reads only; creates nothing.
+    """
+    advice = "give --serving (PAPERHOUSE_SERVING) another path"
+    if serving.name in ("", ".."):
+        return f"the serving copy {serving} is a folder: give --serving (PAPERHOUSE_SERVING) a file path"
+    try:
+        placed = _placed(serving)
+        stamp, versions = _stamp_path(placed), _versions_dir(placed)
+        written = {placed, stamp, versions, placed.resolve(), stamp.resolve()}
+        emptied = {versions, versions.resolve()}  # every publish deletes what else is in it
+        itself = {_placed(warehouse), warehouse.resolve()}
+        stored = itself | {p.with_name(p.name + ".wal") for p in itself}
+        raw = raw_dir.resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        return f"the serving copy {serving} cannot be resolved ({exc}): {advice}"
+    if placed in itself or placed.resolve() in itself:
+        return (
+            f"the serving copy {serving} is the warehouse itself: {advice}, or leave it unset "
+            "(serving/ beside the warehouse)"
+        )
+    if written & stored or any(_inside(w, v) for w in stored for v in emptied):
+        return f"the serving copy {serving} would write over the warehouse {warehouse}'s files: {advice}"
+    if any(_inside(p, raw) for p in written | emptied) or any(_inside(raw, v) for v in emptied):
+        return f"the serving copy {serving} is inside the raw dump folder {raw_dir}: {advice}, outside it"
+    ours = _current_sequence(placed) is not None
+    not_ours = (
+        f"the serving copy {serving} exists and is not one paperhouse published (a symlink into "
+        f"{versions.name}/): move it away, or {advice}"
+    )
+    if placed.is_symlink():
+        if not ours:
+            return not_ours
+    elif placed.is_dir():
+        return f"the serving copy {serving} is a folder: give --serving (PAPERHOUSE_SERVING) a file path"
+    elif os.path.lexists(placed):
+        if not (placed.is_file() and _is_old_layout(placed)):
+            return not_ours
+    elif not _first_existing(placed.parent).is_dir():
+        return f"the serving copy {serving} cannot be created: {_first_existing(placed.parent)} is not a folder; {advice}"
+    if os.path.lexists(stamp) and (
+        stamp.is_symlink() or not stamp.is_file() or not ours and "marker" not in (_read_stamp(placed) or {})
+    ):
+        return (
+            f"the serving copy's stamp {_stamp_path(serving)} exists and is not one paperhouse wrote: "
+            f"move it away, or {advice}"
+        )
+    if os.path.lexists(versions) and (versions.is_symlink() or not versions.is_dir()):
+        return (
+            f"the serving copy's versions folder {_versions_dir(serving)} exists and is not a folder "
+            "paperhouse made: "
+            f"move it away, or {advice}"
+        )
+    return None
+
+
 def _current_sequence(serving: Path) -> int | None:
     """The sequence number of the version the stable path points to, if it is one of ours."""
     target = _link_target(serving)
@@ -173,12 +273,58 @@ def _fsync(path: Path, directory: bool = False) -> None:
         os.close(descriptor)
 
 
+def _flock_holder(path: Path) -> str:
+    """How messages name the process holding an flock on `path` (from /proc/locks, where there is one)."""
+    try:
+        info = path.stat()
+        device = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
+        with open("/proc/locks", encoding="ascii") as locks:
+            for line in locks:
+                fields = line.split()
+                if fields[1:2] == ["FLOCK"] and fields[5] == device:
+                    pid = int(fields[4])
+                    program = Path(f"/proc/{pid}/comm").read_text(encoding="utf-8", errors="replace").strip()
+                    return f"process {pid} ({program})"
+    except (OSError, ValueError, IndexError):  # no /proc (not Linux), or the holder just exited
+        pass
+    return "another process"
+
+
 @contextlib.contextmanager
-def _publish_lock(versions: Path) -> Iterator[None]:
-    """One publish at a time per serving path (an exclusive flock on the versions folder)."""
+def _publish_lock(
+    versions: Path,
+    wait_seconds: float = 0.0,
+    stop_check: Callable[[], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[None]:
+    """One publish at a time per serving path: an exclusive flock on the versions folder.
+
+    Waits up to `wait_seconds` for another publish to release it, retrying every tenth of a second:
+    `stop_check` runs before each try (a stop request raises there), `on_wait` hears once whom it
+    waits for. Raises `PublishLocked` when the wait runs out. Never blocks in the kernel, so a
+    publisher that hangs (or is stopped) while holding the lock cannot hang this one.
+    """
     descriptor = os.open(versions, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        started, told = time.monotonic(), on_wait is None
+        while True:
+            if stop_check is not None:
+                stop_check()
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                pass
+            waited = time.monotonic() - started
+            if waited >= wait_seconds:
+                raise PublishLocked(versions, _flock_holder(versions), wait_seconds)
+            if not told:
+                on_wait(
+                    f"the serving copy's versions folder {versions} is locked by {_flock_holder(versions)}: "
+                    f"waiting up to {wait_seconds:g} s for it"
+                )
+                told = True
+            time.sleep(min(_LOCK_POLL_SECONDS, wait_seconds - waited))
         yield
     finally:
         os.close(descriptor)  # releases the lock
@@ -242,7 +388,14 @@ def _checkpointed_copy(engine: Engine, warehouse: Path, copy: Path) -> str:
     return marker
 
 
-def publish(engine: Engine, warehouse: Path, serving: Path) -> float:
+def publish(
+    engine: Engine,
+    warehouse: Path,
+    serving: Path,
+    wait_seconds: float = 0.0,
+    stop_check: Callable[[], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> float:
     """Publish a snapshot of the committed warehouse as the serving copy; return the seconds it took.
 
     The caller's engine is NOT disposed. While one of its connections is held, the warehouse is
@@ -255,11 +408,15 @@ def publish(engine: Engine, warehouse: Path, serving: Path) -> float:
     Leftovers of earlier crashed publishes (temporary files, version folders other than the
     current and the previous one) are removed first; on any failure this publish's own files are
     removed and the serving copy stays as it was. A connected reader never makes it fail.
+
+    Another publish of the same serving path is waited for up to `wait_seconds` (`PublishLocked`
+    after that); `stop_check` and `on_wait` are as `_publish_lock` takes them. Once the lock is
+    held, the publish runs to its end: a copy and a rename, bounded by the file's size.
     """
     started = time.perf_counter()
     versions = _versions_dir(serving)
     versions.mkdir(parents=True, exist_ok=True)
-    with _publish_lock(versions):
+    with _publish_lock(versions, wait_seconds, stop_check, on_wait):
         replaced = _current_sequence(serving)  # becomes the previous version
         # Numbered past every folder present, leftovers included: a number once published is never
         # reused (a reader process holding that deleted file open would share its stale instance).
@@ -300,17 +457,31 @@ def publish(engine: Engine, warehouse: Path, serving: Path) -> float:
     return time.perf_counter() - started
 
 
-def publish_if_stale(engine: Engine, warehouse: Path, serving: Path) -> float | None:
+def publish_if_stale(
+    engine: Engine,
+    warehouse: Path,
+    serving: Path,
+    wait_seconds: float = 0.0,
+    stop_check: Callable[[], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> float | None:
     """Publish when the serving copy lags the warehouse (also after a crash between commit and publish)."""
     if is_current(engine, serving, warehouse):
         return None
-    return publish(engine, warehouse, serving)
+    return publish(engine, warehouse, serving, wait_seconds, stop_check, on_wait)
 
 
-def publish_configured(engine: Engine, settings: Settings) -> dict[str, object]:
+def publish_configured(
+    engine: Engine,
+    settings: Settings,
+    stop_check: Callable[[], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
+    wait_seconds: float | None = None,
+) -> dict[str, object]:
     """Publish the configured serving copy if it lags: its path and publish seconds (None: it was current).
 
     A PostgreSQL warehouse has no serving copy (readers query it directly): the path is None.
+    Another publish is waited for up to `wait_seconds`, by default `settings.lock_wait_seconds`.
     """
     serving = settings.serving_path
     if serving is None:
@@ -318,5 +489,12 @@ def publish_configured(engine: Engine, settings: Settings) -> dict[str, object]:
     path = serving.absolute()
     return {
         "path": str(path),
-        "publish_seconds": publish_if_stale(engine, settings.warehouse.absolute(), path),
+        "publish_seconds": publish_if_stale(
+            engine,
+            settings.warehouse.absolute(),
+            path,
+            settings.lock_wait_seconds if wait_seconds is None else wait_seconds,
+            stop_check,
+            on_wait,
+        ),
     }

@@ -21,7 +21,7 @@ from sqlalchemy.exc import ArgumentError
 from etl import clock
 from etl.parse import listing_year_problem
 from etl.postgres import DRIVER
-from etl.serving import default_serving_path
+from etl.serving import default_serving_path, serving_problem
 from etl.settle import DEFAULT_SETTLE_SECONDS
 from etl.storage import DEFAULT_STORAGE_VERSION, STORAGE_FORMATS
 
@@ -226,7 +226,8 @@ class Settings:
         "--wait",
         _seconds,
         "a number of seconds, 0 or more",
-        "how long a load waits for another load to release the warehouse",
+        "how long a load waits for another load to release the warehouse, and for another publish of "
+        "the serving copy",
     )
     settle_seconds: float = _setting(
         DEFAULT_SETTLE_SECONDS,
@@ -308,21 +309,39 @@ class Settings:
         return _parsed(setting, setting.env, env[setting.env], clock.today()) if raw else spec.default
 
     def validate(self, today: date | None = None) -> None:
-        """Check the rules that span values or need the clock (the listing year's range)."""
+        """Check the rules that span values or need the clock (the listing year's range).
+
+        Paths are checked against the file system (read only): the warehouse must not be inside
+        the raw folder, and the serving copy must not replace what paperhouse did not make there
+        (`etl.serving.serving_problem`).
+        """
         if self.on_server and self.serving is not None:
             raise SettingsError(
                 "PAPERHOUSE_SERVING (--serving) names a serving copy, but the warehouse is a PostgreSQL "
                 "database, which BI tools query directly: unset it"
             )
-        if not self.on_server and self.serving_path.absolute() == self.warehouse.absolute():
+        if not self.on_server and _inside_folder(self.warehouse, self.raw_dir):
             raise SettingsError(
-                f"the serving copy {self.serving_path} is the warehouse itself: give --serving "
-                "(PAPERHOUSE_SERVING) another path, or leave it unset (serving/ beside the warehouse)"
+                f"the warehouse {self.warehouse} is inside the raw dump folder {self.raw_dir}, which must hold "
+                "dumps only: give --warehouse (PAPERHOUSE_WAREHOUSE) a path outside it"
             )
+        problem = None if self.on_server else serving_problem(self.serving_path, self.warehouse, self.raw_dir)
+        if problem:
+            raise SettingsError(problem)
         if self.listing_year is not None:
             problem = listing_year_problem(self.listing_year, today or clock.today())
             if problem:
                 raise SettingsError(f"listing year {self.listing_year}: {problem}")
+
+
+def _inside_folder(path: Path, folder: Path) -> bool:
+    """Whether `path`, as named or with every symlink resolved, is `folder` or anywhere under it."""
+    try:
+        resolved = folder.resolve()
+        candidates = {path.parent.resolve() / path.name, path.resolve()}
+    except (OSError, RuntimeError):  # a symlink loop: the folder's listing reports it
+        return False
+    return any(c == resolved or resolved in c.parents for c in candidates)
 
 
 def _parsed(setting: Setting, name: str, raw: str, today: date) -> object:

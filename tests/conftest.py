@@ -219,6 +219,20 @@ HOLD_LOCK = (
 )
 
 
+def file_tree(root: Path) -> dict[str, object]:
+    """Every entry under `root`: a file's bytes, a symlink's target, or a folder."""
+    tree: dict[str, object] = {}
+    for path in sorted(root.rglob("*")):
+        key = str(path.relative_to(root))
+        if path.is_symlink():
+            tree[key] = ("link", os.readlink(path))
+        elif path.is_dir():
+            tree[key] = "folder"
+        else:
+            tree[key] = path.read_bytes()
+    return tree
+
+
 def hold_warehouse(path: Path, seconds: float) -> subprocess.Popen:
     """Another writer: a process that holds the warehouse's lock for `seconds`."""
     holder = subprocess.Popen(

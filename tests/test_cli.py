@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import fcntl
 import json
 import os
 import re
@@ -16,10 +18,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+import etl.serving
 from etl.cli import EXIT_LOCKED, EXIT_NOT_PUBLISHED, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
 from etl.pipeline import load_paths
 from etl.warehouse import warehouse_engine
-from tests.conftest import ROOT, dump_text, hold_warehouse, write_dump
+from tests.conftest import ROOT, dump_text, file_tree, hold_warehouse, write_dump
 
 
 def test_json_report_on_the_sample(warehouse_target, warehouse_arg, sample_dir, capsys):
@@ -185,23 +188,30 @@ def test_a_file_name_cannot_forge_report_lines(tmp_path, capsys):
     ]
 
 
-def test_a_publish_failure_after_a_commit_is_exit_4_and_says_so(tmp_path, sample_dir, capsys):
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("a file where the serving folder should be")
-    warehouse = tmp_path / "w.duckdb"
-    code = main(
-        ["load", str(sample_dir), "--warehouse", str(warehouse), "--serving", str(blocker / "s.duckdb")]
-    )
+def _disk_full(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_publish_failure_after_a_commit_is_exit_4_and_says_so(tmp_path, sample_dir, capsys, monkeypatch):
+    warehouse, serving = tmp_path / "w.duckdb", tmp_path / "s.duckdb"
+    with monkeypatch.context() as patched:
+        patched.setattr(etl.serving, "copy_file", _disk_full)
+        code = main(["load", str(sample_dir), "--warehouse", str(warehouse), "--serving", str(serving)])
     captured = capsys.readouterr()
     assert code == EXIT_NOT_PUBLISHED
-    assert captured.err.startswith(
-        f"paperhouse: the load committed, but publishing the serving copy {blocker / 's.duckdb'} failed: "
+    assert captured.err == (
+        f"paperhouse: the load committed, but publishing the serving copy {serving} failed: "
+        "OSError: [Errno 28] No space left on device. BI tools may still see the previous load; "
+        "the next run publishes it\n"
     )
-    assert captured.err.endswith("BI tools may still see the previous load; the next run publishes it\n")
     assert "files: 5 seen, 5 loaded" in captured.out
-    assert f"serving copy: {blocker / 's.duckdb'} NOT published: " in captured.out
-    assert main(["load", str(sample_dir), "--warehouse", str(warehouse), "--json"]) == EXIT_OK
-    assert json.loads(capsys.readouterr().out)["files_unchanged"] == 5
+    assert f"serving copy: {serving} NOT published: " in captured.out
+    assert (
+        main(["load", str(sample_dir), "--warehouse", str(warehouse), "--serving", str(serving), "--json"])
+        == EXIT_OK
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert report["files_unchanged"] == 5 and report["serving"]["publish_seconds"] > 0
 
 
 def test_a_wrong_listing_year_is_corrected_by_a_full_refresh(
@@ -627,3 +637,146 @@ def test_a_load_on_a_terminal_shows_its_progress_and_nothing_extra_otherwise(tmp
     assert "dumps, " not in as_json and json.loads(as_json)["files_loaded"] == 12
     piped = run_cli("load", str(raw), "--warehouse", str(tmp_path / "c.duckdb"), "--batch-mb", "0.002")
     assert piped.returncode == EXIT_OK and piped.stderr == "" and "dumps, " not in piped.stdout
+
+
+GIVE_SERVING = "give --serving (PAPERHOUSE_SERVING) another path"
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "a file of the user's",
+        "a dump in the raw folder",
+        "the warehouse through ..",
+        "a folder",
+        "a .txt warehouse in the raw folder",
+    ],
+)
+def test_a_path_that_would_destroy_data_is_refused_with_exit_2_and_nothing_changes(tmp_path, capsys, case):
+    raw = tmp_path / "raw"
+    write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", ["Title\n\nAbstract."]))
+    warehouse, serving = tmp_path / "w.duckdb", tmp_path / "s.duckdb"
+    if case == "a file of the user's":
+        serving = tmp_path / "notes.md"
+        serving.write_text("my notes")
+        message = (
+            f"the serving copy {serving} exists and is not one paperhouse published (a symlink into "
+            f".notes.md.versions/): move it away, or {GIVE_SERVING}"
+        )
+    elif case == "a dump in the raw folder":
+        serving = raw / "2025-01-01.txt"
+        message = (
+            f"the serving copy {serving} is inside the raw dump folder {raw}: {GIVE_SERVING}, outside it"
+        )
+    elif case == "the warehouse through ..":
+        warehouse = tmp_path / "d" / "w.duckdb"
+        assert main(["load", str(raw), "--warehouse", str(warehouse)]) == EXIT_OK
+        (tmp_path / "d" / "sub").mkdir()
+        serving = tmp_path / "d" / "sub" / ".." / "w.duckdb"
+        message = (
+            f"the serving copy {serving} is the warehouse itself: {GIVE_SERVING}, or leave it unset "
+            "(serving/ beside the warehouse)"
+        )
+    elif case == "a folder":
+        serving.mkdir()
+        message = f"the serving copy {serving} is a folder: give --serving (PAPERHOUSE_SERVING) a file path"
+    else:
+        warehouse = raw / "w.txt"
+        message = (
+            f"the warehouse {warehouse} is inside the raw dump folder {raw}, which must hold dumps only: "
+            "give --warehouse (PAPERHOUSE_WAREHOUSE) a path outside it"
+        )
+    capsys.readouterr()
+    before = file_tree(tmp_path)
+    code = main(["load", str(raw), "--warehouse", str(warehouse), "--serving", str(serving)])
+    assert (code, capsys.readouterr().err) == (EXIT_USAGE, f"paperhouse: {message}\n")
+    assert file_tree(tmp_path) == before  # no warehouse, no versions folder, the named file as it was
+
+
+def _hold_versions_folder(versions: Path) -> int:
+    """Hold the versions folder's flock, as a publish in progress (or a stopped one) does; close to release."""
+    versions.mkdir(parents=True)
+    descriptor = os.open(versions, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return descriptor
+
+
+def _this_process() -> str:
+    return f"process {os.getpid()} ({Path('/proc/self/comm').read_text().strip()})"
+
+
+def test_a_publish_waits_for_a_held_versions_folder_only_as_long_as_wait_then_exits_4(tmp_path):
+    raw, warehouse, serving = tmp_path / "raw", tmp_path / "w.duckdb", tmp_path / "s.duckdb"
+    write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", ["Title\n\nAbstract."]))
+    versions = tmp_path / ".s.duckdb.versions"
+    held = _hold_versions_folder(versions)
+    try:
+        done = run_cli(
+            "load",
+            str(raw),
+            "--warehouse",
+            str(warehouse),
+            "--serving",
+            str(serving),
+            "--wait",
+            "1",
+            timeout=60,
+        )
+    finally:
+        os.close(held)
+    locked = f"the serving copy's versions folder {versions} is locked by {_this_process()}"
+    assert done.returncode == EXIT_NOT_PUBLISHED
+    assert done.stderr == (
+        f"paperhouse: {locked}: waiting up to 1 s for it\n"
+        f"paperhouse: the load committed, but publishing the serving copy {serving} failed: PublishLocked: "
+        f"{locked} after waiting 1 s (another publish of the same serving copy). BI tools may still see the "
+        "previous load; the next run publishes it\n"
+    )
+    assert "files: 1 seen, 1 loaded" in done.stdout
+    engine = warehouse_engine(warehouse)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT file_name, status FROM source_files")).all() == [
+            ("2025-01-01.txt", "loaded")
+        ]
+    engine.dispose()
+    assert not os.path.lexists(serving) and os.listdir(versions) == []
+
+
+def test_sigterm_while_a_publish_waits_for_the_versions_folder_stops_within_a_second(tmp_path):
+    raw, warehouse, serving = tmp_path / "raw", tmp_path / "w.duckdb", tmp_path / "s.duckdb"
+    write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", ["Title\n\nAbstract."]))
+    versions = tmp_path / ".s.duckdb.versions"
+    held = _hold_versions_folder(versions)
+    try:
+        loader = subprocess.Popen(
+            [sys.executable, "-m", "etl.cli", "load", str(raw), "--warehouse", str(warehouse)]
+            + ["--serving", str(serving), "--wait", "60"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        waiting = loader.stderr.readline()
+        loader.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        stopped = loader.stderr.readline()  # said once the wait has stopped, before the interpreter exits
+        stopped_after = time.monotonic() - signalled
+        out, err = loader.communicate(timeout=30)
+    finally:
+        os.close(held)
+    assert waiting == (
+        f"paperhouse: the serving copy's versions folder {versions} is locked by {_this_process()}: "
+        "waiting up to 60 s for it\n"
+    )
+    assert stopped == (
+        "paperhouse: stopped by SIGTERM before publishing; committed: 1 of 1 batches, 1 dumps "
+        "('2025-01-01.txt'), now in the warehouse (the schema migration did commit); the next run publishes "
+        "the serving copy\n"
+    )
+    assert stopped_after < 1
+    assert (loader.returncode, err) == (128 + signal.SIGTERM, "")
+    assert "files: 1 seen, 1 loaded" in out
+    assert (
+        f"serving copy: {serving} NOT published: stopped by SIGTERM while waiting for another publish\n"
+        in out
+    )

@@ -54,9 +54,9 @@ VIEW_SPECS = [
 
 
 @dg.multi_asset(specs=VIEW_SPECS, pool=WAREHOUSE_POOL)
-def analyst_views(warehouse: WarehouseResource):
+def analyst_views(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Bring every view to the text the newest migration pins, publish the serving copy, and count each view's rows."""
-    settings = run_settings(warehouse=warehouse)
+    settings = run_settings(warehouse=warehouse, lock_wait_seconds=warehouse.lock_wait_seconds)
     with warehouse.engine(settings) as engine:
         migrate(engine)
         with engine.connect() as connection:
@@ -64,7 +64,7 @@ def analyst_views(warehouse: WarehouseResource):
                 spec.key: connection.execute(text(f"SELECT count(*) FROM {spec.key.path[-1]}")).scalar_one()
                 for spec in VIEW_SPECS  # vetted identifiers
             }
-        serving = publish_configured(engine, settings)
+        serving = publish_configured(engine, settings, on_wait=context.log.info)
     published = serving_metadata(serving)
     for key, rows in counts.items():
         yield dg.MaterializeResult(asset_key=key, metadata={"dagster/row_count": rows, **published})

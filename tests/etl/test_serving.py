@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
 import shutil
@@ -19,9 +20,17 @@ from sqlalchemy import Engine, event, text
 
 import etl.serving
 from etl.pipeline import load_dumps
-from etl.serving import is_current, publish, publish_if_stale, warehouse_marker
+from etl.serving import (
+    PublishLocked,
+    is_current,
+    publish,
+    publish_if_stale,
+    serving_problem,
+    warehouse_marker,
+)
+from etl.stopping import LoadInterrupted, StopSwitch
 from etl.warehouse import warehouse_engine
-from tests.conftest import ROOT, dump_text, write_dump
+from tests.conftest import ROOT, dump_text, file_tree, write_dump
 
 VERSIONS = ".paperhouse.duckdb.versions"
 
@@ -345,3 +354,255 @@ def test_a_pooled_reader_process_sees_every_published_load_in_order(live, tmp_pa
     assert distinct == STATES
     for thread in (0, 1):
         assert {tuple(r["state"]) for r in results if r["thread"] == thread} == set(STATES)
+
+
+def _duckdb_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    duckdb.connect(str(path)).close()
+
+
+def _refusal_case(tmp_path: Path, case: str) -> tuple[Path, Path, str]:
+    """(serving, warehouse, the refusal expected) for `case`, set up under `tmp_path`; the raw folder is raw/."""
+    raw, warehouse = tmp_path / "raw", tmp_path / "w.duckdb"
+    write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", ["Title\n\nAbstract."]))
+    give = "give --serving (PAPERHOUSE_SERVING) another path"
+    not_ours = "exists and is not one paperhouse published (a symlink into {}/): move it away, or " + give
+    if case == "a file of the user's":
+        serving = tmp_path / "notes.md"
+        serving.write_text("my notes")
+        return serving, warehouse, f"the serving copy {serving} " + not_ours.format(".notes.md.versions")
+    if case == "a DuckDB database with no stamp":
+        serving = tmp_path / "mine.duckdb"
+        _duckdb_file(serving)
+        return serving, warehouse, f"the serving copy {serving} " + not_ours.format(".mine.duckdb.versions")
+    if case == "a symlink of the user's":
+        serving = tmp_path / "s.duckdb"
+        (tmp_path / "notes.md").write_text("my notes")
+        serving.symlink_to("notes.md")
+        return serving, warehouse, f"the serving copy {serving} " + not_ours.format(".s.duckdb.versions")
+    if case == "a dump in the raw folder":
+        serving = raw / "2025-01-01.txt"
+        return (
+            serving,
+            warehouse,
+            f"the serving copy {serving} is inside the raw dump folder {raw}: {give}, outside it",
+        )
+    if case == "a folder whose link leads into the raw folder":
+        (tmp_path / "to_raw").symlink_to("raw")
+        serving = tmp_path / "to_raw" / "s.duckdb"
+        return (
+            serving,
+            warehouse,
+            f"the serving copy {serving} is inside the raw dump folder {raw}: {give}, outside it",
+        )
+    if case == "the warehouse through ..":
+        (tmp_path / "d" / "sub").mkdir(parents=True)
+        warehouse = tmp_path / "d" / "wh.duckdb"
+        _duckdb_file(warehouse)
+        serving = tmp_path / "d" / "sub" / ".." / "wh.duckdb"
+        return (
+            serving,
+            warehouse,
+            (
+                f"the serving copy {serving} is the warehouse itself: {give}, or leave it unset (serving/ beside "
+                "the warehouse)"
+            ),
+        )
+    if case == "the warehouse's target when it is reached through a symlink":
+        real = tmp_path / "real" / "w.duckdb"
+        _duckdb_file(real)
+        warehouse = tmp_path / "link.duckdb"
+        warehouse.symlink_to(real)
+        return (
+            real,
+            warehouse,
+            (
+                f"the serving copy {real} is the warehouse itself: {give}, or leave it unset (serving/ beside "
+                "the warehouse)"
+            ),
+        )
+    if case == "the warehouse's WAL":
+        serving = tmp_path / "w.duckdb.wal"
+        return (
+            serving,
+            warehouse,
+            f"the serving copy {serving} would write over the warehouse {warehouse}'s files: {give}",
+        )
+    if case == "a versions folder holding the warehouse":
+        serving = tmp_path / "s.duckdb"
+        warehouse = tmp_path / ".s.duckdb.versions" / "000001" / "w.duckdb"
+        _duckdb_file(warehouse)
+        return (
+            serving,
+            warehouse,
+            f"the serving copy {serving} would write over the warehouse {warehouse}'s files: {give}",
+        )
+    if case == "a folder":
+        serving = tmp_path / "s.duckdb"
+        serving.mkdir()
+        return serving, warehouse, f"the serving copy {serving} is a folder: give --serving (PAPERHOUSE_SERVING) a file path"
+    if case == "a file where its folder should be":
+        (tmp_path / "blocker").write_text("a file")
+        serving = tmp_path / "blocker" / "s.duckdb"
+        return (
+            serving,
+            warehouse,
+            (f"the serving copy {serving} cannot be created: {tmp_path / 'blocker'} is not a folder; {give}"),
+        )
+    if case == "a stamp of the user's":
+        serving = tmp_path / "s.duckdb"
+        (tmp_path / "s.duckdb.published.json").write_text('{"mine": true}')
+        return (
+            serving,
+            warehouse,
+            (
+                f"the serving copy's stamp {tmp_path / 's.duckdb.published.json'} exists and is not one paperhouse "
+                f"wrote: move it away, or {give}"
+            ),
+        )
+    if case == "a file where the versions folder should be":
+        serving = tmp_path / "s.duckdb"
+        (tmp_path / ".s.duckdb.versions").write_text("mine")
+        return (
+            serving,
+            warehouse,
+            (
+                f"the serving copy's versions folder {tmp_path / '.s.duckdb.versions'} exists and is not a folder "
+                f"paperhouse made: move it away, or {give}"
+            ),
+        )
+    if case == "a versions folder that is a symlink":
+        serving = tmp_path / "s.duckdb"
+        (tmp_path / "elsewhere").mkdir()
+        (tmp_path / ".s.duckdb.versions").symlink_to("elsewhere")
+        return (
+            serving,
+            warehouse,
+            (
+                f"the serving copy's versions folder {tmp_path / '.s.duckdb.versions'} exists and is not a folder "
+                f"paperhouse made: move it away, or {give}"
+            ),
+        )
+    raise AssertionError(case)
+
+
+REFUSALS = [
+    "a file of the user's",
+    "a DuckDB database with no stamp",
+    "a symlink of the user's",
+    "a dump in the raw folder",
+    "a folder whose link leads into the raw folder",
+    "the warehouse through ..",
+    "the warehouse's target when it is reached through a symlink",
+    "the warehouse's WAL",
+    "a versions folder holding the warehouse",
+    "a folder",
+    "a file where its folder should be",
+    "a stamp of the user's",
+    "a file where the versions folder should be",
+    "a versions folder that is a symlink",
+]
+
+
+@pytest.mark.parametrize("case", REFUSALS)
+def test_a_serving_path_that_would_destroy_what_paperhouse_did_not_make_is_refused(tmp_path, case):
+    serving, warehouse, message = _refusal_case(tmp_path, case)
+    before = file_tree(tmp_path)
+    assert serving_problem(serving, warehouse, tmp_path / "raw") == message
+    assert file_tree(tmp_path) == before
+
+
+def test_serving_paths_paperhouse_made_or_that_do_not_exist_are_accepted(live):
+    raw = live.raw
+    write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", ["Title\n\nAbstract."]))
+    assert serving_problem(live.serving, live.warehouse, raw) is None  # nothing there yet
+    live.serving.parent.mkdir(parents=True)
+    (live.serving.parent / VERSIONS).mkdir()  # a first publish that failed after creating it
+    assert serving_problem(live.serving, live.warehouse, raw) is None
+    live.load(0)
+    live.publish()
+    assert serving_problem(live.serving, live.warehouse, raw) is None  # the symlink into the versions folder
+    live.stamp.write_text("garbage")  # beside our symlink, a broken stamp is ours to repair
+    assert serving_problem(live.serving, live.warehouse, raw) is None
+    live.serving.unlink()  # a user removed the link; the stamp alone is not theirs
+    live.stamp.write_text(json.dumps({"marker": "[]", "published_at": 1.0}))
+    assert serving_problem(live.serving, live.warehouse, raw) is None
+    live.engine.dispose()
+    shutil.copyfile(live.warehouse, live.serving)  # the old single-file layout: a DuckDB file and its stamp
+    assert serving_problem(live.serving, live.warehouse, raw) is None
+
+
+def _hold_flock(path: Path) -> int:
+    """Hold an exclusive flock on the folder `path`, as another publish would; close the result to release it."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return descriptor
+
+
+def this_process() -> str:
+    return f"process {os.getpid()} ({Path('/proc/self/comm').read_text().strip()})"
+
+
+def test_a_held_versions_folder_is_waited_for_up_to_the_wait_then_named(live):
+    live.load(0)
+    live.publish()
+    versions = live.serving.parent / VERSIONS
+    live.load(1)
+    before = file_tree(live.serving.parent)
+    held, heard = _hold_flock(versions), []
+    try:
+        started = time.monotonic()
+        with pytest.raises(PublishLocked) as refused:
+            publish(live.engine, live.warehouse, live.serving, wait_seconds=0.5, on_wait=heard.append)
+        waited = time.monotonic() - started
+    finally:
+        os.close(held)
+    assert 0.5 <= waited < 1.5
+    assert heard == [
+        f"the serving copy's versions folder {versions} is locked by {this_process()}: waiting up to 0.5 s for it"
+    ]
+    assert str(refused.value) == (
+        f"the serving copy's versions folder {versions} is locked by {this_process()} after waiting 0.5 s "
+        "(another publish of the same serving copy)"
+    )
+    assert file_tree(live.serving.parent) == before
+    assert isinstance(live.publish_if_stale(), float)  # released: the next publish goes through
+    assert served_state(live.serving) == STATES[1]
+
+
+def test_with_no_wait_a_held_versions_folder_fails_at_once(live):
+    live.load(0)
+    versions = live.serving.parent / VERSIONS
+    versions.mkdir(parents=True)
+    held = _hold_flock(versions)
+    try:
+        started = time.monotonic()
+        with pytest.raises(PublishLocked, match=r"locked by process \d+ \(.*\) \(another publish"):
+            live.publish()
+        assert time.monotonic() - started < 0.5
+    finally:
+        os.close(held)
+    assert not os.path.lexists(live.serving)
+
+
+def test_a_stop_request_ends_the_wait_for_the_versions_folder_within_a_poll(live):
+    live.load(0)
+    versions = live.serving.parent / VERSIONS
+    versions.mkdir(parents=True)
+    stop = StopSwitch()
+    held = _hold_flock(versions)
+    try:
+        started = time.monotonic()
+        with pytest.raises(LoadInterrupted, match="stopped by SIGTERM"):
+            publish(
+                live.engine,
+                live.warehouse,
+                live.serving,
+                wait_seconds=60,
+                stop_check=stop.check,
+                on_wait=lambda _line: stop.request(signal.SIGTERM),
+            )
+        assert time.monotonic() - started < 1
+    finally:
+        os.close(held)
+    assert sorted(os.listdir(live.serving.parent)) == [VERSIONS] and not os.listdir(versions)

@@ -114,3 +114,63 @@ def test_every_setting_is_in_the_readme():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     missing = [env for env, *_ in settings_table() if f"`{env}`" not in readme and f"${env}" not in readme]
     assert missing == []
+
+
+def _in_raw(raw: Path, warehouse: Path) -> str:
+    return (
+        f"the warehouse {warehouse} is inside the raw dump folder {raw}, which must hold dumps only: "
+        "give --warehouse (PAPERHOUSE_WAREHOUSE) a path outside it"
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["w.txt", "sub/w.duckdb", "w.duckdb"], ids=["read as a dump", "in a subfolder", "any name"]
+)
+def test_a_warehouse_inside_the_raw_folder_is_refused_before_anything_exists(tmp_path, name):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    env = {"PAPERHOUSE_RAW_DIR": str(raw), "PAPERHOUSE_WAREHOUSE": str(raw / name)}
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env(env, TODAY)
+    assert str(caught.value) == _in_raw(raw, raw / name)
+    assert [p.name for p in tmp_path.rglob("*")] == ["raw"]
+
+
+def test_a_warehouse_reaching_into_the_raw_folder_through_a_symlink_is_refused(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (tmp_path / "to_raw").symlink_to("raw")
+    through_folder = tmp_path / "to_raw" / "w.txt"
+    link = tmp_path / "w.duckdb"
+    link.symlink_to(raw / "w.duckdb")
+    for warehouse in (through_folder, link):
+        with pytest.raises(SettingsError) as caught:
+            Settings.from_env({"PAPERHOUSE_RAW_DIR": str(raw), "PAPERHOUSE_WAREHOUSE": str(warehouse)}, TODAY)
+        assert str(caught.value) == _in_raw(raw, warehouse)
+    # The raw folder named through a symlink: the same folder.
+    env = {"PAPERHOUSE_RAW_DIR": str(tmp_path / "to_raw"), "PAPERHOUSE_WAREHOUSE": str(raw / "w.txt")}
+    with pytest.raises(SettingsError, match="^the warehouse .* is inside the raw dump folder"):
+        Settings.from_env(env, TODAY)
+
+
+def test_a_serving_copy_inside_the_raw_folder_is_refused(tmp_path):
+    raw = tmp_path / "raw"
+    env = {
+        "PAPERHOUSE_RAW_DIR": str(raw),
+        "PAPERHOUSE_WAREHOUSE": str(tmp_path / "w.duckdb"),
+        "PAPERHOUSE_SERVING": str(raw / "s.txt"),
+    }
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env(env, TODAY)
+    assert str(caught.value) == (
+        f"the serving copy {raw / 's.txt'} is inside the raw dump folder {raw}: "
+        "give --serving (PAPERHOUSE_SERVING) another path, outside it"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_warehouse_and_serving_copy_beside_the_raw_folder_are_accepted(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    env = {"PAPERHOUSE_RAW_DIR": str(raw), "PAPERHOUSE_WAREHOUSE": str(tmp_path / "raw.duckdb")}
+    assert Settings.from_env(env, TODAY).serving_path == tmp_path / "serving" / "raw.duckdb"

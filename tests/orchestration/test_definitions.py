@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dagster as dg
@@ -102,13 +103,23 @@ def test_resources_resolve_configuration_at_run_time(monkeypatch, tmp_path):
     assert run_settings(warehouse=resource).serving_path == tmp_path / "serving" / "from_env.duckdb"
     assert run_settings(warehouse=WarehouseResource(path="x.duckdb")).warehouse == Path("x.duckdb")
     monkeypatch.setenv("PAPERHOUSE_LISTING_YEAR", "2024")
-    settings = run_settings(DumpFolderResource(path=str(tmp_path)), resource, batch_mb=8)
-    assert (settings.raw_dir, settings.listing_year, settings.batch_bytes) == (tmp_path, 2024, 8_000_000)
+    settings = run_settings(DumpFolderResource(path=str(tmp_path / "raw")), resource, batch_mb=8)
+    assert (settings.raw_dir, settings.listing_year, settings.batch_bytes) == (
+        tmp_path / "raw",
+        2024,
+        8_000_000,
+    )
     monkeypatch.setenv("PAPERHOUSE_BATCH_MB", "lots")
     with pytest.raises(
         dg.Failure, match=r"bad setting: PAPERHOUSE_BATCH_MB='lots': expected a positive number"
     ):
         run_settings(DumpFolderResource())
+    monkeypatch.delenv("PAPERHOUSE_BATCH_MB")
+    refusal = (
+        f"bad setting: the warehouse {tmp_path / 'from_env.duckdb'} is inside the raw dump folder {tmp_path}"
+    )
+    with pytest.raises(dg.Failure, match=re.escape(refusal)):
+        run_settings(DumpFolderResource(path=str(tmp_path)), resource)
 
 
 def test_every_step_that_writes_the_warehouse_holds_the_one_slot_pool():
