@@ -14,17 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 import duckdb_engine
 from sqlalchemy.schema import CreateTable
 
 import models
-from etl.sql import SQL_DIR
+from etl.sql import sql_texts
 from migrations.views import ViewHeader, view_header
 
-VIEWS_DIR = SQL_DIR / "views"
 REGENERATE = "python -m etl.dictionary > docs/data_dictionary.md"
 
 
@@ -47,9 +45,9 @@ class Relation:
     columns: tuple[Column, ...]
 
 
-def view_texts(folder: Path = VIEWS_DIR) -> dict[str, str]:
-    """The SQL text of each view file, by view name, sorted."""
-    return {path.stem: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.sql"))}
+def view_texts() -> dict[str, str]:
+    """The SQL text of each view file (`sql/views/*.sql`), by view name, sorted."""
+    return sql_texts("views")
 
 
 def view_headers(views: Mapping[str, str]) -> dict[str, ViewHeader]:

@@ -17,11 +17,10 @@ import polars as pl
 from sqlalchemy import Connection, text
 
 from etl.batch import WarehouseBatch
-from etl.sql import SQL_DIR, sql_file, sql_names
+from etl.sql import sql_file, sql_names
 from etl.staging import read_frame, stage_frame, unstage
 from models import HELD_STATUSES, TABLES
 
-MERGE_DIR = SQL_DIR / "merge"
 COUNT_STEP = "19_count_changes"  # a SELECT of (what, count) pairs: what this merge changes
 # Steps that only remove what orphaned papers leave: skipped when the counts show none.
 ORPHAN_STEPS = frozenset(

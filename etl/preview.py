@@ -6,22 +6,18 @@ chosen by the load's loaded dump versions; each table's query is `sql/preview/<t
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
 import polars as pl
 from sqlalchemy import Connection, text
 
+from etl.sql import sql_file
 from models import TABLES
 
-PREVIEW_DIR = Path(__file__).resolve().parent.parent / "sql" / "preview"
 PREVIEW_ROWS = 5
 
 
-@cache
 def preview_sql(table: str) -> str:
     """The query choosing the preview rows of `table` (bound: `:file_ids`, `:limit`)."""
-    return (PREVIEW_DIR / f"{table}.sql").read_text()
+    return sql_file("preview", table)
 
 
 def table_previews(

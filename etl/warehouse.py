@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
 import migrations
+from etl.duckdb_exit import release_at_exit
 from etl.postgres import LoadLockTimeout, hold_load_lock, postgres_engine
 from etl.storage import DEFAULT_STORAGE_VERSION, rewrite_in_format
 
@@ -28,6 +29,9 @@ DIALECT = "duckdb+paperhouse"
 DEFAULT_MEMORY_LIMIT = "1GB"
 DEFAULT_CHECKPOINT_THRESHOLD = "256MB"
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
+
+# Every process that can open a warehouse (the CLI, Dagster's) exits without nanobind's leak report.
+release_at_exit()
 
 
 def _writer(program: str | None, pid: int | None) -> str:

@@ -8,7 +8,7 @@ import pytest
 
 import etl.merge
 from etl.pipeline import load_dumps
-from tests.conftest import snapshot
+from tests.conftest import ROOT, snapshot
 
 
 def test_a_failed_merge_changes_nothing(engine, sample_dir, monkeypatch):
@@ -24,7 +24,7 @@ def test_a_failed_merge_changes_nothing(engine, sample_dir, monkeypatch):
 
 def test_the_merge_is_named_steps_each_binding_what_its_sql_names():
     steps = etl.merge.merge_steps()
-    assert [s.name for s in steps] == sorted(p.stem for p in etl.merge.MERGE_DIR.glob("*.sql"))
+    assert [s.name for s in steps] == sorted(p.stem for p in (ROOT / "sql" / "merge").glob("*.sql"))
     assert len(steps) == 30 and steps[0].name == "01_create_incoming_files"
     for step in steps:
         assert step.sql.startswith("-- "), f"{step.name} has no header saying what it does"
