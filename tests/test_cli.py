@@ -126,7 +126,7 @@ def test_a_bad_setting_is_one_line_exit_2_and_nothing_is_opened(tmp_path):
     assert (done.returncode, done.stdout) == (EXIT_USAGE, "")
     assert (
         done.stderr
-        == "paperhouse: PAPERHOUSE_BATCH_MB='abc': expected a positive number of megabytes, such as 32\n"
+        == "paperhouse: PAPERHOUSE_BATCH_MB='abc': expected a number of megabytes more than 0 and at most 4096, such as 32\n"
     )
     assert not warehouse.exists() and not warehouse.parent.joinpath("serving").exists()
 
