@@ -31,7 +31,14 @@ from etl.roles import grant_reader
 from etl.serving import publish_configured
 from etl.settings import Settings, SettingsError, warehouse_label
 from etl.stopping import LoadInterrupted, StopSwitch
-from etl.warehouse import WarehouseLocked, engine_for, ensure_storage_format, hold_writer_lock, migrate
+from etl.warehouse import (
+    WarehouseLocked,
+    WarehousePathError,
+    engine_for,
+    ensure_storage_format,
+    hold_writer_lock,
+    migrate,
+)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -219,6 +226,8 @@ def _rewrite_storage(settings: Settings, stop: StopSwitch) -> float | None:
         )
     except WarehouseLocked as exc:
         raise _Stop(str(exc), EXIT_LOCKED) from None
+    except WarehousePathError as exc:
+        raise _Stop(f"{exc}; nothing was done", EXIT_FAILED) from None
     except LoadInterrupted:
         raise
     except Exception as exc:  # noqa: BLE001 - the old file is untouched
