@@ -36,7 +36,7 @@ MIN_DUCKDB_MEMORY = "64MB"  # the sample needs about 24MB: below this even a sma
 MAX_DUCKDB_SIZE = "1TB"
 MIN_DUCKDB_CHECKPOINT = "1MB"
 MAX_LOCK_WAIT_SECONDS = 86_400  # a day: a load queued longer than that is queued behind a stuck one
-MIN_CONNECT_TIMEOUT_SECONDS, MAX_CONNECT_TIMEOUT_SECONDS = 1, 300
+MIN_CONNECT_TIMEOUT_SECONDS, MAX_CONNECT_TIMEOUT_SECONDS = 2, 300  # libpq counts whole seconds, 2 at least
 
 
 class SettingsError(ValueError):
@@ -62,6 +62,8 @@ def _warehouse(value: str) -> Path | URL:
     """A DuckDB file path, or a PostgreSQL URL without a password (libpq reads it from PGPASSWORD or ~/.pgpass)."""
     if "://" not in value:
         return _path(value)
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError(value)  # no URL holds a control character; SQLAlchemy would cut it there
     try:
         url = make_url(value)
     except ArgumentError:
@@ -159,6 +161,17 @@ def _seconds(least: float, most: float) -> Callable[[str], float]:
         if not math.isfinite(number) or not least <= number <= most:
             raise ValueError(value)
         return number
+
+    return parse
+
+
+def _whole_seconds(least: int, most: int) -> Callable[[str], int]:
+    """A parser of a whole number of seconds from `least` to `most`."""
+
+    def parse(value: str) -> int:
+        if not re.fullmatch(r"[0-9]{1,4}", value) or not least <= int(value) <= most:
+            raise ValueError(value)
+        return int(value)
 
     return parse
 
@@ -276,12 +289,12 @@ class Settings:
         f"a number of seconds from 0 to {MAX_LOCK_WAIT_SECONDS}",
         "how long a load waits for another load to release the warehouse",
     )
-    connect_timeout: float = _setting(
-        10.0,
+    connect_timeout: int = _setting(
+        10,
         "PAPERHOUSE_CONNECT_TIMEOUT",
         None,
-        _seconds(MIN_CONNECT_TIMEOUT_SECONDS, MAX_CONNECT_TIMEOUT_SECONDS),
-        f"a number of seconds from {MIN_CONNECT_TIMEOUT_SECONDS} to {MAX_CONNECT_TIMEOUT_SECONDS}",
+        _whole_seconds(MIN_CONNECT_TIMEOUT_SECONDS, MAX_CONNECT_TIMEOUT_SECONDS),
+        f"a whole number of seconds from {MIN_CONNECT_TIMEOUT_SECONDS} to {MAX_CONNECT_TIMEOUT_SECONDS}",
         "PostgreSQL: how long a connection may take to be answered before the load fails",
     )
     sweep_cron: str = _setting(

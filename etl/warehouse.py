@@ -17,7 +17,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
 import migrations
-from etl.postgres import LoadLockTimeout, hold_load_lock, postgres_engine
+from etl.postgres import DEFAULT_CONNECT_TIMEOUT, LoadLockTimeout, canceller, hold_load_lock, postgres_engine
 from etl.storage import DEFAULT_STORAGE_VERSION, NO_EXTENSION_DOWNLOADS, foreign_kind, rewrite_in_format
 
 if TYPE_CHECKING:
@@ -98,6 +98,7 @@ def warehouse_engine(
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     checkpoint_threshold: str = DEFAULT_CHECKPOINT_THRESHOLD,
     storage_version: str = DEFAULT_STORAGE_VERSION,
+    connect_timeout: int = DEFAULT_CONNECT_TIMEOUT,
 ) -> Engine:
     """A SQLAlchemy engine on the DuckDB file at `path` (created with its folder if missing).
 
@@ -106,7 +107,7 @@ def warehouse_engine(
     (`etl.postgres`), where the DuckDB options do not apply.
     """
     if isinstance(path, URL):
-        return postgres_engine(path, read_only=read_only)
+        return postgres_engine(path, read_only=read_only, connect_timeout=connect_timeout)
     prepare_warehouse_path(path, read_only)
     # Capped, so the buffer pool does not grow with the warehouse; DuckDB spills beyond it.
     # A cap a backfill reaches within its first gigabyte makes the peak the same at any
@@ -136,6 +137,7 @@ def engine_for(settings: Settings, read_only: bool = False) -> Engine:
         memory_limit=settings.duckdb_memory,
         checkpoint_threshold=settings.duckdb_checkpoint,
         storage_version=settings.storage_version,
+        connect_timeout=settings.connect_timeout,
     )
 
 
@@ -235,7 +237,7 @@ def checkpoint(connection: Connection) -> None:
 def interrupter(connection: Connection) -> Callable[[], None]:
     """What stops the statement running on `connection` (callable from a signal handler)."""
     raw = connection.connection.driver_connection
-    return raw.interrupt if connection.dialect.name == "duckdb" else raw.cancel
+    return raw.interrupt if connection.dialect.name == "duckdb" else canceller(raw)
 
 
 def alembic_config() -> Config:

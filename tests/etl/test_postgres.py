@@ -52,7 +52,7 @@ def test_a_password_in_the_url_is_refused_and_never_repeated(sample_dir):
         ),
         (
             "postgresql+psycopg://loader@db.example/papers?sslmode=require&PassWord=s3cr3t-pw&port=5432",
-            "postgresql+psycopg://loader@db.example/papers?sslmode=require&PassWord=***&port=5432",
+            "postgresql+psycopg://loader@db.example/papers?sslmode=require&PassWord=***'",  # to the end: `&` may be in it
         ),
     ):
         done = run_cli("load", str(sample_dir), "--warehouse", given)
@@ -522,3 +522,49 @@ def test_a_server_that_ends_the_load_s_sessions_mid_load_is_said_in_words_with_w
         f"committed: {now - 3} of 57 batches, {now - 3} dumps ("
     )
     assert message[0].endswith("; the next run tries them again")
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_load_whose_server_stopped_answering_mid_load(tmp_path):
+    """The load's session is frozen (SIGSTOP) mid-load: SIGTERM still ends the load at once, saying what committed."""
+    from tests.test_cli import many_dumps
+
+    many_dumps(tmp_path / "raw", 60)
+    with postgres_database("frozen") as url:
+        admin = postgres_engine(url)
+        load = subprocess.Popen(
+            [sys.executable, "-m", "etl.cli", "load", str(tmp_path / "raw"), "--batch-mb", "0.001"]
+            + ["--warehouse", _cli_url(url)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        frozen = None
+        try:
+            with admin.connect() as connection:
+                while frozen is None and load.poll() is None:
+                    frozen = connection.execute(
+                        text(
+                            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND application_name = 'paperhouse' AND pid <> pg_backend_pid() AND "
+                            "EXISTS (SELECT FROM pg_tables WHERE tablename = 'papers')"
+                        )
+                    ).scalar()
+                    connection.rollback()
+                    time.sleep(0.05)
+            os.kill(frozen, signal.SIGSTOP)
+            time.sleep(1)
+            signalled = time.monotonic()
+            load.send_signal(signal.SIGTERM)
+            _, err = load.communicate(timeout=60)
+            took = time.monotonic() - signalled
+        finally:
+            if frozen is not None:
+                os.kill(frozen, signal.SIGCONT)
+            load.kill()
+            admin.dispose()
+    message = [line for line in err.splitlines() if line.startswith("paperhouse:")]
+    assert load.returncode == 128 + signal.SIGTERM and len(message) == 1, err
+    assert message[0].startswith("paperhouse: stopped by SIGTERM; ")
+    assert took < 3  # a cancel the server does not answer, then the socket shut: about a second
