@@ -106,7 +106,7 @@ def test_resources_resolve_configuration_at_run_time(monkeypatch, tmp_path):
     assert (settings.raw_dir, settings.listing_year, settings.batch_bytes) == (tmp_path, 2024, 8_000_000)
     monkeypatch.setenv("PAPERHOUSE_BATCH_MB", "lots")
     with pytest.raises(
-        dg.Failure, match=r"bad setting: PAPERHOUSE_BATCH_MB='lots': expected a positive number"
+        dg.Failure, match=r"bad setting: PAPERHOUSE_BATCH_MB='lots': expected a number of megabytes more than 0 and at most 4096"
     ):
         run_settings(DumpFolderResource())
 
