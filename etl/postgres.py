@@ -7,13 +7,18 @@ never wait: every statement reads a committed snapshot (MVCC).
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
 import time
 from collections.abc import Callable
 
 import polars as pl
 from pgpq import ArrowToPostgresBinaryEncoder
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
 
 from etl.sql import sql_file
 
@@ -22,6 +27,25 @@ APPLICATION = "paperhouse load"  # application_name of the connection that holds
 # The advisory lock key every paperhouse load takes: the first 63 bits of sha256("paperhouse.load").
 LOAD_LOCK_KEY = 0x323A_7270_29F3_001C
 COPY_CHUNK_ROWS = 65_536  # rows encoded per write: bounds the encoded copy held at once
+DEFAULT_CONNECT_TIMEOUT = 10  # seconds (PAPERHOUSE_CONNECT_TIMEOUT)
+# Dead peers (a host gone, a cable cut) are found by TCP keepalives within about a minute;
+# a server that is up but silent is not, so a stop request closes what it leaves unanswered.
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+STOP_GRACE_SECONDS = 0.5  # after a stop request: for the cancel to be answered, then for the statement to end
+_POLL_SECONDS = 0.05
+
+
+class ServerSilent(RuntimeError):
+    """The PostgreSQL server did not answer a connection within the connect timeout."""
+
+    says_it_all = True  # `etl.report.cause` quotes the message alone
+
+    def __init__(self, url: URL) -> None:
+        where = f"{url.host or url.query.get('host', 'localhost')}:{url.port or url.query.get('port', 5432)}"
+        super().__init__(
+            f"the PostgreSQL server at {where} did not answer within {url.query['connect_timeout']} s "
+            "(PAPERHOUSE_CONNECT_TIMEOUT)"
+        )
 
 
 class LoadLockTimeout(RuntimeError):
@@ -37,11 +61,91 @@ class LoadLockTimeout(RuntimeError):
         self.holder = holder
 
 
-def postgres_engine(url: URL, read_only: bool = False, application: str = "paperhouse") -> Engine:
-    """A SQLAlchemy engine on the PostgreSQL database at `url` (psycopg; the password from libpq's sources)."""
+def postgres_engine(
+    url: URL,
+    read_only: bool = False,
+    application: str = "paperhouse",
+    connect_timeout: int = DEFAULT_CONNECT_TIMEOUT,
+) -> Engine:
+    """A SQLAlchemy engine on the PostgreSQL database at `url` (psycopg; the password from libpq's sources).
+
+    A connection not answered within `connect_timeout` seconds fails (a `connect_timeout` in the
+    URL wins); TCP keepalives find a server that went away.
+    """
     options = "-c default_transaction_read_only=on" if read_only else ""
-    connect_args = {"application_name": application, "options": options}
-    return create_engine(url.set(drivername=DRIVER), connect_args=connect_args, pool_pre_ping=True)
+    connect_args = {"application_name": application, "options": options, **KEEPALIVES}
+    url = url.set(drivername=DRIVER)
+    if "connect_timeout" not in url.query:
+        url = url.update_query_dict({"connect_timeout": str(connect_timeout)})
+    return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+
+
+def connect(engine: Engine, check: Callable[[], None] | None = None) -> Connection:
+    """`engine.connect()`, waited for so that `check` (a stop request raises there) is called every 50 ms.
+
+    The connection is made on a daemon thread: a stop ends the wait at once, however long the
+    server takes (a late connection is then closed). A server silent for the connect timeout is
+    a `ServerSilent`.
+    """
+    made: list[Connection] = []
+    failed: list[BaseException] = []
+    abandoned = threading.Event()
+
+    def attempt() -> None:
+        try:
+            connection = engine.connect()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            failed.append(exc)
+            return
+        made.append(connection)
+        if abandoned.is_set():
+            connection.close()
+
+    thread = threading.Thread(target=attempt, name="paperhouse-connect", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            if check is not None:
+                check()
+            thread.join(_POLL_SECONDS)
+    except BaseException:
+        abandoned.set()
+        if made:
+            made[0].close()
+        raise
+    if failed:
+        error = failed[0]
+        if isinstance(error, OperationalError) and "timeout expired" in str(error.orig):
+            raise ServerSilent(engine.url) from None
+        raise error
+    return made[0]
+
+
+def canceller(raw) -> Callable[[], None]:  # noqa: ANN001 - a psycopg connection
+    """What stops the statement running on `raw`, callable from a signal handler: it never blocks.
+
+    On a thread: a cancel request; if the connection has not rolled back to idle after the grace
+    (a server that does not answer), its socket is shut down, which ends any wait on it with an
+    error (the server rolls back what the session did not commit).
+    """
+
+    def cancel() -> None:
+        try:
+            raw.cancel_safe(timeout=STOP_GRACE_SECONDS)
+        except Exception:  # noqa: BLE001, S110 - a server that does not answer the cancel: shut it below
+            pass
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        while time.monotonic() < deadline:
+            if raw.closed or raw.pgconn.transaction_status == TransactionStatus.IDLE:
+                return
+            time.sleep(_POLL_SECONDS)
+        try:
+            with socket.socket(fileno=os.dup(raw.fileno())) as sock:
+                sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    return lambda: threading.Thread(target=cancel, name="paperhouse-cancel", daemon=True).start()
 
 
 def lock_holder(connection: Connection) -> str | None:
@@ -66,7 +170,7 @@ def hold_load_lock(
     as does the end of the session if the process dies). When it has to wait, `on_wait` is told
     once who holds the lock. Raises `LoadLockTimeout` naming the holder.
     """
-    connection = engine.connect()
+    connection = connect(engine, check)
     # Out of the pool: closing it ends the session, which releases the lock (a pooled session would keep it).
     connection.detach()
     try:

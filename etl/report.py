@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING
 
+import duckdb
 import polars as pl
+from sqlalchemy.exc import PendingRollbackError, ResourceClosedError
 
 from etl.checks import CheckOutcome, merge_outcomes
 
@@ -186,8 +189,53 @@ def quoted_names(names: list[str], shown: int = NAMES_SHOWN, quote: bool = True)
     return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
-def cause(exc: BaseException) -> str:
-    """One line naming an error: the driver's own error under SQLAlchemy's wrapper, first line only."""
+# Errors met only because an earlier one broke the connection: the earlier one is the cause.
+_AFTERMATH = (PendingRollbackError, ResourceClosedError)
+_CLOSED = re.compile(
+    r"server closed the connection|connection is (?:lost|closed|bad)|terminating connection|"
+    r"could not receive data from server|connection reset by peer|broken pipe",
+    re.IGNORECASE,
+)
+
+
+def _first_error(exc: BaseException) -> BaseException:
+    """`exc`, or, when it is the aftermath of an earlier error (raised while handling it), that earlier one."""
+    seen: set[int] = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        earlier = exc.__cause__ or exc.__context__
+        if earlier is None or not (
+            isinstance(exc, _AFTERMATH) or (_lost_connection(exc) and _lost_connection(earlier))
+        ):
+            break
+        exc = earlier
+    return exc
+
+
+def _lost_connection(exc: BaseException) -> bool:
+    """Whether `exc` says the server ended the connection (shut down, crashed, the session terminated)."""
     inner = getattr(exc, "orig", None) or exc
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    sqlstate = getattr(inner, "sqlstate", None) or ""
+    return sqlstate.startswith("57P") or bool(_CLOSED.search(str(inner)))
+
+
+def cause(exc: BaseException) -> str:
+    """One line naming an error: the driver's own error under SQLAlchemy's wrapper, first line only.
+
+    An error that only follows an earlier one (SQLAlchemy's `PendingRollbackError` once the
+    server dropped the connection) is named by that earlier one; a connection the server ended
+    is said in words first: `the server closed the connection (AdminShutdown: ...)`.
+    """
+    first = _first_error(exc)
+    if isinstance(first, PendingRollbackError):
+        return "the connection to the server was lost earlier in this transaction"
+    inner = getattr(first, "orig", None) or first
+    if getattr(inner, "says_it_all", False):  # paperhouse's own one-line messages
+        return str(inner)
     text_ = str(inner).strip().splitlines()
-    return f"{type(inner).__name__}: {text_[0] if text_ else ''}".rstrip(": ")
+    named = f"{type(inner).__name__}: {text_[0] if text_ else ''}".rstrip(": ")
+    if isinstance(inner, duckdb.OutOfMemoryException):
+        named += " (PAPERHOUSE_DUCKDB_MEMORY caps DuckDB's memory)"
+    return f"the server closed the connection ({named})" if _lost_connection(first) else named

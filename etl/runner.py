@@ -29,7 +29,13 @@ from etl.serving import publish_configured
 from etl.settings import Settings
 from etl.stopping import LoadInterrupted, StopSwitch
 from etl.storage import pinned
-from etl.warehouse import WarehouseLocked, engine_for, ensure_storage_format, hold_writer_lock
+from etl.warehouse import (
+    WarehouseLocked,
+    WarehousePathError,
+    engine_for,
+    ensure_storage_format,
+    hold_writer_lock,
+)
 
 
 class Outcome(Enum):
@@ -130,6 +136,8 @@ def _rewrite_storage(
         )
     except (WarehouseLocked, LoadInterrupted):
         raise
+    except WarehousePathError as exc:  # a folder, a SQLite file, a path under a file: nothing opened
+        raise _End(Outcome.FAILED, f"{exc}; nothing was done") from None
     except Exception as exc:  # noqa: BLE001 - the old file is untouched
         raise _End(
             Outcome.FAILED,

@@ -26,23 +26,45 @@ from etl.settle import DEFAULT_SETTLE_SECONDS
 from etl.storage import DEFAULT_STORAGE_VERSION, STORAGE_FORMATS
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
+_UNIT_BYTES = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+_UNIT_BYTES |= {"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+# Bounds of the numeric settings: a value outside them is refused before anything is opened,
+# never met later as an overflow or an out-of-memory error that names no setting.
+MAX_BATCH_MB = 4096  # one transaction's dumps; memory grows with it
+MAX_DUMP_MB = 1024  # one file is parsed whole, at several times its size in memory
+MIN_DUCKDB_MEMORY = "64MB"  # the sample needs about 24MB: below this even a small load runs out
+MAX_DUCKDB_SIZE = "1TB"
+MIN_DUCKDB_CHECKPOINT = "1MB"
+MAX_LOCK_WAIT_SECONDS = 86_400  # a day: a load queued longer than that is queued behind a stuck one
+MIN_CONNECT_TIMEOUT_SECONDS, MAX_CONNECT_TIMEOUT_SECONDS = 2, 300  # libpq counts whole seconds, 2 at least
 
 
 class SettingsError(ValueError):
     """A setting has a value of the wrong form; the message names it and the form expected."""
 
 
+class _Problem(ValueError):
+    """A value of the right form that is still refused; its message says why (quoted before the form)."""
+
+
 def _path(value: str) -> Path:
     """A non-empty path; `~` and `~user` are expanded, as a shell would."""
     if not value:
         raise ValueError(value)
-    return Path(value).expanduser()
+    try:
+        return Path(value).expanduser()
+    except RuntimeError:  # no home folder for that user
+        user = value.split("/", 1)[0]
+        raise _Problem(f"{user} names no user with a home folder") from None
 
 
 def _warehouse(value: str) -> Path | URL:
     """A DuckDB file path, or a PostgreSQL URL without a password (libpq reads it from PGPASSWORD or ~/.pgpass)."""
     if "://" not in value:
         return _path(value)
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError(value)  # no URL holds a control character; SQLAlchemy would cut it there
     try:
         url = make_url(value)
     except ArgumentError:
@@ -54,10 +76,30 @@ def _warehouse(value: str) -> Path | URL:
     return url.set(drivername=DRIVER)
 
 
+def _password_spans(raw: str) -> list[tuple[int, int]]:
+    """Where a password may be in `raw`: after `user:` up to the LAST `@`, and after `password=` to the end.
+
+    A password may hold `/`, `@`, `?` or `&`, so neither ends where a URL parser would end it;
+    masking too much costs only a less helpful message.
+    """
+    spans = []
+    userinfo = re.search(r"://[^/:]*:(.*)@", raw, flags=re.DOTALL)  # greedy: up to the last @
+    if userinfo:
+        spans.append(userinfo.span(1))
+    query = re.search(r"[?&]password=(.*)", raw, flags=re.DOTALL | re.IGNORECASE)
+    if query:
+        spans.append(query.span(1))
+    return spans
+
+
 def _without_password(raw: str) -> str:
-    """`raw` with any password of a URL in it masked (`user:***@`, `?password=***`), for messages."""
-    masked = re.sub(r"(://[^/@:]*):[^/@]*@", r"\1:***@", raw)
-    return re.sub(r"([?&]password=)[^&]*", r"\1***", masked, flags=re.IGNORECASE)
+    """`raw` with anything that may be a password of a URL masked (`user:***@`, `?password=***`), for messages."""
+    shown, end = "", 0
+    for start, stop in sorted(_password_spans(raw)):
+        if start > end or not shown:
+            shown += raw[end:start] + "***"
+        end = max(end, stop)
+    return shown + raw[end:]
 
 
 def warehouse_label(warehouse: Path | URL) -> str:
@@ -72,20 +114,36 @@ def _year(value: str) -> int:
     return int(value)
 
 
-def _megabytes(value: str) -> float:
-    """A positive, finite number of megabytes."""
-    number = float(value)
-    if not math.isfinite(number) or number <= 0:
-        raise ValueError(value)
-    return number
+def _megabytes(most: float) -> Callable[[str], float]:
+    """A parser of a number of megabytes, more than 0 and at most `most`."""
+
+    def parse(value: str) -> float:
+        number = float(value)
+        if not math.isfinite(number) or not 0 < number <= most:
+            raise ValueError(value)
+        return number
+
+    return parse
 
 
-def _duckdb_size(value: str) -> str:
-    """A DuckDB size such as 512MB or 2GiB."""
-    match = _SIZE.match(value)
-    if not match or float(match[1]) <= 0:
-        raise ValueError(value)
-    return f"{match[1]}{match[2].upper().replace('I', 'i')}"
+def size_bytes(size: str) -> float:
+    """The bytes of a DuckDB size such as 512MB or 2GiB (KB is 1000 bytes, KiB 1024)."""
+    match = _SIZE.match(size)
+    if not match:
+        raise ValueError(size)
+    return float(match[1]) * _UNIT_BYTES[match[2].upper()]
+
+
+def _duckdb_size(least: str, most: str) -> Callable[[str], str]:
+    """A parser of a DuckDB size, such as 512MB or 2GiB, from `least` to `most`."""
+
+    def parse(value: str) -> str:
+        match = _SIZE.match(value)
+        if not match or not size_bytes(least) <= size_bytes(value) <= size_bytes(most):
+            raise ValueError(value)
+        return f"{match[1]}{match[2].upper().replace('I', 'i')}"
+
+    return parse
 
 
 def _storage_version(value: str) -> str:
@@ -96,12 +154,27 @@ def _storage_version(value: str) -> str:
     return version
 
 
-def _seconds(value: str) -> float:
-    """A finite number of seconds, zero or more."""
-    number = float(value)
-    if not math.isfinite(number) or number < 0:
-        raise ValueError(value)
-    return number
+def _seconds(least: float, most: float) -> Callable[[str], float]:
+    """A parser of a number of seconds from `least` to `most`."""
+
+    def parse(value: str) -> float:
+        number = float(value)
+        if not math.isfinite(number) or not least <= number <= most:
+            raise ValueError(value)
+        return number
+
+    return parse
+
+
+def _whole_seconds(least: int, most: int) -> Callable[[str], int]:
+    """A parser of a whole number of seconds from `least` to `most`."""
+
+    def parse(value: str) -> int:
+        if not re.fullmatch(r"[0-9]{1,4}", value) or not least <= int(value) <= most:
+            raise ValueError(value)
+        return int(value)
+
+    return parse
 
 
 MAX_SETTLE_SECONDS = 300.0  # the pause is taken once per load, holding the warehouse
@@ -183,32 +256,32 @@ class Settings:
         32.0,
         "PAPERHOUSE_BATCH_MB",
         "--batch-mb",
-        _megabytes,
-        "a positive number of megabytes, such as 32",
+        _megabytes(MAX_BATCH_MB),
+        f"a number of megabytes more than 0 and at most {MAX_BATCH_MB}, such as 32",
         "dump megabytes per transaction: memory is bounded by this, not by the folder",
     )
     max_dump_mb: float = _setting(
         64.0,
         "PAPERHOUSE_MAX_DUMP_MB",
         None,
-        _megabytes,
-        "a positive number of megabytes, such as 64",
+        _megabytes(MAX_DUMP_MB),
+        f"a number of megabytes more than 0 and at most {MAX_DUMP_MB}, such as 64",
         "largest dump accepted; a saved listing page is well under 1 MB, and one file is parsed whole",
     )
     duckdb_memory: str = _setting(
         "1GB",
         "PAPERHOUSE_DUCKDB_MEMORY",
         None,
-        _duckdb_size,
-        "a size such as 512MB or 2GB",
+        _duckdb_size(MIN_DUCKDB_MEMORY, MAX_DUCKDB_SIZE),
+        f"a size from {MIN_DUCKDB_MEMORY} to {MAX_DUCKDB_SIZE}, such as 512MB or 2GB",
         "DuckDB's memory cap (it spills beyond it)",
     )
     duckdb_checkpoint: str = _setting(
         "256MB",
         "PAPERHOUSE_DUCKDB_CHECKPOINT",
         None,
-        _duckdb_size,
-        "a size such as 256MB",
+        _duckdb_size(MIN_DUCKDB_CHECKPOINT, MAX_DUCKDB_SIZE),
+        f"a size from {MIN_DUCKDB_CHECKPOINT} to {MAX_DUCKDB_SIZE}, such as 256MB",
         "WAL size at which DuckDB checkpoints; keep it at most half the memory cap",
     )
     storage_version: str = _setting(
@@ -224,8 +297,8 @@ class Settings:
         0.0,
         "PAPERHOUSE_LOCK_WAIT",
         "--wait",
-        _seconds,
-        "a number of seconds, 0 or more",
+        _seconds(0, MAX_LOCK_WAIT_SECONDS),
+        f"a number of seconds from 0 to {MAX_LOCK_WAIT_SECONDS}",
         "how long a load waits for another load to release the warehouse, and for another publish of "
         "the serving copy",
     )
@@ -237,6 +310,14 @@ class Settings:
         f"a number of seconds from 0 to {MAX_SETTLE_SECONDS:g}",
         "a dump is read only once its size and modification time have stayed unchanged this long; "
         "a younger one is watched that long within the run, and deferred to the next run if it changes",
+    )
+    connect_timeout: int = _setting(
+        10,
+        "PAPERHOUSE_CONNECT_TIMEOUT",
+        None,
+        _whole_seconds(MIN_CONNECT_TIMEOUT_SECONDS, MAX_CONNECT_TIMEOUT_SECONDS),
+        f"a whole number of seconds from {MIN_CONNECT_TIMEOUT_SECONDS} to {MAX_CONNECT_TIMEOUT_SECONDS}",
+        "PostgreSQL: how long a connection may take to be answered before the load fails",
     )
     sweep_cron: str = _setting(
         "0 6 * * *",
@@ -348,6 +429,8 @@ def _parsed(setting: Setting, name: str, raw: str, today: date) -> object:
     """`raw` parsed and checked by `setting`, or a SettingsError naming `name` and the form expected."""
     try:
         value = setting.parse(raw.strip())
+    except _Problem as exc:
+        raise SettingsError(f"{name}={setting.shown(raw)!r}: {exc}; expected {setting.expected}") from None
     except (ValueError, OverflowError):
         raise SettingsError(f"{name}={setting.shown(raw)!r}: expected {setting.expected}") from None
     problem = setting.check(value, today) if setting.check else None

@@ -3,8 +3,8 @@
 A signal handler that raised at an arbitrary point could land between a commit and the
 bookkeeping that records it, and the report would then guess. Instead the handler only
 records the signal and interrupts the statement in flight (DuckDB's interrupt, PostgreSQL's
-cancel request; that batch rolls back); the
-load checks the switch at safe points, between statements and between batches.
+cancel request, sent from a thread, then the socket shut if the server does not answer; that
+batch rolls back); the load checks the switch at safe points, between statements and between batches.
 """
 
 from __future__ import annotations

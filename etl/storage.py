@@ -30,6 +30,8 @@ STORAGE_FORMATS = {
     "v2.0.0": (999, "2.0"),
 }
 DEFAULT_STORAGE_VERSION = "v1.0.0"
+# The warehouse needs no extension beyond those built in; nothing may be fetched from the network.
+NO_EXTENSION_DOWNLOADS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 _HEADER = struct.Struct("<4sQ")  # after the 8-byte checksum: b"DUCK", then the version number
 _HEADER_OFFSET = 8
 
@@ -98,6 +100,26 @@ def copy_file(source: Path, target: Path) -> None:
             offset += sent
 
 
+def foreign_kind(path: Path) -> str | None:
+    """What the file at `path` is when it exists and is not a DuckDB database ("a SQLite database"), else None.
+
+    Read before DuckDB opens it: given another kind of file, DuckDB tries to load the extension
+    that reads it (for SQLite, downloading `sqlite_scanner`). Raises OSError when it cannot read it.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_HEADER_OFFSET + _HEADER.size)
+    except FileNotFoundError:
+        return None
+    if head[_HEADER_OFFSET : _HEADER_OFFSET + 4] == b"DUCK":
+        return None
+    if not head:
+        return "it is an empty file"
+    if head.startswith(b"SQLite format 3\x00"):
+        return "it looks like a SQLite database"
+    return "its first bytes are not DuckDB's file header"
+
+
 def storage_version_of(path: Path) -> str | None:
     """The storage format (e.g. "v1.0.0") of the DuckDB file at `path`, or None when unknown."""
     number = storage_number(path)
@@ -125,7 +147,7 @@ def rewrite_in_format(path: Path, version: str, memory_limit: str) -> float | No
     started = time.perf_counter()
     staging = path.with_name(f".{path.name}.{version}.tmp")
     staging.unlink(missing_ok=True)
-    connection = duckdb.connect(str(path), config={"memory_limit": memory_limit})
+    connection = duckdb.connect(str(path), config={"memory_limit": memory_limit, **NO_EXTENSION_DOWNLOADS})
     try:
         connection.execute("CHECKPOINT")
         catalog = connection.execute("SELECT current_database()").fetchone()[0].replace('"', '""')

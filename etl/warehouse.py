@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 import time
 from collections.abc import Callable
@@ -17,8 +18,8 @@ from sqlalchemy.exc import OperationalError
 
 import migrations
 from etl.duckdb_exit import release_at_exit
-from etl.postgres import LoadLockTimeout, hold_load_lock, postgres_engine
-from etl.storage import DEFAULT_STORAGE_VERSION, rewrite_in_format
+from etl.postgres import DEFAULT_CONNECT_TIMEOUT, LoadLockTimeout, canceller, hold_load_lock, postgres_engine
+from etl.storage import DEFAULT_STORAGE_VERSION, NO_EXTENSION_DOWNLOADS, foreign_kind, rewrite_in_format
 
 if TYPE_CHECKING:
     from etl.settings import Settings
@@ -56,12 +57,52 @@ class WarehouseLocked(RuntimeError):
         self.path, self.holder, self.pid = path, holder, pid
 
 
+class WarehousePathError(RuntimeError):
+    """The warehouse path is not, and cannot become, a DuckDB file; the one-line message says why."""
+
+    says_it_all = True  # `etl.report.cause` quotes the message alone
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"cannot open the warehouse {path}: {reason}")
+        self.path = path
+
+
+def _os_reason(path: Path, exc: OSError) -> str:
+    """Why an OSError met on the way to `path` stops it being the warehouse, in words."""
+    if exc.errno == errno.ENAMETOOLONG:
+        return "a name in the path is longer than the file system allows"
+    blocking = next((p for p in path.parents if p.exists()), None)
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST) and blocking is not None and not blocking.is_dir():
+        return f"{blocking} is a file, not a folder"
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"{exc.strerror or exc}{where}"
+
+
+def prepare_warehouse_path(path: Path, read_only: bool = False) -> None:
+    """Refuse a path that is no DuckDB warehouse before DuckDB opens it; unless `read_only`, create its folder.
+
+    Raises `WarehousePathError`: a folder, another kind of file (a SQLite database, say), a path
+    under a file or with a name too long, a folder that cannot be created. Nothing is changed then.
+    """
+    try:
+        if path.is_dir():
+            raise WarehousePathError(path, "it is a folder, not a DuckDB file")
+        kind = foreign_kind(path)
+        if kind is not None:
+            raise WarehousePathError(path, f"it is not a DuckDB warehouse ({kind})")
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WarehousePathError(path, _os_reason(path, exc)) from None
+
+
 def warehouse_engine(
     path: Path | URL,
     read_only: bool = False,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     checkpoint_threshold: str = DEFAULT_CHECKPOINT_THRESHOLD,
     storage_version: str = DEFAULT_STORAGE_VERSION,
+    connect_timeout: int = DEFAULT_CONNECT_TIMEOUT,
 ) -> Engine:
     """A SQLAlchemy engine on the DuckDB file at `path` (created with its folder if missing).
 
@@ -70,9 +111,8 @@ def warehouse_engine(
     (`etl.postgres`), where the DuckDB options do not apply.
     """
     if isinstance(path, URL):
-        return postgres_engine(path, read_only=read_only)
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        return postgres_engine(path, read_only=read_only, connect_timeout=connect_timeout)
+    prepare_warehouse_path(path, read_only)
     # Capped, so the buffer pool does not grow with the warehouse; DuckDB spills beyond it.
     # A cap a backfill reaches within its first gigabyte makes the peak the same at any
     # corpus size (1 GB: reached only near the end of a 1 GB backfill, 300 MiB higher at 5 GB).
@@ -84,6 +124,7 @@ def warehouse_engine(
             "memory_limit": memory_limit,
             "checkpoint_threshold": checkpoint_threshold,
             "storage_compatibility_version": storage_version,
+            **NO_EXTENSION_DOWNLOADS,
         }
     }
     if read_only:
@@ -100,6 +141,7 @@ def engine_for(settings: Settings, read_only: bool = False) -> Engine:
         memory_limit=settings.duckdb_memory,
         checkpoint_threshold=settings.duckdb_checkpoint,
         storage_version=settings.storage_version,
+        connect_timeout=settings.connect_timeout,
     )
 
 
@@ -177,11 +219,12 @@ def ensure_storage_format(
     """Rewrite the warehouse in storage format `version` if it is in another; return the seconds it took.
 
     Call it before opening an engine on `path`, which it opens first, waiting like
-    `hold_writer_lock`. See `etl.storage.rewrite_in_format`. Nothing to do on PostgreSQL
+    `hold_writer_lock`; a path that is no DuckDB warehouse raises `WarehousePathError` first. See `etl.storage.rewrite_in_format`. Nothing to do on PostgreSQL
     (a URL): the server owns its storage.
     """
     if isinstance(path, URL):
         return None
+    prepare_warehouse_path(path)
     rewrite = lambda: rewrite_in_format(path, version, memory_limit)  # noqa: E731
     return _while_locked(rewrite, path, wait_seconds, check, on_wait)
 
@@ -198,7 +241,7 @@ def checkpoint(connection: Connection) -> None:
 def interrupter(connection: Connection) -> Callable[[], None]:
     """What stops the statement running on `connection` (callable from a signal handler)."""
     raw = connection.connection.driver_connection
-    return raw.interrupt if connection.dialect.name == "duckdb" else raw.cancel
+    return raw.interrupt if connection.dialect.name == "duckdb" else canceller(raw)
 
 
 def alembic_config() -> Config:

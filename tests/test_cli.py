@@ -143,7 +143,7 @@ def test_a_bad_setting_is_one_line_exit_2_and_nothing_is_opened(tmp_path):
     assert (done.returncode, done.stdout) == (EXIT_USAGE, "")
     assert (
         done.stderr
-        == "paperhouse: PAPERHOUSE_BATCH_MB='abc': expected a positive number of megabytes, such as 32\n"
+        == "paperhouse: PAPERHOUSE_BATCH_MB='abc': expected a number of megabytes more than 0 and at most 4096, such as 32\n"
     )
     assert not warehouse.exists() and not warehouse.parent.joinpath("serving").exists()
 
@@ -493,6 +493,67 @@ def test_a_warehouse_path_that_is_no_database_is_one_line_exit_1(tmp_path, sampl
     err = capsys.readouterr().err
     assert code == 1 and err.startswith(f"paperhouse: cannot open the warehouse {warehouse}: ")
     assert err.endswith("; nothing was done\n") and err.count("\n") == 1
+
+
+def _sqlite_file(path: Path) -> Path:
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE t (a)")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("warehouse", "reason"),
+    [
+        ("{tmp}/w.db", "it is not a DuckDB warehouse (it looks like a SQLite database)"),
+        ("/etc/hostname/w.duckdb", "/etc/hostname is a file, not a folder"),
+        ("/proc/nosuch/w.duckdb", "No such file or directory (/proc/nosuch)"),
+        ("{tmp}/" + "x" * 300 + "/w.duckdb", "a name in the path is longer than the file system allows"),
+    ],
+)
+def test_a_warehouse_path_that_cannot_hold_one_is_one_line_exit_1_and_nothing_changes(
+    tmp_path, sample_dir, capsys, warehouse, reason
+):
+    warehouse = warehouse.replace("{tmp}", str(tmp_path))
+    if warehouse.endswith(".db"):
+        before = _sqlite_file(Path(warehouse)).read_bytes()
+    code = main(["load", str(sample_dir), "--warehouse", warehouse])
+    err = capsys.readouterr().err
+    assert (code, err) == (
+        1,
+        f"paperhouse: cannot open the warehouse {warehouse}: {reason}; nothing was done\n",
+    )
+    if warehouse.endswith(".db"):
+        assert Path(warehouse).read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == [
+            "raw",
+            "w.db",
+        ]
+
+
+def test_a_sqlite_file_is_no_warehouse_for_check_either(tmp_path, capsys):
+    warehouse = _sqlite_file(tmp_path / "w.db")
+    assert main(["check", "--warehouse", str(warehouse)]) == 1
+    assert capsys.readouterr().err == (
+        f"paperhouse: check failed: cannot open the warehouse {warehouse}: it is not a DuckDB warehouse "
+        "(it looks like a SQLite database); nothing was changed\n"
+    )
+
+
+@pytest.mark.parametrize("option", ["raw_dir", "--warehouse", "--serving"])
+def test_a_tilde_naming_no_user_is_one_line_exit_2(tmp_path, sample_dir, capsys, option):
+    args = {"raw_dir": str(sample_dir), "--warehouse": str(tmp_path / "w.duckdb")}
+    args[option] = "~nosuchuser/x"
+    argv = ["load", args.pop("raw_dir"), *[a for pair in args.items() for a in pair]]
+    assert main(argv) == EXIT_USAGE
+    name = "RAW_DIR" if option == "raw_dir" else option
+    expected = "a folder path" if option == "raw_dir" else "a file path"
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"paperhouse: {name}='~nosuchuser/x': ~nosuchuser names no user with a home folder; "
+    )
+    assert f"; expected {expected}" in err and err.count("\n") == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["raw"]
 
 
 @pytest.mark.slow

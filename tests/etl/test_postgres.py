@@ -52,7 +52,7 @@ def test_a_password_in_the_url_is_refused_and_never_repeated(sample_dir):
         ),
         (
             "postgresql+psycopg://loader@db.example/papers?sslmode=require&PassWord=s3cr3t-pw&port=5432",
-            "postgresql+psycopg://loader@db.example/papers?sslmode=require&PassWord=***&port=5432",
+            "postgresql+psycopg://loader@db.example/papers?sslmode=require&PassWord=***'",  # to the end: `&` may be in it
         ),
     ):
         done = run_cli("load", str(sample_dir), "--warehouse", given)
@@ -459,3 +459,112 @@ def test_each_batch_moves_its_search_entries_into_the_index_and_leaves_none_pend
             ).scalar_one()
         assert (pending, found, fastupdate) == (0, 43, None)  # bulk inserts still queue (the default)
         engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_server_that_ends_the_load_s_sessions_mid_load_is_said_in_words_with_what_committed(tmp_path):
+    """The server ends every session of a load after some batches committed: the message says so, and which."""
+    from tests.test_cli import many_dumps
+
+    raw, held = tmp_path / "raw", tmp_path / "held"
+    held.mkdir()
+    paths = many_dumps(raw, 60)
+    for path in paths[3:]:  # a first load of 3, so that the second is no backfill and commits per batch
+        path.rename(held / path.name)
+    with postgres_database("ended") as url:
+        _load(raw, url)
+        for path in held.iterdir():
+            path.rename(raw / path.name)
+        admin = postgres_engine(url)
+        load = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "etl.cli",
+                "load",
+                str(raw),
+                "--batch-mb",
+                "0.001",
+                "--warehouse",
+                _cli_url(url),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            with admin.connect() as connection:
+                committed = 0
+                while committed < 3 + 4 and load.poll() is None:  # four batches of the second load
+                    committed = connection.execute(text("SELECT count(*) FROM source_files")).scalar_one()
+                    connection.rollback()
+                    time.sleep(0.02)
+                ended = connection.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                ).scalar_one()
+                connection.commit()
+            _, err = load.communicate(timeout=60)
+            with admin.connect() as connection:
+                now = connection.execute(text("SELECT count(*) FROM source_files")).scalar_one()
+        finally:
+            load.kill()
+            admin.dispose()
+    assert ended >= 1 and load.returncode == 1
+    message = [line for line in err.splitlines() if line.startswith("paperhouse:")]
+    assert len(message) == 1 and "Traceback" not in err, err
+    assert message[0].startswith(
+        "paperhouse: load failed: the server closed the connection "
+        "(AdminShutdown: terminating connection due to administrator command); "
+        f"committed: {now - 3} of 57 batches, {now - 3} dumps ("
+    )
+    assert message[0].endswith("; the next run tries them again")
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_load_whose_server_stopped_answering_mid_load(tmp_path):
+    """The load's session is frozen (SIGSTOP) mid-load: SIGTERM still ends the load at once, saying what committed."""
+    from tests.test_cli import many_dumps
+
+    many_dumps(tmp_path / "raw", 60)
+    with postgres_database("frozen") as url:
+        admin = postgres_engine(url)
+        load = subprocess.Popen(
+            [sys.executable, "-m", "etl.cli", "load", str(tmp_path / "raw"), "--batch-mb", "0.001"]
+            + ["--warehouse", _cli_url(url)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        frozen = None
+        try:
+            with admin.connect() as connection:
+                while frozen is None and load.poll() is None:
+                    frozen = connection.execute(
+                        text(
+                            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND application_name = 'paperhouse' AND pid <> pg_backend_pid() AND "
+                            "EXISTS (SELECT FROM pg_tables WHERE tablename = 'papers')"
+                        )
+                    ).scalar()
+                    connection.rollback()
+                    time.sleep(0.05)
+            os.kill(frozen, signal.SIGSTOP)
+            time.sleep(1)
+            signalled = time.monotonic()
+            load.send_signal(signal.SIGTERM)
+            _, err = load.communicate(timeout=60)
+            took = time.monotonic() - signalled
+        finally:
+            if frozen is not None:
+                os.kill(frozen, signal.SIGCONT)
+            load.kill()
+            admin.dispose()
+    message = [line for line in err.splitlines() if line.startswith("paperhouse:")]
+    assert load.returncode == 128 + signal.SIGTERM and len(message) == 1, err
+    assert message[0].startswith("paperhouse: stopped by SIGTERM; ")
+    assert took < 3  # a cancel the server does not answer, then the socket shut: about a second

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import shutil
 
+import duckdb
+import psycopg
+from sqlalchemy.exc import PendingRollbackError
+
 from etl.checks import CheckOutcome
 from etl.pipeline import load_paths
 from etl.report import LoadReport, cause, quoted_names
@@ -93,3 +97,42 @@ def test_the_readme_names_every_json_field_and_the_summary_lines_of_held_and_def
         False,
     )
     assert (report.refused(), report.deferred_names()) == ({"a\n.txt": "held"}, ["b.txt"])
+def _raised_while_handling(first: BaseException, then: BaseException) -> BaseException:
+    try:
+        try:
+            raise first
+        except BaseException:  # noqa: BLE001
+            raise then  # noqa: B904 - implicit chaining, as a rollback in a `finally` does
+    except BaseException as exc:  # noqa: BLE001
+        return exc
+
+
+def test_cause_names_the_error_that_broke_the_connection_not_its_aftermath():
+    closed = psycopg.OperationalError("consuming input failed: server closed the connection unexpectedly")
+    aftermath = PendingRollbackError("Can't reconnect until invalid transaction is rolled back.")
+    assert cause(_raised_while_handling(closed, aftermath)) == (
+        "the server closed the connection "
+        "(OperationalError: consuming input failed: server closed the connection unexpectedly)"
+    )
+    alone = PendingRollbackError("Can't reconnect until invalid transaction is rolled back.")
+    assert cause(alone) == "the connection to the server was lost earlier in this transaction"
+    shutdown = psycopg.errors.AdminShutdown("terminating connection due to administrator command")
+    lost_again = psycopg.OperationalError("the connection is closed")
+    assert cause(_raised_while_handling(shutdown, lost_again)) == (
+        "the server closed the connection (AdminShutdown: terminating connection due to administrator command)"
+    )
+    broken_rule = ValueError(
+        "rule broken"
+    )  # a rollback that failed after another error: the loss is the news
+    assert cause(_raised_while_handling(broken_rule, lost_again)) == (
+        "the server closed the connection (OperationalError: the connection is closed)"
+    )
+    assert cause(_raised_while_handling(ValueError("first"), KeyError("second"))) == "KeyError: 'second'"
+
+
+def test_an_out_of_memory_error_names_the_setting_that_caps_it():
+    error = duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block of size 256.0 KiB")
+    assert cause(error) == (
+        "OutOfMemoryException: Out of Memory Error: could not allocate block of size 256.0 KiB "
+        "(PAPERHOUSE_DUCKDB_MEMORY caps DuckDB's memory)"
+    )

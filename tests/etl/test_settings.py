@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import tempfile
 from datetime import date
 from pathlib import Path
+from unittest import mock
 
+import duckdb
 import pytest
+from hypothesis import example, given
+from hypothesis import settings as run
+from hypothesis import strategies as st
 
-from etl.settings import Settings, SettingsError, settings_table
+from etl.cli import EXIT_USAGE, main
+from etl.settings import Settings, SettingsError, settings_table, size_bytes
+from tests.conftest import SAMPLE_DIR
 
 TODAY = date(2026, 12, 1)
 
@@ -51,27 +62,27 @@ def test_tilde_is_expanded_in_every_path(monkeypatch, tmp_path):
     [
         (
             {"PAPERHOUSE_BATCH_MB": "abc"},
-            "PAPERHOUSE_BATCH_MB='abc': expected a positive number of megabytes, such as 32",
+            "PAPERHOUSE_BATCH_MB='abc': expected a number of megabytes more than 0 and at most 4096, such as 32",
         ),
         (
             {"PAPERHOUSE_BATCH_MB": "nan"},
-            "PAPERHOUSE_BATCH_MB='nan': expected a positive number of megabytes, such as 32",
+            "PAPERHOUSE_BATCH_MB='nan': expected a number of megabytes more than 0 and at most 4096, such as 32",
         ),
         (
             {"PAPERHOUSE_BATCH_MB": "inf"},
-            "PAPERHOUSE_BATCH_MB='inf': expected a positive number of megabytes, such as 32",
+            "PAPERHOUSE_BATCH_MB='inf': expected a number of megabytes more than 0 and at most 4096, such as 32",
         ),
         (
             {"PAPERHOUSE_BATCH_MB": "-1"},
-            "PAPERHOUSE_BATCH_MB='-1': expected a positive number of megabytes, such as 32",
+            "PAPERHOUSE_BATCH_MB='-1': expected a number of megabytes more than 0 and at most 4096, such as 32",
         ),
         (
             {"PAPERHOUSE_DUCKDB_MEMORY": "lots"},
-            "PAPERHOUSE_DUCKDB_MEMORY='lots': expected a size such as 512MB or 2GB",
+            "PAPERHOUSE_DUCKDB_MEMORY='lots': expected a size from 64MB to 1TB, such as 512MB or 2GB",
         ),
         (
             {"PAPERHOUSE_DUCKDB_CHECKPOINT": "0MB"},
-            "PAPERHOUSE_DUCKDB_CHECKPOINT='0MB': expected a size such as 256MB",
+            "PAPERHOUSE_DUCKDB_CHECKPOINT='0MB': expected a size from 1MB to 1TB, such as 256MB",
         ),
         ({"PAPERHOUSE_LISTING_YEAR": "abc"}, "PAPERHOUSE_LISTING_YEAR='abc': expected a year such as 2025"),
         (
@@ -85,11 +96,11 @@ def test_tilde_is_expanded_in_every_path(monkeypatch, tmp_path):
         ),
         (
             {"PAPERHOUSE_LOCK_WAIT": "-3"},
-            "PAPERHOUSE_LOCK_WAIT='-3': expected a number of seconds, 0 or more",
+            "PAPERHOUSE_LOCK_WAIT='-3': expected a number of seconds from 0 to 86400",
         ),
         (
             {"PAPERHOUSE_MAX_DUMP_MB": "0"},
-            "PAPERHOUSE_MAX_DUMP_MB='0': expected a positive number of megabytes, such as 64",
+            "PAPERHOUSE_MAX_DUMP_MB='0': expected a number of megabytes more than 0 and at most 1024, such as 64",
         ),
     ],
 )
@@ -174,3 +185,165 @@ def test_a_warehouse_and_serving_copy_beside_the_raw_folder_are_accepted(tmp_pat
     raw.mkdir()
     env = {"PAPERHOUSE_RAW_DIR": str(raw), "PAPERHOUSE_WAREHOUSE": str(tmp_path / "raw.duckdb")}
     assert Settings.from_env(env, TODAY).serving_path == tmp_path / "serving" / "raw.duckdb"
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"PAPERHOUSE_BATCH_MB": "1e303"},
+            "PAPERHOUSE_BATCH_MB='1e303': expected a number of megabytes more than 0 and at most 4096, such as 32",
+        ),
+        (
+            {"PAPERHOUSE_MAX_DUMP_MB": "1e308"},
+            "PAPERHOUSE_MAX_DUMP_MB='1e308': expected a number of megabytes more than 0 and at most 1024, "
+            "such as 64",
+        ),
+        (
+            {"PAPERHOUSE_DUCKDB_MEMORY": "1KB"},
+            "PAPERHOUSE_DUCKDB_MEMORY='1KB': expected a size from 64MB to 1TB, such as 512MB or 2GB",
+        ),
+        (
+            {"PAPERHOUSE_DUCKDB_MEMORY": "99999999999999TB"},
+            "PAPERHOUSE_DUCKDB_MEMORY='99999999999999TB': expected a size from 64MB to 1TB, such as 512MB or 2GB",
+        ),
+        (
+            {"PAPERHOUSE_DUCKDB_CHECKPOINT": "0.5B"},
+            "PAPERHOUSE_DUCKDB_CHECKPOINT='0.5B': expected a size from 1MB to 1TB, such as 256MB",
+        ),
+        (
+            {"PAPERHOUSE_LOCK_WAIT": "1e300"},
+            "PAPERHOUSE_LOCK_WAIT='1e300': expected a number of seconds from 0 to 86400",
+        ),
+        (
+            {"PAPERHOUSE_CONNECT_TIMEOUT": "0"},
+            "PAPERHOUSE_CONNECT_TIMEOUT='0': expected a whole number of seconds from 2 to 300",
+        ),
+        (
+            {"PAPERHOUSE_RAW_DIR": "~nosuchuser/raw"},
+            "PAPERHOUSE_RAW_DIR='~nosuchuser/raw': ~nosuchuser names no user with a home folder; "
+            "expected a folder path",
+        ),
+    ],
+)
+def test_a_value_out_of_range_names_the_variable_and_the_range(env, message):
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env(env, TODAY)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("env", "value"),
+    [
+        ({"PAPERHOUSE_BATCH_MB": "4096"}, 4096.0),
+        ({"PAPERHOUSE_MAX_DUMP_MB": "1024"}, 1024.0),
+        ({"PAPERHOUSE_DUCKDB_MEMORY": "64MB"}, "64MB"),
+        ({"PAPERHOUSE_DUCKDB_MEMORY": "1TB"}, "1TB"),
+        ({"PAPERHOUSE_DUCKDB_CHECKPOINT": "1MB"}, "1MB"),
+        ({"PAPERHOUSE_LOCK_WAIT": "86400"}, 86400.0),
+        ({"PAPERHOUSE_CONNECT_TIMEOUT": "300"}, 300),
+    ],
+)
+def test_the_bounds_themselves_are_allowed(env, value):
+    settings = Settings.from_env(env, TODAY)
+    assert value in (settings.batch_mb, settings.max_dump_mb, settings.duckdb_memory) + (
+        settings.duckdb_checkpoint,
+        settings.lock_wait_seconds,
+        settings.connect_timeout,
+    )
+
+
+NUMERIC = [
+    "PAPERHOUSE_BATCH_MB",
+    "PAPERHOUSE_MAX_DUMP_MB",
+    "PAPERHOUSE_DUCKDB_MEMORY",
+    "PAPERHOUSE_DUCKDB_CHECKPOINT",
+    "PAPERHOUSE_LOCK_WAIT",
+    "PAPERHOUSE_CONNECT_TIMEOUT",
+    "PAPERHOUSE_LISTING_YEAR",
+]
+numbers = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.decimals(allow_nan=False, allow_infinity=False).map(str),
+)
+sizes = st.tuples(numbers, st.sampled_from(["B", "KB", "mb", "GiB", "TB", "TiB", " MB", "XB", ""])).map(
+    "".join
+)
+
+
+@run(deadline=None)  # a refusal runs the CLI; the first DuckDB connection is slow
+@given(
+    variable=st.sampled_from(NUMERIC),
+    value=st.one_of(
+        numbers,
+        sizes,
+        st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12),
+    ),
+)
+@example(variable="PAPERHOUSE_BATCH_MB", value="1e303")
+@example(variable="PAPERHOUSE_DUCKDB_MEMORY", value="1KB")
+def test_any_value_is_refused_before_anything_is_created_or_is_one_every_consumer_takes(variable, value):
+    env = {variable: value}
+    try:
+        settings = Settings.from_env(env)  # today's clock, as `main` reads it
+    except SettingsError as exc:
+        assert str(exc).startswith(f"{variable}=") and "\n" not in str(exc)
+        with tempfile.TemporaryDirectory() as folder, mock.patch.dict(os.environ, env):
+            warehouse = Path(folder) / "w.duckdb"
+            with contextlib.redirect_stderr(io.StringIO()) as err:
+                code = main(["load", str(SAMPLE_DIR), "--warehouse", str(warehouse)])
+            assert (code, err.getvalue()) == (EXIT_USAGE, f"paperhouse: {exc}\n")
+            assert list(Path(folder).iterdir()) == []
+        return
+    assert settings.batch_bytes >= 0 and settings.max_dump_bytes >= 0  # no OverflowError
+    assert size_bytes(settings.duckdb_memory) >= size_bytes("64MB")
+    config = {"memory_limit": settings.duckdb_memory, "checkpoint_threshold": settings.duckdb_checkpoint}
+    duckdb.connect(":memory:", config=config).close()  # DuckDB takes both sizes
+    assert 0 <= settings.lock_wait_seconds <= 86_400 and 2 <= settings.connect_timeout <= 300
+
+
+def _refusal(raw: str) -> str:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"PAPERHOUSE_WAREHOUSE": raw}, TODAY)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("postgresql+psycopg://loader:pa/ssw0rd@db/papers", "postgresql+psycopg://loader:***@db/papers"),
+        ("postgresql://u:pa/ss@w0rd@host/db", "postgresql://u:***@host/db"),
+        ("postgresql://u:p@ss@host:5432/db", "postgresql://u:***@host:5432/db"),
+        (
+            "postgresql://u@host/db?sslmode=require&password=a&b",
+            "postgresql://u@host/db?sslmode=require&password=***",
+        ),
+    ],
+)
+def test_a_password_with_slashes_or_ats_is_masked_whole(raw, shown):
+    assert _refusal(raw).startswith(f"PAPERHOUSE_WAREHOUSE='{shown}': expected a file path, or a URL")
+
+
+@given(password=st.text(min_size=1).filter(str.strip), in_query=st.booleans())
+@example(password="pa/ss@w0rd", in_query=False)
+@example(password="a?password=b", in_query=False)
+@example(password="&", in_query=True)
+def test_no_password_text_ever_shows_in_the_refusal(password, in_query):
+    raw = (
+        f"postgresql+psycopg://loader@db:5432/papers?password={password}"
+        if in_query
+        else f"postgresql+psycopg://loader:{password}@db:5432/papers"
+    )
+    try:
+        accepted = Settings.from_env({"PAPERHOUSE_WAREHOUSE": raw}, TODAY).warehouse
+    except SettingsError as exc:
+        message = str(exc)
+    else:  # `?password=&x`: the query's password is empty, so there is none to show or refuse
+        assert accepted.password is None and not accepted.query.get("password")
+        return
+    quoted = message[len("PAPERHOUSE_WAREHOUSE=") : message.index(": expected")]
+    assert quoted in (
+        repr("postgresql+psycopg://loader:***@db:5432/papers"),
+        repr("postgresql+psycopg://loader@db:5432/papers?password=***"),
+        repr("postgresql+psycopg://loader:***"),  # a password holding `?password=`: the rest is hidden too
+        repr("postgresql+psycopg://loader@db:***"),  # a query password holding `@`: hidden from `db:` on
+    )
