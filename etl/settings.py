@@ -180,12 +180,7 @@ def _whole_seconds(least: int, most: int) -> Callable[[str], int]:
 MAX_SETTLE_SECONDS = 300.0  # the pause is taken once per load, holding the warehouse
 
 
-def _settle_seconds(value: str) -> float:
-    """A number of seconds from 0 to MAX_SETTLE_SECONDS."""
-    number = _seconds(value)
-    if number > MAX_SETTLE_SECONDS:
-        raise ValueError(value)
-    return number
+_settle_seconds = _seconds(0, MAX_SETTLE_SECONDS)
 
 
 def _cron(value: str) -> str:
@@ -406,13 +401,24 @@ class Settings:
                 f"the warehouse {self.warehouse} is inside the raw dump folder {self.raw_dir}, which must hold "
                 "dumps only: give --warehouse (PAPERHOUSE_WAREHOUSE) a path outside it"
             )
-        problem = None if self.on_server else serving_problem(self.serving_path, self.warehouse, self.raw_dir)
+        # A default serving copy beside a warehouse whose folder cannot exist: the warehouse's
+        # own check names that path (exit 1), not the serving copy the user never named.
+        checked = not self.on_server and (self.serving is not None or _could_hold_files(self.warehouse.parent))
+        problem = serving_problem(self.serving_path, self.warehouse, self.raw_dir) if checked else None
         if problem:
             raise SettingsError(problem)
         if self.listing_year is not None:
             problem = listing_year_problem(self.listing_year, today or clock.today())
             if problem:
                 raise SettingsError(f"listing year {self.listing_year}: {problem}")
+
+
+def _could_hold_files(folder: Path) -> bool:
+    """Whether `folder` is, or could be created as, a folder: its nearest existing ancestor is one."""
+    try:
+        return next(p for p in (folder, *folder.parents) if p.exists()).is_dir()
+    except OSError:  # a name too long, say
+        return False
 
 
 def _inside_folder(path: Path, folder: Path) -> bool:
