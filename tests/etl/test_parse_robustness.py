@@ -158,6 +158,8 @@ REFUSED = {
     "2025-11-04_bullet_not_a_count.txt": "2025-11-04_bullet_not_a_count.txt, line 15: expected '• N authors' or an organization line, found '• -3 authors'",
     "2025-11-04_two_dumps.txt": "2025-11-04_two_dumps.txt, line 24: a second page header ('Get trending papers in your email inbox!'): two dumps in one file?",
     "2025-11-04_card_year_0000.txt": "2025-11-04_card_year_0000.txt, line 17: card date 'Nov 15, 0000' is before 1990; card dates are arXiv publication dates, and arXiv began in 1991",
+    "2025-11-04_no_listing_date.txt": "2025-11-04_no_listing_date.txt, line 9: expected a listing date such as 'Nov 4' after the page header, found 'First title'",
+    "2025-11-04_split_abstract.txt": "2025-11-04_split_abstract.txt, line 15: expected a title, found 'Abstract A, second paragraph.', which reads like abstract text: an abstract split into paragraphs? (titles and abstracts cannot be paired)",
     "0000-11-04_year_zero.txt": "0000-11-04_year_zero.txt, line 9: listing date 'Nov 4' resolves to year 0 (year from the file name), before 2022, when Daily Papers did not exist; name the file YYYY-MM-DD*.txt or pass --listing-year",
 }
 
