@@ -54,6 +54,18 @@ _YEAR_RULE_WORDS = {
     "inferred_from_cards": "one more than the latest year printed on its cards",
     "file_mtime": "year from the file's modification time",
 }
+# A file name that starts with an ISO date gives the listing year. Only at the start: a date
+# elsewhere (`export-2021-05-01 listing.txt`) may be an export or a version date, and the README
+# promises `YYYY-MM-DD*.txt`.
+FILE_NAME_DATE_RE = r"^(\d{4})-\d{2}-\d{2}"
+# What to do about a wrong listing year, by the rule that gave it: only a rule that outranks it helps.
+_YEAR_RULE_ADVICE = {
+    "listing_line": "the page prints that year, and nothing outranks it",
+    "file_name": "rename the file: its leading YYYY-MM-DD gives the year, and outranks --listing-year",
+    "configured": "pass another --listing-year, or name the file YYYY-MM-DD*.txt",
+    "inferred_from_cards": "name the file YYYY-MM-DD*.txt or pass --listing-year",
+    "file_mtime": "name the file YYYY-MM-DD*.txt or pass --listing-year",
+}
 # A line with nothing but whitespace and invisible format characters (U+200B, U+FEFF, U+00AD...) is blank.
 _VISIBLE = r"[^\p{Cf}\s]"
 
@@ -343,7 +355,7 @@ def _line_errors(body: pl.DataFrame) -> pl.DataFrame:
 def _listing_years(files: pl.DataFrame, cards: pl.DataFrame, listing_year: int | None) -> pl.DataFrame:
     """Resolve each file's listing year and record the rule that gave it."""
     inferred = cards.group_by("file_id").agg(inferred_year=pl.col("printed_year").max() + 1)
-    name_year = pl.col("file_name").str.extract(r"(\d{4})-\d{2}-\d{2}", 1).cast(pl.Int32)
+    name_year = pl.col("file_name").str.extract(FILE_NAME_DATE_RE, 1).cast(pl.Int32)
     candidates = [
         ("listing_line", pl.col("listing_printed_year")),
         ("file_name", name_year),
@@ -351,7 +363,7 @@ def _listing_years(files: pl.DataFrame, cards: pl.DataFrame, listing_year: int |
         ("inferred_from_cards", pl.col("inferred_year").cast(pl.Int32)),
         ("file_mtime", pl.col("mtime_year")),
     ]
-    assert [name for name, _ in candidates] == list(_YEAR_RULE_WORDS)
+    assert [name for name, _ in candidates] == list(_YEAR_RULE_WORDS) == list(_YEAR_RULE_ADVICE)
     year = pl.coalesce([expr for _, expr in candidates])
     rule = pl.when(candidates[0][1].is_not_null()).then(pl.lit(candidates[0][0]))
     for name, expr in candidates[1:]:
@@ -380,6 +392,9 @@ def _listing_problem(today: date) -> pl.Expr:
     year, text, resolved = pl.col("listing_year"), pl.col("listing_text"), pl.col("listing_date")
     latest = today + CLOCK_SKEW
     rule = pl.col("listing_year_rule").replace_strict(_YEAR_RULE_WORDS, default=None, return_dtype=pl.String)
+    advice = pl.col("listing_year_rule").replace_strict(
+        _YEAR_RULE_ADVICE, default=None, return_dtype=pl.String
+    )
     after_today = pl.lit(f"which is after today ({today.isoformat()})")
     return (
         pl.when(year.is_null())
@@ -391,12 +406,12 @@ def _listing_problem(today: date) -> pl.Expr:
         .when(year < EARLIEST_LISTING_YEAR)
         .then(
             pl.format(
-                "listing date '{}' resolves to year {} ({}), before {}, when Daily Papers did not exist; "
-                "name the file YYYY-MM-DD*.txt or pass --listing-year",
+                "listing date '{}' resolves to year {} ({}), before {}, when Daily Papers did not exist; {}",
                 text,
                 year,
                 rule,
                 pl.lit(EARLIEST_LISTING_YEAR),
+                advice,
             )
         )
         .when(resolved.is_null() & (year > latest.year))  # Feb 29 or year 10000: no date to show
