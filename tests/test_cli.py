@@ -267,6 +267,28 @@ def test_a_year_from_the_file_name_is_refused_with_advice_that_works_and_counted
         assert (out[1], out[-1]) == (files, f"REJECTED '2021-05-01 listing.txt': {reason}")
 
 
+def test_a_name_that_is_not_utf8_is_refused_and_the_dump_beside_it_loads(
+    tmp_path, warehouse_target, warehouse_arg, capsys
+):
+    raw = tmp_path / "raw"
+    write_dump(raw, "good.txt", dump_text("Mar 1", ["Title\n\nAbstract."]))
+    (raw / os.fsdecode(b"caf\xe9.txt")).write_bytes(dump_text("Mar 1", ["Other\n\nOther."]).encode())
+    refused = (
+        "REJECTED 'caf\\xe9.txt': caf\\xe9.txt: cannot be read: the file name is not valid UTF-8 "
+        "(byte 0xe9 at byte offset 3); rename the file"
+    )
+    runs = [([], "2 seen, 1 loaded, 0 unchanged"), (["--prune"], "2 seen, 0 loaded, 1 unchanged")]
+    for options, files in runs:  # a prune keeps the good dump: the bad name was never stored
+        assert main(["load", str(raw), "--warehouse", warehouse_arg, *options]) == EXIT_REJECTED
+        out = capsys.readouterr().out.splitlines()
+        assert (out[1], out[-1]) == (f"files: {files}, 1 rejected", refused)
+    engine = warehouse_engine(warehouse_target, read_only=True)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT file_name, status FROM source_files")).all() == [("good.txt", "loaded")]
+        assert c.execute(text("SELECT count(*) FROM papers")).scalar_one() == 1
+    engine.dispose()
+
+
 def test_a_rejection_that_depended_on_the_listing_year_is_retried_when_it_changes(
     tmp_path, warehouse_arg, capsys, clock
 ):
