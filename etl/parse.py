@@ -321,20 +321,21 @@ def _line_rules() -> list[tuple[pl.Expr, pl.Expr]]:
 
 
 def _may_be_wrong() -> pl.Expr:
-    """Cheap test true on every body line that a rule of `_line_rules` may hold for (abstracts seldom)."""
+    """Cheap test true on every non-title body line that a rule of `_line_rules` may hold for (abstracts seldom)."""
     marker_lengths = sorted({len(marker.encode()) for marker in SECOND_HEADER_MARKERS})
+    return (pl.col("role") != "text") | pl.col("line").str.len_bytes().is_in(marker_lengths)
+
+
+def _title_may_be_wrong() -> pl.Expr:
+    """Cheap test true on every title that a rule of `_line_rules` may hold for."""
     line = pl.col("line")
-    title_suspect = (
+    return (
         line.str.starts_with("•")
         | line.str.ends_with(".")
         | line.str.contains("://", literal=True)
         | (line.str.len_bytes() > MAX_TITLE_CHARS)
         | (pl.col("next_role") != "text").fill_null(True)
-    )
-    return (
-        (pl.col("role") != "text")
-        | (pl.col("is_title") & title_suspect)
-        | pl.col("line").str.len_bytes().is_in(marker_lengths)
+        | _may_be_wrong()
     )
 
 
@@ -344,11 +345,14 @@ def _line_errors(body: pl.DataFrame) -> pl.DataFrame:
     message = pl.when(rules[0][0]).then(rules[0][1])
     for condition, text in rules[1:]:
         message = message.when(condition).then(text)
-    # The rules' regexes and messages run only on the few lines that may be wrong, not on every abstract.
-    return (
-        body.filter(_may_be_wrong())
-        .filter(pl.any_horizontal([condition for condition, _ in rules]))
-        .select("file_id", "line_no", message=message)
+    # The rules' regexes and messages run only on the few lines that may be wrong, and the title
+    # tests only on titles (short lines), not on every abstract.
+    title = pl.col("is_title")
+    suspects = pl.concat(
+        [body.filter(~title & _may_be_wrong()), body.filter(title).filter(_title_may_be_wrong())]
+    )
+    return suspects.filter(pl.any_horizontal([condition for condition, _ in rules])).select(
+        "file_id", "line_no", message=message
     )
 
 
