@@ -1,9 +1,10 @@
 """Parse dump texts into one row per listing entry, vectorized with Polars.
 
-A dump is a page header, a listing date without a year ("Nov 4"), then entries:
+A dump is a page header, right after it a listing date without a year ("Nov 4"), then entries:
 a title line, an abstract line and optionally a three-line card
 (`• N authors` or an organization line `handle Name`, then `·`, then a date such as
-`Nov 15, 2023` or `May 21`, optionally followed by an upvote count).
+`Nov 15, 2023` or `May 21`, optionally followed by an upvote count). Titles and abstracts pair
+by their order alone, so a line in a title's place that reads like abstract text is an error.
 A dump with any structural error, or with a date that cannot be right (in the future, or before
 the site or arXiv existed), is refused whole; the error names the file and line.
 """
