@@ -279,7 +279,10 @@ def test_a_name_that_is_not_utf8_is_refused_and_the_dump_beside_it_loads(
     )
     runs = [([], "2 seen, 1 loaded, 0 unchanged"), (["--prune"], "2 seen, 0 loaded, 1 unchanged")]
     for options, files in runs:  # a prune keeps the good dump: the bad name was never stored
-        assert main(["load", str(raw), "--warehouse", warehouse_arg, *options]) == EXIT_REJECTED
+        # --wait: PostgreSQL ends the previous load's lock session a moment after the client closes it.
+        assert (
+            main(["load", str(raw), "--warehouse", warehouse_arg, "--wait", "10", *options]) == EXIT_REJECTED
+        )
         out = capsys.readouterr().out.splitlines()
         assert (out[1], out[-1]) == (f"files: {files}, 1 rejected", refused)
     engine = warehouse_engine(warehouse_target, read_only=True)
