@@ -68,8 +68,8 @@ def test_a_name_that_is_not_utf8_is_refused_alone_by_its_escaped_name(tmp_path):
         "reason": "caf\\xe9.txt: cannot be read: the file name is not valid UTF-8 (byte 0xe9 at byte offset 3); "
         "rename the file",
     }
-    frame, refused = read_dump_files(list_dumps([bad, good]).files)
-    assert (frame["file_name"].to_list(), refused) == (["good.txt"], [])
+    frame, refused, deferred = read_dump_files(list_dumps([bad, good]).files)
+    assert (frame["file_name"].to_list(), refused, deferred) == (["good.txt"], [], [])
 
 
 def test_text_names_keep_only_utf8_names():
