@@ -15,6 +15,7 @@ from decimal import Decimal
 import polars as pl
 from sqlalchemy import Connection, text
 
+from etl.extract import text_names
 from etl.parse import CLOCK_SKEW
 from etl.sql import sql_file, sql_names
 from etl.staging import read_frame, stage_frame, unstage
@@ -115,7 +116,7 @@ def audit(connection: Connection, today: date) -> dict[str, CheckOutcome]:
 
 def refused_dumps(connection: Connection, present_files: list[str]) -> CheckOutcome:
     """No dump in the folder is held as refused: its newest version read is loaded, or not read yet."""
-    return REFUSED_DUMPS.evaluate(connection, {"names": present_files})
+    return REFUSED_DUMPS.evaluate(connection, {"names": text_names(present_files)})
 
 
 def merge_outcomes(before: CheckOutcome | None, outcome: CheckOutcome) -> CheckOutcome:

@@ -119,8 +119,43 @@ def sha256_of(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
+def shown_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (held as surrogates by Python) escaped as `\\xe9`."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def bad_name(path: Path) -> dict[str, str] | None:
+    """The refusal of a file whose name is not valid UTF-8, or None.
+
+    Such a name cannot be stored, bound or shown as text (`source_files.file_name`, a Dagster
+    partition key), so the file is refused by its escaped name, like an unreadable one, and
+    stored nowhere.
+    """
+    name = path.name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        offset = len(name[: exc.start].encode("utf-8", "surrogateescape"))
+        byte = name[exc.start].encode("utf-8", "surrogateescape")[0]
+        shown = shown_name(name)
+        return {
+            "file": shown,
+            "reason": f"{shown}: cannot be read: the file name is not valid UTF-8 (byte 0x{byte:02x} "
+            f"at byte offset {offset}); rename the file",
+        }
+    return None
+
+
+def text_names(names: Iterable[str]) -> list[str]:
+    """The names that are valid UTF-8: the only ones a warehouse or Dagster can hold."""
+    return [name for name in names if bad_name(Path(name)) is None]
+
+
 def stat_dump(path: Path) -> DumpFile | dict[str, str]:
-    """One stat of a dump: its `DumpFile`, or the refusal of an entry that cannot be read."""
+    """One stat of a dump: its `DumpFile`, or the refusal of an entry that cannot be read or named."""
+    refused = bad_name(path)
+    if refused is not None:
+        return refused
     try:
         stat = path.stat()
     except OSError as exc:

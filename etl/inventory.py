@@ -105,6 +105,13 @@ def still_refused(
     return rejected, suspect
 
 
+def unreadable_note(listing: FolderListing) -> str:
+    """The files a listing leaves out, for a sensor's message: '' or '; skipped: <reasons>'."""
+    if not listing.unreadable:
+        return ""
+    return "; skipped: " + "; ".join(r["reason"] for r in listing.unreadable)
+
+
 def fingerprints(listing: FolderListing, previous: dict[str, dict]) -> dict[str, dict]:
     """sha256, size and mtime of each dump; a file whose size and mtime match `previous` is not re-read.
 

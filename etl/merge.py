@@ -17,6 +17,7 @@ import polars as pl
 from sqlalchemy import Connection, text
 
 from etl.batch import WarehouseBatch
+from etl.extract import text_names
 from etl.sql import sql_file, sql_names
 from etl.staging import read_frame, stage_frame, unstage
 from models import HELD_STATUSES, TABLES
@@ -101,8 +102,10 @@ def merge_batch(
     removed with their sightings (pruning); without it, nothing is removed. `check` runs before
     each statement (a stop request raises there, and the caller's transaction rolls back).
     """
+    # A name that is not UTF-8 was never stored (`etl.extract.bad_name`): it can keep nothing present.
+    present = text_names(present_files or [])
     frames = batch.frames() | {
-        "present_files": pl.DataFrame({"file_name": present_files or []}, schema={"file_name": pl.String})
+        "present_files": pl.DataFrame({"file_name": present}, schema={"file_name": pl.String})
     }
     staged = [f"stg_{name}" for name in frames]
     for name, frame in frames.items():

@@ -1,9 +1,10 @@
 """Parse dump texts into one row per listing entry, vectorized with Polars.
 
-A dump is a page header, a listing date without a year ("Nov 4"), then entries:
+A dump is a page header, right after it a listing date without a year ("Nov 4"), then entries:
 a title line, an abstract line and optionally a three-line card
 (`• N authors` or an organization line `handle Name`, then `·`, then a date such as
-`Nov 15, 2023` or `May 21`, optionally followed by an upvote count).
+`Nov 15, 2023` or `May 21`, optionally followed by an upvote count). Titles and abstracts pair
+by their order alone, so a line in a title's place that reads like abstract text is an error.
 A dump with any structural error, or with a date that cannot be right (in the future, or before
 the site or arXiv existed), is refused whole; the error names the file and line.
 """
@@ -33,7 +34,11 @@ HEADER_MARKERS = (
 )
 # Lines of the page header that no title or abstract is: met again in the body, they start a second dump.
 SECOND_HEADER_MARKERS = ("Get trending papers in your email inbox!", "byAK and the research community")
+# Every line a page header may hold, from its first marker to the listing date.
+HEADER_LINES = (*HEADER_MARKERS, "new", "Subscribe")
 MAX_HEADER_LINES = 12
+# No title is longer: arXiv's longest run to about 250 characters; a longer line is a paragraph.
+MAX_TITLE_CHARS = 400
 
 # A date may be this far after today: clocks and time zones disagree by up to a day.
 CLOCK_SKEW = timedelta(days=1)
@@ -49,6 +54,18 @@ _YEAR_RULE_WORDS = {
     "configured": "configured listing year",
     "inferred_from_cards": "one more than the latest year printed on its cards",
     "file_mtime": "year from the file's modification time",
+}
+# A file name that starts with an ISO date gives the listing year. Only at the start: a date
+# elsewhere (`export-2021-05-01 listing.txt`) may be an export or a version date, and the README
+# promises `YYYY-MM-DD*.txt`.
+FILE_NAME_DATE_RE = r"^(\d{4})-\d{2}-\d{2}"
+# What to do about a wrong listing year, by the rule that gave it: only a rule that outranks it helps.
+_YEAR_RULE_ADVICE = {
+    "listing_line": "the page prints that year, and nothing outranks it",
+    "file_name": "rename the file: its leading YYYY-MM-DD gives the year, and outranks --listing-year",
+    "configured": "pass another --listing-year, or name the file YYYY-MM-DD*.txt",
+    "inferred_from_cards": "name the file YYYY-MM-DD*.txt or pass --listing-year",
+    "file_mtime": "name the file YYYY-MM-DD*.txt or pass --listing-year",
 }
 # A line with nothing but whitespace and invisible format characters (U+200B, U+FEFF, U+00AD...) is blank.
 _VISIBLE = r"[^\p{Cf}\s]"
@@ -165,19 +182,27 @@ def _lines(dumps: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _locate_listing(lines: pl.DataFrame) -> pl.DataFrame:
-    """Per file: the listing date line, or null when the page header is missing."""
-    header = lines.filter(pl.col("idx") < MAX_HEADER_LINES)
-    is_listing = pl.col("line").str.contains(LISTING_DATE_RE)
-    first_listing = header.filter(is_listing).group_by("file_id").agg(pl.all().sort_by("idx").first())
-    markers = (
-        header.join(first_listing.select("file_id", listing_idx="idx"), on="file_id")
-        .filter((pl.col("idx") < pl.col("listing_idx")) & pl.col("line").is_in(HEADER_MARKERS))
-        .select("file_id")
-        .unique()
+def _locate_listing(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per file: the listing date line, and the files whose page header no listing date follows.
+
+    The listing date is the first line after the page header's lines, from its first marker on.
+    A file with no marker in its first lines has no header (neither frame holds it).
+    """
+    header = lines.filter(pl.col("idx") <= MAX_HEADER_LINES)
+    first_marker = (
+        header.filter((pl.col("idx") < MAX_HEADER_LINES) & pl.col("line").is_in(HEADER_MARKERS))
+        .group_by("file_id")
+        .agg(marker_idx=pl.col("idx").min())
     )
+    after = header.join(first_marker, on="file_id").filter(pl.col("idx") > pl.col("marker_idx"))
+    candidate = (
+        after.filter(~pl.col("line").is_in(HEADER_LINES))
+        .group_by("file_id")
+        .agg(pl.all().sort_by("idx").first())
+    )
+    is_listing = pl.col("line").str.contains(LISTING_DATE_RE)
     parts = pl.col("line").str.extract_groups(LISTING_DATE_RE)
-    return first_listing.join(markers, on="file_id", how="semi").select(
+    listing = candidate.filter(is_listing).select(
         "file_id",
         listing_idx="idx",
         listing_line_no="line_no",
@@ -186,6 +211,18 @@ def _locate_listing(lines: pl.DataFrame) -> pl.DataFrame:
         listing_day=parts.struct.field("2").cast(pl.Int32),
         listing_printed_year=parts.struct.field("3").cast(pl.Int32),
     )
+    # Without the listing line, the first card date would pass for it and the first entry for header.
+    expected = "expected a listing date such as 'Nov 4' after the page header, found"
+    wrong = candidate.filter(~is_listing).select(
+        "file_id", "line_no", message=pl.format(f"{expected} '{{}}'", pl.col("line").str.slice(0, 60))
+    )
+    ended = (
+        header.join(first_marker.join(candidate, on="file_id", how="anti"), on="file_id", how="semi")
+        .group_by("file_id")
+        .agg(line_no=pl.col("line_no").max())
+        .with_columns(message=pl.lit(f"{expected} none"))
+    )
+    return listing, pl.concat([wrong, ended])
 
 
 def _classify(body: pl.DataFrame) -> pl.DataFrame:
@@ -217,6 +254,19 @@ def _classify(body: pl.DataFrame) -> pl.DataFrame:
             .otherwise(pl.col("texts_so_far") // 2 - 1),
             is_title=is_text & (pl.col("texts_so_far") % 2 == 1),
         )
+    )
+
+
+def _reads_like_abstract(line: pl.Expr) -> pl.Expr:
+    """True on a line that no title is: it ends with a full stop, holds a URL or is paragraph-long.
+
+    Titles and abstracts are paired by their order alone; a second paragraph of an abstract
+    shifts every pairing after it, and it shows where a title should be.
+    """
+    return (
+        line.str.contains(r"[^.]\.$")
+        | line.str.contains("://", literal=True)
+        | (line.str.len_chars() > MAX_TITLE_CHARS)
     )
 
 
@@ -257,6 +307,14 @@ def _line_rules() -> list[tuple[pl.Expr, pl.Expr]]:
             pl.format("card {} has no '·' and date lines (cut off?)", quoted),
         ),
         (
+            pl.col("is_title") & _reads_like_abstract(line),
+            pl.format(
+                "expected a title, found {}, which reads like abstract text: an abstract split into "
+                "paragraphs? (titles and abstracts cannot be paired)",
+                quoted,
+            ),
+        ),
+        (
             pl.col("is_title") & (pl.col("next_role").is_null() | (pl.col("next_role") != "text")),
             pl.format("title {} has no abstract (cut off?)", quoted),
         ),
@@ -264,13 +322,21 @@ def _line_rules() -> list[tuple[pl.Expr, pl.Expr]]:
 
 
 def _may_be_wrong() -> pl.Expr:
-    """Cheap test true on every body line that a rule of `_line_rules` may hold for (abstracts seldom)."""
+    """Cheap test true on every non-title body line that a rule of `_line_rules` may hold for (abstracts seldom)."""
     marker_lengths = sorted({len(marker.encode()) for marker in SECOND_HEADER_MARKERS})
-    title_suspect = pl.col("line").str.starts_with("•") | (pl.col("next_role") != "text").fill_null(True)
+    return (pl.col("role") != "text") | pl.col("line").str.len_bytes().is_in(marker_lengths)
+
+
+def _title_may_be_wrong() -> pl.Expr:
+    """Cheap test true on every title that a rule of `_line_rules` may hold for."""
+    line = pl.col("line")
     return (
-        (pl.col("role") != "text")
-        | (pl.col("is_title") & title_suspect)
-        | pl.col("line").str.len_bytes().is_in(marker_lengths)
+        line.str.starts_with("•")
+        | line.str.ends_with(".")
+        | line.str.contains("://", literal=True)
+        | (line.str.len_bytes() > MAX_TITLE_CHARS)
+        | (pl.col("next_role") != "text").fill_null(True)
+        | _may_be_wrong()
     )
 
 
@@ -280,18 +346,21 @@ def _line_errors(body: pl.DataFrame) -> pl.DataFrame:
     message = pl.when(rules[0][0]).then(rules[0][1])
     for condition, text in rules[1:]:
         message = message.when(condition).then(text)
-    # The rules' regexes and messages run only on the few lines that may be wrong, not on every abstract.
-    return (
-        body.filter(_may_be_wrong())
-        .filter(pl.any_horizontal([condition for condition, _ in rules]))
-        .select("file_id", "line_no", message=message)
+    # The rules' regexes and messages run only on the few lines that may be wrong, and the title
+    # tests only on titles (short lines), not on every abstract.
+    title = pl.col("is_title")
+    suspects = pl.concat(
+        [body.filter(~title & _may_be_wrong()), body.filter(title).filter(_title_may_be_wrong())]
+    )
+    return suspects.filter(pl.any_horizontal([condition for condition, _ in rules])).select(
+        "file_id", "line_no", message=message
     )
 
 
 def _listing_years(files: pl.DataFrame, cards: pl.DataFrame, listing_year: int | None) -> pl.DataFrame:
     """Resolve each file's listing year and record the rule that gave it."""
     inferred = cards.group_by("file_id").agg(inferred_year=pl.col("printed_year").max() + 1)
-    name_year = pl.col("file_name").str.extract(r"(\d{4})-\d{2}-\d{2}", 1).cast(pl.Int32)
+    name_year = pl.col("file_name").str.extract(FILE_NAME_DATE_RE, 1).cast(pl.Int32)
     candidates = [
         ("listing_line", pl.col("listing_printed_year")),
         ("file_name", name_year),
@@ -299,7 +368,7 @@ def _listing_years(files: pl.DataFrame, cards: pl.DataFrame, listing_year: int |
         ("inferred_from_cards", pl.col("inferred_year").cast(pl.Int32)),
         ("file_mtime", pl.col("mtime_year")),
     ]
-    assert [name for name, _ in candidates] == list(_YEAR_RULE_WORDS)
+    assert [name for name, _ in candidates] == list(_YEAR_RULE_WORDS) == list(_YEAR_RULE_ADVICE)
     year = pl.coalesce([expr for _, expr in candidates])
     rule = pl.when(candidates[0][1].is_not_null()).then(pl.lit(candidates[0][0]))
     for name, expr in candidates[1:]:
@@ -328,6 +397,9 @@ def _listing_problem(today: date) -> pl.Expr:
     year, text, resolved = pl.col("listing_year"), pl.col("listing_text"), pl.col("listing_date")
     latest = today + CLOCK_SKEW
     rule = pl.col("listing_year_rule").replace_strict(_YEAR_RULE_WORDS, default=None, return_dtype=pl.String)
+    advice = pl.col("listing_year_rule").replace_strict(
+        _YEAR_RULE_ADVICE, default=None, return_dtype=pl.String
+    )
     after_today = pl.lit(f"which is after today ({today.isoformat()})")
     return (
         pl.when(year.is_null())
@@ -339,12 +411,12 @@ def _listing_problem(today: date) -> pl.Expr:
         .when(year < EARLIEST_LISTING_YEAR)
         .then(
             pl.format(
-                "listing date '{}' resolves to year {} ({}), before {}, when Daily Papers did not exist; "
-                "name the file YYYY-MM-DD*.txt or pass --listing-year",
+                "listing date '{}' resolves to year {} ({}), before {}, when Daily Papers did not exist; {}",
                 text,
                 year,
                 rule,
                 pl.lit(EARLIEST_LISTING_YEAR),
+                advice,
             )
         )
         .when(resolved.is_null() & (year > latest.year))  # Feb 29 or year 10000: no date to show
@@ -391,7 +463,7 @@ def parse_dumps(
     """Parse decoded dumps (see `etl.extract.read_dumps`) into entries and per-file status."""
     today = clock.today() if today is None else today
     lines = _lines(dumps.filter(pl.col("text").is_not_null()))
-    listing = _locate_listing(lines)
+    listing, header_errors = _locate_listing(lines)
     body = lines.join(listing.select("file_id", "listing_idx"), on="file_id", maintain_order="left").filter(
         pl.col("idx") > pl.col("listing_idx")
     )
@@ -406,7 +478,7 @@ def parse_dumps(
         listing_date=_to_date(pl.col("listing_year"), pl.col("listing_month"), pl.col("listing_day"))
     )
     card_dates = _resolve_card_dates(card_dates, files)
-    errors = _parse_errors(body, heads, card_dates, files, today)
+    errors = pl.concat([_parse_errors(body, heads, card_dates, files, today), header_errors])
     files = _file_errors(files, _first_error_per_file(errors), dumps)
     good = files.filter(pl.col("error").is_null()).select("file_id", "file_name", "listing_date")
     entries = _assemble_entries(
@@ -505,7 +577,7 @@ def _parse_errors(
 
 
 def _file_errors(files: pl.DataFrame, first_error: pl.DataFrame, dumps: pl.DataFrame) -> pl.DataFrame:
-    """Each file with the one reason it is refused, if any: unreadable, no header, or its first bad line."""
+    """Each file with the one reason it is refused, if any: unreadable, its first bad line, or no header."""
     header_error = pl.format(
         "{}: not a Daily Papers dump: no page header with a listing date such as 'Nov 4' "
         "in its first {} non-blank lines",
@@ -518,10 +590,10 @@ def _file_errors(files: pl.DataFrame, first_error: pl.DataFrame, dumps: pl.DataF
     return files.with_columns(
         error=pl.when(pl.col("read_error").is_not_null())
         .then(pl.format("{}: {}", "file_name", "read_error"))
-        .when(pl.col("listing_idx").is_null())
-        .then(header_error)
         .when(pl.col("message").is_not_null())
         .then(pl.format("{}, line {}: {}", "file_name", "line_no", "message"))
+        .when(pl.col("listing_idx").is_null())
+        .then(header_error)
     )
 
 

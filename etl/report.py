@@ -118,6 +118,8 @@ class LoadReport:
         """After the last batch: the tables' row counts, the unchanged dumps still refused or held back,
         the unreadable entries and the files left unread while they settle."""
         self.warehouse_rows = warehouse_rows
+        # A dump still refused or held back is counted once, as rejected or suspect, not also as unchanged.
+        self.files_unchanged -= len(still_refused) + len(still_suspect or [])
         self._add_refusals(still_refused + unreadable)
         self.files_suspect = _by_file(self.files_suspect, still_suspect or [])
         self.files_deferred = _by_file(self.files_deferred, deferred or [])

@@ -12,7 +12,7 @@ import sys
 
 import dagster as dg
 
-from etl.extract import discover_dumps
+from etl.extract import discover_dumps, text_names
 from orchestration.definitions import defs
 from orchestration.partitions import dump_partitions
 from orchestration.resources import run_settings
@@ -29,7 +29,7 @@ def register_partitions(instance: dg.DagsterInstance, names: list[str]) -> list[
 
 def materialize_all(instance: dg.DagsterInstance, full_refresh: bool = False) -> bool:
     """Load every dump partition in one run (rebuilding from scratch if asked), then the views."""
-    names = [p.name for p in discover_dumps(run_settings().raw_dir)]
+    names = text_names(p.name for p in discover_dumps(run_settings().raw_dir))  # a partition key is text
     partitions = register_partitions(instance, names)
     if not partitions:
         return True

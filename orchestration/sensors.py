@@ -7,7 +7,7 @@ import dagster as dg
 
 from etl import clock
 from etl.extract import discover_dumps
-from etl.inventory import fingerprints, list_dumps, unloaded_dumps
+from etl.inventory import fingerprints, list_dumps, unloaded_dumps, unreadable_note
 from etl.settings import Settings, SettingsError
 from orchestration.jobs import load_dumps_job
 from orchestration.partitions import dump_partitions
@@ -42,7 +42,11 @@ def new_dump_sensor(context: dg.SensorEvaluationContext, dumps: DumpFolderResour
     if not folder.is_dir():
         return dg.SensorResult(skip_reason=f"dump folder {folder} does not exist")
     ticks, previous = _read_cursor(context.cursor)
-    current = fingerprints(list_dumps(discover_dumps(folder)), previous)
+    listing = list_dumps(discover_dumps(folder))
+    current = fingerprints(listing, previous)
+    skipped = unreadable_note(listing)
+    if skipped:  # a file no load can read (a name that is not UTF-8, no permission): say so, skip it
+        context.log.warning(skipped.removeprefix("; "))
     changed = {
         name: fp["sha256"]
         for name, fp in current.items()
@@ -56,7 +60,7 @@ def new_dump_sensor(context: dg.SensorEvaluationContext, dumps: DumpFolderResour
         if new_partitions
         else [],
         cursor=json.dumps({"ticks_with_changes": ticks, "files": current}, sort_keys=True),
-        skip_reason=None if changed else f"no new or changed dump among {len(current)} files",
+        skip_reason=None if changed else f"no new or changed dump among {len(current)} files{skipped}",
     )
 
 

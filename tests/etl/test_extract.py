@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
-from etl.extract import discover_dumps, read_dump_files
+from etl.extract import discover_dumps, read_dump_files, shown_name, stat_dump, text_names
 from etl.inventory import list_dumps
 from etl.keys import file_id_for
 from tests.conftest import dump_text, write_dump
@@ -48,3 +49,32 @@ def test_a_dump_over_the_size_limit_is_hashed_not_held(tmp_path):
         "4,600 bytes is more than the 0.001 MB limit for one dump (PAPERHOUSE_MAX_DUMP_MB): "
         "a saved listing page is well under 1 MB, and a dump is parsed whole"
     )
+
+
+def write_latin1_named(folder: Path) -> Path:
+    """A dump named `café.txt` in Latin-1: the name's bytes are not UTF-8 (Python holds 0xe9 as U+DCE9)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = os.fsdecode(b"caf\xe9.txt")
+    (folder / name).write_bytes(GOOD.encode())
+    return folder / name
+
+
+def test_a_name_that_is_not_utf8_is_refused_alone_by_its_escaped_name(tmp_path):
+    bad, good = write_latin1_named(tmp_path), write_dump(tmp_path, "good.txt", GOOD)
+    assert [p.name for p in discover_dumps(tmp_path)] == ["caf\udce9.txt", "good.txt"]
+    assert stat_dump(good) == list_dumps([good]).files[0]
+    assert stat_dump(bad) == {
+        "file": "caf\\xe9.txt",
+        "reason": "caf\\xe9.txt: cannot be read: the file name is not valid UTF-8 (byte 0xe9 at byte offset 3); "
+        "rename the file",
+    }
+    frame, refused, deferred = read_dump_files(list_dumps([bad, good]).files)
+    assert (frame["file_name"].to_list(), refused, deferred) == (["good.txt"], [], [])
+
+
+def test_text_names_keep_only_utf8_names():
+    assert text_names(["café.txt", "caf\udce9.txt", "日本.txt", "\udcff\udcfe.txt"]) == [
+        "café.txt",
+        "日本.txt",
+    ]
+    assert shown_name("\udcff\udcfe.txt") == "\\xff\\xfe.txt"

@@ -8,7 +8,7 @@ import shutil
 from datetime import date
 
 from etl.extract import discover_dumps
-from etl.inventory import fingerprints, held_versions, list_dumps, unloaded_dumps
+from etl.inventory import fingerprints, held_versions, list_dumps, unloaded_dumps, unreadable_note
 from etl.pipeline import load_dumps
 from tests.conftest import CUT_DUMP, dump_text, write_dump
 
@@ -86,3 +86,15 @@ def test_the_sweep_names_what_a_load_would_read_and_nothing_held(
     assert unloaded_dumps(listing, warehouse, None, TODAY) == {
         new.name: hashlib.sha256(GOOD.encode()).hexdigest()
     }
+
+
+def test_a_name_that_is_not_utf8_is_listed_as_unreadable_and_left_out_of_the_fingerprints(tmp_path):
+    write_dump(tmp_path, "good.txt", GOOD)
+    (tmp_path / os.fsdecode(b"caf\xe9.txt")).write_bytes(GOOD.encode())
+    listing = list_dumps(discover_dumps(tmp_path))
+    reason = "caf\\xe9.txt: cannot be read: the file name is not valid UTF-8 (byte 0xe9 at byte offset 3); rename the file"
+    assert [f.path.name for f in listing.files] == ["good.txt"]
+    assert listing.unreadable == [{"file": "caf\\xe9.txt", "reason": reason}]
+    assert list(fingerprints(listing, {})) == ["good.txt"]
+    assert unreadable_note(listing) == f"; skipped: {reason}"
+    assert unreadable_note(list_dumps([tmp_path / "good.txt"])) == ""

@@ -210,3 +210,72 @@ def test_date_ids_are_yyyymmdd():
         "year_month": "2023-05",
         "is_weekend": False,
     }
+
+
+NO_LISTING = "expected a listing date such as 'Nov 4' after the page header, found"
+SPLIT = "which reads like abstract text: an abstract split into paragraphs? (titles and abstracts cannot be paired)"
+
+
+@pytest.mark.parametrize(
+    ("after_header", "error"),
+    [
+        # The card date would pass for the listing date and the title for part of the header.
+        ("First\n\nFirst abstract.\n\n  • 7 authors\n·\nNov 15, 2023\n", f"line 9: {NO_LISTING} 'First'"),
+        ("Daily Papers\n\nTitle\n\nNov 4\n\nAbstract.\n", f"line 11: {NO_LISTING} 'Title'"),
+        ("", f"line 7: {NO_LISTING} none"),
+    ],
+)
+def test_a_header_without_its_listing_date_is_refused(tmp_path, after_header, error):
+    from tests.conftest import HEADER
+
+    write_dump(tmp_path, "2025-11-04.txt", HEADER + after_header)
+    parsed = parse_folder(tmp_path)
+    assert parsed.files.select("error", "listing_date").rows() == [(f"2025-11-04.txt, {error}", None)]
+    assert parsed.entries.height == 0
+
+
+def test_header_lines_between_the_marker_and_the_listing_date_are_allowed(tmp_path):
+    text = (
+        "Get trending papers in your email inbox!\n\nSubscribe\n\nDaily Papers\n\nnew\n\nNov 4\n\nT\n\nA.\n"
+    )
+    write_dump(tmp_path, "2025-11-04.txt", text)
+    parsed = parse_folder(tmp_path)
+    assert parsed.files.select("error", "listing_date").rows() == [(None, dt.date(2025, 11, 4))]
+    assert parsed.entries.select("title_line", "title").rows() == [(11, "T")]
+
+
+@pytest.mark.parametrize(
+    ("blocks", "line", "found"),
+    [
+        # Two split abstracts: the pairs would be (part 2, Title B) and (B part 1, B part 2), in step.
+        (
+            ["Title A\n\nA part 1.\n\nA part 2.", "Title B\n\nB part 1.\n\nB part 2.", "Title C\n\nC."],
+            15,
+            "A part 2.",
+        ),
+        # One split: an odd number of blocks, refused where the shift starts, not at the last title.
+        (["Title A\n\nA part 1.\n\nA part 2.", "Title B\n\nB.", "Title C\n\nC."], 15, "A part 2."),
+        # A second paragraph ending with a URL, or one too long for a title.
+        (["T\n\nA.\n\nCode: https://github.com/o/r", "U\n\nB."], 15, "Code: https://github.com/o/r"),
+        (["T\n\nA.\n\n" + "x" * 401, "U\n\nB."], 15, "x" * 60),
+        # Three paragraphs: the pairing is back in step after a bogus entry (part 2, part 3).
+        (["T\n\nA.\n\nPart 2.\n\nPart 3.", "U\n\nB."], 15, "Part 2."),
+        # In an entry with a card: the card follows an even number of texts, yet (part 2, part 3) is no paper.
+        (["T\n\nA.\n\nPart 2.\n\nPart 3.\n\n  • 2 authors\n·\nNov 3"], 15, "Part 2."),
+    ],
+)
+def test_an_abstract_split_into_paragraphs_is_refused_where_the_pairing_breaks(tmp_path, blocks, line, found):
+    write_dump(tmp_path, "2025-11-04.txt", dump_text("Nov 4", blocks))
+    parsed = parse_folder(tmp_path)
+    assert parsed.files["error"].to_list() == [
+        f"2025-11-04.txt, line {line}: expected a title, found '{found}', {SPLIT}"
+    ]
+    assert parsed.entries.height == 0
+
+
+@pytest.mark.parametrize("title", ["Is it all you need?", "Wait...", "Ends with U.S", "x" * 400])
+def test_titles_that_read_like_titles_still_pair(tmp_path, title):
+    write_dump(tmp_path, "2025-11-04.txt", dump_text("Nov 4", [f"{title}\n\nAbstract."]))
+    parsed = parse_folder(tmp_path)
+    assert parsed.files["error"].to_list() == [None]
+    assert parsed.entries.select("title", "abstract").rows() == [(title, "Abstract.")]

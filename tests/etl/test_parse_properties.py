@@ -20,6 +20,7 @@ from etl.parse import (
     CARD_DOT,
     CLOCK_SKEW,
     EARLIEST_LISTING_YEAR,
+    MAX_TITLE_CHARS,
     MONTHS,
     SECOND_HEADER_MARKERS,
     ParsedDumps,
@@ -54,8 +55,14 @@ def parse_folder(folder: Path, today: dt.date = TODAY) -> ParsedDumps:
     return parse_dumps(read_dumps(discover_dumps(folder)), None, today)
 
 
+def reads_like_title(text: str) -> bool:
+    """No full stop at the end, no URL, not paragraph-long: a title the parser pairs with confidence."""
+    kept = clean(text)
+    return not re.search(r"[^.]\.$", kept) and "://" not in kept and len(kept) <= MAX_TITLE_CHARS
+
+
 title_text = st.text(LINE_CHARS, min_size=1, max_size=80).filter(
-    lambda t: is_content_line(t) and not re.search(AUTHORS_RE, clean(t))
+    lambda t: is_content_line(t) and not re.search(AUTHORS_RE, clean(t)) and reads_like_title(t)
 )
 abstract_text = st.text(LINE_CHARS, min_size=1, max_size=300).filter(is_content_line)
 handle = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,20}", fullmatch=True)
@@ -197,3 +204,33 @@ def test_year_from_mtime_is_the_latest_listing_date_before_the_save(tmp_path, li
             for year in range(row["listing_date"].year + 1, limit.year + 1)
             if calendar.isleap(year)
         )
+
+
+@settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    listed=st.lists(st.tuples(title_text, abstract_text), min_size=1, max_size=8),
+    data=st.data(),
+)
+def test_a_split_abstract_is_refused_at_its_second_paragraph(tmp_path, listed, data):
+    """Whatever the entries around it, a second paragraph is refused where it stands, never paired."""
+    split = data.draw(st.integers(0, len(listed) - 1))
+    second = data.draw(abstract_text).strip() + data.draw(
+        st.sampled_from([" Part two.", " See https://x.org/y"])
+    )
+    blocks = [f"{title}\n\n{abstract}" for title, abstract in listed]
+    blocks[split] += "\n\n" + second
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    (folder / "2025-11-04_split.txt").write_bytes(dump_text("Nov 4", blocks).encode("utf-8"))
+    parsed = parse_folder(folder)
+    # Each line of text is followed by a blank line; the first title is line 11.
+    line = 11 + 2 * (2 * split + 2)
+    assert (
+        parsed.files["error"]
+        .to_list()[0]
+        .startswith(f"2025-11-04_split.txt, line {line}: expected a title, found '")
+    )
+    assert parsed.entries.height == 0

@@ -38,7 +38,7 @@ def test_batches_add_up_to_the_same_report_as_one_batch(engine, tmp_path, sample
     assert len(small.loaded_file_ids) == 5
 
     again = load_paths(paths, engine)  # nothing new: everything unchanged, the refusal still stands
-    assert again.files_unchanged == 6 and again.files_loaded == 0 and again.batches == 0
+    assert again.files_unchanged == 5 and again.files_loaded == 0 and again.batches == 0  # cut.txt: rejected
     assert again.refused() == {"cut.txt": CUT_REASON}
     assert again.loaded_file_ids == []
 

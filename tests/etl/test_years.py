@@ -27,6 +27,7 @@ PLAIN = "Plain\n\nNo card."
 CARD = "Paper\n\nAbstract.\n\n  • 2 authors\n·\n"  # + the card date line, line 17 of the dump
 NOT_YET = "which is after today (2026-12-01)"
 NO_SITE = "before 2022, when Daily Papers did not exist; name the file YYYY-MM-DD*.txt or pass --listing-year"
+RENAME = "rename the file: its leading YYYY-MM-DD gives the year, and outranks --listing-year"
 
 
 def parse(folder: Path, listing_year: int | None = None, today: dt.date = TODAY) -> ParsedDumps:
@@ -72,6 +73,22 @@ def test_listing_year_precedence(tmp_path, name, blocks, configured, year, rule)
     listing_date, used_rule, _ = listing(tmp_path, name, blocks, configured)
     assert listing_date == dt.date(year, 11, 4)
     assert used_rule == rule
+
+
+@pytest.mark.parametrize(
+    ("name", "year", "rule"),
+    [
+        ("2025-11-04.txt", 2025, "file_name"),
+        ("2025-11-04 listing.txt", 2025, "file_name"),
+        # A date elsewhere in the name may be an export date: the later rules decide.
+        ("export-2021-05-01 listing.txt", 2024, "configured"),
+        ("page-2025-11-04.txt", 2024, "configured"),
+        ("2025-11.txt", 2024, "configured"),
+    ],
+)
+def test_only_a_name_that_starts_with_a_date_gives_the_year(tmp_path, name, year, rule):
+    listing_date, used_rule, _ = listing(tmp_path, name, [PLAIN], 2024)
+    assert (listing_date, used_rule) == (dt.date(year, 11, 4), rule)
 
 
 def test_yearless_card_after_listing_date_is_previous_year(tmp_path):
@@ -167,6 +184,9 @@ def test_mtime_in_2019_is_refused(tmp_path):
     assert parsed.entries.height == 0
 
 
+BEFORE = "before 2022, when Daily Papers did not exist"
+
+
 @pytest.mark.parametrize(
     ("name", "listing_text", "blocks", "configured", "mtime", "resolved"),
     [
@@ -176,17 +196,40 @@ def test_mtime_in_2019_is_refused(tmp_path):
             [PLAIN],
             None,
             None,
-            "year 2019 (year printed on the listing line)",
+            f"year 2019 (year printed on the listing line), {BEFORE}; the page prints that year, and nothing outranks it",
         ),
-        ("0000-11-04_x.txt", "Nov 4", [PLAIN], None, None, "year 0 (year from the file name)"),
-        ("page.txt", "Nov 4", [PLAIN], 2021, None, "year 2021 (configured listing year)"),
+        (
+            "0000-11-04_x.txt",
+            "Nov 4",
+            [PLAIN],
+            None,
+            None,
+            f"year 0 (year from the file name), {BEFORE}; {RENAME}",
+        ),
+        # The file name outranks the setting: advising --listing-year would change nothing.
+        (
+            "2021-05-01 listing.txt",
+            "Nov 4",
+            [PLAIN],
+            2025,
+            None,
+            f"year 2021 (year from the file name), {BEFORE}; {RENAME}",
+        ),
+        (
+            "page.txt",
+            "Nov 4",
+            [PLAIN],
+            2021,
+            None,
+            f"year 2021 (configured listing year), {BEFORE}; pass another --listing-year, or name the file YYYY-MM-DD*.txt",
+        ),
         (
             "page.txt",
             "Nov 4",
             [CARD + "Mar 3, 2019"],
             None,
             None,
-            "year 2020 (one more than the latest year printed on its cards)",
+            f"year 2020 (one more than the latest year printed on its cards), {NO_SITE}",
         ),
         (
             "page.txt",
@@ -194,7 +237,7 @@ def test_mtime_in_2019_is_refused(tmp_path):
             [PLAIN],
             None,
             dt.datetime(1970, 1, 1),
-            "year 1969 (year from the file's modification time)",
+            f"year 1969 (year from the file's modification time), {NO_SITE}",
         ),
     ],
 )
@@ -206,7 +249,7 @@ def test_listing_year_before_the_site_existed_is_refused(
         set_mtime(path, mtime)
     parsed = parse(tmp_path, configured)
     assert parsed.files["error"].to_list() == [
-        f"{name}, line 9: listing date '{listing_text}' resolves to {resolved}, {NO_SITE}"
+        f"{name}, line 9: listing date '{listing_text}' resolves to {resolved}"
     ]
     assert parsed.entries.height == 0
 

@@ -92,6 +92,22 @@ def test_a_revert_and_a_file_moved_out_and_back_each_request_a_new_run(instance,
     assert [r.run_key for r in retried.run_requests] == [r.run_key for r in back.run_requests]
 
 
+def test_a_name_that_is_not_utf8_is_skipped_and_said_so(instance, tmp_path):
+    raw = tmp_path / "raw"
+    write_dump(raw, "good.txt", dump_text("Jan 1", ["A\n\nA."]))
+    (raw / os.fsdecode(b"caf\xe9.txt")).write_bytes(dump_text("Jan 1", ["B\n\nB."]).encode())
+    first = evaluate(instance, raw)
+    assert [r.partition_key for r in first.run_requests] == ["good.txt"]
+    assert list(json.loads(first.cursor)["files"]) == ["good.txt"]
+    again = evaluate(instance, raw, first.cursor)
+    assert (again.run_requests, again.skip_reason.skip_message) == (
+        [],
+        "no new or changed dump among 1 files; skipped: caf\\xe9.txt: cannot be read: "
+        "the file name is not valid UTF-8 (byte 0xe9 at byte offset 3); rename the file",
+    )
+    assert instance.get_dynamic_partitions(dump_partitions.name) == ["good.txt"]
+
+
 def test_missing_folder_skips(instance, tmp_path):
     assert evaluate(instance, tmp_path / "nope").skip_reason
 
