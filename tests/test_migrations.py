@@ -32,7 +32,7 @@ def views_of(engine) -> set[str]:
 def test_upgrade_creates_every_table_and_view(engine):
     assert set(TABLES) <= set(inspect(engine).get_table_names())
     assert views_of(engine) == {p.stem for p in VIEWS_DIR.glob("*.sql")}
-    assert current_revision(engine) == "0010"
+    assert current_revision(engine) == "0012"
 
 
 def test_downgrade_to_base_and_back(engine, sample_dir):
@@ -134,7 +134,7 @@ def test_fresh_file_is_created_with_its_folder(tmp_path):
     engine = warehouse_engine(tmp_path / "deep" / "er" / "w.duckdb")
     assert current_revision(engine) is None
     migrate(engine)
-    assert current_revision(engine) == "0010"
+    assert current_revision(engine) == "0012"
     engine.dispose()
 
 
@@ -148,7 +148,7 @@ def test_a_later_view_revision_is_undone_by_restoring_the_earlier_text(engine, t
     (scripts / "versions" / "9999_change_keyword_counts.py").write_text(
         '"""change v_keyword_counts"""\n'
         "from migrations.views import apply_views, restore_views\n"
-        'revision = "9999"\ndown_revision = "0010"\nbranch_labels = None\ndepends_on = None\n'
+        'revision = "9999"\ndown_revision = "0012"\nbranch_labels = None\ndepends_on = None\n'
         'VIEWS = {"v_keyword_counts": "select 42 as answer\\n"}\n'
         "def upgrade():\n    apply_views(VIEWS)\n"
         "def downgrade():\n    restore_views(down_revision, VIEWS)\n"
@@ -173,7 +173,7 @@ def test_a_later_view_revision_is_undone_by_restoring_the_earlier_text(engine, t
     run(command.upgrade, "9999")
     assert keyword_counts_columns() == ["answer"]
     assert keyword_counts_comments() == (None, {"answer": None})  # a text without a header: no comments
-    run(command.downgrade, "0010")
+    run(command.downgrade, "0012")
     assert keyword_counts_columns() == ["keyword_id", "keyword", "kind", "papers", "mean_score"]
     assert keyword_counts_comments() == described and all(described[1].values())  # re-applied on restore
 
