@@ -400,7 +400,9 @@ class PaperText(Base):
         BigInteger, nullable=False, comment="The paper whose sightings print this text: key of `papers`."
     )
     title: Mapped[str] = mapped_column(String, nullable=False, comment="Title as printed (Unicode NFC).")
-    abstract: Mapped[str] = mapped_column(String, nullable=False, comment="Abstract as printed (Unicode NFC).")
+    abstract: Mapped[str] = mapped_column(
+        String, nullable=False, comment="Abstract as printed (Unicode NFC)."
+    )
 
 
 class Link(Base):

@@ -75,12 +75,17 @@ def snapshot(engine: Engine) -> dict[str, list[tuple]]:
 
 
 def warehouse_state(engine: Engine) -> dict[str, list[tuple]]:
-    """What a fresh load of the same dumps must give: every table (`snapshot`), `source_files` only
-    its loaded versions (superseded, removed and earlier rejected versions are history no fresh load has)."""
+    """What a fresh load of the same dumps must give: every table (`snapshot`), and of `source_files`
+    only the loaded versions without `modified_ns`. Superseded, removed and earlier rejected versions
+    are history no fresh load has, and `modified_ns` is the file's stat when a load last read it."""
     state = snapshot(engine)
     with engine.connect() as connection:
-        loaded = set(connection.execute(text("SELECT file_id FROM source_files WHERE status = 'loaded'")).scalars())
-    state["source_files"] = [row for row in state["source_files"] if row[0] in loaded]
+        columns = [c for c in connection.execute(text("SELECT * FROM source_files LIMIT 0")).keys()]
+        kept = [c for c in columns if c not in ("loaded_at", "modified_ns")]
+        rows = connection.execute(
+            text(f"SELECT {', '.join(kept)} FROM source_files WHERE status = 'loaded'")  # vetted names
+        ).all()
+    state["source_files"] = sorted(tuple(r) for r in rows)
     return state
 
 

@@ -234,3 +234,19 @@ def test_a_migration_that_changes_the_schema_is_checkpointed_at_once(tmp_path):
     assert not wal.exists() or wal.stat().st_size == 0
     assert migrate(engine) is False
     engine.dispose()
+
+
+def test_0012_backfills_the_printed_text_keys_and_names_a_load_gives(engine, sample_dir):
+    """Sightings loaded before 0012 take their paper's text and their organization's name: on the
+    sample (one printed text per paper) the backfill gives exactly the rows a load at head gives."""
+    load_dumps(sample_dir, engine)
+    before = snapshot(engine)
+    downgrade(engine, "0010")
+    migrate(engine)
+    assert snapshot(engine) == before
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM paper_texts")).scalar_one() == 0
+        assert (
+            c.execute(text("SELECT count(DISTINCT organization_name) FROM paper_appearances")).scalar_one()
+            > 0
+        )

@@ -161,21 +161,29 @@ def _backfill_text_ids() -> None:
 def upgrade() -> None:
     """Add the printed-text keys, the card's organization name and `paper_texts`; backfill; describe."""
     texts = COLUMN_COMMENTS
-    op.add_column(
-        "papers", sa.Column("text_id", sa.BigInteger(), nullable=True, comment=texts["papers"]["text_id"])
+    # DuckDB refuses SET NOT NULL on a table updated in the same transaction: the keys are added
+    # with a default and made NOT NULL first, then backfilled, then lose the default.
+    keys = (
+        ("papers", texts["papers"]["text_id"]),
+        ("paper_appearances", texts["paper_appearances"]["text_id"]),
     )
-    appearances = texts["paper_appearances"]
+    for table, comment in keys:
+        op.add_column(table, sa.Column("text_id", sa.BigInteger(), server_default="0", comment=comment))
+        op.alter_column(table, "text_id", nullable=False, existing_type=sa.BigInteger())
     op.add_column(
         "paper_appearances",
-        sa.Column("text_id", sa.BigInteger(), nullable=True, comment=appearances["text_id"]),
-    )
-    op.add_column(
-        "paper_appearances",
-        sa.Column("organization_name", sa.String(), nullable=True, comment=appearances["organization_name"]),
+        sa.Column(
+            "organization_name",
+            sa.String(),
+            nullable=True,
+            comment=texts["paper_appearances"]["organization_name"],
+        ),
     )
     _backfill_text_ids()
-    op.alter_column("papers", "text_id", nullable=False, existing_type=sa.BigInteger())
-    op.alter_column("paper_appearances", "text_id", nullable=False, existing_type=sa.BigInteger())
+    for table, _ in keys:
+        op.alter_column(
+            table, "text_id", server_default=None, existing_type=sa.BigInteger(), existing_nullable=False
+        )
     columns = texts["paper_texts"]
     op.create_table(
         "paper_texts",

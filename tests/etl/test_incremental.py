@@ -77,7 +77,9 @@ def test_losing_the_newest_sighting_restores_the_one_before(engine, tmp_path, ho
     assert warehouse_state(engine) == fresh_state(engine, raw, tmp_path / "fresh")
 
 
-@pytest.mark.parametrize("order", [("2025-01-01.txt", "2025-01-02.txt"), ("2025-01-02.txt", "2025-01-01.txt")])
+@pytest.mark.parametrize(
+    "order", [("2025-01-01.txt", "2025-01-02.txt"), ("2025-01-02.txt", "2025-01-01.txt")]
+)
 def test_links_keywords_and_names_come_from_the_newest_sighting_in_any_load_order(engine, tmp_path, order):
     dumps = {"2025-01-01.txt": dump_text("Jan 1", [OLDER]), "2025-01-02.txt": dump_text("Jan 2", [NEWER])}
     raw = tmp_path / "raw"
