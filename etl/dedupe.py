@@ -33,8 +33,6 @@ def latest_paper_texts(identified: pl.DataFrame) -> pl.DataFrame:
             pl.col("text_id").last(),
             pl.col("title").last(),
             pl.col("abstract").last(),
-            latest_file_id=pl.col("file_id").last(),
-            latest_position=pl.col("position").last(),
         )
         .sort("paper_id")
     )

@@ -248,13 +248,6 @@ class Paper(Base):
         "normalized abstract (NFKC, case folded, whitespace collapsed), joined by the character "
         "U+001F; the same on every machine, in every run and in any load order.",
     )
-    text_id: Mapped[int] = mapped_column(
-        BigInteger,
-        nullable=False,
-        comment="The printed text shown (`title` and `abstract`, those of the most recent sighting): the first "
-        "63 bits of the SHA-256 of the title and the abstract as printed, joined by the character U+001F; "
-        "the `text_id` of that sighting in `paper_appearances`.",
-    )
     title_id: Mapped[int] = mapped_column(
         BigInteger,
         nullable=False,
@@ -309,6 +302,14 @@ class Paper(Base):
         comment="Number of sightings (rows of `paper_appearances`); a paper listed twice in one dump counts twice.",
     )
 
+    text_id: Mapped[int] = mapped_column(
+        BigInteger,
+        nullable=False,
+        comment="The printed text shown (`title` and `abstract`, those of the most recent sighting): the first "
+        "63 bits of the SHA-256 of the title and the abstract as printed, joined by the character U+001F; "
+        "the `text_id` of that sighting in `paper_appearances`.",
+    )
+
 
 class PaperAppearance(Base):
     """Every sighting of a paper: one row per entry of a loaded dump version, keyed by the
@@ -330,12 +331,6 @@ class PaperAppearance(Base):
     )
     paper_id: Mapped[int] = mapped_column(
         BigInteger, nullable=False, comment="The paper sighted: key of `papers`."
-    )
-    text_id: Mapped[int] = mapped_column(
-        BigInteger,
-        nullable=False,
-        comment="The title and abstract as this entry prints them: the first 63 bits of the SHA-256 of both, "
-        "joined by the character U+001F; the text is `papers`' when it is `papers.text_id`, else in `paper_texts`.",
     )
     title_line: Mapped[int] = mapped_column(
         Integer,
@@ -362,11 +357,6 @@ class PaperAppearance(Base):
         comment="The organization on the card: key of `organizations`; null when the entry has no card or "
         "its card shows an author count instead.",
     )
-    organization_name: Mapped[str | None] = mapped_column(
-        String,
-        comment="The organization's display name as this card prints it (`NVIDIA` in `nvidia NVIDIA`); null "
-        "when the entry has no card or its card shows an author count instead.",
-    )
     card_date_text: Mapped[str | None] = mapped_column(
         String,
         comment="The card's date as printed, without the upvote count (`May 21`, `Nov 15, 2023`); null "
@@ -377,6 +367,18 @@ class PaperAppearance(Base):
         comment="The card's date (the paper's arXiv publication date) with its year resolved: one printed "
         "without a year takes the listing year, or the year before when it would fall after the listing "
         "date. Key of `dates` (YYYYMMDD); null when the entry has no card.",
+    )
+
+    text_id: Mapped[int] = mapped_column(
+        BigInteger,
+        nullable=False,
+        comment="The title and abstract as this entry prints them: the first 63 bits of the SHA-256 of both, "
+        "joined by the character U+001F; the text is `papers`' when it is `papers.text_id`, else in `paper_texts`.",
+    )
+    organization_name: Mapped[str | None] = mapped_column(
+        String,
+        comment="The organization's display name as this card prints it (`NVIDIA` in `nvidia NVIDIA`); null "
+        "when the entry has no card or its card shows an author count instead.",
     )
 
 

@@ -17,6 +17,7 @@ refresh of a second warehouse of the same engine, which empties every table firs
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 from hypothesis import HealthCheck, settings
@@ -24,10 +25,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy import Engine
 
+from etl.checks import audit
 from etl.merge import clear_warehouse
 from etl.pipeline import load_dumps
 from tests.conftest import dump_text, fresh_warehouse, warehouse_state, write_dump
 
+TODAY = date(2026, 12, 1)  # the `clock` fixture's
 NAMES = ("2025-01-01_a.txt", "2025-01-01_b.txt", "2025-01-01_c.txt")
 LISTINGS = ("Jan 1", "Jan 2", "Jan 3")
 TITLES = ("Net{p}: Learning Things", "NET{p}: LEARNING THINGS", "net{p}:  learning things")
@@ -106,6 +109,10 @@ class FolderLoads(RuleBasedStateMachine):
     def equals_a_fresh_load(self) -> None:
         load_dumps(self.held, self.fresh, full_refresh=True)
         assert warehouse_state(self.engine) == warehouse_state(self.fresh)
+        with self.engine.connect() as connection:
+            broken = {name: o.details for name, o in audit(connection, TODAY).items() if not o.passed}
+            connection.rollback()
+        assert broken == {}  # and `paperhouse check` finds nothing wrong
 
 
 def test_incremental_loads_equal_a_fresh_load(engine, tmp_path, clock):
