@@ -46,6 +46,8 @@ RELEASE_STEPS = frozenset(
         "41_delete_released_keywords",
     }
 )
+# Steps that only remove what replaced or removed versions leave: skipped when there is none.
+UNLOAD_STEPS = frozenset({"42_delete_released_dates"})
 # The parameters each step binds (every other step binds none).
 STEP_PARAMS = {
     "03_create_replaced_files": ("held",),
@@ -138,6 +140,8 @@ def merge_batch(
                 check()
             if step.only_with_released and counts["released"] == 0:
                 continue  # nothing to remove: spare the scans of the large link tables
+            if step.name in UNLOAD_STEPS and counts["replaced"] + counts["removed"] == 0:
+                continue  # no sighting went: no date can have lost its last reference
             result = connection.execute(text(step.sql), {k: params[k] for k in step.params})
             if step.name == COUNT_STEP:
                 counts = dict(result.all())

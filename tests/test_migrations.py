@@ -205,7 +205,11 @@ def test_postgresql_indexes_the_keys_the_merge_looks_up_and_duckdb_stays_unindex
         return
     assert indexes == {
         "papers": {"ix_papers_search"},
-        "paper_appearances": {"ix_paper_appearances_file_id", "ix_paper_appearances_paper_id"},
+        "paper_appearances": {
+            "ix_paper_appearances_file_id",
+            "ix_paper_appearances_paper_id",
+            "ix_paper_appearances_organization_id",  # 0012: a load names the organizations it touched
+        },
         "paper_links": {"ix_paper_links_paper_id"},
         "paper_keywords": {"ix_paper_keywords_paper_id"},
         "links": {"ix_links_link_id"},

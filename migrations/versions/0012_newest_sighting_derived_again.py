@@ -15,6 +15,9 @@ Sightings loaded before this revision are taken to print the text their paper sh
 name their organization has: what they printed was not stored. A full refresh
 (`paperhouse load --full-refresh`) reads the dumps again and makes every row exact.
 
+On PostgreSQL, sightings are indexed by organization (as 0010 indexes the keys): each load looks
+up the sightings of the organizations it touched, to name them and to drop those left unnamed.
+
 Revises 0010: 0011 is another revision's number.
 """
 
@@ -31,6 +34,8 @@ revision: str = "0012"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+KEY_INDEXES = {"ix_paper_appearances_organization_id": ("paper_appearances", ("organization_id",))}
 
 TABLE_COMMENTS = {
     "dates": "Date dimension: one row per calendar date that a listing date or a card date in the warehouse "
@@ -202,10 +207,16 @@ def upgrade() -> None:
     for table, pinned in EARLIER_COLUMN_COMMENTS.items():
         for column, earlier in pinned.items():
             op.alter_column(table, column, comment=COLUMN_COMMENTS[table][column], existing_comment=earlier)
+    if op.get_bind().dialect.name == "postgresql":
+        for name, (table, columns) in KEY_INDEXES.items():
+            op.create_index(name, table, list(columns))
 
 
 def downgrade() -> None:
     """Drop `paper_texts` and the new columns; restore the earlier descriptions."""
+    if op.get_bind().dialect.name == "postgresql":
+        for name, (table, _) in KEY_INDEXES.items():
+            op.drop_index(name, table_name=table)
     for table, pinned in EARLIER_COLUMN_COMMENTS.items():
         for column, earlier in pinned.items():
             op.alter_column(table, column, comment=earlier, existing_comment=COLUMN_COMMENTS[table][column])
