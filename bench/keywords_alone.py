@@ -3,7 +3,7 @@
     python -m bench.keywords_alone FRAMES_DIR [--timed-batches N]
 
 In the pipeline the keywords stage shares the two cores with the previous batch's merge;
-here the same papers (those new to the load, see `etl.transform.PapersSeen`) go through `etl.keywords.extract_keywords` batch by batch and nothing
+here the same papers (those whose text is new to the load, see `etl.transform.PapersSeen`) go through `etl.keywords.extract_keywords` batch by batch and nothing
 else runs. Prints one JSON object: papers, seconds, papers/s, peak RSS.
 """
 
@@ -31,7 +31,7 @@ def keywords_alone(frames: Path, timed_batches: int | None = None) -> dict:
         extract_keywords(pl.read_parquet(files[0]).head(100))  # first-call costs are not the method's
     papers, seconds, seen = 0, 0.0, PapersSeen()
     for path in files:
-        saved = pl.read_parquet(path, columns=["paper_id", "title", "abstract"])
+        saved = pl.read_parquet(path, columns=["paper_id", "text_id", "title", "abstract"])
         batch = seen.unseen(saved)
         seen.add(saved)
         started = time.perf_counter()

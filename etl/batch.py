@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 import polars as pl
 
 from etl.dates import date_dimension, date_id
-from etl.dedupe import sightings
+from etl.dedupe import printed_texts, sightings
 from etl.keys import stable_id_expr
 from etl.parse import ParsedDumps
 
@@ -21,6 +21,7 @@ class WarehouseBatch:
     organizations: pl.DataFrame
     papers: pl.DataFrame
     paper_appearances: pl.DataFrame
+    paper_texts: pl.DataFrame
     links: pl.DataFrame
     paper_links: pl.DataFrame
     keywords: pl.DataFrame
@@ -86,11 +87,13 @@ def appearance_rows(identified: pl.DataFrame) -> pl.DataFrame:
         "file_id",
         "position",
         "paper_id",
+        "text_id",
         "title_line",
         listing_date_id=date_id(pl.col("listing_date")),
         upvotes="upvotes",
         author_count="author_count",
         organization_id=stable_id_expr("organization_handle"),
+        organization_name="organization_name",
         card_date_text="card_date_text",
         card_date_id=date_id(pl.col("card_date")),
     )
@@ -114,6 +117,7 @@ def assemble_batch(
         organizations=organization_rows(identified),
         papers=papers,
         paper_appearances=appearance_rows(identified),
+        paper_texts=printed_texts(identified),
         links=links[0],
         paper_links=links[1],
         keywords=keywords[0],

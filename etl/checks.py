@@ -74,8 +74,13 @@ RULES = (
     Rule("no_dangling_references"),
     Rule("no_future_listing_dates", ("latest",), lambda _, p: {"latest_allowed": p["latest"].isoformat()}),
 )
-# The audit's whole-table form of a rule whose load form reads only the touched rows' keys.
-AUDIT_RULES = (Rule("row_keys_unique", folder="audit"),)
+# Rules the audit adds, over whole tables: the whole-table form of row_keys_unique (a load reads only
+# the touched rows' keys), and what every load keeps by deriving again (too costly to recheck in each load).
+AUDIT_RULES = (
+    Rule("row_keys_unique", folder="audit"),
+    Rule("papers_match_newest_sighting", folder="audit"),
+    Rule("no_unreferenced_rows", folder="audit"),
+)
 REFUSED_DUMPS = Rule("refused_dumps", ("names",), lambda _, p: {"dumps_in_folder": len(p["names"])})
 _CHECKED_TABLES = (
     "checked_papers",

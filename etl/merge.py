@@ -2,8 +2,12 @@
 
 Frames move as Arrow into DuckDB (registered, never inserted row by row), or by COPY into
 PostgreSQL's temporary tables (`etl.staging`); the steps read them by the same names. Papers are
-matched by key in the database; their card fields are recomputed in SQL from all their
-sightings, so the result does not depend on the order in which dumps were loaded.
+matched by key in the database. Whenever a paper's sightings change (added, replaced, removed),
+everything drawn from its most recent sighting is taken again from the sightings it has then:
+card fields, shown text (from the batch, or from `paper_texts` when that sighting was loaded
+before), and, when the text changed, links and keywords (extracted by the batch, or here when it
+did not); so are organization names, and dates no row refers to go. The tables are a function of
+the loaded dumps alone, whatever the order or the batches they were loaded in.
 """
 
 from __future__ import annotations
@@ -18,29 +22,39 @@ from sqlalchemy import Connection, text
 
 from etl.batch import WarehouseBatch
 from etl.extract import text_names
+from etl.keywords import extract_keywords
+from etl.links import extract_links
 from etl.sql import sql_file, sql_names
 from etl.staging import read_frame, stage_frame, unstage
 from models import HELD_STATUSES, TABLES
 
-COUNT_STEP = "19_count_changes"  # a SELECT of (what, count) pairs: what this merge changes
-# Steps that only remove what orphaned papers leave: skipped when the counts show none.
-ORPHAN_STEPS = frozenset(
+COUNT_STEP = "27_count_changes"  # a SELECT of (what, count) pairs: what this merge changes
+# After this step the changed papers show their new texts: the links and keywords the batch did
+# not extract for them are extracted then (`sql/retext/texts_to_extract.sql`).
+RETEXT_AFTER = "21_update_changed_texts"
+# Steps that only remove what released papers (orphaned, or showing another text) leave: skipped
+# when the counts show none.
+RELEASE_STEPS = frozenset(
     {
-        "20_create_orphan_links",
-        "21_create_orphan_keywords",
-        "22_delete_orphan_paper_links",
-        "23_delete_orphan_paper_keywords",
-        "24_delete_orphan_papers",
-        "29_delete_orphan_links",
-        "30_delete_orphan_keywords",
+        "28_create_released_papers",
+        "29_create_released_links",
+        "30_create_released_keywords",
+        "31_delete_released_paper_links",
+        "32_delete_released_paper_keywords",
+        "33_delete_orphan_papers",
+        "40_delete_released_links",
+        "41_delete_released_keywords",
     }
 )
+# Steps that only remove what replaced or removed versions leave: skipped when there is none.
+UNLOAD_STEPS = frozenset({"42_delete_released_dates"})
 # The parameters each step binds (every other step binds none).
 STEP_PARAMS = {
     "03_create_replaced_files": ("held",),
     "04_create_removed_files": ("prune", "held"),
-    "10_upsert_source_files": ("loaded_at",),
+    "12_upsert_source_files": ("loaded_at",),
 }
+_TEXT_SCHEMA = {"paper_id": pl.Int64, "title": pl.String, "abstract": pl.String}
 
 
 @dataclass(frozen=True)
@@ -50,14 +64,14 @@ class Step:
     name: str
     sql: str
     params: tuple[str, ...]
-    only_with_orphans: bool
+    only_with_released: bool
 
 
 @cache
 def merge_steps(dialect: str = "duckdb") -> tuple[Step, ...]:
     """The merge's steps for `dialect`, in the order of their file names."""
     return tuple(
-        Step(name, sql_file("merge", name, dialect), STEP_PARAMS.get(name, ()), name in ORPHAN_STEPS)
+        Step(name, sql_file("merge", name, dialect), STEP_PARAMS.get(name, ()), name in RELEASE_STEPS)
         for name in sql_names("merge")
     )
 
@@ -69,10 +83,16 @@ _TEMP_TABLES = (
     "removed_files",
     "touched_papers",
     "new_papers",
+    "touched_organizations",
+    "released_dates",
     "paper_stats",
+    "changed_texts",
     "orphan_papers",
-    "orphan_links",
-    "orphan_keywords",
+    "released_papers",
+    "released_links",
+    "released_keywords",
+    "changed_paper_links",
+    "changed_paper_keywords",
 )
 
 
@@ -120,11 +140,15 @@ def merge_batch(
         for step in merge_steps(connection.dialect.name):
             if check is not None:
                 check()
-            if step.only_with_orphans and counts["orphans"] == 0:
+            if step.only_with_released and counts["released"] == 0:
                 continue  # nothing to remove: spare the scans of the large link tables
+            if step.name in UNLOAD_STEPS and counts["replaced"] + counts["removed"] == 0:
+                continue  # no sighting went: no date can have lost its last reference
             result = connection.execute(text(step.sql), {k: params[k] for k in step.params})
             if step.name == COUNT_STEP:
                 counts = dict(result.all())
+            elif step.name == RETEXT_AFTER:
+                staged += stage_retexted(connection)
         if connection.dialect.name == "postgresql":
             connection.execute(text(sql_file("postgresql", "flush_search_index")))
         touched = read_frame(connection, "SELECT paper_id FROM touched_papers", {"paper_id": pl.Int64})
@@ -141,6 +165,23 @@ def merge_batch(
         )
     finally:
         unstage(connection, staged)
+
+
+def stage_retexted(connection: Connection) -> list[str]:
+    """Extract the links and keywords of the papers whose new shown text the batch did not extract,
+    and stage them as `stg_retext_<table>` (empty when there is none); returns the staged names."""
+    texts = read_frame(connection, sql_file("retext", "texts_to_extract"), _TEXT_SCHEMA)
+    links, paper_links = extract_links(texts)
+    keywords, paper_keywords = extract_keywords(texts)
+    frames = {
+        "links": links,
+        "paper_links": paper_links,
+        "keywords": keywords,
+        "paper_keywords": paper_keywords,
+    }
+    for name, frame in frames.items():
+        stage_frame(connection, f"stg_retext_{name}", frame)
+    return [f"stg_retext_{name}" for name in frames]
 
 
 def clear_warehouse(connection: Connection) -> None:

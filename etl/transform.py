@@ -34,23 +34,23 @@ class ReadOptions:
 
 @dataclass
 class PapersSeen:
-    """Ids of the papers the earlier batches of one load produced, for the batches after them.
+    """Ids of the texts (`text_id`) the earlier batches of one load extracted links and keywords from.
 
-    Batches commit in order and a load stops at the first that fails, so when a later batch
-    commits, every paper seen before it is held, with its links and keywords: the merge stores
-    those for new papers only (a paper's links and keywords depend on its text alone). Their
-    extraction is skipped for papers seen before. About 8 bytes per paper of the load.
+    A paper's links and keywords depend on its shown text alone, so a batch skips the extraction
+    for a text an earlier batch of the load extracted: that paper either shows the text already
+    (the merge then keeps its links) or is told apart by the merge, which extracts what it needs
+    and the batch lacks (`extracted` is false in its papers frame). About 8 bytes per text.
     """
 
-    ids: pl.Series = field(default_factory=lambda: pl.Series("paper_id", [], dtype=pl.Int64))
+    ids: pl.Series = field(default_factory=lambda: pl.Series("text_id", [], dtype=pl.Int64))
 
     def unseen(self, papers: pl.DataFrame) -> pl.DataFrame:
-        """The rows of `papers` no earlier batch produced."""
-        return papers.filter(~pl.col("paper_id").is_in(self.ids.implode()))
+        """The rows of `papers` whose text no earlier batch extracted."""
+        return papers.filter(~pl.col("text_id").is_in(self.ids.implode()))
 
     def add(self, papers: pl.DataFrame) -> None:
-        """Remember the papers of a batch, for the batches after it."""
-        self.ids = pl.concat([self.ids, papers["paper_id"]]).unique()
+        """Remember the texts of a batch, for the batches after it."""
+        self.ids = pl.concat([self.ids, papers["text_id"]]).unique()
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,9 @@ def transform(
         keywords = extract_keywords(first_seen)
     if seen is not None:
         seen.add(papers)
+        papers = papers.with_columns(extracted=pl.col("text_id").is_in(first_seen["text_id"].implode()))
+    else:
+        papers = papers.with_columns(extracted=pl.lit(True))
     with clock.stage("dedupe"):
         return assemble_batch(dumps, parsed, identified, papers, links, keywords, listing_year)
 

@@ -6,10 +6,11 @@ import importlib
 
 # Engine-only objects the models cannot declare, made by their own migrations (named differences):
 # PostgreSQL's full-text GIN index (0008, 0009) and its indexes on the hash-keyed tables' keys
-# (0010), which DuckDB reads best unindexed. The names come from those migrations.
+# (0010, 0012), which DuckDB reads best unindexed. The names come from those migrations.
 _SEARCH = importlib.import_module("migrations.versions.0008_full_text_search_on_postgresql")
 _KEYS = importlib.import_module("migrations.versions.0010_key_indexes_on_postgresql")
-ENGINE_ONLY_INDEXES = {_SEARCH.SEARCH_INDEX, *_KEYS.KEY_INDEXES}
+_NEWEST = importlib.import_module("migrations.versions.0012_newest_sighting_derived_again")
+ENGINE_ONLY_INDEXES = {_SEARCH.SEARCH_INDEX, *_KEYS.KEY_INDEXES, *_NEWEST.KEY_INDEXES}
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001

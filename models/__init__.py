@@ -101,7 +101,8 @@ class SourceFile(Base):
     listing_date_id: Mapped[int | None] = mapped_column(
         Integer,
         comment="The page's listing date (the day whose papers it lists), with the year given by "
-        "`listing_year_rule`: key of `dates` (YYYYMMDD). Null when the version was rejected.",
+        "`listing_year_rule`, as YYYYMMDD: key of `dates` while the version is loaded. Null when the "
+        "version was rejected.",
     )
     listing_year_rule: Mapped[str | None] = mapped_column(
         String,
@@ -161,7 +162,7 @@ class Date_(Base):
     """Date dimension: one row per calendar date that a listing date or a card date in the
     warehouse refers to, with calendar attributes to group by (year, quarter, month, ISO week,
     weekday). Keyed by the date as the integer YYYYMMDD; every `*_date_id` column refers to it.
-    Dates are added as loads bring them and removed only by a full refresh."""
+    A date goes when no paper, sighting or loaded dump version refers to it any more."""
 
     __tablename__ = "dates"
 
@@ -229,7 +230,7 @@ class Organization(Base):
         String,
         nullable=False,
         comment="Display name: the rest of the card line (`NVIDIA` in `nvidia NVIDIA`). When cards print "
-        "other names for the same handle, the most recent sighting of the latest load gives it.",
+        "other names for the same handle, the most recent sighting that shows the handle gives it.",
     )
 
 
@@ -239,7 +240,8 @@ class Paper(Base):
     collapsing, wherever and however often they are listed. The title and abstract are as
     printed in the paper's most recent sighting, and each card field (author count,
     organization, published date, upvotes) comes from the most recent sighting that shows it;
-    recency orders sightings by listing date, then file name, then position. A paper left
+    recency orders sightings by listing date, then file name, then position. Whenever a paper's
+    sightings change, these are taken again from the sightings it has then. A paper left
     without any sighting (its dumps changed or were pruned) is deleted with its links and
     keywords."""
 
@@ -307,11 +309,20 @@ class Paper(Base):
         comment="Number of sightings (rows of `paper_appearances`); a paper listed twice in one dump counts twice.",
     )
 
+    text_id: Mapped[int] = mapped_column(
+        BigInteger,
+        nullable=False,
+        comment="The printed text shown (`title` and `abstract`, those of the most recent sighting): the first "
+        "63 bits of the SHA-256 of the title and the abstract as printed, joined by the character U+001F; "
+        "the `text_id` of that sighting in `paper_appearances`.",
+    )
+
 
 class PaperAppearance(Base):
     """Every sighting of a paper: one row per entry of a loaded dump version, keyed by the
-    version and the entry's position, with the card as shown there. It holds no text (title and
-    abstract are in `papers`). The sightings of a version go when a newer version of the same file
+    version and the entry's position, with the card as shown there. It holds no text, only the
+    key of the text the entry prints (`text_id`): the text is in `papers` (the most recent
+    sighting's) or `paper_texts` (any other). The sightings of a version go when a newer version of the same file
     is loaded or the file is pruned."""
 
     __tablename__ = "paper_appearances"
@@ -365,6 +376,43 @@ class PaperAppearance(Base):
         "date. Key of `dates` (YYYYMMDD); null when the entry has no card.",
     )
 
+    text_id: Mapped[int] = mapped_column(
+        BigInteger,
+        nullable=False,
+        comment="The title and abstract as this entry prints them: the first 63 bits of the SHA-256 of both, "
+        "joined by the character U+001F; the text is `papers`' when it is `papers.text_id`, else in `paper_texts`.",
+    )
+    organization_name: Mapped[str | None] = mapped_column(
+        String,
+        comment="The organization's display name as this card prints it (`NVIDIA` in `nvidia NVIDIA`); null "
+        "when the entry has no card or its card shows an author count instead.",
+    )
+
+
+class PaperText(Base):
+    """Printed texts of sightings that differ from the text their paper shows: a paper listed
+    again with another case or spacing of its title or abstract. One row per text. Kept so that
+    when the most recent sighting goes (its dump changed or was pruned), the paper takes the text
+    of the sighting that is now the most recent without reading any dump again. A paper whose
+    sightings all print the same text has no row here."""
+
+    __tablename__ = "paper_texts"
+
+    text_id: Mapped[int] = mapped_column(
+        BigInteger,
+        primary_key=True,
+        autoincrement=False,
+        comment="Key: the first 63 bits of the SHA-256 of the title and the abstract as printed, joined by "
+        "the character U+001F (`paper_appearances.text_id`).",
+    )
+    paper_id: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, comment="The paper whose sightings print this text: key of `papers`."
+    )
+    title: Mapped[str] = mapped_column(String, nullable=False, comment="Title as printed (Unicode NFC).")
+    abstract: Mapped[str] = mapped_column(
+        String, nullable=False, comment="Abstract as printed (Unicode NFC)."
+    )
+
 
 class Link(Base):
     """Every distinct http(s) URL found in the papers' abstracts, cleaned of what prose glues to
@@ -399,7 +447,8 @@ class Link(Base):
 
 class PaperLink(Base):
     """The URLs in each paper's abstract: one row per paper and distinct URL, with the URL's
-    order in the abstract. Found once, when the paper is first loaded."""
+    order in the abstract: the abstract of its most recent sighting (`papers.abstract`), found again
+    whenever that text changes."""
 
     __tablename__ = "paper_links"
     __mapper_args__ = {"primary_key": ["paper_id", "link_id"]}
@@ -444,7 +493,8 @@ class Keyword(Base):
 class PaperKeyword(Base):
     """The keywords of each paper: its (at most) 10 best RAKE keyphrases, ranked 1 to 10 with
     their scores, and the method name its title announces, with rank 0 and no score. Computed
-    once from the paper's own title and abstract, when the paper is first loaded."""
+    from the title and abstract of its most recent sighting (`papers`), again whenever that text
+    changes."""
 
     __tablename__ = "paper_keywords"
     __mapper_args__ = {"primary_key": ["paper_id", "keyword_id"]}

@@ -32,7 +32,7 @@ def views_of(engine) -> set[str]:
 def test_upgrade_creates_every_table_and_view(engine):
     assert set(TABLES) <= set(inspect(engine).get_table_names())
     assert views_of(engine) == {p.stem for p in VIEWS_DIR.glob("*.sql")}
-    assert current_revision(engine) == "0011"
+    assert current_revision(engine) == "0012"
 
 
 def test_downgrade_to_base_and_back(engine, sample_dir):
@@ -134,7 +134,7 @@ def test_fresh_file_is_created_with_its_folder(tmp_path):
     engine = warehouse_engine(tmp_path / "deep" / "er" / "w.duckdb")
     assert current_revision(engine) is None
     migrate(engine)
-    assert current_revision(engine) == "0011"
+    assert current_revision(engine) == "0012"
     engine.dispose()
 
 
@@ -148,7 +148,7 @@ def test_a_later_view_revision_is_undone_by_restoring_the_earlier_text(engine, t
     (scripts / "versions" / "9999_change_keyword_counts.py").write_text(
         '"""change v_keyword_counts"""\n'
         "from migrations.views import apply_views, restore_views\n"
-        'revision = "9999"\ndown_revision = "0010"\nbranch_labels = None\ndepends_on = None\n'
+        'revision = "9999"\ndown_revision = "0012"\nbranch_labels = None\ndepends_on = None\n'
         'VIEWS = {"v_keyword_counts": "select 42 as answer\\n"}\n'
         "def upgrade():\n    apply_views(VIEWS)\n"
         "def downgrade():\n    restore_views(down_revision, VIEWS)\n"
@@ -173,7 +173,7 @@ def test_a_later_view_revision_is_undone_by_restoring_the_earlier_text(engine, t
     run(command.upgrade, "9999")
     assert keyword_counts_columns() == ["answer"]
     assert keyword_counts_comments() == (None, {"answer": None})  # a text without a header: no comments
-    run(command.downgrade, "0010")
+    run(command.downgrade, "0012")
     assert keyword_counts_columns() == ["keyword_id", "keyword", "kind", "papers", "mean_score"]
     assert keyword_counts_comments() == described and all(described[1].values())  # re-applied on restore
 
@@ -205,7 +205,11 @@ def test_postgresql_indexes_the_keys_the_merge_looks_up_and_duckdb_stays_unindex
         return
     assert indexes == {
         "papers": {"ix_papers_search"},
-        "paper_appearances": {"ix_paper_appearances_file_id", "ix_paper_appearances_paper_id"},
+        "paper_appearances": {
+            "ix_paper_appearances_file_id",
+            "ix_paper_appearances_paper_id",
+            "ix_paper_appearances_organization_id",  # 0012: a load names the organizations it touched
+        },
         "paper_links": {"ix_paper_links_paper_id"},
         "paper_keywords": {"ix_paper_keywords_paper_id"},
         "links": {"ix_links_link_id"},
@@ -234,3 +238,19 @@ def test_a_migration_that_changes_the_schema_is_checkpointed_at_once(tmp_path):
     assert not wal.exists() or wal.stat().st_size == 0
     assert migrate(engine) is False
     engine.dispose()
+
+
+def test_0012_backfills_the_printed_text_keys_and_names_a_load_gives(engine, sample_dir):
+    """Sightings loaded before 0012 take their paper's text and their organization's name: on the
+    sample (one printed text per paper) the backfill gives exactly the rows a load at head gives."""
+    load_dumps(sample_dir, engine)
+    before = snapshot(engine)
+    downgrade(engine, "0011")
+    migrate(engine)
+    assert snapshot(engine) == before
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM paper_texts")).scalar_one() == 0
+        assert (
+            c.execute(text("SELECT count(DISTINCT organization_name) FROM paper_appearances")).scalar_one()
+            > 0
+        )

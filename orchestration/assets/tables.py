@@ -38,6 +38,7 @@ LINEAGE = {
     "organizations": [dump_files.key.to_user_string()],
     "papers": [dump_files.key.to_user_string(), "organizations", "dates"],
     "paper_appearances": ["source_files", "papers", "organizations", "dates"],
+    "paper_texts": ["paper_appearances"],
     "links": ["papers"],
     "paper_links": ["papers", "links"],
     "keywords": ["papers"],

@@ -1,6 +1,7 @@
 -- No reference of the checked papers' rows points at a missing row. A load changes no other
 -- row (the links and keywords it deletes are only those no paper names), so this is the
--- whole rule at a cost proportional to the load. Rows: (reference, dangling rows, same).
+-- whole rule at a cost proportional to the load. A superseded or removed version's listing date
+-- is history, not a key (its date goes with its last sighting). Rows: (reference, dangling rows, same).
 WITH counts AS (
     SELECT 1 AS k, 'paper_links.link_id -> links' AS what, count(*) AS n FROM checked_paper_links
     WHERE link_id IN (SELECT link_id FROM checked_links_counts WHERE stored = 0)
@@ -38,7 +39,7 @@ WITH counts AS (
         UNION ALL SELECT published_date_id FROM checked_papers
         UNION ALL SELECT first_seen_date_id FROM checked_papers
         UNION ALL SELECT last_seen_date_id FROM checked_papers
-        UNION ALL SELECT listing_date_id FROM source_files
+        UNION ALL SELECT listing_date_id FROM source_files WHERE status = 'loaded'
     ) r
     WHERE d IS NOT NULL AND d NOT IN (SELECT date_id FROM dates)
 )

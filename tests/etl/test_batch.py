@@ -23,7 +23,7 @@ COMPUTED = {
         "last_seen_date_id", "upvotes", "author_count", "sightings",
     },
 }  # fmt: skip
-STAGING_ONLY = {"papers": {"latest_file_id", "latest_position"}}  # which sighting printed the text
+STAGING_ONLY = {"papers": {"extracted"}}  # whether the batch extracted the links and keywords of its text
 
 
 def batch_of(tmp_path) -> WarehouseBatch:
@@ -46,7 +46,7 @@ def test_the_cards_dump_and_a_refused_one_as_staging_rows(tmp_path):
     batch = batch_of(tmp_path)
     assert {n: f.height for n, f in batch.frames().items()} == {
         "source_files": 2, "dates": 5, "organizations": 1, "papers": 5, "paper_appearances": 5,
-        "links": 2, "paper_links": 2, "keywords": 19, "paper_keywords": 19,
+        "paper_texts": 5, "links": 2, "paper_links": 2, "keywords": 19, "paper_keywords": 19,
     }  # fmt: skip
     files = batch.source_files.sort("file_name").select("file_name", "status", "error", "entries")
     assert files.rows() == [

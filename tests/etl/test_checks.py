@@ -24,7 +24,7 @@ from etl.checks import (
 )
 from etl.pipeline import load_dumps, load_paths
 from etl.sql import SQL_DIR, sql_file, sql_names
-from tests.conftest import CUT_DUMP, CUT_REASON, temporary_tables
+from tests.conftest import CUT_DUMP, CUT_REASON, dump_text, temporary_tables, write_dump
 
 
 def test_refused_dumps_names_each_refused_file_in_the_folder_until_a_new_version_loads(engine, sample_dir):
@@ -135,13 +135,33 @@ SAMPLE_AUDIT = {
     ),
     "no_future_listing_dates": CheckOutcome(True, 0, {"latest_allowed": "2026-12-03"}),
 }
+FIELDS = (
+    "papers without a sighting",
+    "papers.title and abstract -> text_id",
+    "papers.text_id",
+    "papers.author_count",
+    "papers.organization_id",
+    "papers.published_date_id",
+    "papers.upvotes",
+    "papers.first_seen_date_id",
+    "papers.last_seen_date_id",
+    "papers.sightings",
+    "organizations.name",
+)
+SAMPLE_AUDIT |= {
+    "papers_match_newest_sighting": CheckOutcome(True, 0, dict.fromkeys(FIELDS, 0)),
+    "no_unreferenced_rows": CheckOutcome(True, 0, {"dates": 0, "organizations": 0, "paper_texts": 0}),
+}
 
 
 def test_the_audit_of_the_sample_holds_every_rule_with_these_details(engine, sample_dir):
     load_dumps(sample_dir, engine)
     with engine.connect() as connection:
         outcomes = audit(connection, TODAY)
-        assert list(outcomes) == [rule.name for rule in RULES]
+        assert list(outcomes) == [rule.name for rule in RULES] + [
+            "papers_match_newest_sighting",
+            "no_unreferenced_rows",
+        ]
         assert outcomes == SAMPLE_AUDIT
         # plain ints on both engines (PostgreSQL's sum() is numeric): Dagster's metadata takes no Decimal
         assert {type(o.failures) for o in outcomes.values()} == {int}
@@ -214,4 +234,39 @@ def test_the_audit_finds_duplicates_no_paper_names(engine, sample_dir):
         connection.rollback()
     assert keys == CheckOutcome(
         False, 2, {"paper_appearances": 1, "paper_links": 0, "paper_keywords": 0, "links": 1, "keywords": 0}
+    )
+
+
+def test_the_audit_finds_papers_and_names_that_are_not_their_newest_sightings(engine, tmp_path):
+    """What an incremental load that kept a gone sighting's fields leaves: each field corrupted once."""
+    raw = tmp_path / "raw"
+    older = "Paper\n\nAbstract.\n\nacme ACME Inc\n·\nJan 1 2"
+    write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", [older, "Other\n\nOther."]))
+    write_dump(
+        raw, "2025-01-02.txt", dump_text("Jan 2", ["PAPER\n\nAbstract.\n\nacme ACME Corp\n·\nJan 2 5"])
+    )
+    load_dumps(raw, engine)
+    with engine.begin() as connection:
+        outcomes = audit(connection, TODAY)
+        assert outcomes["papers_match_newest_sighting"].passed and outcomes["no_unreferenced_rows"].passed
+        for sql in (
+            "UPDATE papers SET title = 'Paper', upvotes = 2 WHERE title = 'PAPER'",  # the older sighting's
+            "UPDATE papers SET sightings = 3 WHERE title = 'Other'",
+            "UPDATE organizations SET name = 'ACME Inc'",
+            "INSERT INTO dates SELECT 20240229, DATE '2024-02-29', 2024, 1, 2, 'February', 29, 4, "
+            "'Thursday', 2024, 9, '2024-02', false",
+            "INSERT INTO paper_texts SELECT text_id, paper_id, title, abstract FROM papers WHERE title = 'Other'",
+        ):
+            connection.execute(text(sql))
+        outcomes = audit(connection, TODAY)
+        connection.rollback()
+    expected = dict.fromkeys(FIELDS, 0) | {
+        "papers.title and abstract -> text_id": 1,
+        "papers.upvotes": 1,
+        "papers.sightings": 1,
+        "organizations.name": 1,
+    }
+    assert outcomes["papers_match_newest_sighting"] == CheckOutcome(False, 4, expected)
+    assert outcomes["no_unreferenced_rows"] == CheckOutcome(
+        False, 2, {"dates": 1, "organizations": 0, "paper_texts": 1}
     )

@@ -17,7 +17,16 @@ from etl.checks import CheckOutcome, IntegrityError
 from etl.pipeline import load_dumps
 from etl.serving import default_serving_path, is_current, publish
 from etl.warehouse import warehouse_engine
-from tests.conftest import ROOT, SAMPLE_DIR, dump_text, parse_folder, snapshot, write_dump
+from tests.conftest import (
+    ROOT,
+    SAMPLE_DIR,
+    dump_text,
+    fresh_state,
+    parse_folder,
+    snapshot,
+    warehouse_state,
+    write_dump,
+)
 
 SAMPLE = sorted(SAMPLE_DIR.glob("*.txt"))
 
@@ -37,6 +46,62 @@ def test_a_deleted_dump_changes_nothing_unless_pruned(engine, tmp_path):
         assert c.execute(text("SELECT title, sightings FROM papers")).all() == [("Shared", 1)]
         statuses = dict(c.execute(text("SELECT file_name, status FROM source_files")).all())
     assert statuses == {"2025-01-01.txt": "removed", "2025-01-02.txt": "loaded"}
+
+
+OLDER = "Shared Paper\n\nCode at https://github.com/Org/Repo.\n\nacme ACME Inc\n·\nJan 1 2"
+NEWER = "SHARED PAPER\n\nCode at  https://github.com/org/repo.\n\nacme ACME Corp\n·\nJan 1 5"
+
+
+def rows_of(engine, sql: str) -> list[tuple]:
+    with engine.connect() as c:
+        return [tuple(r) for r in c.execute(text(sql)).all()]
+
+
+@pytest.mark.parametrize("how", ["prune", "replace"])
+def test_losing_the_newest_sighting_restores_the_one_before(engine, tmp_path, how):
+    raw = tmp_path / "raw"
+    write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", [OLDER]))
+    write_dump(raw, "2025-01-02.txt", dump_text("Jan 2", [NEWER.replace("acme ACME Corp", "beta Beta Lab")]))
+    load_dumps(raw, engine)
+    assert rows_of(engine, "SELECT title, upvotes FROM papers") == [("SHARED PAPER", 5)]
+    if how == "prune":
+        (raw / "2025-01-02.txt").unlink()
+    else:
+        write_dump(raw, "2025-01-02.txt", dump_text("Jan 2", ["Other\n\nOther."]))
+    load_dumps(raw, engine, prune=how == "prune")
+    assert rows_of(engine, "SELECT title, upvotes FROM papers WHERE title ILIKE 'shared%'") == [
+        ("Shared Paper", 2)
+    ]
+    assert rows_of(engine, "SELECT url FROM links") == [("https://github.com/Org/Repo",)]
+    assert rows_of(engine, "SELECT handle, name FROM organizations") == [("acme", "ACME Inc")]
+    assert warehouse_state(engine) == fresh_state(engine, raw, tmp_path / "fresh")
+
+
+@pytest.mark.parametrize(
+    "order", [("2025-01-01.txt", "2025-01-02.txt"), ("2025-01-02.txt", "2025-01-01.txt")]
+)
+def test_links_keywords_and_names_come_from_the_newest_sighting_in_any_load_order(engine, tmp_path, order):
+    dumps = {"2025-01-01.txt": dump_text("Jan 1", [OLDER]), "2025-01-02.txt": dump_text("Jan 2", [NEWER])}
+    raw = tmp_path / "raw"
+    for name in order:
+        write_dump(raw, name, dumps[name])
+        load_dumps(raw, engine)
+    assert rows_of(engine, "SELECT title FROM papers") == [("SHARED PAPER",)]
+    assert rows_of(engine, "SELECT url FROM links") == [("https://github.com/org/repo",)]
+    assert rows_of(engine, "SELECT name FROM organizations") == [("ACME Corp",)]
+    assert warehouse_state(engine) == fresh_state(engine, raw, tmp_path / "fresh")
+
+
+def test_a_prune_removes_the_dates_and_organizations_no_row_refers_to(engine, tmp_path):
+    raw = tmp_path / "raw"
+    write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", ["Kept\n\nKept."]))
+    write_dump(raw, "2025-03-03.txt", dump_text("Mar 3", ["Gone\n\nGone.\n\nacme ACME\n·\nFeb 2"]))
+    load_dumps(raw, engine)
+    (raw / "2025-03-03.txt").unlink()
+    load_dumps(raw, engine, prune=True)
+    assert rows_of(engine, "SELECT date_id FROM dates") == [(20250101,)]
+    assert rows_of(engine, "SELECT count(*) FROM organizations") == [(0,)]
+    assert warehouse_state(engine) == fresh_state(engine, raw, tmp_path / "fresh")
 
 
 def test_a_load_that_breaks_integrity_is_rolled_back(engine, sample_dir, monkeypatch):

@@ -14,7 +14,7 @@ from tests.conftest import ROOT, snapshot
 def test_a_failed_merge_changes_nothing(engine, sample_dir, monkeypatch):
     before = snapshot(engine)
     steps = etl.merge.merge_steps(engine.dialect.name)
-    failing = etl.merge.Step("29_delete_orphan_links", "SELECT * FROM no_such_table", (), False)
+    failing = etl.merge.Step("42_delete_released_dates", "SELECT * FROM no_such_table", (), False)
     broken = tuple(failing if s.name == failing.name else s for s in steps)  # after every write but the last
     monkeypatch.setattr(etl.merge, "merge_steps", lambda dialect="duckdb": broken)
     with pytest.raises(Exception, match="no_such_table"):
@@ -25,9 +25,10 @@ def test_a_failed_merge_changes_nothing(engine, sample_dir, monkeypatch):
 def test_the_merge_is_named_steps_each_binding_what_its_sql_names():
     steps = etl.merge.merge_steps()
     assert [s.name for s in steps] == sorted(p.stem for p in (ROOT / "sql" / "merge").glob("*.sql"))
-    assert len(steps) == 30 and steps[0].name == "01_create_incoming_files"
+    assert len(steps) == 42 and steps[0].name == "01_create_incoming_files"
+    assert steps[-1].name == "42_delete_released_dates"
     for step in steps:
         assert step.sql.startswith("-- "), f"{step.name} has no header saying what it does"
         assert set(re.findall(r"(?<!:):([a-z_]+)", step.sql)) == set(step.params), step.name
-    assert {s.name for s in steps if s.only_with_orphans} == etl.merge.ORPHAN_STEPS
-    assert etl.merge.COUNT_STEP in {s.name for s in steps}
+    assert {s.name for s in steps if s.only_with_released} == etl.merge.RELEASE_STEPS
+    assert {etl.merge.COUNT_STEP, etl.merge.RETEXT_AFTER} <= {s.name for s in steps}

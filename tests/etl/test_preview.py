@@ -15,7 +15,10 @@ def test_each_preview_is_stored_rows_with_the_tables_columns(engine, sample_dir)
     assert {n: f.columns for n, f in previews.items()} == {
         n: [c.name for c in t.columns] for n, t in TABLES.items()
     }
-    assert {n: f.height for n, f in previews.items()} == dict.fromkeys(TABLES, 5) | {"organizations": 3}
+    assert {n: f.height for n, f in previews.items()} == dict.fromkeys(TABLES, 5) | {
+        "organizations": 3,
+        "paper_texts": 0,
+    }  # one printed text per paper
     # ids follow the content hash, so the first loaded id is this dump's:
     assert only_first["source_files"]["file_name"].to_list() == ["003_b4640f3a18e1601e.txt"]
     assert only_first["paper_appearances"]["position"].to_list() == [1, 2, 3]

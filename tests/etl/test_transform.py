@@ -37,7 +37,7 @@ def test_a_file_gone_between_listing_and_reading_is_refused_by_name(tmp_path):
     assert prepared.batch.source_files.height == 0
 
 
-def test_papers_seen_in_an_earlier_batch_get_no_second_link_or_keyword_extraction(tmp_path):
+def test_texts_seen_in_an_earlier_batch_get_no_second_link_or_keyword_extraction(tmp_path):
     abstract = "Sparse mixture experts scale language models; code at https://github.com/a/b."
     first = write_dump(tmp_path, "first.txt", dump_text("Nov 4", [f"Sparse Experts\n\n{abstract}"]))
     second = write_dump(
@@ -57,4 +57,20 @@ def test_papers_seen_in_an_earlier_batch_get_no_second_link_or_keyword_extractio
     assert repeated in one.paper_keywords["paper_id"].to_list()
     assert two.paper_links.height == 0  # its link was extracted with the first batch
     assert set(two.paper_keywords["paper_id"]) == set(two.papers["paper_id"]) - {repeated}
-    assert sorted(seen.ids.to_list()) == sorted(two.papers["paper_id"].to_list())
+    assert sorted(seen.ids.to_list()) == sorted(two.papers["text_id"].to_list())
+    assert dict(two.papers.select("paper_id", "extracted").rows())[repeated] is False
+    assert one.papers["extracted"].to_list() == [True]
+
+
+def test_a_paper_printed_otherwise_in_a_later_batch_is_extracted_again(tmp_path):
+    first = write_dump(
+        tmp_path, "first.txt", dump_text("Nov 4", ["Raft\n\nCode at https://github.com/Org/Repo."])
+    )
+    second = write_dump(
+        tmp_path, "second.txt", dump_text("Nov 5", ["RAFT\n\nCode at https://github.com/org/repo."])
+    )
+    options = ReadOptions(2025, date(2026, 12, 2), None, StageClock(), PapersSeen())
+    prepare_batch(list_dumps([first]).files, frozenset(), options)
+    two = prepare_batch(list_dumps([second]).files, frozenset(), options).batch
+    assert two.papers.select("title", "extracted").rows() == [("RAFT", True)]
+    assert two.links["url"].to_list() == ["https://github.com/org/repo"]

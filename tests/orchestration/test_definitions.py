@@ -50,6 +50,7 @@ def test_the_graph_is_the_lineage_each_asset_from_what_it_is_computed_from():
         "organizations": {"dump_files"},
         "papers": {"dump_files", "organizations", "dates"},
         "paper_appearances": {"source_files", "papers", "organizations", "dates"},
+        "paper_texts": {"paper_appearances"},
         "links": {"papers"},
         "paper_links": {"papers", "links"},
         "keywords": {"papers"},

@@ -1,5 +1,5 @@
--- Links no paper refers to any more (skipped when no paper was orphaned).
+-- Links no paper refers to any more (skipped when no paper was released).
 DELETE FROM links WHERE link_id IN (
-    SELECT o.link_id FROM orphan_links AS o
+    SELECT o.link_id FROM released_links AS o
     WHERE NOT EXISTS (SELECT 1 FROM paper_links AS pl WHERE pl.link_id = o.link_id)
 )

@@ -1,10 +1,13 @@
--- Card fields of each touched paper, each from the most recent sighting that has it;
+-- Shown text (`text_id`) and card fields of each touched paper that still has sightings: the text
+-- of its most recent sighting, each card field from the most recent sighting that has it;
 -- recency = (listing date, file name, position), so the load order does not matter.
 -- PostgreSQL has no arg_max: the first of the values ordered by recency, newest first. File
 -- names compare byte by byte (COLLATE "C"), as DuckDB compares them, whatever the database's locale.
 CREATE TEMP TABLE paper_stats AS
 SELECT sighted.*, d.date AS published_date FROM (
     SELECT a.paper_id,
+           (array_agg(a.text_id ORDER BY a.listing_date_id DESC, f.file_name COLLATE "C" DESC, a.position DESC))[1]
+               AS text_id,
            (array_agg(a.author_count ORDER BY a.listing_date_id DESC, f.file_name COLLATE "C" DESC, a.position DESC)
                FILTER (WHERE a.author_count IS NOT NULL))[1] AS author_count,
            (array_agg(a.organization_id ORDER BY a.listing_date_id DESC, f.file_name COLLATE "C" DESC, a.position DESC)

@@ -1,8 +1,10 @@
--- Card fields of each touched paper, each from the most recent sighting that has it;
+-- Shown text (`text_id`) and card fields of each touched paper that still has sightings: the text
+-- of its most recent sighting, each card field from the most recent sighting that has it;
 -- recency = (listing date, file name, position), so the load order does not matter.
 CREATE TEMP TABLE paper_stats AS
 SELECT sighted.*, d.date AS published_date FROM (
     SELECT a.paper_id,
+           arg_max(a.text_id, (a.listing_date_id, f.file_name, a.position)) AS text_id,
            arg_max(a.author_count, (a.listing_date_id, f.file_name, a.position))
                FILTER (WHERE a.author_count IS NOT NULL) AS author_count,
            arg_max(a.organization_id, (a.listing_date_id, f.file_name, a.position))

@@ -1,5 +1,0 @@
--- The new sightings.
-INSERT INTO paper_appearances
-SELECT file_id, position, paper_id, title_line, listing_date_id, upvotes, author_count,
-       organization_id, card_date_text, card_date_id
-FROM incoming_appearances

@@ -1,2 +1,0 @@
--- The orphan papers' keywords (skipped when there is none).
-DELETE FROM paper_keywords WHERE paper_id IN (SELECT paper_id FROM orphan_papers)

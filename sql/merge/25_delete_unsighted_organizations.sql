@@ -1,0 +1,4 @@
+-- A touched organization that no sighting names any more goes.
+DELETE FROM organizations
+WHERE organization_id IN (SELECT organization_id FROM touched_organizations)
+  AND NOT EXISTS (SELECT 1 FROM paper_appearances AS a WHERE a.organization_id = organizations.organization_id)

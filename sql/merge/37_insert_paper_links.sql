@@ -1,0 +1,2 @@
+-- The changed papers' links.
+INSERT INTO paper_links SELECT paper_id, link_id, ordinal FROM changed_paper_links
