@@ -302,6 +302,7 @@ def load_paths(
     report: LoadReport | None = None,
     present_files: list[str] | None = None,
     on_batch: Callable[[BatchLoad, LoadReport], None] | None = None,
+    accept_shrink: bool = False,
 ) -> LoadReport:
     """Load the new or changed dumps among `paths` into the warehouse, one transaction per batch.
 
@@ -312,7 +313,13 @@ def load_paths(
     """
     present = (present_files if present_files is not None else [p.name for p in paths]) if prune else None
     options = LoadOptions(
-        listing_year, full_refresh, present, batch_bytes or DEFAULT_BATCH_BYTES, max_dump_bytes, today
+        listing_year,
+        full_refresh,
+        present,
+        batch_bytes or DEFAULT_BATCH_BYTES,
+        max_dump_bytes,
+        today,
+        accept_shrink=accept_shrink,
     )
     return load_with(paths, engine, options, report, clock, stop, on_batch)
 

@@ -201,6 +201,23 @@ def hold_load_lock(
         raise
 
 
+def release_load_lock(connection: Connection) -> None:
+    """Release the load's advisory lock, then close its connection.
+
+    Closing alone ends the session, but the server lets go of its locks a moment after the
+    client has gone: a load started right then would find the lock still held.
+    """
+    try:
+        if not connection.closed and not connection.invalidated:
+            connection.rollback()
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOAD_LOCK_KEY})
+            connection.commit()
+    except Exception:  # noqa: BLE001 - a lost connection: the session's end releases the lock
+        pass
+    finally:
+        connection.close()
+
+
 def copy_frame(connection: Connection, table: str, frame: pl.DataFrame) -> None:
     """Create temporary table `table` with `frame`'s columns and COPY the frame into it, in binary.
 

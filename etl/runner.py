@@ -35,6 +35,7 @@ from etl.warehouse import (
     engine_for,
     ensure_storage_format,
     hold_writer_lock,
+    release_writer_lock,
 )
 
 
@@ -261,7 +262,7 @@ def run_load(  # noqa: PLR0913
                         engine, lock, settings, request, paths, run, stop, on_wait, on_batch, inspect
                     )
                 finally:
-                    lock.close()
+                    release_writer_lock(lock)
             finally:
                 engine.dispose()
     except _End as end:

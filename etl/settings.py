@@ -403,7 +403,9 @@ class Settings:
             )
         # A default serving copy beside a warehouse whose folder cannot exist: the warehouse's
         # own check names that path (exit 1), not the serving copy the user never named.
-        checked = not self.on_server and (self.serving is not None or _could_hold_files(self.warehouse.parent))
+        checked = not self.on_server and (
+            self.serving is not None or _could_hold_files(self.warehouse.parent)
+        )
         problem = serving_problem(self.serving_path, self.warehouse, self.raw_dir) if checked else None
         if problem:
             raise SettingsError(problem)

@@ -18,7 +18,14 @@ from sqlalchemy.exc import OperationalError
 
 import migrations
 from etl.duckdb_exit import release_at_exit
-from etl.postgres import DEFAULT_CONNECT_TIMEOUT, LoadLockTimeout, canceller, hold_load_lock, postgres_engine
+from etl.postgres import (
+    DEFAULT_CONNECT_TIMEOUT,
+    LoadLockTimeout,
+    canceller,
+    hold_load_lock,
+    postgres_engine,
+    release_load_lock,
+)
 from etl.storage import DEFAULT_STORAGE_VERSION, NO_EXTENSION_DOWNLOADS, foreign_kind, rewrite_in_format
 
 if TYPE_CHECKING:
@@ -206,6 +213,14 @@ def hold_writer_lock(
         except LoadLockTimeout as exc:
             raise WarehouseLocked(path, exc.holder, None, wait_seconds, str(exc)) from None
     return _while_locked(engine.connect, path, wait_seconds, check, on_wait)
+
+
+def release_writer_lock(lock: Connection) -> None:
+    """Give back the write lock `hold_writer_lock` took: at once, not when the server notices the session ended."""
+    if lock.dialect.name == "postgresql":
+        release_load_lock(lock)
+    else:
+        lock.close()
 
 
 def ensure_storage_format(

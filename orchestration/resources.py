@@ -14,7 +14,13 @@ from sqlalchemy import Engine
 
 from etl.settings import Settings, SettingsError
 from etl.storage import pinned
-from etl.warehouse import WarehouseLocked, engine_for, ensure_storage_format, hold_writer_lock
+from etl.warehouse import (
+    WarehouseLocked,
+    engine_for,
+    ensure_storage_format,
+    hold_writer_lock,
+    release_writer_lock,
+)
 
 DEFAULT_LOCK_WAIT_SECONDS = 600.0
 
@@ -70,8 +76,10 @@ class WarehouseResource(dg.ConfigurableResource):
                     lock = hold_writer_lock(engine, settings.warehouse, self.lock_wait_seconds, on_wait=said)
                 except WarehouseLocked as exc:
                     raise dg.Failure(description=str(exc)) from None
-                with lock:
+                try:
                     yield engine
+                finally:
+                    release_writer_lock(lock)
             finally:
                 engine.dispose()
 
