@@ -14,8 +14,9 @@ from tests.conftest import ROOT, snapshot
 def test_a_failed_merge_changes_nothing(engine, sample_dir, monkeypatch):
     before = snapshot(engine)
     steps = etl.merge.merge_steps(engine.dialect.name)
-    failing = etl.merge.Step("42_delete_released_dates", "SELECT * FROM no_such_table", (), False)
-    broken = tuple(failing if s.name == failing.name else s for s in steps)  # after every write but the last
+    # The last step a first load always runs (40-42 only remove what replaced or pruned dumps leave).
+    failing = etl.merge.Step("39_insert_paper_keywords", "SELECT * FROM no_such_table", (), False)
+    broken = tuple(failing if s.name == failing.name else s for s in steps)
     monkeypatch.setattr(etl.merge, "merge_steps", lambda dialect="duckdb": broken)
     with pytest.raises(Exception, match="no_such_table"):
         load_dumps(sample_dir, engine)
