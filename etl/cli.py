@@ -72,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--accept-shrink",
         action="store_true",
-        help="apply new versions held back as suspect because they lost most of their entries (a cut download?)",
+        help="apply new versions held back as suspect because they lost entries (a cut download?)",
     )
     load.add_argument(
         "--serving",

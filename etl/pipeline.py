@@ -59,7 +59,7 @@ class LoadOptions:
     max_dump_bytes: int | None = None
     today: date | None = None  # dates the rules on future listing dates; default: the clock
     settle_seconds: float = DEFAULT_SETTLE_SECONDS  # a file is read once unchanged this long (etl.settle)
-    accept_shrink: bool = False  # apply versions that lost most of their entries (etl.shrink)
+    accept_shrink: bool = False  # apply versions that lost entries (etl.shrink)
 
     @classmethod
     def from_settings(

@@ -61,6 +61,10 @@ class LoadLockTimeout(RuntimeError):
         self.holder = holder
 
 
+LOCK_TIMEOUT = "120s"  # a DDL of a migration waiting behind an analyst's open transaction, say
+STATEMENT_TIMEOUT = "1h"
+
+
 def postgres_engine(
     url: URL,
     read_only: bool = False,
@@ -70,9 +74,12 @@ def postgres_engine(
     """A SQLAlchemy engine on the PostgreSQL database at `url` (psycopg; the password from libpq's sources).
 
     A connection not answered within `connect_timeout` seconds fails (a `connect_timeout` in the
-    URL wins); TCP keepalives find a server that went away.
+    URL wins); TCP keepalives find a server that went away. A statement waits for another
+    session's lock at most `LOCK_TIMEOUT`, and runs at most `STATEMENT_TIMEOUT` (generous: the
+    longest statement of a 1 GB backfill takes seconds); a signal stops either sooner.
     """
-    options = "-c default_transaction_read_only=on" if read_only else ""
+    options = f"-c lock_timeout={LOCK_TIMEOUT} -c statement_timeout={STATEMENT_TIMEOUT}"
+    options += " -c default_transaction_read_only=on" if read_only else ""
     connect_args = {"application_name": application, "options": options, **KEEPALIVES}
     url = url.set(drivername=DRIVER)
     if "connect_timeout" not in url.query:

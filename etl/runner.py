@@ -99,7 +99,7 @@ def _emptying_prune(settings: Settings, present: list[str], request: LoadRequest
     if request.prune and not request.force and not present:
         return (
             f"refusing --prune: {settings.raw_dir} holds no dumps, and pruning would remove every dump from "
-            "the warehouse (an unmounted share looks exactly like this); pass --force to do it anyway"
+            "the warehouse (an unmounted share looks exactly like this); pass --force (Dagster: `force: true`) to do it anyway"
         )
     return None
 
@@ -113,7 +113,7 @@ def _refuse_pruning_everything(lock: Connection, present: list[str], settings: S
             Outcome.BAD_REQUEST,
             f"refusing --prune: none of the {len(loaded)} dumps the warehouse holds is in {settings.raw_dir} "
             "any more, so pruning would remove every one of them (an unmounted share looks exactly like "
-            "this); pass --force to do it anyway",
+            "this); pass --force (Dagster: `force: true`) to do it anyway",
         )
 
 

@@ -53,6 +53,10 @@ def _path(value: str) -> Path:
     if not value:
         raise ValueError(value)
     try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8, as the shell passed them
+        raise _Problem("the path is not valid UTF-8") from None
+    try:
         return Path(value).expanduser()
     except RuntimeError:  # no home folder for that user
         user = value.split("/", 1)[0]

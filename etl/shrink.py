@@ -1,11 +1,13 @@
-"""Hold back a new version of a dump that lost most of the loaded version's entries: a likely cut download.
+"""Hold back a new version of a dump that lost entries of the loaded version: a likely cut download.
 
 A dump cut anywhere but inside an entry parses as a valid, shorter dump, and applying it would
-delete the sightings (and papers) of everything cut off. So a version with fewer than
-`SHRINK_FRACTION` of the entries of the version of its name that the warehouse held loaded when
-the load began is recorded as `suspect`, with the reason, and not applied: the loaded version
-keeps its sightings. It stays held, and reported on every run, until a complete version
-replaces it, or `--accept-shrink` confirms it. A second sighting of the same bytes is no
+delete the sightings (and papers) of everything cut off. So a version with fewer entries than
+the version of its name that the warehouse held loaded when the load began is recorded as
+`suspect`, with the reason, and not applied: the loaded version keeps its sightings. Any loss
+counts, not only a large one: a re-saved listing page gains entries or keeps them (its upvotes
+change), so losing one is news an operator confirms, while a cut that keeps most entries would
+otherwise remove the papers it cut off with exit 0. It stays held, and reported on every run,
+until a complete version replaces it, or `--accept-shrink` confirms it. A second sighting of the same bytes is no
 confirmation: a download that failed stays cut.
 """
 
@@ -14,8 +16,6 @@ from __future__ import annotations
 import polars as pl
 
 from etl.parse import ParsedDumps
-
-SHRINK_FRACTION = 0.5
 
 
 def hold_shrunk(
@@ -36,7 +36,7 @@ def hold_shrunk(
         .with_columns(
             suspect=pl.col("error").is_null()
             & pl.col("loaded_entries").is_not_null()
-            & (pl.col("entries") < pl.col("loaded_entries") * SHRINK_FRACTION)
+            & (pl.col("entries") < pl.col("loaded_entries"))
         )
     )
     files = files.with_columns(error=pl.when("suspect").then(_reason()).otherwise(pl.col("error"))).drop(
@@ -48,7 +48,7 @@ def hold_shrunk(
 
 def _reason() -> pl.Expr:
     return pl.format(
-        "{}: {} entries where the loaded version has {} (fewer than half: a cut download?); held back "
+        "{}: {} entries where the loaded version has {} (fewer: a cut download?); held back "
         "as suspect, the loaded version stays. Save the complete page again, or confirm this version "
         "with `paperhouse load --accept-shrink`",
         pl.col("file_name"),

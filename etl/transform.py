@@ -74,8 +74,8 @@ def transform(
     """Parse dumps, identify and deduplicate papers, extract links and keywords: one warehouse batch.
 
     With `seen`, links and keywords are extracted only for papers it does not hold, and the
-    batch's papers are added to it. With `loaded_entries`, a version that lost most of its
-    loaded predecessor's entries is held back as suspect (`etl.shrink`).
+    batch's papers are added to it. With `loaded_entries`, a version that lost entries of its
+    loaded predecessor is held back as suspect (`etl.shrink`).
     """
     clock = clock or StageClock()
     with clock.stage("parse"):

@@ -70,7 +70,7 @@ class SourceFile(Base):
     saved Daily Papers listing page (a text file in the raw folder); a version is its file name
     plus the sha256 of its content, so a file saved again with new content is a new version.
     The status says whether its entries are in the warehouse (loaded), it was refused whole
-    (rejected), it lost most of the entries of the loaded version of its name and is held back
+    (rejected), it lost entries of the loaded version of its name and is held back
     as a likely cut download until confirmed (suspect), a newer version under the same name
     replaced it (superseded), or it left the folder and a pruning load deleted its sightings
     (removed). A version's row stays when it is superseded or removed; only a full refresh
@@ -116,7 +116,7 @@ class SourceFile(Base):
         String,
         nullable=False,
         comment="`loaded`: its entries are in `paper_appearances`; `rejected`: refused whole (see `error`), none "
-        "of its entries is stored; `suspect`: it has fewer than half the entries of the loaded version of "
+        "of its entries is stored; `suspect`: it has fewer entries than the loaded version of "
         "its name (a cut download?), so it is held back (see `error`): none of its entries is stored and "
         "the loaded version stays, until `paperhouse load --accept-shrink` applies it; `superseded`: a newer "
         "version under the same file name was loaded and replaced its sightings; `removed`: the file left "

@@ -1,6 +1,7 @@
 """The sensors (new and changed dumps; views after loads) and the daily sweep schedule."""
 
 import json
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -28,11 +29,17 @@ def _run_requests(changed: dict[str, str], tick: int | None = None) -> list[dg.R
 
 
 def _read_cursor(cursor: str | None) -> tuple[int, dict[str, dict]]:
-    """(changes seen so far, the folder's fingerprints) from the sensor's cursor (also its first, bare form)."""
+    """(the number of the last tick that saw changes, the folder's fingerprints) from the sensor's cursor.
+
+    A cursor without a tick (none yet, reset, or the first bare form) counts on from the clock's
+    milliseconds: ticks that saw changes are at least 30 s apart, so a reset sensor's run keys
+    never repeat earlier ones (Dagster would skip such a run), and the same cursor always gives
+    the same keys (a retried evaluation requests nothing twice).
+    """
     stored = json.loads(cursor) if cursor else {}
-    if "files" in stored and "ticks_with_changes" in stored:
-        return stored["ticks_with_changes"], stored["files"]
-    return 0, stored
+    if "files" in stored and "tick" in stored:
+        return stored["tick"], stored["files"]
+    return time.time_ns() // 1_000_000, stored
 
 
 @dg.sensor(job=load_dumps_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
@@ -59,7 +66,7 @@ def new_dump_sensor(context: dg.SensorEvaluationContext, dumps: DumpFolderResour
         dynamic_partitions_requests=[dump_partitions.build_add_request(new_partitions)]
         if new_partitions
         else [],
-        cursor=json.dumps({"ticks_with_changes": ticks, "files": current}, sort_keys=True),
+        cursor=json.dumps({"tick": ticks, "files": current}, sort_keys=True),
         skip_reason=None if changed else f"no new or changed dump among {len(current)} files{skipped}",
     )
 

@@ -179,7 +179,7 @@ def test_prune_on_an_empty_folder_is_refused_without_force(tmp_path, sample_dir,
     assert main(["load", str(empty), "--warehouse", warehouse, "--prune"]) == EXIT_USAGE
     assert capsys.readouterr().err == (
         f"paperhouse: refusing --prune: {empty} holds no dumps, and pruning would remove every dump from the "
-        "warehouse (an unmounted share looks exactly like this); pass --force to do it anyway\n"
+        "warehouse (an unmounted share looks exactly like this); pass --force (Dagster: `force: true`) to do it anyway\n"
     )
     assert main(["load", str(empty), "--warehouse", warehouse, "--prune", "--force", "--json"]) == EXIT_OK
     report = json.loads(capsys.readouterr().out)
@@ -504,7 +504,7 @@ def test_prune_that_would_remove_every_loaded_dump_needs_force(tmp_path, warehou
     assert capsys.readouterr().err == (
         f"paperhouse: refusing --prune: none of the 5 dumps the warehouse holds is in {share} any more, so "
         "pruning would remove every one of them (an unmounted share looks exactly like this); pass --force "
-        "to do it anyway\n"
+        "(Dagster: `force: true`) to do it anyway\n"
     )
     write_dump(share, "001_1080c8d201f1a929.txt", (sample_dir / "001_1080c8d201f1a929.txt").read_bytes())
     assert main(["load", str(share), "--warehouse", warehouse, "--prune", "--json"]) == EXIT_REJECTED

@@ -60,7 +60,9 @@ def wheel(tmp_path_factory) -> Path:
 def test_the_wheel_holds_the_packages_and_every_sql_file_and_nothing_else(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     sql_in_repo = sorted(
-        str(p.relative_to(ROOT)) for p in (ROOT / "sql").rglob("*") if p.is_file() and p.suffix in (".sql", ".py")
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "sql").rglob("*")
+        if p.is_file() and p.suffix in (".sql", ".py")
     )
     assert sorted(n for n in names if n.startswith("sql/")) == sql_in_repo
     assert {n.split("/")[0] for n in names} == {*PACKAGES, wheel.name.split("-py3")[0] + ".dist-info"}
@@ -75,7 +77,15 @@ def test_the_sdist_holds_the_packages_and_no_tests_or_sample_data(tmp_path):
     name = _run([sys.executable, "-c", code, tmp_path / "dist"], cwd=source).stdout.split()[-1]
     with tarfile.open(tmp_path / "dist" / name) as sdist:
         top = {member.name.split("/")[1] for member in sdist.getmembers() if "/" in member.name}
-    assert top == {*PACKAGES, "paperhouse.egg-info", "PKG-INFO", "README.md", "MANIFEST.in", "pyproject.toml", "setup.cfg"}
+    assert top == {
+        *PACKAGES,
+        "paperhouse.egg-info",
+        "PKG-INFO",
+        "README.md",
+        "MANIFEST.in",
+        "pyproject.toml",
+        "setup.cfg",
+    }
 
 
 @pytest.mark.slow

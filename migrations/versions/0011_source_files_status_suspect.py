@@ -4,7 +4,7 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-07 10:00:00
 
-A new version of a dump with fewer than half the entries of the loaded version of its name is
+A new version of a dump with fewer entries than the loaded version of its name is
 recorded as `suspect` and not applied until confirmed (`paperhouse load --accept-shrink`). DuckDB
 cannot alter a CHECK constraint, so it rebuilds the table (as 0003 did) and puts back every
 comment it had; PostgreSQL replaces the constraint. The descriptions of the table and of
@@ -56,7 +56,7 @@ _NEW = {
         "saved Daily Papers listing page (a text file in the raw folder); a version is its file "
         "name plus the sha256 of its content, so a file saved again with new content is a new "
         "version. The status says whether its entries are in the warehouse (loaded), it was refused "
-        "whole (rejected), it lost most of the entries of the loaded version of its name and is "
+        "whole (rejected), it lost entries of the loaded version of its name and is "
         "held back as a likely cut download until confirmed (suspect), a newer version under the "
         "same name replaced it (superseded), or it left the folder and a pruning load deleted its "
         "sightings (removed). A version's row stays when it is superseded or removed; only a full "
@@ -64,7 +64,7 @@ _NEW = {
     ),
     "status": (
         "`loaded`: its entries are in `paper_appearances`; `rejected`: refused whole (see `error`), "
-        "none of its entries is stored; `suspect`: it has fewer than half the entries of the loaded "
+        "none of its entries is stored; `suspect`: it has fewer entries than the loaded "
         "version of its name (a cut download?), so it is held back (see `error`): none of its "
         "entries is stored and the loaded version stays, until `paperhouse load --accept-shrink` "
         "applies it; `superseded`: a newer version under the same file name was loaded and replaced "

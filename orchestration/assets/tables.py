@@ -115,7 +115,7 @@ class LoadConfig(dg.Config):
     )
     accept_shrink: bool = Field(
         default=False,
-        description="Apply dump versions held back as suspect (fewer than half the entries of the "
+        description="Apply dump versions held back as suspect (fewer entries than the "
         "version loaded before: a cut download?), removing what they no longer list.",
     )
     batch_mb: float | None = Field(

@@ -8,7 +8,7 @@ every field drawn from "the most recent sighting" changes as sightings come and 
 What the warehouse must hold: the dumps the loads have kept, which are the folder's dumps plus,
 as no prune removed them, the last loaded version of each dump deleted since the last prune
 (a load without `--prune` keeps a deleted dump's sightings), and for a version held back as
-suspect (fewer than half its predecessor's entries), the predecessor. The machine keeps a copy of those
+suspect (fewer entries than its predecessor), the predecessor. The machine keeps a copy of those
 (`held`, with their modification times), and after every load the warehouse must equal a fresh
 load of that copy: every table, `source_files` only in its loaded versions (`warehouse_state`:
 superseded and removed versions are history a fresh load cannot have). The fresh load is a full
@@ -84,7 +84,7 @@ class FolderLoads(RuleBasedStateMachine):
 
     def load(self, prune: bool) -> None:
         report = load_dumps(self.raw, self.engine, prune=prune, batch_bytes=1)  # one dump per batch
-        # A version with fewer than half its loaded predecessor's entries is held back (a cut
+        # A version with fewer entries than its loaded predecessor is held back (a cut
         # download?): the warehouse keeps the predecessor, so the copy does too.
         suspect = {r["file"] for r in report.files_suspect}
         if prune:

@@ -97,6 +97,8 @@ def test_the_readme_names_every_json_field_and_the_summary_lines_of_held_and_def
         False,
     )
     assert (report.refused(), report.deferred_names()) == ({"a\n.txt": "held"}, ["b.txt"])
+
+
 def _raised_while_handling(first: BaseException, then: BaseException) -> BaseException:
     try:
         try:

@@ -440,7 +440,11 @@ def _refusal_case(tmp_path: Path, case: str) -> tuple[Path, Path, str]:
     if case == "a folder":
         serving = tmp_path / "s.duckdb"
         serving.mkdir()
-        return serving, warehouse, f"the serving copy {serving} is a folder: give --serving (PAPERHOUSE_SERVING) a file path"
+        return (
+            serving,
+            warehouse,
+            f"the serving copy {serving} is a folder: give --serving (PAPERHOUSE_SERVING) a file path",
+        )
     if case == "a file where its folder should be":
         (tmp_path / "blocker").write_text("a file")
         serving = tmp_path / "blocker" / "s.duckdb"

@@ -185,6 +185,8 @@ def test_a_warehouse_and_serving_copy_beside_the_raw_folder_are_accepted(tmp_pat
     raw.mkdir()
     env = {"PAPERHOUSE_RAW_DIR": str(raw), "PAPERHOUSE_WAREHOUSE": str(tmp_path / "raw.duckdb")}
     assert Settings.from_env(env, TODAY).serving_path == tmp_path / "serving" / "raw.duckdb"
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
@@ -346,4 +348,15 @@ def test_no_password_text_ever_shows_in_the_refusal(password, in_query):
         repr("postgresql+psycopg://loader@db:5432/papers?password=***"),
         repr("postgresql+psycopg://loader:***"),  # a password holding `?password=`: the rest is hidden too
         repr("postgresql+psycopg://loader@db:***"),  # a query password holding `@`: hidden from `db:` on
+    )
+
+
+def test_a_path_that_is_not_valid_utf8_is_a_bad_setting(tmp_path):
+    bad = os.fsdecode(b"w\xfe.duckdb")  # as the shell hands Python such bytes
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"PAPERHOUSE_WAREHOUSE": bad}, TODAY)
+    assert str(caught.value) == (
+        "PAPERHOUSE_WAREHOUSE='w\\udcfe.duckdb': the path is not valid UTF-8; expected a file path, or a URL "
+        "such as postgresql+psycopg://loader@db:5432/papers with no password in it (PGPASSWORD or ~/.pgpass "
+        "holds it)"
     )

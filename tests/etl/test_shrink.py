@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from etl.cli import EXIT_OK, EXIT_REJECTED, main
@@ -12,7 +13,7 @@ from etl.pipeline import LoadOptions, load_with
 
 CUT_NAME = "001_1080c8d201f1a929.txt"  # 156 entries; its first 4,000 bytes hold 3
 REASON = (
-    f"{CUT_NAME}: 3 entries where the loaded version has 156 (fewer than half: a cut download?); held "
+    f"{CUT_NAME}: 3 entries where the loaded version has 156 (fewer: a cut download?); held "
     "back as suspect, the loaded version stays. Save the complete page again, or confirm this version "
     "with `paperhouse load --accept-shrink`"
 )
@@ -127,3 +128,18 @@ def test_the_cli_exits_3_naming_the_held_version_and_accept_shrink_applies_it(
     )
     report = json.loads(capsys.readouterr().out)
     assert (report["files_loaded"], report["papers_removed"], report["files_suspect"]) == (1, 137, [])
+
+
+@pytest.mark.parametrize("kept", [0.55, 0.9])
+def test_a_cut_that_keeps_most_entries_is_held_too(engine, sample_dir, kept):
+    load(engine, sample_dir)
+    path = sample_dir / CUT_NAME
+    whole = path.read_bytes()
+    path.write_bytes(whole[: int(len(whole) * kept)])
+    report = load(engine, sample_dir)
+    assert (report.files_loaded, report.papers_removed, len(report.files_suspect)) == (0, 0, 1)
+    assert (
+        " entries where the loaded version has 156 (fewer: a cut download?)"
+        in report.files_suspect[0]["reason"]
+    )
+    assert report.warehouse_rows["papers"] == 411 and report.warehouse_rows["paper_appearances"] == 451

@@ -112,7 +112,8 @@ def test_resources_resolve_configuration_at_run_time(monkeypatch, tmp_path):
     )
     monkeypatch.setenv("PAPERHOUSE_BATCH_MB", "lots")
     with pytest.raises(
-        dg.Failure, match=r"bad setting: PAPERHOUSE_BATCH_MB='lots': expected a number of megabytes more than 0 and at most 4096"
+        dg.Failure,
+        match=r"bad setting: PAPERHOUSE_BATCH_MB='lots': expected a number of megabytes more than 0 and at most 4096",
     ):
         run_settings(DumpFolderResource())
     monkeypatch.delenv("PAPERHOUSE_BATCH_MB")

@@ -57,7 +57,7 @@ def test_cursor_is_plain_json_so_it_survives_restarts(instance, tmp_path):
     result = evaluate(instance, raw)
     assert len(result.run_requests) == 5
     cursor = json.loads(result.cursor)
-    assert cursor["ticks_with_changes"] == 1
+    assert cursor["tick"] > 1_700_000_000_000  # the clock's milliseconds
     assert set(cursor["files"]) == {p.name for p in raw.glob("*.txt")}
     assert all(len(fp["sha256"]) == 64 for fp in cursor["files"].values())
     assert evaluate(instance, raw, result.cursor).run_requests == []
@@ -90,6 +90,8 @@ def test_a_revert_and_a_file_moved_out_and_back_each_request_a_new_run(instance,
     assert [k.split(":")[1] for k in keys] == [k.split(":")[1] for k in [keys[0], keys[1], keys[0], keys[0]]]
     retried = evaluate(instance, raw, gone.cursor)  # the last tick evaluated again
     assert [r.run_key for r in retried.run_requests] == [r.run_key for r in back.run_requests]
+    reset = evaluate(instance, raw)  # a sensor whose cursor was reset: its keys are new ones
+    assert {r.run_key for r in reset.run_requests}.isdisjoint(keys)
 
 
 def test_a_name_that_is_not_utf8_is_skipped_and_said_so(instance, tmp_path):

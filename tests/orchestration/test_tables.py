@@ -270,7 +270,7 @@ def test_a_prune_of_an_empty_folder_is_refused_and_the_warehouse_keeps_every_pap
     assert not result.success
     assert failure_message(result) == (
         f"refusing --prune: {sample_dir} holds no dumps, and pruning would remove every dump from the "
-        "warehouse (an unmounted share looks exactly like this); pass --force to do it anyway\n"
+        "warehouse (an unmounted share looks exactly like this); pass --force (Dagster: `force: true`) to do it anyway\n"
     )
     engine = warehouse_of(resources)
     with engine.connect() as c:
