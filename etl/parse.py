@@ -247,6 +247,8 @@ def _classify(body: pl.DataFrame) -> pl.DataFrame:
             texts_so_far=texts_so_far,
             prev_role=_shift_in_file(pl.col("role"), 1),
             next_role=_shift_in_file(pl.col("role"), -1),
+            # An abstract never ends on a colon; a paragraph that does was split from its next one.
+            after_colon=_shift_in_file(pl.col("line").str.ends_with(":"), 1).fill_null(False),
         )
         .with_columns(
             entry=pl.when(is_text)
@@ -315,6 +317,14 @@ def _line_rules() -> list[tuple[pl.Expr, pl.Expr]]:
             ),
         ),
         (
+            pl.col("is_title") & pl.col("after_colon"),
+            pl.format(
+                "expected a title, found {} after a paragraph that ends with ':': an abstract split into "
+                "paragraphs? (titles and abstracts cannot be paired)",
+                quoted,
+            ),
+        ),
+        (
             pl.col("is_title") & (pl.col("next_role").is_null() | (pl.col("next_role") != "text")),
             pl.format("title {} has no abstract (cut off?)", quoted),
         ),
@@ -336,6 +346,7 @@ def _title_may_be_wrong() -> pl.Expr:
         | line.str.contains("://", literal=True)
         | (line.str.len_bytes() > MAX_TITLE_CHARS)
         | (pl.col("next_role") != "text").fill_null(True)
+        | pl.col("after_colon")
         | _may_be_wrong()
     )
 

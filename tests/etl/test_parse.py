@@ -279,3 +279,18 @@ def test_titles_that_read_like_titles_still_pair(tmp_path, title):
     parsed = parse_folder(tmp_path)
     assert parsed.files["error"].to_list() == [None]
     assert parsed.entries.select("title", "abstract").rows() == [(title, "Abstract.")]
+
+
+def test_a_paragraph_ending_with_a_colon_is_split_from_the_next_even_without_a_full_stop(tmp_path):
+    blocks = [
+        "Title A\n\nWe make two contributions:\n\na new method and a benchmark (see appendix)",
+        "Title B\n\nWe study B in two settings:\n\nsupervised and unsupervised (both hard)",
+        "Title C\n\nAbstract C.",
+    ]
+    write_dump(tmp_path, "2025-11-04.txt", dump_text("Nov 4", blocks))
+    parsed = parse_folder(tmp_path)
+    assert parsed.files["error"].to_list() == [
+        "2025-11-04.txt, line 15: expected a title, found 'a new method and a benchmark (see appendix)' after "
+        "a paragraph that ends with ':': an abstract split into paragraphs? (titles and abstracts cannot be paired)"
+    ]
+    assert parsed.entries.height == 0

@@ -64,7 +64,10 @@ def reads_like_title(text: str) -> bool:
 title_text = st.text(LINE_CHARS, min_size=1, max_size=80).filter(
     lambda t: is_content_line(t) and not re.search(AUTHORS_RE, clean(t)) and reads_like_title(t)
 )
-abstract_text = st.text(LINE_CHARS, min_size=1, max_size=300).filter(is_content_line)
+# An abstract never ends on a colon: a paragraph that does was split from the next one.
+abstract_text = st.text(LINE_CHARS, min_size=1, max_size=300).filter(
+    lambda t: is_content_line(t) and not clean(t).endswith(":")
+)
 handle = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,20}", fullmatch=True)
 org_name = st.text(LINE_CHARS, min_size=1, max_size=30).filter(lambda t: is_visible(clean(t)))
 
