@@ -25,7 +25,7 @@ from etl.extract import discover_dumps
 from etl.inventory import loaded_names
 from etl.pipeline import BatchLoad, LoadOptions, load_with
 from etl.report import LoadReport, cause
-from etl.serving import publish_configured
+from etl.serving import is_own_file, publish_configured
 from etl.settings import Settings
 from etl.stopping import LoadInterrupted, StopSwitch
 from etl.storage import pinned
@@ -93,6 +93,21 @@ class _End(Exception):
 def _stopped(signum: int, report: LoadReport, when: str = "", then: str = "") -> _End:
     name = signal.Signals(signum).name
     return _End(Outcome.STOPPED, f"stopped by {name}{when}; {report.committed_summary()}{then}", signum)
+
+
+def _without_own_files(settings: Settings, paths: list[Path]) -> tuple[list[Path], list[dict[str, str]]]:
+    """`paths` without links to the warehouse or its serving copy, and the refusal of each such link."""
+    if settings.on_server:
+        return paths, []
+    own = [p for p in paths if is_own_file(p, settings.warehouse, settings.serving_path)]
+    refusals = [
+        {
+            "file": p.name,
+            "reason": f"{p.name}: a link to the warehouse or its serving copy, never read as a dump",
+        }
+        for p in own
+    ]
+    return [p for p in paths if p not in own], refusals
 
 
 def _emptying_prune(settings: Settings, present: list[str], request: LoadRequest) -> str | None:
@@ -240,6 +255,7 @@ def run_load(  # noqa: PLR0913
     except (FileNotFoundError, NotADirectoryError) as exc:
         return LoadRun(report, Outcome.BAD_REQUEST, str(exc))
     run.present = [p.name for p in paths]
+    paths, own = _without_own_files(settings, paths)
     if request.only is not None and not request.full_refresh:
         wanted = set(request.only)
         run.missing = sorted(wanted - set(run.present))
@@ -271,6 +287,7 @@ def run_load(  # noqa: PLR0913
         run.outcome, run.message = Outcome.LOCKED, str(exc)
     except LoadInterrupted as exc:  # before the load began
         run.outcome, run.message, run.signum = Outcome.STOPPED, f"{exc}; nothing was committed", exc.signum
+    report.files_rejected = sorted(report.files_rejected + own, key=lambda r: r["file"])
     if run.outcome is Outcome.LOADED and report.needs_attention():
         run.outcome = Outcome.REFUSED_DUMPS
     return run

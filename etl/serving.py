@@ -84,6 +84,18 @@ def default_serving_path(warehouse: Path) -> Path:
     return warehouse.parent / "serving" / warehouse.name
 
 
+def is_own_file(path: Path, warehouse: Path, serving: Path | None) -> bool:
+    """Whether `path`, links resolved, is the warehouse, its WAL, or a file of its serving copy."""
+    real = Path(os.path.realpath(path))
+    own = {Path(os.path.realpath(f)) for f in (warehouse, warehouse.with_name(warehouse.name + ".wal"))}
+    if serving is not None:
+        own.add(Path(os.path.realpath(_stamp_path(serving))))
+        versions = Path(os.path.realpath(_versions_dir(serving)))
+        if versions in real.parents:
+            return True
+    return real in own
+
+
 def _stamp_path(serving: Path) -> Path:
     return serving.with_name(serving.name + ".published.json")
 

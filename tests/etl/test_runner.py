@@ -77,3 +77,24 @@ def test_a_partition_selection_reads_only_its_dumps_but_a_full_refresh_reads_the
     assert rebuilt.outcome is Outcome.LOADED and rebuilt.missing == []
     assert rebuilt.read == sorted(p.name for p in sample_dir.glob("*.txt"))
     assert rebuilt.report.files_loaded == 5 and rebuilt.report.warehouse_rows["papers"] == 411
+
+
+def test_a_link_in_the_raw_folder_to_the_warehouse_is_refused_by_name_and_never_read(sample_dir, tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    settings = Settings.from_env(env={}, raw_dir=sample_dir, warehouse=warehouse)
+    assert run_load(settings).outcome is Outcome.LOADED
+    (sample_dir / "wh.txt").symlink_to(warehouse)
+    (sample_dir / "served.txt").symlink_to(tmp_path / "serving" / "w.duckdb")
+    run = run_load(settings)
+    assert run.outcome is Outcome.REFUSED_DUMPS
+    assert run.report.files_rejected == [
+        {
+            "file": "served.txt",
+            "reason": "served.txt: a link to the warehouse or its serving copy, never read as a dump",
+        },
+        {
+            "file": "wh.txt",
+            "reason": "wh.txt: a link to the warehouse or its serving copy, never read as a dump",
+        },
+    ]
+    assert run.report.files_loaded == 0 and run.report.bytes_read == 0
