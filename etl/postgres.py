@@ -131,9 +131,11 @@ def connect(engine: Engine, check: Callable[[], None] | None = None) -> Connecti
 def canceller(raw) -> Callable[[], None]:  # noqa: ANN001 - a psycopg connection
     """What stops the statement running on `raw`, callable from a signal handler: it never blocks.
 
-    On a thread: a cancel request; if the connection has not rolled back to idle after the grace
-    (a server that does not answer), its socket is shut down, which ends any wait on it with an
-    error (the server rolls back what the session did not commit).
+    On a thread: a cancel request; if a statement is still waiting for the server's answer after
+    the grace (a server that does not answer), the socket is shut down, which ends the wait with
+    an error (the server rolls back what the session did not commit). A session the server has
+    answered (idle, in a transaction, or failed by the cancel) is left to the load, which stops
+    between statements and rolls back.
     """
 
     def cancel() -> None:
@@ -141,9 +143,9 @@ def canceller(raw) -> Callable[[], None]:  # noqa: ANN001 - a psycopg connection
             raw.cancel_safe(timeout=STOP_GRACE_SECONDS)
         except Exception:  # noqa: BLE001, S110 - a server that does not answer the cancel: shut it below
             pass
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        deadline = time.monotonic() + 2 * STOP_GRACE_SECONDS
         while time.monotonic() < deadline:
-            if raw.closed or raw.pgconn.transaction_status == TransactionStatus.IDLE:
+            if raw.closed or raw.pgconn.transaction_status != TransactionStatus.ACTIVE:
                 return
             time.sleep(_POLL_SECONDS)
         try:
