@@ -35,7 +35,7 @@ from etl.inventory import HeldVersions, held_versions, list_dumps, loaded_entrie
 from etl.merge import MergeStats, clear_warehouse, merge_batch
 from etl.report import LoadReport
 from etl.settle import DEFAULT_SETTLE_SECONDS
-from etl.stopping import StopSwitch
+from etl.stopping import LoadInterrupted, StopSwitch
 from etl.timing import StageClock
 from etl.transform import PapersSeen, PreparedBatch, ReadOptions, prepare_batch
 from etl.warehouse import checkpoint, interrupter, migrate
@@ -256,6 +256,10 @@ def load_batches(
                         unchanged += done.same_content
                         yield done
                     uncommitted = []
+        except Exception as exc:
+            if stop.signum is not None:  # the statement a stop request cancelled: a stop, not a failure
+                raise LoadInterrupted(stop.signum) from exc
+            raise
         finally:
             if transaction is not None:
                 transaction.rollback()
