@@ -27,7 +27,7 @@ from etl.roles import grant_reader
 from etl.runner import LoadRequest, Outcome
 from etl.runner import run_load as run_guarded
 from etl.settings import Settings, SettingsError, warehouse_label
-from etl.stopping import LoadInterrupted, StopSwitch
+from etl.stopping import StopSwitch
 from etl.warehouse import WarehouseLocked, engine_for, migrate
 
 EXIT_OK = 0
@@ -256,11 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "grant-reader":
         return run_grant_reader(args)
     stop = StopSwitch()
-    with stop.installed():
-        try:
-            return run_load(args, stop)
-        except LoadInterrupted as exc:  # a signal before the load began
-            return _fail(f"{exc}; nothing was committed", EXIT_SIGNAL_BASE + exc.signum)
+    with stop.installed():  # the run turns a signal into its outcome (etl.runner): 130 or 143
+        return run_load(args, stop)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -130,11 +129,6 @@ def _refuse_pruning_everything(lock: Connection, present: list[str], settings: S
             "any more, so pruning would remove every one of them (an unmounted share looks exactly like "
             "this); pass --force (Dagster: `force: true`) to do it anyway",
         )
-
-
-def _pinned(settings: Settings) -> AbstractContextManager[None]:
-    """Read a DuckDB warehouse file through one descriptor while the run holds it (`etl.storage.pinned`)."""
-    return nullcontext() if settings.on_server else pinned(settings.warehouse)
 
 
 def _rewrite_storage(
@@ -269,7 +263,7 @@ def run_load(  # noqa: PLR0913
         if not settings.on_server:  # a DuckDB file's format; a server keeps its own
             rewritten = _rewrite_storage(settings, stop, on_wait)
             report.storage = {"version": settings.storage_version, "rewritten_seconds": rewritten}
-        with _pinned(settings):
+        with pinned(settings.warehouse):
             engine = engine_for(settings)
             try:
                 lock = _hold_lock(engine, settings, stop, on_wait)

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+from sqlalchemy.engine import URL
 
 # The version number in a DuckDB file's header for each storage format DuckDB 2.0 can write,
 # and the oldest DuckDB release that reads it.
@@ -42,14 +43,18 @@ _PINNED: dict[str, int | None] = {}
 
 
 @contextmanager
-def pinned(path: Path) -> Iterator[None]:
+def pinned(path: Path | URL) -> Iterator[None]:
     """While in the block, read the DuckDB file at `path` only through one descriptor, closed on exit.
 
     DuckDB's write lock is a POSIX record lock, which the kernel drops as soon as the process
     closes ANY descriptor of the file: reading the warehouse's header or copying it through a
     descriptor of its own, then closing it, would let another process write the warehouse while
     this one still holds it open. Enter before opening the warehouse, leave after disposing of it.
+    A PostgreSQL URL has no file: nothing to pin.
     """
+    if isinstance(path, URL):
+        yield
+        return
     key = os.path.realpath(path)
     outer = key in _PINNED
     _PINNED.setdefault(key, None)

@@ -6,7 +6,7 @@ Unset fields fall back to `etl.settings.Settings` (the environment, validated on
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 
 import dagster as dg
 from pydantic import Field
@@ -69,7 +69,7 @@ class WarehouseResource(dg.ConfigurableResource):
             )
         except WarehouseLocked as exc:
             raise dg.Failure(description=str(exc)) from None
-        with nullcontext() if settings.on_server else pinned(settings.warehouse):
+        with pinned(settings.warehouse):
             engine = engine_for(settings)
             try:
                 try:
