@@ -20,7 +20,7 @@ import polars as pl
 
 from etl.dedupe import identify_papers, latest_paper_texts
 from etl.extract import discover_dumps, read_dumps
-from etl.keywords import keyphrases
+from bench.rake import keyphrases
 from etl.parse import parse_dumps
 from etl.settings import Settings
 from etl.stopwords import STOPWORDS

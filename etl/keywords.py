@@ -1,225 +1,529 @@
-"""Keyphrases of each paper by RAKE (Rose et al., 2010): strings touched once, then integers.
+"""Keywords of each paper: the topics its title and abstract name, one canonical key per concept.
 
-RAKE splits a text at stopwords and punctuation into candidate phrases, scores each word
-by degree / frequency over the candidates, and each phrase by the sum of its words' scores.
-A paper's keywords depend only on its own title and abstract.
+A candidate is a run of words between breaks: punctuation, stopwords, numbers, boilerplate, and
+words that can only be finite verbs or adverbs. A run loses generic modifiers and `-ing` or
+`-ed` verb forms from its start ("applying", "complex") and generic heads and non-nouns from
+its end ("tasks", "performance"); a connective joins words only inside a hyphenated word
+("text-to-image") or a listed term ("mixture of experts"). Every suffix of a run of at most
+four words is a phrase too ("online reinforcement learning" counts for "reinforcement
+learning"), unless it never occurs apart from the longer phrase. A phrase scores its
+occurrences, plus a bonus in the title; a single word must be specific and occur twice or in
+the title.
 
-Strings are handled once, by whole-column Polars operations: the text is cut into tokens,
-each token gets one 64-bit hash, and whether it ends a phrase (a stopword, punctuation, a
-single character, no letter) is decided once per distinct token. From there on everything
-is integers in numpy: phrase numbers are a running sum over the break flags; word degree
-and frequency, "each distinct phrase at its first position" and the score-then-position
-ranking are each one sort of a packed 64-bit key (paper index above; a hash, or a score and
-a position, below). A phrase is its words' hashes, never a joined string: strings are built
-only for each paper's winners. Papers go in chunks of `CHUNK_PAPERS`, so the working arrays
-stay small (in cache; memory bounded by the chunk, whatever the frame), on two threads
-(Polars and numpy release the GIL). The hashes are in-process only and never stored; stored
-keys come from `etl.keys.stable_id_expr`.
+Phrases are keyed by canonical words: casefolded, American spelling, singular, listed compounds
+written one way ("fine tuning", "finetuning" -> "fine-tuning"), and acronyms as their expansion,
+from the paper's own "long form (ACR)" first, then from `etl/lexicon/acronyms.tsv`. The
+keyword is the canonical phrase; each paper's row keeps the form it first writes.
+
+As in the extractor it replaced, strings are handled once per distinct token (`etl.wordclasses`,
+cached across chunks and loads of one process); the rest is integers in numpy over chunks of
+`CHUNK_PAPERS` papers on two threads. A paper's keywords depend only on its own text and the
+word tables.
 """
 
 from __future__ import annotations
 
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from etl.keys import stable_id_expr
 from etl.links import URL_RE
-from etl.stopwords import STOPWORDS
+from etl.wordclasses import DEFINED, POWERS, TOKENS, lexicon, phrase_hash, tables_digest
 
-METHOD = "RAKE"
+METHOD = "topic phrases"
 TOP_N = 10
-MAX_PHRASE_WORDS = 3
-CHUNK_PAPERS = 4096  # about 10 MB of working arrays; chunks of 32k papers were 30% slower
+MAX_WORDS = 4
+MAX_TOKENS = 6  # four words may span six tokens: "pre-trained" is two tokens, one word
+MAX_ACRONYM = 8
+TITLE_BONUS = 2.0
+SINGLE_MIN = 2
+SUPPRESS = True
+_SINK = None
+CHUNK_PAPERS = 4096
 THREADS = 2
+ALGORITHM = 1
 _BREAK = " | "
 # Anything but letters, digits, whitespace and in-word joiners ends a phrase; so do joiners
 # (' ’ - .) at a word's edge or doubled: "Qwen2.5-Math" stays one word, "models." does not.
-_PUNCTUATION_RE = r"[^\p{L}\p{N}\s'’.\-]+|[.'’\-]+(?:\s|$)|(?:^|\s)[.'’\-]+|[.'’\-]{2,}"
-_STOPWORDS = pl.Series("stopword", sorted(STOPWORDS), dtype=pl.String)
+_PUNCTUATION_RE = r"[^\p{L}\p{N}\s'’.\-\x01]+|[.'’\-]+(?:\s|$)|(?:^|\s)[.'’\-]+|[.'’\-]{2,}"
+# "large language models (LLMs)": the parenthesized acronym becomes one marked token.
+_DEFINITION_RE = r"\(\s*(\p{Lu}[\p{L}\p{N}]{1,7})\s*\)"
 # A title such as "RAFT: Reward rAnked ..." announces the method it names before the colon.
 METHOD_NAME_RE = r"^\s*([^\s:,;]{2,40}(?:\s[^\s:,;]{1,20}){0,2}):\s"
+_KEY_BITS = 40  # phrase keys: the paper index (at most 12 bits) above 40 bits of the phrase hash
+_DROPPED = np.uint64(64 - _KEY_BITS)
 
-_HASH_BITS = 40  # word and phrase keys: the paper index (12 bits) above 40 bits of a hash
-_DROPPED_BITS = np.uint64(64 - _HASH_BITS)
-_POSITION_BITS = 20  # rank keys: the paper index, then 24 bits of inverted score, then 20 of position
-_SCORE_BITS = 24
-_SCORE_SCALE = (
-    10**6
-)  # scores rank at 6 decimals (at most 9 * 10^6 < 2^24), so float noise cannot reorder ties
-_MAX_SCORE = (1 << _SCORE_BITS) - 1
-_MAX_POSITION = (1 << _POSITION_BITS) - 1
-# Odd 64-bit multipliers that fold a phrase's word hashes, in order, into one (wrapping).
-_FOLD = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
+KEYPHRASE_SCHEMA = {
+    "paper_id": pl.Int64,
+    "keyword": pl.String,
+    "form": pl.String,
+    "score": pl.Float64,
+    "rank": pl.Int32,
+}
 
 
-def tokens(papers: pl.DataFrame) -> pl.DataFrame:
-    """One row per token of title and abstract, in text order: paper (row index), token, hash, breaks.
+def extractor_version() -> str:
+    """The extractor's version: its algorithm number and a digest of its code and word tables."""
+    code = hashlib.sha256(Path(__file__).read_bytes() + tables_digest().encode()).hexdigest()
+    return f"topics-{ALGORITHM}-{code[:12]}"
 
-    `breaks` marks what ends a phrase: punctuation, a stopword, a single character, a token without a letter.
-    """
+
+def _tokens(chunk: pl.DataFrame) -> pl.DataFrame:
+    """One row per token of title then abstract, as written: paper (row index), title, token."""
+    index = pl.int_range(pl.len(), dtype=pl.UInt32)
+    named = _announced(pl.col("title").str.extract(METHOD_NAME_RE, 1)).fill_null(False)
+    title = pl.when(named).then(pl.col("title").str.replace(METHOD_NAME_RE, _BREAK)).otherwise(pl.col("title"))
+    fields = pl.concat(
+        [
+            chunk.select(paper=index, title=pl.lit(True), text=title),
+            chunk.select(paper=index, title=pl.lit(False), text=pl.col("abstract")),
+        ]
+    ).sort("paper", maintain_order=True)
     text = (
-        pl.concat_str(pl.col("title"), pl.lit(" . "), pl.col("abstract"))
-        .str.replace_all(URL_RE, _BREAK)  # a URL is no phrase, nor part of the word glued to it
-        .str.to_lowercase()
+        pl.col("text")
+        .fill_null("")
+        .str.replace_all(URL_RE, _BREAK)
+        .str.replace_all(_DEFINITION_RE, f" {DEFINED}${{1}}{_BREAK}")
         .str.replace_all(_PUNCTUATION_RE, _BREAK)
-        .str.replace_all(r"[^\S ]", " ")
+        .str.replace_all("-", " - ", literal=True)
+        .str.replace_all(r"\s+", " ")
     )
-    split = (
-        papers.select(paper=pl.int_range(pl.len(), dtype=pl.UInt32), token=text.str.split(" "))
+    return (
+        fields.select("paper", "title", token=text.str.strip_chars().str.split(" "))
         .explode("token")
-        .filter(pl.col("token") != "")
+        .filter(pl.col("token").is_not_null() & (pl.col("token") != ""))
     )
-    hashes = split["token"].hash()  # in-process, never stored
-    first = hashes.arg_unique()
-    token = pl.col("token")
-    breaking = pl.DataFrame({"token": split["token"].gather(first), "hash": hashes.gather(first)}).filter(
-        (token == "|")
-        | token.is_in(pl.lit(_STOPWORDS).implode())
-        | (token.str.len_chars() < 2)
-        | ~token.str.contains(r"\p{L}")
-    )
-    return split.with_columns(hash=hashes, breaks=hashes.is_in(breaking["hash"].implode()))
 
 
-def _run_starts(keys: np.ndarray) -> np.ndarray:
-    """Whether each row starts a run of equal keys (the first row does)."""
-    starts = np.empty(keys.size, dtype=bool)
-    if keys.size:
-        starts[0] = True
-        np.not_equal(keys[1:], keys[:-1], out=starts[1:])
-    return starts
+class _Chunk:
+    """The token arrays of one chunk, edited in place as compounds, terms and acronyms are read."""
+
+    def __init__(self, chunk: pl.DataFrame) -> None:
+        split = _tokens(chunk)
+        hyphen = (split["token"] == "-").to_numpy()
+        paper = split["paper"].to_numpy().astype(np.int64)
+        title = split["title"].to_numpy()
+        same_field = np.zeros(hyphen.size, dtype=bool)
+        same_field[:-1] = (paper[1:] == paper[:-1]) & (title[1:] == title[:-1])
+        joined = np.zeros(hyphen.size, dtype=bool)
+        joined[:-1] = hyphen[1:] & same_field[:-1]
+        keep = np.flatnonzero(~hyphen)
+        tokens = split["token"].gather(keep)
+        hashes = tokens.hash()
+        distinct = hashes.arg_unique()
+        known = TOKENS.lookup(tokens.gather(distinct), hashes.gather(distinct)).with_row_index("row")
+        row = (
+            pl.DataFrame({"hash": hashes})
+            .join(known.select("hash", "row"), on="hash", how="left", maintain_order="left")["row"]
+            .to_numpy()
+            .astype(np.int64)
+        )
+        self.paper_ids = chunk["paper_id"].to_numpy()
+        self.tokens = tokens
+        self.known = known
+        self.paper, self.title, self.joined = paper[keep], title[keep], joined[keep]
+        self.same = np.zeros(keep.size, dtype=bool)  # token i and i+1 are in one field of one paper
+        self.same[:-1] = (self.paper[1:] == self.paper[:-1]) & (self.title[1:] == self.title[:-1])
+        for name in (
+            "breaks", "lead", "soft", "tail", "connective", "prefix", "verbal", "base_verb", "determiner", "single",
+            "compound_start", "acronym", "defines",
+        ):
+            setattr(self, name, known[name].to_numpy()[row])
+        self.initial = known["initial"].to_numpy()[row]
+        self.rarity = known["rarity"].to_numpy()[row]
+        self.plural = known["plural"].to_numpy()[row]
+        self.h = known["h"].to_numpy()[row]
+        self.words = known["words"].to_numpy().astype(np.int64)[row]
+        self.row = row
+        self.letters = known["letters"]
+        self.canonical = known["canonical"]
+        self.override = np.full(keep.size, -1, dtype=np.int64)  # index into self.overrides
+        self.overrides: list[pl.Series] = []
+        self.override_count = 0
+        self.extra: list[tuple[np.ndarray, np.ndarray]] = []  # terms inside longer runs: (start, end)
+        # A word that may be a finite verb is one before a determiner or a bare verb: "shaping helps stabilize".
+        verb = np.zeros(keep.size, dtype=bool)
+        verb[:-1] = self.verbal[:-1] & self.determiner[1:] & self.same[:-1]
+        # A bare verb after a plural noun is one too: "models struggle", "agents exploit".
+        verb[1:] |= self.plural[:-1] & self.base_verb[1:] & self.same[:-1]
+        self.breaks |= verb
+
+    def _add_overrides(self, texts: pl.Series) -> np.ndarray:
+        """Register canonical strings that replace some tokens' own; returns their indices."""
+        first = self.override_count
+        self.overrides.append(texts)
+        self.override_count += texts.len()
+        return np.arange(first, self.override_count)
+
+    def merge_compounds(self) -> None:
+        """Read listed compounds written in two or three tokens ("fine tuning", "end-to-end") as one word."""
+        keys = self.known["key"] if "key" in self.known.columns else None
+        n = self.h.size
+        start = np.flatnonzero(self.compound_start & self.same)
+        if not start.size or keys is None:
+            return
+        lex = lexicon()
+        key_of = keys.to_numpy()
+        for length in (3, 2):
+            start = start[start + length - 1 < n]
+            ok = np.ones(start.size, dtype=bool)
+            for t in range(length - 1):
+                i = start + t
+                ok &= self.same[i] & (self.joined[i] | (~self.breaks[i] & ~self.breaks[i + 1]))
+                ok &= self.words[i + 1] == 1
+            ok &= self.words[start] == 1
+            candidates = start[ok]
+            if not candidates.size:
+                continue
+            joined = pl.Series(key_of[self.row[candidates]].astype(object), dtype=pl.String)
+            for t in range(1, length):
+                joined = joined + pl.Series(key_of[self.row[candidates + t]].astype(object), dtype=pl.String)
+            found = pl.DataFrame({"key": joined, "at": candidates}).join(lex.compounds, on="key", how="inner")
+            if not found.height:
+                continue
+            at = found["at"].to_numpy()
+            merged = TOKENS.lookup(found["compound"], found["compound"].hash())
+            self.h[at] = merged["h"].to_numpy()
+            self.words[at] = merged["words"].to_numpy().astype(np.int64)
+            for name in ("breaks", "lead", "tail", "single"):
+                getattr(self, name)[at] = merged[name].to_numpy()
+            self.override[at] = self._add_overrides(merged["canonical"])
+            for t in range(1, length):
+                rest = at + t
+                self.h[rest], self.words[rest] = 0, 0
+                self.breaks[rest], self.lead[rest], self.tail[rest], self.single[rest] = False, True, False, False
+                self.connective[rest] = False
+            self.compound_start[at] = False
+
+    def keep_hyphenated(self) -> None:
+        """A hyphenated word is never cut by a trim, and a prefix joins it ("non-contrastive")."""
+        left = self.joined & self.same
+        right = np.zeros_like(left)
+        right[1:] = left[:-1]
+        self.breaks[left & self.prefix] = False
+        self.lead[left & ~self.connective] = False
+        self.soft[left] = False
+        self.tail[right & ~self.connective] = False
+
+    def join_terms(self) -> None:
+        """Let a connective join words inside a hyphenated word or a listed term ("mixture of experts")."""
+        n = self.h.size
+        inner = np.flatnonzero(self.connective)
+        inner = inner[(inner > 0) & (inner < n - 1)]
+        inner = inner[self.same[inner - 1] & self.same[inner]]
+        hyphenated = inner[self.joined[inner - 1] & self.joined[inner]]
+        self.breaks[hyphenated] = False
+        self._hyphenated_terms(hyphenated)
+        terms = lexicon().terms
+        if not terms.height or not inner.size:
+            return
+        first, _ = phrase_hash(terms["first"])
+        connective, _ = phrase_hash(terms["connective"])
+        last, _ = phrase_hash(terms["last"])
+        table = (first * POWERS[2] + connective * POWERS[1] + last).astype(np.uint64)
+        single = (self.words[inner - 1] == 1) & (self.words[inner + 1] == 1)
+        inner = inner[single]
+        triple = (self.h[inner - 1] * POWERS[2] + self.h[inner] * POWERS[1] + self.h[inner + 1]).astype(np.uint64)
+        order = np.argsort(table)
+        found = np.searchsorted(table[order], triple)
+        found = np.minimum(found, table.size - 1)
+        match = table[order][found] == triple
+        at = inner[match]
+        which = order[found[match]]
+        self.breaks[at] = False
+        self.extra.append((at - 1, at + 1))
+        display = terms["display"].gather(which)
+        display_h, _ = phrase_hash(display)
+        self.h[at + 1] = display_h
+        self.override[at + 1] = self._add_overrides(display)
+
+    def _hyphenated_terms(self, connectives: np.ndarray) -> None:
+        """A hyphenated word with a connective inside is a candidate of its own: "chain-of-thought" supervision."""
+        if not connectives.size:
+            return
+        start, end = connectives - 1, connectives + 1
+        for _ in range(4):  # the whole hyphenated word: "mixture-of-experts", "state-of-the-art"
+            back = (start > 0) & self.joined[np.maximum(start - 1, 0)]
+            start = np.where(back, start - 1, start)
+            forward = (end < self.h.size - 1) & self.joined[end]
+            end = np.where(forward, end + 1, end)
+        broken = np.cumsum(self.breaks)
+        whole = broken[end] - broken[start] + self.breaks[start] == 0
+        self.extra.append((start[whole], end[whole]))
+
+    def read_definitions(self) -> None:
+        """Key a paper's acronyms as the long form it gives them: "large language models (LLMs)"."""
+        define = np.flatnonzero(self.defines)
+        if not define.size:
+            return
+        letters = self.letters.gather(self.row[define]).fill_null("").to_numpy().astype(f"U{MAX_ACRONYM}")
+        codes = letters.view(np.uint32).reshape(-1, MAX_ACRONYM)
+        length = (codes != 0).sum(axis=1)
+        define, codes, length = define[length >= 2], codes[length >= 2], length[length >= 2]
+        hard = self.breaks & ~self.connective
+        best_start = np.full(define.size, -1, dtype=np.int64)
+        for skip_connectives in (False, True):
+            eligible = np.flatnonzero(~(self.connective & skip_connectives))
+            position = np.searchsorted(eligible, define)
+            for k in range(2, MAX_ACRONYM + 1):
+                pick = np.flatnonzero((length == k) & (position >= k) & (best_start < 0))
+                if not pick.size:
+                    continue
+                members = np.stack([eligible[position[pick] - k + j] for j in range(k)], axis=1)
+                ok = np.all(self.initial[members] == codes[pick, :k], axis=1)
+                span_start = members[:, 0]
+                span_ok = np.ones(pick.size, dtype=bool)
+                for offset in range(0, 2 * MAX_ACRONYM):
+                    i = span_start + offset
+                    inside = i < define[pick]
+                    clipped = np.minimum(i, self.h.size - 1)
+                    span_ok &= ~inside | (~hard[clipped] & self.same[clipped])
+                best_start[pick[ok & span_ok]] = span_start[ok & span_ok]
+        found = best_start >= 0
+        define, start = define[found], best_start[found]
+        if not define.size:
+            return
+        h = np.zeros(define.size, dtype=np.uint64)
+        words = np.zeros(define.size, dtype=np.int64)
+        for offset in range(2 * MAX_ACRONYM):
+            i = start + offset
+            inside = i < define
+            i = np.minimum(i, self.h.size - 1)
+            h[inside] = h[inside] * POWERS[self.words[i[inside]]] + self.h[i[inside]]
+            words[inside] += self.words[i[inside]]
+        short = words <= MAX_WORDS
+        define, start, h, words = define[short], start[short], h[short], words[short]
+        if not define.size:
+            return
+        texts = self.strings(start, define - 1)[0]
+        overrides = self._add_overrides(texts)
+        # Every acronym token of the paper whose letters are the defined ones takes the long form.
+        acronym = np.flatnonzero(self.acronym & (self.words > 0) & ~self.defines)
+        if not acronym.size:
+            return
+        defined_key = self._letter_keys(define)
+        token_key = self._letter_keys(acronym)
+        table = pl.DataFrame({"key": defined_key, "d": np.arange(define.size)}).unique("key", keep="first")
+        hits = pl.DataFrame({"key": token_key, "t": acronym}).join(table, on="key", how="inner")
+        t, d = hits["t"].to_numpy(), hits["d"].to_numpy()
+        self.h[t], self.words[t], self.override[t] = h[d], words[d], overrides[d]
+        self.breaks[t], self.lead[t], self.tail[t], self.single[t] = False, False, False, True
+
+    def _letter_keys(self, at: np.ndarray) -> np.ndarray:
+        """A key of (paper, acronym letters) for tokens at these positions."""
+        letters = self.letters.gather(self.row[at]).fill_null("").hash().to_numpy()
+        return (self.paper[at] << _KEY_BITS) | (letters >> _DROPPED).astype(np.int64)
+
+    def canonical_strings(self, at: np.ndarray) -> pl.Series:
+        """The canonical words of the tokens at these positions, overrides applied."""
+        own = self.canonical.gather(self.row[at])
+        if not self.override_count:
+            return own
+        overrides = pl.concat(self.overrides)
+        which = self.override[at]
+        replaced = overrides.gather(np.maximum(which, 0))
+        return pl.select(pl.when(pl.lit(pl.Series(which >= 0))).then(replaced).otherwise(own)).to_series()
+
+    def strings(self, start: np.ndarray, end: np.ndarray) -> tuple[pl.Series, pl.Series]:
+        """(canonical, as written) of the token spans [start, end]."""
+        canonical, written = [], []
+        for t in range(2 * MAX_ACRONYM):
+            i = start + t
+            inside = i <= end
+            i = np.minimum(i, self.h.size - 1)
+            words = pl.lit(pl.Series(inside & (self.words[i] > 0)))
+            canonical.append(pl.when(words).then(pl.lit(self.canonical_strings(i))))
+            separator = np.where(self.joined[i - 1], "-", " ") if t else np.full(i.size, "")
+            written.append(pl.when(pl.lit(pl.Series(inside))).then(pl.lit(pl.Series(separator)) + pl.lit(self.tokens.gather(i))))
+            if not inside.any():
+                break
+        frame = pl.select(
+            canonical=pl.concat_str(canonical, separator=" ", ignore_nulls=True).str.replace_all(
+                lexicon().prefix_pattern, "${1}-"
+            ),
+            written=pl.concat_str(written, separator="", ignore_nulls=True),
+        )
+        return frame["canonical"], frame["written"]
 
 
-def _run_first(starts: np.ndarray) -> np.ndarray:
-    """For each row, the index of the first row of its run."""
-    return np.maximum.accumulate(np.where(starts, np.arange(starts.size), 0))
+def _spans(c: _Chunk) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) token positions of every candidate, trimmed at both ends."""
+    n = c.h.size
+    boundary = np.ones(n, dtype=bool)
+    boundary[1:] = ~c.same[:-1]
+    starts = c.breaks | boundary | np.roll(c.breaks, 1) & ~boundary
+    run = np.cumsum(starts) - 1
+    index = np.arange(n)
+    big = np.int64(n + 1)
+    first_kept = np.where(~c.breaks & ~c.lead, index, big)
+    last_kept = np.where(~c.breaks & ~c.tail, index, -1)
+    firsts = np.flatnonzero(starts)
+    s = np.minimum.reduceat(first_kept, firsts)
+    e = np.maximum.reduceat(last_kept, firsts)
+    keep = (s <= e) & (s < big)
+    s, e = s[keep], e[keep]
+    if c.extra:
+        extra_s = np.concatenate([a for a, _ in c.extra])
+        extra_e = np.concatenate([b for _, b in c.extra])
+        s, e = np.r_[s, extra_s], np.r_[e, extra_e]
+    # An -ing word that may be a noun goes when two words follow it: "scaling reinforcement learning".
+    cum = np.cumsum(c.words)
+    soft = c.soft[s] & (cum[e] - cum[s] >= 2)
+    s = np.where(soft, s + 1, s)
+    for _ in range(2):
+        s = np.where(soft & (c.words[np.minimum(s, n - 1)] == 0) & (s < e), s + 1, s)
+    for _ in range(2):  # the rest of a compound the trim cut off ("pre-" kept, "trained" absorbed)
+        later = np.minimum(e + 1, n - 1)
+        extend = (e + 1 < n) & (c.words[later] == 0) & c.same[e] & ~c.breaks[later]
+        e = np.where(extend, e + 1, e)
+    return s, e
 
 
-def _keyed(paper: np.ndarray, hashes: np.ndarray) -> np.ndarray:
-    """A 64-bit key equal for equal hashes within one paper: the paper above 40 bits of the hash."""
-    return (paper << _HASH_BITS) | (hashes >> _DROPPED_BITS).astype(np.int64)
-
-
-def _candidate_words(chunk: pl.DataFrame) -> dict[str, np.ndarray]:
-    """The words of the chunk's RAKE candidates of at most MAX_PHRASE_WORDS words, in text order.
-
-    Arrays: token (row in `chunk`), paper, hash, phrase (a number increasing through the chunk), n (its words).
-    """
-    paper, breaks = chunk["paper"].to_numpy(), chunk["breaks"].to_numpy()
-    # A run is its break token (none at a paper's start) and the words after it: one candidate.
-    starts = breaks | _run_starts(paper)
-    phrase = np.cumsum(starts) - 1
-    n = np.bincount(phrase)[phrase] - breaks[_run_first(starts)]
-    token = np.flatnonzero(~breaks & (n <= MAX_PHRASE_WORDS))
-    hashes = chunk["hash"].to_numpy()
+def _records(c: _Chunk, s: np.ndarray, e: np.ndarray) -> dict[str, np.ndarray]:
+    """Every phrase occurrence: each suffix of a span of at most MAX_WORDS words, starting on a word."""
+    length = e - s + 1
+    span = np.repeat(np.arange(s.size), length)
+    j = np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length) + s[span]
+    end = e[span]
+    cum = np.cumsum(c.words)
+    words = cum[end] - cum[j] + c.words[j]
+    ok = ~c.lead[j] & ~c.breaks[j] & (words <= MAX_WORDS) & (words > 0) & (end - j < MAX_TOKENS)
+    j, end, words, span = j[ok], end[ok], words[ok], span[ok]
+    h = np.zeros(j.size, dtype=np.uint64)
+    sub = np.zeros(j.size, dtype=np.uint64)
+    rarest = np.zeros(j.size, dtype=np.float32)
+    commonest = np.full(j.size, 99, dtype=np.float32)
+    for t in range(MAX_TOKENS):
+        i = j + t
+        inside = i <= end
+        at = i[inside]
+        counted = c.words[at] > 0
+        rarest[inside] = np.where(counted, np.maximum(rarest[inside], c.rarity[at]), rarest[inside])
+        commonest[inside] = np.where(counted, np.minimum(commonest[inside], c.rarity[at]), commonest[inside])
+        h[inside] = h[inside] * POWERS[c.words[at]] + c.h[at]
+        if t:
+            sub[inside] = sub[inside] * POWERS[c.words[at]] + c.h[at]
     return {
-        "token": token,
-        "paper": paper[token].astype(np.int64),
-        "hash": hashes[token],
-        "phrase": phrase[token],
-        "n": n[token],
+        "start": j,
+        "end": end,
+        "words": words,
+        "full": j == s[span],
+        "title": c.title[j],
+        "paper": c.paper[j],
+        "h": h,
+        "sub": sub,
+        "rarest": rarest,
+        "commonest": commonest,
     }
 
 
-def _word_scores(words: dict[str, np.ndarray]) -> np.ndarray:
-    """Degree / frequency of each candidate word within its paper, one value per word."""
-    keys = _keyed(words["paper"], words["hash"])
-    order = np.argsort(keys)
-    same = np.cumsum(_run_starts(keys[order])) - 1
-    degree = np.bincount(same, weights=words["n"][order])  # sums of small integers: exact
-    scores = np.empty(keys.size)
-    scores[order] = (degree / np.bincount(same))[same]
-    return scores
+def _key(paper: np.ndarray, h: np.ndarray) -> np.ndarray:
+    return (paper << _KEY_BITS) | (h >> _DROPPED).astype(np.int64)
 
 
-def _phrases(words: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """One row per candidate: its head word's row, paper, position in the paper, score and folded hash."""
-    scores = _word_scores(words)
-    head = np.flatnonzero(_run_starts(words["phrase"]))
-    n = words["n"][head]
-    score, folded = scores[head], words["hash"][head].copy()
-    for i, multiplier in enumerate(_FOLD, start=1):  # a candidate's words are contiguous
-        longer = np.flatnonzero(n > i)
-        score[longer] += scores[head[longer] + i]  # added in word order, as RAKE sums them
-        folded[longer] = folded[longer] * multiplier + words["hash"][head[longer] + i]
-    paper, phrase = words["paper"][head], words["phrase"][head]
-    position = phrase - phrase[_run_first(_run_starts(paper))]
-    return {"head": head, "paper": paper, "position": position, "score": score, "hash": folded}
+def _score(f: dict[str, np.ndarray]) -> np.ndarray:
+    """How much a phrase matters to its paper, from its occurrences."""
+    return f["tf"] + TITLE_BONUS * f["title"]
 
 
-def _ranked(phrases: dict[str, np.ndarray], top_n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The winners: (candidate row, quantized score, rank) of each paper's top_n distinct phrases."""
-    keys = _keyed(phrases["paper"], phrases["hash"])
-    order = np.argsort(keys)
-    firsts = np.flatnonzero(_run_starts(keys[order]))
-    position = np.minimum.reduceat(phrases["position"][order], firsts)  # each distinct phrase at its first
-    row = order[firsts]
-    quantized = np.rint(phrases["score"][row] * _SCORE_SCALE).astype(np.int64)
-    rank_key = (
-        (phrases["paper"][row] << (_SCORE_BITS + _POSITION_BITS))
-        + ((_MAX_SCORE - quantized) << _POSITION_BITS)
-        + np.minimum(position, _MAX_POSITION)
-    )
-    order = np.argsort(rank_key)
-    rank = np.arange(order.size) - _run_first(_run_starts(phrases["paper"][row][order])) + 1
-    won = np.flatnonzero(rank <= top_n)
-    return row[order[won]], quantized[order[won]], rank[won]
+def _winners(c: _Chunk, r: dict[str, np.ndarray], top_n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(record of each winner's first occurrence, score, rank): each paper's top_n phrases."""
+    keys = _key(r["paper"], r["h"])
+    order = np.lexsort((r["start"], keys))
+    sorted_keys = keys[order]
+    firsts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]) if keys.size else np.zeros(0, np.int64)
+    first = order[firsts]
+    tf = np.diff(np.r_[firsts, keys.size])
+    full = np.add.reduceat(r["full"][order].astype(np.int64), firsts) if firsts.size else tf
+    title = np.maximum.reduceat(r["title"][order], firsts) if firsts.size else tf.astype(bool)
+    words = r["words"][first]
+    unique_keys = sorted_keys[firsts]
+    # A suffix that never occurs apart from its longer phrase adds nothing: "language model" of "large language model".
+    longer = np.flatnonzero(words >= 2)
+    sub_keys = _key(r["paper"][first[longer]], r["sub"][first[longer]])
+    where = np.minimum(np.searchsorted(unique_keys, sub_keys), max(unique_keys.size - 1, 0))
+    hit = unique_keys[where] == sub_keys
+    suppressed = np.zeros(first.size, dtype=bool)
+    suppressed[where[hit & (tf[where] == tf[longer])]] = True
+    extended = np.bincount(where[hit], minlength=first.size)  # how many longer phrases end with it
+    single_ok = c.single[r["start"][first]] & ((tf >= SINGLE_MIN) | title)
+    eligible = ~(suppressed & SUPPRESS) & np.where(words >= 2, (full >= 1) | (tf >= 2), single_ok)
+    paper_start = np.searchsorted(c.paper, r["paper"][first])
+    paper_end = np.searchsorted(c.paper, r["paper"][first], side="right")
+    features = {
+        "tf": tf.astype(np.float64),
+        "full": full.astype(np.float64),
+        "title": title.astype(np.float64),
+        "words": words.astype(np.float64),
+        "position": (r["start"][first] - paper_start) / np.maximum(paper_end - paper_start, 1),
+        "extended": extended.astype(np.float64),
+        "rarest": r["rarest"][first].astype(np.float64),
+        "commonest": r["commonest"][first].astype(np.float64),
+        "acronym": (c.acronym[r["start"][first]] | (c.override[r["start"][first]] >= 0)).astype(np.float64),
+    }
+    score = _score(features)
+    picked = np.flatnonzero(eligible)
+    paper = r["paper"][first[picked]]
+    position = r["start"][first[picked]]
+    rank_order = np.lexsort((position, -score[picked], paper))
+    ranked_paper = paper[rank_order]
+    run_start = np.r_[True, ranked_paper[1:] != ranked_paper[:-1]] if ranked_paper.size else np.zeros(0, bool)
+    rank = np.arange(rank_order.size) - np.maximum.accumulate(np.where(run_start, np.arange(rank_order.size), 0)) + 1
+    won = rank <= top_n
+    chosen = picked[rank_order[won]]
+    if _SINK is not None:
+        _SINK.append({k: v[chosen] for k, v in features.items()})
+    return first[chosen], score[chosen], rank[won]
 
 
 def _chunk_keyphrases(chunk: pl.DataFrame, top_n: int) -> pl.DataFrame:
-    """Top keyphrases of at most CHUNK_PAPERS papers: paper_id, keyword, score, rank."""
-    chunk_tokens = tokens(chunk)
-    words = _candidate_words(chunk_tokens)
-    if not words["token"].size:
+    """Top keyphrases of at most CHUNK_PAPERS papers: paper_id, keyword, form, score, rank."""
+    c = _Chunk(chunk)
+    if not c.h.size:
         return pl.DataFrame(schema=KEYPHRASE_SCHEMA)
-    phrases = _phrases(words)
-    row, quantized, rank = _ranked(phrases, top_n)
-    first_token = words["token"][phrases["head"][row]]
-    n = words["n"][phrases["head"][row]]
-    texts = chunk_tokens["token"]
-    columns = {
-        f"w{i}": texts.gather(np.where(n > i, first_token + i, first_token)) for i in range(MAX_PHRASE_WORDS)
-    }
+    c.merge_compounds()
+    c.keep_hyphenated()
+    c.join_terms()
+    c.read_definitions()
+    s, e = _spans(c)
+    records = _records(c, s, e)
+    if not records["start"].size:
+        return pl.DataFrame(schema=KEYPHRASE_SCHEMA)
+    row, score, rank = _winners(c, records, top_n)
+    canonical, written = c.strings(records["start"][row], records["end"][row])
     return pl.DataFrame(
         {
-            "paper_id": chunk["paper_id"].to_numpy()[phrases["paper"][row]],
-            **columns,
-            "n": n,
-            "quantized": quantized,
+            "paper_id": c.paper_ids[records["paper"][row]],
+            "keyword": canonical,
+            "form": written,
+            "score": score.astype(np.float64),
             "rank": rank.astype(np.int32),
-        }
-    ).select(
-        "paper_id",
-        keyword=pl.concat_str(
-            [pl.when(pl.col("n") > i).then(pl.col(name)) for i, name in enumerate(columns)],
-            separator=" ",
-            ignore_nulls=True,
-        ),
-        score=pl.col("quantized") / _SCORE_SCALE,
-        rank="rank",
+        },
+        schema=KEYPHRASE_SCHEMA,
     )
 
 
-KEYPHRASE_SCHEMA = {"paper_id": pl.Int64, "keyword": pl.String, "score": pl.Float64, "rank": pl.Int32}
-
-
 def keyphrases(papers: pl.DataFrame, top_n: int = TOP_N) -> pl.DataFrame:
-    """Return the top RAKE keyphrases per paper: paper_id, keyword, score, rank (chunks of papers on two threads)."""
+    """Return each paper's top topic keyphrases: paper_id, keyword (canonical), form (as written), score, rank."""
     chunks = [papers.slice(offset, CHUNK_PAPERS) for offset in range(0, papers.height, CHUNK_PAPERS)]
     with ThreadPoolExecutor(THREADS, thread_name_prefix="paperhouse-keywords") as pool:
         parts = list(pool.map(lambda chunk: _chunk_keyphrases(chunk, top_n), chunks))
     return pl.concat([pl.DataFrame(schema=KEYPHRASE_SCHEMA), *parts])
 
 
+def _announced(name: pl.Expr) -> pl.Expr:
+    """Whether the text a title puts before its colon reads as a method's name (not "A Survey")."""
+    return name.str.contains(r"\p{L}\p{Lu}|\p{N}") | ~name.str.contains(r"\s")
+
+
 def method_names(papers: pl.DataFrame) -> pl.DataFrame:
     """Return the method name a title announces before its colon ("RAFT: ..." gives RAFT)."""
-    name = pl.col("keyword")
-    single_token = ~name.str.contains(r"\s")
-    looks_named = name.str.contains(r"\p{L}\p{Lu}|\p{N}") | single_token
     return papers.select("paper_id", keyword=pl.col("title").str.extract(METHOD_NAME_RE, 1)).filter(
-        looks_named.fill_null(False)
+        _announced(pl.col("keyword")).fill_null(False)
     )
 
 
@@ -227,7 +531,10 @@ def extract_keywords(papers: pl.DataFrame, top_n: int = TOP_N) -> tuple[pl.DataF
     """Return (keywords, paper_keywords) for papers with `paper_id`, `title` and `abstract`."""
     phrases = keyphrases(papers, top_n).with_columns(kind=pl.lit("keyphrase"))
     methods = method_names(papers).with_columns(
-        kind=pl.lit("method"), score=pl.lit(None, dtype=pl.Float64), rank=pl.lit(0, dtype=pl.Int32)
+        form=pl.col("keyword"),
+        kind=pl.lit("method"),
+        score=pl.lit(None, dtype=pl.Float64),
+        rank=pl.lit(0, dtype=pl.Int32),
     )
     scored = pl.concat([phrases, methods.select(phrases.columns)])
     keywords = (
@@ -239,8 +546,8 @@ def extract_keywords(papers: pl.DataFrame, top_n: int = TOP_N) -> tuple[pl.DataF
     )
     scored = scored.join(keywords, on=["keyword", "kind"], maintain_order="left")
     paper_keywords = (
-        scored.select("paper_id", "keyword_id", "score", "rank")
-        .unique(["paper_id", "keyword_id"], keep="first")
+        scored.select("paper_id", "keyword_id", "form", "score", "rank")
+        .unique(["paper_id", "keyword_id"], keep="first", maintain_order=True)
         .sort("paper_id", "keyword_id")
     )
     return keywords, paper_keywords

@@ -31,6 +31,6 @@ paper papers propose proposes proposed present presents presented show shows sho
 demonstrates demonstrated introduce introduces introduced achieve achieves achieved approach approaches
 method methods result results study studies work works existing recent recently significantly
 significant different based able address addresses across effectively effective extensive experiments
-experimental state art leading leverage leverages leveraging enables enable enabling allows allow
+experimental leading leverage leverages leveraging enables enable enabling allows allow
 """.split()
 )

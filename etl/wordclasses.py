@@ -1,0 +1,318 @@
+"""What each distinct token is to the keyword extractor: its role in a phrase and its canonical words.
+
+Computed once per distinct token, by whole-column Polars joins against the word tables of
+`etl/lexicon` (parts of speech, plurals, spellings, compounds, acronyms, generic words), and
+cached for the life of the process: a load meets most of its tokens in its first chunk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import numpy as np
+import polars as pl
+
+from etl.stopwords import STOPWORDS
+
+# Small words that may join a term's words ("mixture of experts", "text-to-image").
+CONNECTIVES = frozenset({"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "the", "to", "with"})
+# Words after which a word that may be a finite verb is one: "shaping helps stabilize", "models the data".
+DETERMINERS = frozenset({"a", "an", "the", "this", "that", "these", "those", "our", "their", "its", "it", "them", "us"})
+# Log probability in general English above which an adjective is a generic modifier ("entire",
+# "precise") and below which a noun is specific enough to be a keyword alone ("grokking").
+COMMON_MODIFIER = -11.0
+SPECIFIC_WORD = -12.5
+SINGLE_EXCLUDED_TAGS = "[VZDAR]"
+# Number-led tokens that name a topic rather than a quantity.
+NUMBERED_WORDS = frozenset({"2d", "3d", "4d", "6d"})
+# The marker `etl.keywords` puts before an acronym a paper defines: "large language models (LLMs)".
+DEFINED = "\x01"
+# Rolling hash of a phrase's canonical words: H(w1..wn) = sum h(wi) * BASE^(n-i), wrapping.
+BASE = np.uint64(0x100000001B3)
+MAX_CANONICAL_WORDS = 8
+POWERS = np.array([pow(int(BASE), k, 1 << 64) for k in range(MAX_CANONICAL_WORDS + 1)], dtype=np.uint64)
+
+ATTRIBUTES = {
+    "token": pl.String,
+    "breaks": pl.Boolean,
+    "lead": pl.Boolean,
+    "soft": pl.Boolean,
+    "tail": pl.Boolean,
+    "connective": pl.Boolean,
+    "prefix": pl.Boolean,
+    "verbal": pl.Boolean,
+    "base_verb": pl.Boolean,
+    "determiner": pl.Boolean,
+    "single": pl.Boolean,
+    "compound_start": pl.Boolean,
+    "acronym": pl.Boolean,
+    "defines": pl.Boolean,
+    "initial": pl.UInt32,
+    "letters": pl.String,
+    "key": pl.String,
+    "canonical": pl.String,
+    "h": pl.UInt64,
+    "words": pl.UInt8,
+    "rarity": pl.Float32,
+    "plural": pl.Boolean,
+}
+
+
+def read_table(name: str) -> list[list[str]]:
+    """The rows of a word table in `etl/lexicon` (tab-separated; `#` lines are comments)."""
+    text = resources.files("etl.lexicon").joinpath(name).read_text(encoding="utf-8")
+    return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
+
+
+@cache
+def tables_digest() -> str:
+    """SHA-256 of every word table, so that a changed table changes the extractor's version."""
+    digest = hashlib.sha256()
+    for name in sorted(p.name for p in resources.files("etl.lexicon").iterdir() if p.name.endswith(".tsv")):
+        digest.update(name.encode() + b"\0" + resources.files("etl.lexicon").joinpath(name).read_bytes())
+    digest.update(" ".join(sorted(STOPWORDS | CONNECTIVES | NUMBERED_WORDS)).encode())
+    return digest.hexdigest()
+
+
+def word_hashes(words: pl.Series) -> np.ndarray:
+    """The hash of each canonical word (in-process only, never stored)."""
+    return words.hash(seed=0x5EED).to_numpy()
+
+
+def fold(hashes: list[np.ndarray], counts: np.ndarray) -> np.ndarray:
+    """Rolling hash of up to len(hashes) words per row, of which the first `counts` are real."""
+    acc = np.zeros(counts.size, dtype=np.uint64)
+    for i, h in enumerate(hashes):
+        real = counts > i
+        acc[real] = acc[real] * BASE + h[real]
+    return acc
+
+
+def _frame(name: str, columns: list[str]) -> pl.DataFrame:
+    rows = read_table(name)
+    return pl.DataFrame([r[: len(columns)] for r in rows], schema=dict.fromkeys(columns, pl.String), orient="row")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The word tables as frames, ready to join."""
+
+    pos: pl.DataFrame  # word, tags
+    frequency: pl.DataFrame  # word, logp: how common the word is in general English
+    plural: pl.DataFrame  # plural, singular
+    spelling: pl.DataFrame  # british, american
+    generic: pl.DataFrame  # word, role
+    compounds: pl.DataFrame  # key, compound
+    acronyms: pl.DataFrame  # letters, expansion (canonical words)
+    terms: pl.DataFrame  # first, connective, last, display: the last word as the term writes it
+    compound_starts: frozenset[str]
+    prefix_pattern: str  # a prefix word and the space after it: "multi stage" reads "multi-stage"
+
+
+def _canonical_words(lexicon_frames: dict[str, pl.DataFrame], frame: pl.DataFrame) -> pl.DataFrame:
+    """Add `canon`: each (lowercase) `word` in American spelling, singular, and as its listed compound."""
+    spelled = frame.join(lexicon_frames["spelling"], left_on="word", right_on="british", how="left").with_columns(
+        canon=pl.coalesce("american", "word")
+    )
+    singular = spelled.join(lexicon_frames["plural"], left_on="canon", right_on="plural", how="left").with_columns(
+        canon=pl.when(pl.col("plural_acronym"))
+        .then(pl.col("canon").str.slice(0, pl.col("canon").str.len_chars() - 1))
+        .otherwise(pl.coalesce("singular", "canon"))
+    )
+    keyed = singular.with_columns(compound_key=pl.col("canon").str.replace_all("-", "", literal=True))
+    return (
+        keyed.join(lexicon_frames["compounds"], left_on="compound_key", right_on="key", how="left")
+        .with_columns(canon=pl.coalesce("compound", "canon"))
+        .drop("american", "singular", "compound_key", "compound", strict=False)
+    )
+
+
+@cache
+def lexicon() -> Lexicon:
+    """The word tables, read once."""
+    frames = {
+        "spelling": _frame("spelling.tsv", ["british", "american"]),
+        "plural": _frame("plural.tsv", ["plural", "singular"]),
+        "compounds": _frame("compounds.tsv", ["key", "compound"]),
+    }
+    generic = _frame("generic.tsv", ["word", "role"])
+    plurals_of_generic = generic.join(frames["plural"], left_on="word", right_on="singular").select(
+        word="plural", role="role"
+    )
+    generic = pl.concat([generic, plurals_of_generic]).unique("word", keep="first")
+    acronyms = _frame("acronyms.tsv", ["letters", "expansion"])
+    terms = _term_triples(pl.DataFrame({"term": [r[0] for r in read_table("terms.tsv")]}), frames)
+    keys = frames["compounds"]["key"].to_list()
+    starts = frozenset(key[:cut] for key in keys for cut in range(2, len(key) - 1))
+    return Lexicon(
+        pos=_frame("pos.tsv", ["word", "tags"]),
+        frequency=_frame("frequency.tsv", ["word", "logp"]).with_columns(pl.col("logp").cast(pl.Float64)),
+        plural=frames["plural"],
+        spelling=frames["spelling"],
+        generic=generic,
+        compounds=frames["compounds"],
+        acronyms=_expanded(acronyms, frames, terms),
+        terms=terms,
+        compound_starts=starts,
+        prefix_pattern=r"\b(" + "|".join(generic.filter(pl.col("role") == "prefix")["word"].sort()) + r") ",
+    )
+
+
+def _words_canonical(words: pl.Series, frames: dict[str, pl.DataFrame]) -> pl.Series:
+    frame = pl.DataFrame({"word": words}).with_columns(plural_acronym=pl.lit(False))
+    return _canonical_words(frames, frame)["canon"]
+
+
+def _term_triples(terms: pl.DataFrame, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Each term as (first, connective, last) canonical words, and its last word as the term writes it."""
+    parts = terms.select(words=pl.col("term").str.split(" ")).filter(pl.col("words").list.len() == 3)
+    first = _words_canonical(parts["words"].list.get(0), frames)
+    last = _words_canonical(parts["words"].list.get(2), frames)
+    return pl.DataFrame(
+        {"first": first, "connective": parts["words"].list.get(1), "last": last, "display": parts["words"].list.get(2)}
+    )
+
+
+def _with_terms(words: list[str], terms: pl.DataFrame) -> list[str]:
+    for first, connective, last, display in terms.iter_rows():
+        for i in range(len(words) - 2):
+            if words[i : i + 3] == [first, connective, last]:
+                words[i + 2] = display
+    return words
+
+
+def _expanded(acronyms: pl.DataFrame, frames: dict[str, pl.DataFrame], terms: pl.DataFrame) -> pl.DataFrame:
+    """The acronym table with each expansion in canonical words, as the text's words would be keyed."""
+    exploded = acronyms.with_row_index("row").with_columns(word=pl.col("expansion").str.split(" ")).explode("word")
+    exploded = exploded.with_columns(canon=_words_canonical(exploded["word"], frames))
+    grouped = exploded.group_by("row", maintain_order=True).agg("letters", "canon")
+    expansions = [" ".join(_with_terms(list(c), terms)) for c in grouped["canon"].to_list()]
+    return pl.DataFrame({"letters": grouped["letters"].list.first(), "expansion": expansions})
+
+
+def _listed(words: frozenset[str]) -> pl.Expr:
+    return pl.lit(pl.Series(sorted(words), dtype=pl.String)).implode()
+
+
+def phrase_hash(canonical: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(hash, word count) of canonical phrases, words separated by single spaces."""
+    words = canonical.str.split(" ")
+    counts = words.list.len().to_numpy().astype(np.int64)
+    hashes = [
+        np.nan_to_num(word_hashes(words.list.get(i, null_on_oob=True).fill_null("")), nan=0).astype(np.uint64)
+        for i in range(int(counts.max()) if counts.size else 0)
+    ]
+    return fold(hashes, counts), counts
+
+
+def attributes(tokens: pl.Series) -> pl.DataFrame:
+    """Role and canonical words of each distinct token (as written, case kept)."""
+    lex = lexicon()
+    frames = {"spelling": lex.spelling, "plural": lex.plural, "compounds": lex.compounds}
+    token = pl.col("token")
+    defines = token.str.starts_with(DEFINED)
+    bare = pl.when(defines).then(token.str.slice(1)).otherwise(token)
+    frame = pl.DataFrame({"token": tokens}).with_columns(
+        defines=defines,
+        acronym=bare.str.count_matches(r"\p{Lu}") >= 2,
+        plural_acronym=bare.str.contains(r"^\p{Lu}[\p{L}\p{N}]*\p{Lu}s$"),
+        word=bare.str.to_lowercase().str.replace(r"['’]s$", ""),
+    )
+    frame = _canonical_words(frames, frame).with_columns(
+        letters=pl.when(pl.col("acronym")).then(pl.col("canon"))
+    )
+    frame = (
+        frame.join(lex.acronyms, on="letters", how="left")
+        .with_columns(canonical=pl.coalesce("expansion", "canon"))
+        .join(lex.pos, on="word", how="left")
+        .join(lex.frequency, on="word", how="left")
+        .join(lex.generic, on="word", how="left")
+        .join(lex.generic.rename({"role": "canon_role"}), left_on="canon", right_on="word", how="left")
+    )
+    tags = pl.col("tags").fill_null("")
+    role = pl.coalesce("role", "canon_role").fill_null("")
+    noun = tags.str.contains("N") | (tags == "")
+    word = pl.col("word")
+    verb_only = tags.str.contains("[VZD]") & ~tags.str.contains("[NA]")
+    expanded = pl.col("expansion").is_not_null()
+    frame = frame.with_columns(
+        connective=word.is_in(_listed(CONNECTIVES)),
+        prefix=role == "prefix",
+        breaks=(
+            (word == "|")
+            | defines
+            | word.is_in(_listed(STOPWORDS))
+            | (word.str.len_chars() < 2)
+            | ~word.str.contains(r"\p{L}")
+            | word.str.contains(r"^\p{L}{1,3}(\.\p{L}{1,3})+\.?$")  # e.g. i.e. w.r.t.
+            | (word.str.contains(r"^\p{N}") & ~word.is_in(_listed(NUMBERED_WORDS)))
+            | (role == "break")
+            | (verb_only & ~tags.str.contains("G"))
+            | (tags.str.contains("R") & ~tags.str.contains("[NA]"))
+        ),
+        lead=(role == "lead")
+        | (tags.str.contains("[GD]") & ~tags.str.contains("N"))
+        | (
+            tags.str.contains("A")
+            & ~tags.str.contains("N")
+            & (pl.col("logp").fill_null(-99) > COMMON_MODIFIER)
+            & (role != "topic")
+        ),
+        soft=tags.str.contains("G") & tags.str.contains("N") & (role != "topic"),
+        tail=(role == "tail") | (~noun & ~tags.str.contains("G")),
+        verbal=tags.str.contains("[VZ]"),
+        base_verb=tags.str.contains("V") & ~word.str.ends_with("s"),
+        determiner=word.is_in(_listed(DETERMINERS)) | verb_only,
+        single=(
+            expanded
+            | (
+                (role.is_in(["", "topic"]))
+                & ~tags.str.contains(SINGLE_EXCLUDED_TAGS)
+                & (pl.col("logp").fill_null(-99) <= SPECIFIC_WORD)
+                & (word.str.len_chars() >= 3)
+                & ~pl.col("acronym")
+            )
+        ),
+        compound_start=word.is_in(_listed(lex.compound_starts)),
+    ).with_columns(lead=pl.col("lead") | pl.col("connective"), tail=pl.col("tail") | pl.col("connective"))
+    h, words = phrase_hash(frame["canonical"])
+    initials = frame["word"].str.slice(0, 1).fill_null("").to_list()
+    return frame.select(
+        "token", "breaks", "lead", "soft", "tail", "connective", "prefix", "verbal", "base_verb", "determiner", "single", "compound_start", "acronym", "defines",
+        initial=pl.Series([ord(c) if c else 0 for c in initials], dtype=pl.UInt32),
+        letters=pl.when(pl.col("defines") | pl.col("acronym")).then(pl.col("canon")),
+        key=pl.col("word").str.replace_all("-", "", literal=True),
+        canonical="canonical",
+        h=pl.Series(h, dtype=pl.UInt64),
+        words=pl.Series(np.minimum(words, 255).astype(np.uint8)),
+        rarity=(-pl.col("logp").fill_null(-14.0)).clip(0, 14).cast(pl.Float32),
+        plural=(pl.col("word") != pl.col("canon")) & pl.col("plural_acronym").not_() & ~pl.col("word").is_in(["data"]),
+    )
+
+
+class TokenCache:
+    """Attributes of every distinct token met so far, keyed by the token's in-process hash."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._known = pl.DataFrame(schema={"hash": pl.UInt64, **ATTRIBUTES})
+
+    def lookup(self, tokens: pl.Series, hashes: pl.Series) -> pl.DataFrame:
+        """Attributes of these distinct tokens (with `hash`), computing only those not met before."""
+        with self._lock:
+            known = self._known
+        wanted = pl.DataFrame({"hash": hashes, "token": tokens})
+        new = wanted.join(known.select("hash"), on="hash", how="anti")
+        if new.height:
+            computed = attributes(new["token"]).with_columns(hash=new["hash"]).select(known.columns)
+            with self._lock:
+                self._known = pl.concat([self._known, computed]).unique("hash", keep="first")
+                known = self._known
+        return wanted.select("hash").join(known, on="hash", how="left", maintain_order="left")
+
+
+TOKENS = TokenCache()
