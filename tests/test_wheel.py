@@ -57,7 +57,7 @@ def wheel(tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow  # the build alone takes about 10 s
-def test_the_wheel_holds_the_packages_and_every_sql_file_and_nothing_else(wheel):
+def test_the_wheel_holds_the_packages_and_every_sql_file_and_the_lexicon_and_nothing_else(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     sql_in_repo = sorted(
         str(p.relative_to(ROOT))
@@ -67,6 +67,10 @@ def test_the_wheel_holds_the_packages_and_every_sql_file_and_nothing_else(wheel)
     assert sorted(n for n in names if n.startswith("sql/")) == sql_in_repo
     assert {n.split("/")[0] for n in names} == {*PACKAGES, wheel.name.split("-py3")[0] + ".dist-info"}
     assert "migrations/script.py.mako" in names and "migrations/env.py" in names
+    lexicon = {
+        f"etl/lexicon/{name}" for name in ("__init__.py", "pos.tsv", "plural.tsv", "spelling.tsv", "NOTICE")
+    }
+    assert {n for n in names if n.startswith("etl/lexicon/")} == lexicon
     versions = sorted(p.name for p in (ROOT / "migrations" / "versions").glob("*.py"))
     assert sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("migrations/versions/")) == versions
 
