@@ -109,7 +109,9 @@ def compare(split: str, raw_dir: Path = RAW) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m bench.keywords_gold", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.keywords_gold", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--split", choices=["heldout", "tune", "all"], default="heldout")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)

@@ -23,16 +23,15 @@ word tables.
 
 from __future__ import annotations
 
-import hashlib
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from etl.keys import stable_id_expr
 from etl.links import URL_RE
-from etl.wordclasses import DEFINED, POWERS, TOKENS, lexicon, phrase_hash, tables_digest
+from etl.wordclasses import DEFINED, POWERS, ROLES, TOKENS, lexicon, phrase_hash, tables_digest
 
 METHOD = "topic phrases"
 TOP_N = 10
@@ -40,16 +39,15 @@ MAX_WORDS = 4
 MAX_TOKENS = 6  # four words may span six tokens: "pre-trained" is two tokens, one word
 MAX_ACRONYM = 8
 TITLE_BONUS = 2.0
-SINGLE_MIN = 2
-SUPPRESS = True
-_SINK = None
 CHUNK_PAPERS = 4096
 THREADS = 2
 ALGORITHM = 1
 _BREAK = " | "
+_TITLE_END = "\x02"
+_MARKERS = r"[\x01\x02]"  # the extractor's own markers, never read from a text
 # Anything but letters, digits, whitespace and in-word joiners ends a phrase; so do joiners
 # (' ’ - .) at a word's edge or doubled: "Qwen2.5-Math" stays one word, "models." does not.
-_PUNCTUATION_RE = r"[^\p{L}\p{N}\s'’.\-\x01]+|[.'’\-]+(?:\s|$)|(?:^|\s)[.'’\-]+|[.'’\-]{2,}"
+_PUNCTUATION_RE = r"[^\p{L}\p{N}\s'’.\-\x01\x02]+|[.'’\-]+(?:\s|$)|(?:^|\s)[.'’\-]+|[.'’\-]{2,}"
 # "large language models (LLMs)": the parenthesized acronym becomes one marked token.
 _DEFINITION_RE = r"\(\s*(\p{Lu}[\p{L}\p{N}]{1,7})\s*\)"
 # A title such as "RAFT: Reward rAnked ..." announces the method it names before the colon.
@@ -67,36 +65,39 @@ KEYPHRASE_SCHEMA = {
 
 
 def extractor_version() -> str:
-    """The extractor's version: its algorithm number and a digest of its code and word tables."""
-    code = hashlib.sha256(Path(__file__).read_bytes() + tables_digest().encode()).hexdigest()
-    return f"topics-{ALGORITHM}-{code[:12]}"
+    """The extractor's version: its algorithm's number and a digest of its word tables.
+
+    A change to what the code extracts raises ALGORITHM; a changed table changes the digest.
+    """
+    return f"topics-{ALGORITHM}-{tables_digest()[:12]}"
 
 
 def _tokens(chunk: pl.DataFrame) -> pl.DataFrame:
-    """One row per token of title then abstract, as written: paper (row index), title, token."""
-    index = pl.int_range(pl.len(), dtype=pl.UInt32)
+    """One row per token of title, marker, then abstract, as written: paper (row index), token."""
     named = _announced(pl.col("title").str.extract(METHOD_NAME_RE, 1)).fill_null(False)
-    title = pl.when(named).then(pl.col("title").str.replace(METHOD_NAME_RE, _BREAK)).otherwise(pl.col("title"))
-    fields = pl.concat(
-        [
-            chunk.select(paper=index, title=pl.lit(True), text=title),
-            chunk.select(paper=index, title=pl.lit(False), text=pl.col("abstract")),
-        ]
-    ).sort("paper", maintain_order=True)
+    title = (
+        pl.when(named).then(pl.col("title").str.replace(METHOD_NAME_RE, _BREAK)).otherwise(pl.col("title"))
+    )
     text = (
-        pl.col("text")
-        .fill_null("")
+        pl.concat_str(
+            title.fill_null("").str.replace_all(_MARKERS, " "),
+            pl.lit(f" {_TITLE_END} "),
+            pl.col("abstract").fill_null("").str.replace_all(_MARKERS, " "),
+        )
         .str.replace_all(URL_RE, _BREAK)
         .str.replace_all(_DEFINITION_RE, f" {DEFINED}${{1}}{_BREAK}")
         .str.replace_all(_PUNCTUATION_RE, _BREAK)
         .str.replace_all("-", " - ", literal=True)
-        .str.replace_all(r"\s+", " ")
+        .str.replace_all(r"[^\S ]", " ")
     )
     return (
-        fields.select("paper", "title", token=text.str.strip_chars().str.split(" "))
+        chunk.select(paper=pl.int_range(pl.len(), dtype=pl.UInt32), token=text.str.split(" "))
         .explode("token")
-        .filter(pl.col("token").is_not_null() & (pl.col("token") != ""))
+        .filter(pl.col("token") != "")
     )
+
+
+_ROLE_BITS = {name: 1 << i for i, name in enumerate(ROLES)}
 
 
 class _Chunk:
@@ -104,15 +105,16 @@ class _Chunk:
 
     def __init__(self, chunk: pl.DataFrame) -> None:
         split = _tokens(chunk)
-        hyphen = (split["token"] == "-").to_numpy()
         paper = split["paper"].to_numpy().astype(np.int64)
-        title = split["title"].to_numpy()
+        marker = (split["token"] == _TITLE_END).to_numpy()
+        title = np.arange(paper.size) < np.flatnonzero(marker)[paper]  # before the paper's own marker
+        hyphen = (split["token"] == "-").to_numpy() | marker
         same_field = np.zeros(hyphen.size, dtype=bool)
         same_field[:-1] = (paper[1:] == paper[:-1]) & (title[1:] == title[:-1])
         joined = np.zeros(hyphen.size, dtype=bool)
         joined[:-1] = hyphen[1:] & same_field[:-1]
-        keep = np.flatnonzero(~hyphen)
-        tokens = split["token"].gather(keep)
+        words = np.flatnonzero(~hyphen)
+        tokens = split["token"].gather(words)
         hashes = tokens.hash()
         distinct = hashes.arg_unique()
         known = TOKENS.lookup(tokens.gather(distinct), hashes.gather(distinct)).with_row_index("row")
@@ -122,35 +124,63 @@ class _Chunk:
             .to_numpy()
             .astype(np.int64)
         )
-        self.paper_ids = chunk["paper_id"].to_numpy()
-        self.tokens = tokens
-        self.known = known
-        self.paper, self.title, self.joined = paper[keep], title[keep], joined[keep]
-        self.same = np.zeros(keep.size, dtype=bool)  # token i and i+1 are in one field of one paper
-        self.same[:-1] = (self.paper[1:] == self.paper[:-1]) & (self.title[1:] == self.title[:-1])
+        paper, title, joined = paper[words], title[words], joined[words]
+        adjacent = np.zeros(words.size, dtype=bool)  # token i and i+1 are in one field of one paper
+        adjacent[:-1] = (paper[1:] == paper[:-1]) & (title[1:] == title[:-1])
+        # A word that may be a finite verb is one before a determiner or a bare verb ("shaping helps
+        # stabilize"), or when it is a bare verb after a plural noun ("models struggle").
+        role = known["role_bits"].to_numpy()[row]
+        bit = lambda name: (role & _ROLE_BITS[name]) != 0  # noqa: E731
+        verb = np.zeros(words.size, dtype=bool)
+        verb[:-1] = bit("verbal")[:-1] & bit("determiner")[1:] & adjacent[:-1]
+        verb[1:] |= bit("plural")[:-1] & bit("base_verb")[1:] & adjacent[:-1]
+        # Breaks that nothing later reads are dropped, leaving a gap that ends the run. A connective
+        # is read inside a hyphenated word, after a term's first word, or before a defined acronym.
+        defined = np.flatnonzero(bit("defines"))
+        ahead = np.zeros(words.size, dtype=bool)
+        for back in range(1, 2 * MAX_ACRONYM + 1):
+            ahead[np.maximum(defined - back, 0)] = True
+        hyphenated = joined | np.r_[False, joined[:-1]]
+        read = bit("kept") & (
+            ~bit("connective")
+            | bit("compound_start")
+            | hyphenated
+            | ahead
+            | np.r_[False, bit("term_first")[:-1]]
+        )
+        kept = np.flatnonzero(~((bit("breaks") | verb) & ~read))
+        self.tokens = tokens.gather(kept)
+        self.paper, self.title, self.joined = paper[kept], title[kept], joined[kept]
+        self.same = np.zeros(kept.size, dtype=bool)
+        self.same[:-1] = (kept[1:] == kept[:-1] + 1) & adjacent[kept[:-1]]
+        self.joined &= self.same
+        row = row[kept]
+        self.breaks = bit("breaks")[kept] | verb[kept]
         for name in (
-            "breaks", "lead", "soft", "tail", "connective", "prefix", "verbal", "base_verb", "determiner", "single",
-            "compound_start", "acronym", "defines",
+            "lead",
+            "soft",
+            "tail",
+            "connective",
+            "prefix",
+            "single",
+            "compound_start",
+            "acronym",
+            "defines",
         ):
-            setattr(self, name, known[name].to_numpy()[row])
+            setattr(self, name, bit(name)[kept])
+        self.paper_ids = chunk["paper_id"].to_numpy()
+        self.known = known
         self.initial = known["initial"].to_numpy()[row]
-        self.rarity = known["rarity"].to_numpy()[row]
-        self.plural = known["plural"].to_numpy()[row]
         self.h = known["h"].to_numpy()[row]
         self.words = known["words"].to_numpy().astype(np.int64)[row]
         self.row = row
         self.letters = known["letters"]
         self.canonical = known["canonical"]
-        self.override = np.full(keep.size, -1, dtype=np.int64)  # index into self.overrides
+        self.override = np.full(kept.size, -1, dtype=np.int64)  # index into self.overrides
         self.overrides: list[pl.Series] = []
         self.override_count = 0
         self.extra: list[tuple[np.ndarray, np.ndarray]] = []  # terms inside longer runs: (start, end)
-        # A word that may be a finite verb is one before a determiner or a bare verb: "shaping helps stabilize".
-        verb = np.zeros(keep.size, dtype=bool)
-        verb[:-1] = self.verbal[:-1] & self.determiner[1:] & self.same[:-1]
-        # A bare verb after a plural noun is one too: "models struggle", "agents exploit".
-        verb[1:] |= self.plural[:-1] & self.base_verb[1:] & self.same[:-1]
-        self.breaks |= verb
+        self.concept = bit("concept")[kept]  # a listed compound or an acronym
 
     def _add_overrides(self, texts: pl.Series) -> np.ndarray:
         """Register canonical strings that replace some tokens' own; returns their indices."""
@@ -163,13 +193,13 @@ class _Chunk:
         """Read listed compounds written in two or three tokens ("fine tuning", "end-to-end") as one word."""
         keys = self.known["key"] if "key" in self.known.columns else None
         n = self.h.size
-        start = np.flatnonzero(self.compound_start & self.same)
-        if not start.size or keys is None:
+        starts = np.flatnonzero(self.compound_start & self.same)
+        if not starts.size or keys is None:
             return
         lex = lexicon()
         key_of = keys.to_numpy()
-        for length in (3, 2):
-            start = start[start + length - 1 < n]
+        for length in (4, 3, 2):
+            start = starts[(starts + length - 1 < n) & self.compound_start[starts]]
             ok = np.ones(start.size, dtype=bool)
             for t in range(length - 1):
                 i = start + t
@@ -189,15 +219,22 @@ class _Chunk:
             merged = TOKENS.lookup(found["compound"], found["compound"].hash())
             self.h[at] = merged["h"].to_numpy()
             self.words[at] = merged["words"].to_numpy().astype(np.int64)
+            bits = merged["role_bits"].to_numpy()
             for name in ("breaks", "lead", "tail", "single"):
-                getattr(self, name)[at] = merged[name].to_numpy()
+                getattr(self, name)[at] = (bits & _ROLE_BITS[name]) != 0
             self.override[at] = self._add_overrides(merged["canonical"])
             for t in range(1, length):
                 rest = at + t
                 self.h[rest], self.words[rest] = 0, 0
-                self.breaks[rest], self.lead[rest], self.tail[rest], self.single[rest] = False, True, False, False
+                self.breaks[rest], self.lead[rest], self.tail[rest], self.single[rest] = (
+                    False,
+                    True,
+                    False,
+                    False,
+                )
                 self.connective[rest] = False
             self.compound_start[at] = False
+            self.concept[at] = True
 
     def keep_hyphenated(self) -> None:
         """A hyphenated word is never cut by a trim, and a prefix joins it ("non-contrastive")."""
@@ -227,7 +264,9 @@ class _Chunk:
         table = (first * POWERS[2] + connective * POWERS[1] + last).astype(np.uint64)
         single = (self.words[inner - 1] == 1) & (self.words[inner + 1] == 1)
         inner = inner[single]
-        triple = (self.h[inner - 1] * POWERS[2] + self.h[inner] * POWERS[1] + self.h[inner + 1]).astype(np.uint64)
+        triple = (self.h[inner - 1] * POWERS[2] + self.h[inner] * POWERS[1] + self.h[inner + 1]).astype(
+            np.uint64
+        )
         order = np.argsort(table)
         found = np.searchsorted(table[order], triple)
         found = np.minimum(found, table.size - 1)
@@ -285,6 +324,9 @@ class _Chunk:
                 best_start[pick[ok & span_ok]] = span_start[ok & span_ok]
         found = best_start >= 0
         define, start = define[found], best_start[found]
+        # A long form is a phrase: it neither starts nor ends with a connective ("in-distribution (ID)").
+        phrase = ~self.connective[start] & ~self.connective[define - 1]
+        define, start = define[phrase], start[phrase]
         if not define.size:
             return
         h = np.zeros(define.size, dtype=np.uint64)
@@ -313,6 +355,18 @@ class _Chunk:
         self.h[t], self.words[t], self.override[t] = h[d], words[d], overrides[d]
         self.breaks[t], self.lead[t], self.tail[t], self.single[t] = False, False, False, True
 
+    def count_modifiers(self) -> None:
+        """A listed compound or acronym counts where it modifies another word: "LLM agents", "fine-tuning recipe"."""
+        n = self.h.size
+        concept = np.flatnonzero((self.concept | (self.words >= 2)) & ~self.breaks)
+        end = concept.copy()
+        for _ in range(3):  # the absorbed rest of a compound: "fine" "tuning"
+            later = np.minimum(end + 1, n - 1)
+            end = np.where(self.same[end] & (self.words[later] == 0) & (end + 1 < n), end + 1, end)
+        following = np.minimum(end + 1, n - 1)
+        modifies = self.same[end] & ~self.breaks[following] & (end + 1 < n)
+        self.extra.append((concept[modifies], end[modifies]))
+
     def _letter_keys(self, at: np.ndarray) -> np.ndarray:
         """A key of (paper, acronym letters) for tokens at these positions."""
         letters = self.letters.gather(self.row[at]).fill_null("").hash().to_numpy()
@@ -330,40 +384,44 @@ class _Chunk:
 
     def strings(self, start: np.ndarray, end: np.ndarray) -> tuple[pl.Series, pl.Series]:
         """(canonical, as written) of the token spans [start, end]."""
-        canonical, written = [], []
-        for t in range(2 * MAX_ACRONYM):
-            i = start + t
-            inside = i <= end
-            i = np.minimum(i, self.h.size - 1)
-            words = pl.lit(pl.Series(inside & (self.words[i] > 0)))
-            canonical.append(pl.when(words).then(pl.lit(self.canonical_strings(i))))
-            separator = np.where(self.joined[i - 1], "-", " ") if t else np.full(i.size, "")
-            written.append(pl.when(pl.lit(pl.Series(inside))).then(pl.lit(pl.Series(separator)) + pl.lit(self.tokens.gather(i))))
-            if not inside.any():
-                break
-        frame = pl.select(
-            canonical=pl.concat_str(canonical, separator=" ", ignore_nulls=True).str.replace_all(
-                lexicon().prefix_pattern, "${1}-"
-            ),
-            written=pl.concat_str(written, separator="", ignore_nulls=True),
+        length = end - start + 1
+        offset = np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
+        at = np.repeat(start, length) + offset
+        hyphen = (offset > 0) & self.joined[np.maximum(at - 1, 0)]
+        written = pl.select(
+            pl.when(pl.lit(pl.Series(hyphen))).then(pl.lit("-")).otherwise(pl.lit(" "))
+            + pl.lit(self.tokens.gather(at))
+        ).to_series()
+        counted = self.words[at] > 0
+        span = np.repeat(np.arange(start.size), length)
+        canonical = _joined(
+            self.canonical_strings(at).filter(pl.Series(counted)),
+            np.bincount(span[counted], minlength=start.size),
+            " ",
         )
-        return frame["canonical"], frame["written"]
+        canonical = canonical.str.replace_all(lexicon().prefix_pattern, "${1}-")
+        return canonical, _joined(written, length, "").str.slice(1)
+
+
+def _joined(values: pl.Series, counts: np.ndarray, separator: str) -> pl.Series:
+    """Consecutive runs of `values`, `counts` long each, joined into one string per run."""
+    offsets = pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32))
+    lists = pa.ListArray.from_arrays(offsets, values.to_arrow().cast(pa.large_string()).cast(pa.string()))
+    return pl.Series(lists).list.join(separator)
 
 
 def _spans(c: _Chunk) -> tuple[np.ndarray, np.ndarray]:
     """(start, end) token positions of every candidate, trimmed at both ends."""
     n = c.h.size
-    boundary = np.ones(n, dtype=bool)
-    boundary[1:] = ~c.same[:-1]
-    starts = c.breaks | boundary | np.roll(c.breaks, 1) & ~boundary
-    run = np.cumsum(starts) - 1
-    index = np.arange(n)
     big = np.int64(n + 1)
-    first_kept = np.where(~c.breaks & ~c.lead, index, big)
-    last_kept = np.where(~c.breaks & ~c.tail, index, -1)
-    firsts = np.flatnonzero(starts)
-    s = np.minimum.reduceat(first_kept, firsts)
-    e = np.maximum.reduceat(last_kept, firsts)
+    kept = np.flatnonzero(~c.breaks)
+    run_start = np.ones(kept.size, dtype=bool)
+    run_start[1:] = (kept[1:] != kept[:-1] + 1) | ~c.same[kept[:-1]]
+    firsts = np.flatnonzero(run_start)
+    if not firsts.size:
+        return firsts, firsts
+    s = np.minimum.reduceat(np.where(c.lead[kept], big, kept), firsts)
+    e = np.maximum.reduceat(np.where(c.tail[kept], -1, kept), firsts)
     keep = (s <= e) & (s < big)
     s, e = s[keep], e[keep]
     if c.extra:
@@ -392,21 +450,19 @@ def _records(c: _Chunk, s: np.ndarray, e: np.ndarray) -> dict[str, np.ndarray]:
     cum = np.cumsum(c.words)
     words = cum[end] - cum[j] + c.words[j]
     ok = ~c.lead[j] & ~c.breaks[j] & (words <= MAX_WORDS) & (words > 0) & (end - j < MAX_TOKENS)
+    ok &= (words > 1) | c.single[j]  # a word that may not stand alone counts for nothing alone
     j, end, words, span = j[ok], end[ok], words[ok], span[ok]
+    n = c.h.size
     h = np.zeros(j.size, dtype=np.uint64)
     sub = np.zeros(j.size, dtype=np.uint64)
-    rarest = np.zeros(j.size, dtype=np.float32)
-    commonest = np.full(j.size, 99, dtype=np.float32)
-    for t in range(MAX_TOKENS):
-        i = j + t
-        inside = i <= end
-        at = i[inside]
-        counted = c.words[at] > 0
-        rarest[inside] = np.where(counted, np.maximum(rarest[inside], c.rarity[at]), rarest[inside])
-        commonest[inside] = np.where(counted, np.minimum(commonest[inside], c.rarity[at]), commonest[inside])
-        h[inside] = h[inside] * POWERS[c.words[at]] + c.h[at]
+    for t in range(MAX_TOKENS):  # fold each phrase's words; past its end a word adds 0 and shifts by 1
+        at = np.minimum(j + t, n - 1)
+        inside = j + t <= end
+        shift = POWERS[np.where(inside, c.words[at], 0)]
+        word = np.where(inside, c.h[at], np.uint64(0))
+        h = h * shift + word
         if t:
-            sub[inside] = sub[inside] * POWERS[c.words[at]] + c.h[at]
+            sub = sub * shift + word
     return {
         "start": j,
         "end": end,
@@ -416,8 +472,6 @@ def _records(c: _Chunk, s: np.ndarray, e: np.ndarray) -> dict[str, np.ndarray]:
         "paper": c.paper[j],
         "h": h,
         "sub": sub,
-        "rarest": rarest,
-        "commonest": commonest,
     }
 
 
@@ -425,17 +479,16 @@ def _key(paper: np.ndarray, h: np.ndarray) -> np.ndarray:
     return (paper << _KEY_BITS) | (h >> _DROPPED).astype(np.int64)
 
 
-def _score(f: dict[str, np.ndarray]) -> np.ndarray:
-    """How much a phrase matters to its paper, from its occurrences."""
-    return f["tf"] + TITLE_BONUS * f["title"]
-
-
 def _winners(c: _Chunk, r: dict[str, np.ndarray], top_n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(record of each winner's first occurrence, score, rank): each paper's top_n phrases."""
     keys = _key(r["paper"], r["h"])
-    order = np.lexsort((r["start"], keys))
+    order = np.argsort(keys, kind="stable")  # records come in text order: each phrase's first comes first
     sorted_keys = keys[order]
-    firsts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]) if keys.size else np.zeros(0, np.int64)
+    firsts = (
+        np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+        if keys.size
+        else np.zeros(0, np.int64)
+    )
     first = order[firsts]
     tf = np.diff(np.r_[firsts, keys.size])
     full = np.add.reduceat(r["full"][order].astype(np.int64), firsts) if firsts.size else tf
@@ -449,34 +502,22 @@ def _winners(c: _Chunk, r: dict[str, np.ndarray], top_n: int) -> tuple[np.ndarra
     hit = unique_keys[where] == sub_keys
     suppressed = np.zeros(first.size, dtype=bool)
     suppressed[where[hit & (tf[where] == tf[longer])]] = True
-    extended = np.bincount(where[hit], minlength=first.size)  # how many longer phrases end with it
-    single_ok = c.single[r["start"][first]] & ((tf >= SINGLE_MIN) | title)
-    eligible = ~(suppressed & SUPPRESS) & np.where(words >= 2, (full >= 1) | (tf >= 2), single_ok)
-    paper_start = np.searchsorted(c.paper, r["paper"][first])
-    paper_end = np.searchsorted(c.paper, r["paper"][first], side="right")
-    features = {
-        "tf": tf.astype(np.float64),
-        "full": full.astype(np.float64),
-        "title": title.astype(np.float64),
-        "words": words.astype(np.float64),
-        "position": (r["start"][first] - paper_start) / np.maximum(paper_end - paper_start, 1),
-        "extended": extended.astype(np.float64),
-        "rarest": r["rarest"][first].astype(np.float64),
-        "commonest": r["commonest"][first].astype(np.float64),
-        "acronym": (c.acronym[r["start"][first]] | (c.override[r["start"][first]] >= 0)).astype(np.float64),
-    }
-    score = _score(features)
+    single_ok = c.single[r["start"][first]] & ((tf >= 2) | title)
+    eligible = ~suppressed & np.where(words >= 2, (full >= 1) | (tf >= 2), single_ok)
+    score = tf + TITLE_BONUS * title
     picked = np.flatnonzero(eligible)
     paper = r["paper"][first[picked]]
     position = r["start"][first[picked]]
     rank_order = np.lexsort((position, -score[picked], paper))
     ranked_paper = paper[rank_order]
     run_start = np.r_[True, ranked_paper[1:] != ranked_paper[:-1]] if ranked_paper.size else np.zeros(0, bool)
-    rank = np.arange(rank_order.size) - np.maximum.accumulate(np.where(run_start, np.arange(rank_order.size), 0)) + 1
+    rank = (
+        np.arange(rank_order.size)
+        - np.maximum.accumulate(np.where(run_start, np.arange(rank_order.size), 0))
+        + 1
+    )
     won = rank <= top_n
     chosen = picked[rank_order[won]]
-    if _SINK is not None:
-        _SINK.append({k: v[chosen] for k, v in features.items()})
     return first[chosen], score[chosen], rank[won]
 
 
@@ -489,6 +530,7 @@ def _chunk_keyphrases(chunk: pl.DataFrame, top_n: int) -> pl.DataFrame:
     c.keep_hyphenated()
     c.join_terms()
     c.read_definitions()
+    c.count_modifiers()
     s, e = _spans(c)
     records = _records(c, s, e)
     if not records["start"].size:

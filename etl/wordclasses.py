@@ -16,12 +16,17 @@ from importlib import resources
 import numpy as np
 import polars as pl
 
+from etl.lexicon import read_table
 from etl.stopwords import STOPWORDS
 
 # Small words that may join a term's words ("mixture of experts", "text-to-image").
-CONNECTIVES = frozenset({"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "the", "to", "with"})
+CONNECTIVES = frozenset(
+    {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "the", "to", "with"}
+)
 # Words after which a word that may be a finite verb is one: "shaping helps stabilize", "models the data".
-DETERMINERS = frozenset({"a", "an", "the", "this", "that", "these", "those", "our", "their", "its", "it", "them", "us"})
+DETERMINERS = frozenset(
+    {"a", "an", "the", "this", "that", "these", "those", "our", "their", "its", "it", "them", "us"}
+)
 # Log probability in general English above which an adjective is a generic modifier ("entire",
 # "precise") and below which a noun is specific enough to be a keyword alone ("grokking").
 COMMON_MODIFIER = -11.0
@@ -36,36 +41,37 @@ BASE = np.uint64(0x100000001B3)
 MAX_CANONICAL_WORDS = 8
 POWERS = np.array([pow(int(BASE), k, 1 << 64) for k in range(MAX_CANONICAL_WORDS + 1)], dtype=np.uint64)
 
+# The boolean attributes, packed into `role_bits` (bit i is ROLES[i]) so a chunk gathers them once.
+# `kept`: a break a later step reads (a connective, a prefix, a defined acronym).
+ROLES = (
+    "breaks",
+    "lead",
+    "soft",
+    "tail",
+    "connective",
+    "prefix",
+    "verbal",
+    "base_verb",
+    "determiner",
+    "plural",
+    "single",
+    "compound_start",
+    "acronym",
+    "defines",
+    "kept",
+    "term_first",
+    "concept",
+)
 ATTRIBUTES = {
     "token": pl.String,
-    "breaks": pl.Boolean,
-    "lead": pl.Boolean,
-    "soft": pl.Boolean,
-    "tail": pl.Boolean,
-    "connective": pl.Boolean,
-    "prefix": pl.Boolean,
-    "verbal": pl.Boolean,
-    "base_verb": pl.Boolean,
-    "determiner": pl.Boolean,
-    "single": pl.Boolean,
-    "compound_start": pl.Boolean,
-    "acronym": pl.Boolean,
-    "defines": pl.Boolean,
+    "role_bits": pl.UInt32,
     "initial": pl.UInt32,
     "letters": pl.String,
     "key": pl.String,
     "canonical": pl.String,
     "h": pl.UInt64,
     "words": pl.UInt8,
-    "rarity": pl.Float32,
-    "plural": pl.Boolean,
 }
-
-
-def read_table(name: str) -> list[list[str]]:
-    """The rows of a word table in `etl/lexicon` (tab-separated; `#` lines are comments)."""
-    text = resources.files("etl.lexicon").joinpath(name).read_text(encoding="utf-8")
-    return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
 
 
 @cache
@@ -93,8 +99,10 @@ def fold(hashes: list[np.ndarray], counts: np.ndarray) -> np.ndarray:
 
 
 def _frame(name: str, columns: list[str]) -> pl.DataFrame:
-    rows = read_table(name)
-    return pl.DataFrame([r[: len(columns)] for r in rows], schema=dict.fromkeys(columns, pl.String), orient="row")
+    rows = read_table(name.removesuffix(".tsv"))
+    return pl.DataFrame(
+        [r[: len(columns)] for r in rows], schema=dict.fromkeys(columns, pl.String), orient="row"
+    )
 
 
 @dataclass(frozen=True)
@@ -115,10 +123,12 @@ class Lexicon:
 
 def _canonical_words(lexicon_frames: dict[str, pl.DataFrame], frame: pl.DataFrame) -> pl.DataFrame:
     """Add `canon`: each (lowercase) `word` in American spelling, singular, and as its listed compound."""
-    spelled = frame.join(lexicon_frames["spelling"], left_on="word", right_on="british", how="left").with_columns(
-        canon=pl.coalesce("american", "word")
-    )
-    singular = spelled.join(lexicon_frames["plural"], left_on="canon", right_on="plural", how="left").with_columns(
+    spelled = frame.join(
+        lexicon_frames["spelling"], left_on="word", right_on="british", how="left"
+    ).with_columns(canon=pl.coalesce("american", "word"))
+    singular = spelled.join(
+        lexicon_frames["plural"], left_on="canon", right_on="plural", how="left"
+    ).with_columns(
         canon=pl.when(pl.col("plural_acronym"))
         .then(pl.col("canon").str.slice(0, pl.col("canon").str.len_chars() - 1))
         .otherwise(pl.coalesce("singular", "canon"))
@@ -126,7 +136,7 @@ def _canonical_words(lexicon_frames: dict[str, pl.DataFrame], frame: pl.DataFram
     keyed = singular.with_columns(compound_key=pl.col("canon").str.replace_all("-", "", literal=True))
     return (
         keyed.join(lexicon_frames["compounds"], left_on="compound_key", right_on="key", how="left")
-        .with_columns(canon=pl.coalesce("compound", "canon"))
+        .with_columns(canon=pl.coalesce("compound", "canon"), listed=pl.col("compound").is_not_null())
         .drop("american", "singular", "compound_key", "compound", strict=False)
     )
 
@@ -145,7 +155,7 @@ def lexicon() -> Lexicon:
     )
     generic = pl.concat([generic, plurals_of_generic]).unique("word", keep="first")
     acronyms = _frame("acronyms.tsv", ["letters", "expansion"])
-    terms = _term_triples(pl.DataFrame({"term": [r[0] for r in read_table("terms.tsv")]}), frames)
+    terms = _term_triples(pl.DataFrame({"term": [r[0] for r in read_table("terms")]}), frames)
     keys = frames["compounds"]["key"].to_list()
     starts = frozenset(key[:cut] for key in keys for cut in range(2, len(key) - 1))
     return Lexicon(
@@ -173,7 +183,12 @@ def _term_triples(terms: pl.DataFrame, frames: dict[str, pl.DataFrame]) -> pl.Da
     first = _words_canonical(parts["words"].list.get(0), frames)
     last = _words_canonical(parts["words"].list.get(2), frames)
     return pl.DataFrame(
-        {"first": first, "connective": parts["words"].list.get(1), "last": last, "display": parts["words"].list.get(2)}
+        {
+            "first": first,
+            "connective": parts["words"].list.get(1),
+            "last": last,
+            "display": parts["words"].list.get(2),
+        }
     )
 
 
@@ -187,7 +202,9 @@ def _with_terms(words: list[str], terms: pl.DataFrame) -> list[str]:
 
 def _expanded(acronyms: pl.DataFrame, frames: dict[str, pl.DataFrame], terms: pl.DataFrame) -> pl.DataFrame:
     """The acronym table with each expansion in canonical words, as the text's words would be keyed."""
-    exploded = acronyms.with_row_index("row").with_columns(word=pl.col("expansion").str.split(" ")).explode("word")
+    exploded = (
+        acronyms.with_row_index("row").with_columns(word=pl.col("expansion").str.split(" ")).explode("word")
+    )
     exploded = exploded.with_columns(canon=_words_canonical(exploded["word"], frames))
     grouped = exploded.group_by("row", maintain_order=True).agg("letters", "canon")
     expansions = [" ".join(_with_terms(list(c), terms)) for c in grouped["canon"].to_list()]
@@ -246,6 +263,7 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
             (word == "|")
             | defines
             | word.is_in(_listed(STOPWORDS))
+            | pl.col("canon").is_in(_listed(STOPWORDS))
             | (word.str.len_chars() < 2)
             | ~word.str.contains(r"\p{L}")
             | word.str.contains(r"^\p{L}{1,3}(\.\p{L}{1,3})+\.?$")  # e.g. i.e. w.r.t.
@@ -269,6 +287,7 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
         determiner=word.is_in(_listed(DETERMINERS)) | verb_only,
         single=(
             expanded
+            | pl.col("listed")
             | (
                 (role.is_in(["", "topic"]))
                 & ~tags.str.contains(SINGLE_EXCLUDED_TAGS)
@@ -279,18 +298,28 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
         ),
         compound_start=word.is_in(_listed(lex.compound_starts)),
     ).with_columns(lead=pl.col("lead") | pl.col("connective"), tail=pl.col("tail") | pl.col("connective"))
+    frame = frame.with_columns(
+        plural=(pl.col("word") != pl.col("canon"))
+        & pl.col("plural_acronym").not_()
+        & (pl.col("word") != "data"),
+        kept=pl.col("connective") | pl.col("prefix") | defines | pl.col("compound_start"),
+        term_first=pl.col("canonical").is_in(lex.terms["first"].implode()),
+        concept=pl.col("listed") | expanded,
+    )
     h, words = phrase_hash(frame["canonical"])
-    initials = frame["word"].str.slice(0, 1).fill_null("").to_list()
+    role_bits = pl.sum_horizontal(
+        pl.col(name).fill_null(False).cast(pl.UInt32) * (1 << bit) for bit, name in enumerate(ROLES)
+    )
+    initial = frame["word"].str.slice(0, 1).fill_null("").to_numpy().astype("U1").view(np.uint32)
     return frame.select(
-        "token", "breaks", "lead", "soft", "tail", "connective", "prefix", "verbal", "base_verb", "determiner", "single", "compound_start", "acronym", "defines",
-        initial=pl.Series([ord(c) if c else 0 for c in initials], dtype=pl.UInt32),
+        "token",
+        role_bits=role_bits.cast(pl.UInt32),
+        initial=pl.Series(initial, dtype=pl.UInt32),
         letters=pl.when(pl.col("defines") | pl.col("acronym")).then(pl.col("canon")),
         key=pl.col("word").str.replace_all("-", "", literal=True),
         canonical="canonical",
         h=pl.Series(h, dtype=pl.UInt64),
         words=pl.Series(np.minimum(words, 255).astype(np.uint8)),
-        rarity=(-pl.col("logp").fill_null(-14.0)).clip(0, 14).cast(pl.Float32),
-        plural=(pl.col("word") != pl.col("canon")) & pl.col("plural_acronym").not_() & ~pl.col("word").is_in(["data"]),
     )
 
 
