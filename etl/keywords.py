@@ -47,7 +47,9 @@ _TITLE_END = "\x02"
 _MARKERS = r"[\x01\x02]"  # the extractor's own markers, never read from a text
 # Anything but letters, digits, whitespace and in-word joiners ends a phrase; so do joiners
 # (' ’ - .) at a word's edge or doubled: "Qwen2.5-Math" stays one word, "models." does not.
-_PUNCTUATION_RE = r"[^\p{L}\p{N}\s'’.\-\x01\x02]+|[.'’\-]+(?:\s|$)|(?:^|\s)[.'’\-]+|[.'’\-]{2,}"
+_PUNCTUATION_RE = r"[^\p{L}\p{N} '’.\-\x01\x02]+|[.'’\-]+(?:\s|$)|(?:^|\s)[.'’\-]+|[.'’\-]{2,}"
+# A URL is no phrase, nor part of the word glued to it; whitespace other than a space ends a phrase too.
+_CLEAN_RE = f"(?:{URL_RE})|{_PUNCTUATION_RE}"
 # "large language models (LLMs)": the parenthesized acronym becomes one marked token.
 _DEFINITION_RE = r"\(\s*(\p{Lu}[\p{L}\p{N}]{1,7})\s*\)"
 # A title such as "RAFT: Reward rAnked ..." announces the method it names before the colon.
@@ -84,11 +86,9 @@ def _tokens(chunk: pl.DataFrame) -> pl.DataFrame:
             pl.lit(f" {_TITLE_END} "),
             pl.col("abstract").fill_null("").str.replace_all(_MARKERS, " "),
         )
-        .str.replace_all(URL_RE, _BREAK)
         .str.replace_all(_DEFINITION_RE, f" {DEFINED}${{1}}{_BREAK}")
-        .str.replace_all(_PUNCTUATION_RE, _BREAK)
+        .str.replace_all(_CLEAN_RE, _BREAK)
         .str.replace_all("-", " - ", literal=True)
-        .str.replace_all(r"[^\S ]", " ")
     )
     return (
         chunk.select(paper=pl.int_range(pl.len(), dtype=pl.UInt32), token=text.str.split(" "))
@@ -149,7 +149,7 @@ class _Chunk:
             | np.r_[False, bit("term_first")[:-1]]
         )
         kept = np.flatnonzero(~((bit("breaks") | verb) & ~read))
-        self.tokens = tokens.gather(kept)
+        self._tokens, self._kept = tokens, kept  # the strings are gathered for the winners only
         self.paper, self.title, self.joined = paper[kept], title[kept], joined[kept]
         self.same = np.zeros(kept.size, dtype=bool)
         self.same[:-1] = (kept[1:] == kept[:-1] + 1) & adjacent[kept[:-1]]
@@ -170,7 +170,6 @@ class _Chunk:
             setattr(self, name, bit(name)[kept])
         self.paper_ids = chunk["paper_id"].to_numpy()
         self.known = known
-        self.initial = known["initial"].to_numpy()[row]
         self.h = known["h"].to_numpy()[row]
         self.words = known["words"].to_numpy().astype(np.int64)[row]
         self.row = row
@@ -304,6 +303,7 @@ class _Chunk:
         length = (codes != 0).sum(axis=1)
         define, codes, length = define[length >= 2], codes[length >= 2], length[length >= 2]
         hard = self.breaks & ~self.connective
+        initial = self.known["initial"].to_numpy()
         best_start = np.full(define.size, -1, dtype=np.int64)
         for skip_connectives in (False, True):
             eligible = np.flatnonzero(~(self.connective & skip_connectives))
@@ -313,7 +313,7 @@ class _Chunk:
                 if not pick.size:
                     continue
                 members = np.stack([eligible[position[pick] - k + j] for j in range(k)], axis=1)
-                ok = np.all(self.initial[members] == codes[pick, :k], axis=1)
+                ok = np.all(initial[self.row[members]] == codes[pick, :k], axis=1)
                 span_start = members[:, 0]
                 span_ok = np.ones(pick.size, dtype=bool)
                 for offset in range(0, 2 * MAX_ACRONYM):
@@ -390,7 +390,7 @@ class _Chunk:
         hyphen = (offset > 0) & self.joined[np.maximum(at - 1, 0)]
         written = pl.select(
             pl.when(pl.lit(pl.Series(hyphen))).then(pl.lit("-")).otherwise(pl.lit(" "))
-            + pl.lit(self.tokens.gather(at))
+            + pl.lit(self._tokens.gather(self._kept[at]))
         ).to_series()
         counted = self.words[at] > 0
         span = np.repeat(np.arange(start.size), length)
@@ -451,6 +451,7 @@ def _records(c: _Chunk, s: np.ndarray, e: np.ndarray) -> dict[str, np.ndarray]:
     words = cum[end] - cum[j] + c.words[j]
     ok = ~c.lead[j] & ~c.breaks[j] & (words <= MAX_WORDS) & (words > 0) & (end - j < MAX_TOKENS)
     ok &= (words > 1) | c.single[j]  # a word that may not stand alone counts for nothing alone
+    ok &= ~(c.joined[np.maximum(j - 1, 0)] & (j > 0))  # nor does the second half of a hyphenated word
     j, end, words, span = j[ok], end[ok], words[ok], span[ok]
     n = c.h.size
     h = np.zeros(j.size, dtype=np.uint64)

@@ -136,8 +136,8 @@ def _canonical_words(lexicon_frames: dict[str, pl.DataFrame], frame: pl.DataFram
     keyed = singular.with_columns(compound_key=pl.col("canon").str.replace_all("-", "", literal=True))
     return (
         keyed.join(lexicon_frames["compounds"], left_on="compound_key", right_on="key", how="left")
-        .with_columns(canon=pl.coalesce("compound", "canon"), listed=pl.col("compound").is_not_null())
-        .drop("american", "singular", "compound_key", "compound", strict=False)
+        .with_columns(canon=pl.coalesce("compound", "canon"), compound_kind=pl.col("kind").fill_null(""))
+        .drop("american", "singular", "compound_key", "compound", "kind", strict=False)
     )
 
 
@@ -147,7 +147,7 @@ def lexicon() -> Lexicon:
     frames = {
         "spelling": _frame("spelling.tsv", ["british", "american"]),
         "plural": _frame("plural.tsv", ["plural", "singular"]),
-        "compounds": _frame("compounds.tsv", ["key", "compound"]),
+        "compounds": _frame("compounds.tsv", ["key", "compound", "kind"]),
     }
     generic = _frame("generic.tsv", ["word", "role"])
     plurals_of_generic = generic.join(frames["plural"], left_on="word", right_on="singular").select(
@@ -244,9 +244,24 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
     )
     frame = (
         frame.join(lex.acronyms, on="letters", how="left")
-        .with_columns(canonical=pl.coalesce("expansion", "canon"))
         .join(lex.pos, on="word", how="left")
         .join(lex.frequency, on="word", how="left")
+    )
+    # A word no table knows that ends like a plural is one: "reasoners", "logits".
+    unknown_plural = (
+        pl.col("tags").is_null()
+        & pl.col("logp").is_null()
+        & ~pl.col("acronym")
+        & (pl.col("canon") == pl.col("word"))
+        & pl.col("word").str.contains(r"^\p{Ll}[\p{Ll}\-]{2,}[^sui]s$")
+    )
+    frame = (
+        frame.with_columns(
+            canon=pl.when(unknown_plural)
+            .then(pl.col("canon").str.slice(0, pl.col("canon").str.len_chars() - 1))
+            .otherwise(pl.col("canon"))
+        )
+        .with_columns(canonical=pl.coalesce("expansion", "canon"))
         .join(lex.generic, on="word", how="left")
         .join(lex.generic.rename({"role": "canon_role"}), left_on="canon", right_on="word", how="left")
     )
@@ -269,6 +284,7 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
             | word.str.contains(r"^\p{L}{1,3}(\.\p{L}{1,3})+\.?$")  # e.g. i.e. w.r.t.
             | (word.str.contains(r"^\p{N}") & ~word.is_in(_listed(NUMBERED_WORDS)))
             | (role == "break")
+            | (pl.col("compound_kind") == "verb")
             | (verb_only & ~tags.str.contains("G"))
             | (tags.str.contains("R") & ~tags.str.contains("[NA]"))
         ),
@@ -281,15 +297,16 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
             & (role != "topic")
         ),
         soft=tags.str.contains("G") & tags.str.contains("N") & (role != "topic"),
-        tail=(role == "tail") | (~noun & ~tags.str.contains("G")),
+        tail=(role == "tail") | (~noun & ~tags.str.contains("G")) | (pl.col("compound_kind") == "modifier"),
         verbal=tags.str.contains("[VZ]"),
         base_verb=tags.str.contains("V") & ~word.str.ends_with("s"),
         determiner=word.is_in(_listed(DETERMINERS)) | verb_only,
-        single=(
+        single=role.is_in(["", "topic"])
+        & (
             expanded
-            | pl.col("listed")
+            | (pl.col("compound_kind") == "noun")
             | (
-                (role.is_in(["", "topic"]))
+                (pl.col("compound_kind") == "")
                 & ~tags.str.contains(SINGLE_EXCLUDED_TAGS)
                 & (pl.col("logp").fill_null(-99) <= SPECIFIC_WORD)
                 & (word.str.len_chars() >= 3)
@@ -304,7 +321,7 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
         & (pl.col("word") != "data"),
         kept=pl.col("connective") | pl.col("prefix") | defines | pl.col("compound_start"),
         term_first=pl.col("canonical").is_in(lex.terms["first"].implode()),
-        concept=pl.col("listed") | expanded,
+        concept=(pl.col("compound_kind") == "noun") | expanded,
     )
     h, words = phrase_hash(frame["canonical"])
     role_bits = pl.sum_horizontal(
