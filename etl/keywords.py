@@ -29,6 +29,9 @@ from etl.links import URL_RE
 from etl.stopwords import STOPWORDS
 
 METHOD = "RAKE"
+# The version of what this module derives: a warehouse whose keywords another version derived
+# derives them all again (etl.rederive). Change it whenever the keywords of a text change.
+EXTRACTOR_VERSION = "rake-1"
 TOP_N = 10
 MAX_PHRASE_WORDS = 3
 CHUNK_PAPERS = 4096  # about 10 MB of working arrays; chunks of 32k papers were 30% slower
@@ -224,7 +227,11 @@ def method_names(papers: pl.DataFrame) -> pl.DataFrame:
 
 
 def extract_keywords(papers: pl.DataFrame, top_n: int = TOP_N) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Return (keywords, paper_keywords) for papers with `paper_id`, `title` and `abstract`."""
+    """Return (keywords, paper_keywords) for papers with `paper_id`, `title` and `abstract`.
+
+    paper_keywords: paper_id, keyword_id, form (the keyword as the paper writes it; RAKE's
+    keyphrases are lowercase and its method names as printed, so the keyword itself), score, rank.
+    """
     phrases = keyphrases(papers, top_n).with_columns(kind=pl.lit("keyphrase"))
     methods = method_names(papers).with_columns(
         kind=pl.lit("method"), score=pl.lit(None, dtype=pl.Float64), rank=pl.lit(0, dtype=pl.Int32)
@@ -239,7 +246,7 @@ def extract_keywords(papers: pl.DataFrame, top_n: int = TOP_N) -> tuple[pl.DataF
     )
     scored = scored.join(keywords, on=["keyword", "kind"], maintain_order="left")
     paper_keywords = (
-        scored.select("paper_id", "keyword_id", "score", "rank")
+        scored.select("paper_id", "keyword_id", form="keyword", score="score", rank="rank")
         .unique(["paper_id", "keyword_id"], keep="first")
         .sort("paper_id", "keyword_id")
     )
