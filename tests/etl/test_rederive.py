@@ -229,3 +229,28 @@ def test_asked_to_rederive_it_derives_again_by_the_same_version_and_republishes(
     engine = warehouse_engine(tmp_path / "w.duckdb")
     assert warehouse_state(engine) == before
     engine.dispose()
+
+
+def test_rederived_keywords_are_those_of_the_text_each_paper_shows_and_follow_it_when_it_changes(
+    engine, tmp_path, monkeypatch
+):
+    """A paper whose sightings print two texts: the re-derivation takes the newest one's method name
+    as printed, and when that sighting is pruned, the merge derives the other text's with the new extractor."""
+    raw = tmp_path / "raw"
+    write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", ["Net1: Learning Things\n\nWe study thing 1."]))
+    write_dump(raw, "2025-01-02.txt", dump_text("Jan 2", ["NET1: LEARNING THINGS\n\nWe study  thing 1."]))
+    with monkeypatch.context() as patched:
+        use_extractor(patched, PREVIOUS, previous_extractor)
+        load_dumps(raw, engine)
+    methods = "SELECT k.keyword, pk.form FROM paper_keywords AS pk JOIN keywords AS k USING (keyword_id) WHERE k.kind = 'method'"
+    report = load_dumps(raw, engine)
+    assert (report.keywords_rederived["papers"], report.keywords_rederived["papers_total"]) == (1, 1)
+    with engine.connect() as c:
+        assert c.execute(text(methods)).all() == [("NET1", "NET1")]
+        assert c.execute(text("SELECT count(*) FROM paper_texts")).scalar_one() == 1
+    assert warehouse_state(engine) == fresh_state(engine, raw, tmp_path / "fresh")
+    (raw / "2025-01-02.txt").unlink()
+    load_dumps(raw, engine, prune=True)
+    with engine.connect() as c:
+        assert c.execute(text(methods)).all() == [("Net1", "Net1")]
+    assert warehouse_state(engine) == fresh_state(engine, raw, tmp_path / "fresh_pruned")
