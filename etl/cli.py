@@ -75,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
         help="apply new versions held back as suspect because they lost entries (a cut download?)",
     )
     load.add_argument(
+        "--rederive-keywords",
+        action="store_true",
+        help="derive every paper's keywords again before loading, even when this extractor version derived "
+        "them (a load does so by itself when another version did)",
+    )
+    load.add_argument(
         "--serving",
         help="read-only copy for BI tools (default: $PAPERHOUSE_SERVING or serving/ beside the warehouse)",
     )
@@ -153,6 +159,10 @@ def format_report(report: LoadReport, warehouse: Path | URL) -> str:
         f"{report.papers_already_known} already known, {report.papers_removed} removed"
         + (f"; dumps pruned: {report.files_removed}" if report.files_removed else ""),
         f"links: {report.links}; paper keywords: {report.keywords}",
+    ]
+    rederived = report.rederived_line()
+    lines += [rederived] if rederived is not None else []
+    lines += [
         "serving copy: " + _serving_state(serving),
         "tables: " + ", ".join(f"{name} {count}" for name, count in report.warehouse_rows.items()),
     ]
@@ -224,7 +234,11 @@ def run_load(args: argparse.Namespace, stop: StopSwitch) -> int:
     except SettingsError as exc:
         return _fail(str(exc), EXIT_USAGE)
     request = LoadRequest(
-        full_refresh=args.full_refresh, prune=args.prune, force=args.force, accept_shrink=args.accept_shrink
+        full_refresh=args.full_refresh,
+        prune=args.prune,
+        force=args.force,
+        accept_shrink=args.accept_shrink,
+        rederive_keywords=args.rederive_keywords,
     )
     report = LoadReport()
     with _progress(report, shown=not args.json and sys.stdout.isatty() and sys.stderr.isatty()) as advance:

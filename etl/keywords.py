@@ -74,6 +74,11 @@ def extractor_version() -> str:
     return f"topics-{ALGORITHM}-{tables_digest()[:12]}"
 
 
+# What the warehouse records in `extractor_versions`: a warehouse whose keywords another version
+# derived derives them all again on its next load (etl.rederive).
+EXTRACTOR_VERSION = extractor_version()
+
+
 def _tokens(chunk: pl.DataFrame) -> pl.DataFrame:
     """One row per token of title, marker, then abstract, as written: paper (row index), token."""
     named = _announced(pl.col("title").str.extract(METHOD_NAME_RE, 1)).fill_null(False)

@@ -1,9 +1,12 @@
 """The load: list the folder, plan batches of dumps, and commit each batch in its own transaction.
 
-    list (etl.inventory) → plan → for each batch: prepare (etl.transform, on a worker thread,
-    one batch ahead) → merge (etl.merge) → check (etl.checks) → commit → sum up (etl.report)
+    list (etl.inventory) → migrate → re-derive keywords if the extractor changed (etl.rederive) →
+    plan → for each batch: prepare (etl.transform, on a worker thread, one batch ahead) → merge
+    (etl.merge) → check (etl.checks) → commit → sum up (etl.report)
 
-Schema migrations commit first. Each batch's merge and integrity checks then share one
+Schema migrations commit first, then a re-derivation of every paper's keywords, if the
+extractor's version is not the one that derived them, in transactions of its own (a full
+refresh skips it: it derives every keyword anew). Each batch's merge and integrity checks then share one
 transaction, so a crash or a broken rule at any point leaves the warehouse as after the last
 committed batch: a state of complete dumps, which the next run completes. A full refresh
 empties the tables inside the first batch's transaction, and pruning runs inside the last's.
@@ -33,6 +36,7 @@ from etl.checks import CheckOutcome, integrity_outcomes, raise_if_broken
 from etl.extract import DumpFile, discover_dumps
 from etl.inventory import HeldVersions, held_versions, list_dumps, loaded_entries, still_refused
 from etl.merge import MergeStats, clear_warehouse, merge_batch
+from etl.rederive import record_version, rederive_keywords
 from etl.report import LoadReport
 from etl.settle import DEFAULT_SETTLE_SECONDS
 from etl.stopping import LoadInterrupted, StopSwitch
@@ -60,6 +64,7 @@ class LoadOptions:
     today: date | None = None  # dates the rules on future listing dates; default: the clock
     settle_seconds: float = DEFAULT_SETTLE_SECONDS  # a file is read once unchanged this long (etl.settle)
     accept_shrink: bool = False  # apply versions that lost entries (etl.shrink)
+    rederive_keywords: bool = False  # derive every paper's keywords again, even by the same extractor
 
     @classmethod
     def from_settings(
@@ -68,6 +73,7 @@ class LoadOptions:
         full_refresh: bool = False,
         present_files: list[str] | None = None,
         accept_shrink: bool = False,
+        rederive_keywords: bool = False,
     ) -> LoadOptions:
         """The options of a load run with `settings` (`present_files`: prune against these names)."""
         return cls(
@@ -78,6 +84,7 @@ class LoadOptions:
             settings.max_dump_bytes,
             settle_seconds=settings.settle_seconds,
             accept_shrink=accept_shrink,
+            rederive_keywords=rederive_keywords,
         )
 
 
@@ -155,6 +162,7 @@ def merge_checked(
     """Merge and check one batch inside the caller's transaction; a broken rule raises."""
     if planned.clear_first:
         clear_warehouse(connection)
+        record_version(connection)  # every keyword from here on is this extractor's
     stats = merge_batch(connection, batch, datetime.now(UTC), planned.present_files, stop.check)
     loaded = batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
     outcomes = integrity_outcomes(connection, loaded, today, stats.touched_papers)
@@ -217,7 +225,8 @@ def load_batches(
     Memory is bounded by the batch, not by the folder: while one batch is merged, the next is
     read and transformed on a worker thread, and no more (Polars and DuckDB release the GIL).
     `report` gets the plan first, each batch as it commits, and the warehouse's state after the
-    last; `stop` is checked between statements and batches.
+    last; `stop` is checked between statements and batches. Before the first batch, every paper's
+    keywords are derived again when another extractor version derived them (`etl.rederive`).
     """
     clock, stop = clock or StageClock(), stop or StopSwitch()
     today = options.today or load_clock.today()
@@ -230,6 +239,9 @@ def load_batches(
         engine.connect() as connection,
         stop.watching(interrupter(connection)),
     ):
+        with clock.stage("keywords"):
+            if not options.full_refresh:  # a refresh derives every keyword anew, and records the version
+                rederive_keywords(connection, report, stop, force=options.rederive_keywords)
         with clock.stage("load"):
             held, empty, entries = _held(connection, options, today)
         read = ReadOptions(options.listing_year, today, options.max_dump_bytes, clock, PapersSeen(), entries)

@@ -47,6 +47,9 @@ class LoadReport:
     serving: dict[str, object] = field(default_factory=dict)
     storage: dict[str, object] = field(default_factory=dict)  # format, and the seconds of a rewrite
     schema_migrated: bool = False
+    # Keywords derived again for every paper because the extractor changed (etl.rederive): from and
+    # to which version, papers committed of papers_total, seconds (None until done); {} when not.
+    keywords_rederived: dict[str, object] = field(default_factory=dict)
     batches: int = 0  # planned for the dumps to read
     batches_committed: int = 0
     # Not in --json: names of the dumps to read and of those committed (for failure messages),
@@ -156,18 +159,34 @@ class LoadReport:
         """Dumps left unread because they were still being written: not loaded, not refused."""
         return [r["file"] for r in self.files_deferred]
 
+    def rederived_line(self) -> str | None:
+        """`keywords re-derived for 411 papers (extractor rake-1 → kw-2)`; None when none were."""
+        done = self.keywords_rederived
+        if not done:
+            return None
+        papers = (
+            done["papers"] if done["seconds"] is not None else f"{done['papers']} of {done['papers_total']}"
+        )
+        return f"keywords re-derived for {papers} papers (extractor {done['from'] or 'unrecorded'} → {done['to']})"
+
     def committed_summary(self) -> str:
         """What a stopped or failed load left in the warehouse, and what it did not: facts, not hopes."""
         committed, missing = self.committed_files, self.uncommitted_files()
         schema = " (the schema migration did commit)" if self.schema_migrated else ""
         if not self.batches_committed:
-            done = (
-                f"nothing of this run's dumps was committed{schema}: the warehouse holds what it held before"
-            )
+            changed = self.keywords_rederived.get("papers")
+            held = "" if changed else ": the warehouse holds what it held before"
+            done = f"nothing of this run's dumps was committed{schema}{held}"
         else:
             done = (
                 f"committed: {self.batches_committed} of {self.batches} batches, "
                 f"{len(committed)} dumps ({quoted_names(committed)}), now in the warehouse{schema}"
+            )
+        rederived = self.rederived_line()
+        if rederived is not None:
+            unfinished = self.keywords_rederived["seconds"] is None
+            done += f"; {rederived}" + (
+                ", not all: the next run derives every paper's again" if unfinished else ""
             )
         if not missing:
             return done

@@ -1,7 +1,8 @@
 """One load's run sequence, shared by `paperhouse load` and Dagster's `load_dumps`.
 
     list the folder → refuse an emptying prune → storage format → engine → write lock →
-    refuse a prune that removes every dump → load → publish (still holding the lock) → release
+    refuse a prune that removes every dump → load (migrate, re-derive every paper's keywords if
+    the extractor changed, the batches) → publish (still holding the lock) → release
 
 Every guard lives here, so no entry point can skip one. The run never raises for an outcome:
 it returns a `LoadRun` whose `outcome` the CLI turns into an exit code and Dagster into a
@@ -59,6 +60,7 @@ class LoadRequest:
     force: bool = False  # with `prune`: even when that removes every dump
     only: Sequence[str] | None = None  # load only these file names (Dagster's partitions); None: all
     accept_shrink: bool = False  # apply versions held back as suspect (etl.shrink)
+    rederive_keywords: bool = False  # derive every paper's keywords again even if the extractor is unchanged
 
 
 @dataclass
@@ -306,7 +308,11 @@ def _run_holding_lock(  # noqa: PLR0913
         if request.prune and not request.force:
             _refuse_pruning_everything(lock, run.present, settings)
         options = LoadOptions.from_settings(
-            settings, request.full_refresh, run.present if request.prune else None, request.accept_shrink
+            settings,
+            request.full_refresh,
+            run.present if request.prune else None,
+            request.accept_shrink,
+            request.rederive_keywords,
         )
         _load(engine, paths, options, report, stop, on_batch)
     except _End as end:

@@ -59,9 +59,13 @@ from etl.storage import copy_file, oldest_reader, storage_number, storage_versio
 if TYPE_CHECKING:
     from etl.settings import Settings
 
+# A re-derivation of the keywords changes no dump's row: the extractor's version and when it
+# derived them are part of the marker too (a copy made before 0013 has no such table: stale).
 _MARKER_SQL = (
     "SELECT (SELECT max(version_num) FROM alembic_version), count(*), CAST(max(loaded_at) AS VARCHAR), "
-    "string_agg(status || ':' || file_id, ',' ORDER BY file_id) FROM source_files"
+    "string_agg(status || ':' || file_id, ',' ORDER BY file_id), "
+    "(SELECT string_agg(extractor || ':' || version || ':' || CAST(derived_at AS VARCHAR), ',' ORDER BY extractor) "
+    "FROM extractor_versions) FROM source_files"
 )
 _SEQUENCE_DIGITS = 6
 _LOCK_POLL_SECONDS = 0.1  # how often a publish waiting for the versions folder's lock retries it
@@ -114,7 +118,8 @@ def _marker_of(connection: Connection) -> str:
 
 
 def warehouse_marker(engine: Engine) -> str:
-    """A fingerprint of the schema revision and load history: it changes with every migration or data change."""
+    """A fingerprint of the schema revision, load history and keyword derivation: it changes with every
+    migration or data change."""
     with engine.connect() as connection:
         return _marker_of(connection)
 

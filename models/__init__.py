@@ -494,7 +494,7 @@ class PaperKeyword(Base):
     """The keywords of each paper: its (at most) 10 best RAKE keyphrases, ranked 1 to 10 with
     their scores, and the method name its title announces, with rank 0 and no score. Computed
     from the title and abstract of its most recent sighting (`papers`), again whenever that text
-    changes."""
+    changes, and for every paper when the keyword extractor changes (`extractor_versions`)."""
 
     __tablename__ = "paper_keywords"
     __mapper_args__ = {"primary_key": ["paper_id", "keyword_id"]}
@@ -515,9 +515,47 @@ class PaperKeyword(Base):
         comment="Rank of the keyphrase in the paper, 1 (highest score; a tie goes to the phrase that "
         "comes first in the text) to 10; 0 for a method name.",
     )
+    # Last, where migration 0013 added it to the table.
+    form: Mapped[str] = mapped_column(
+        String,
+        nullable=False,
+        comment="The keyword as this paper writes it (its own case and spelling), where `keywords.keyword` "
+        "is the one form all papers share; the same text when the extractor keeps no paper's own form "
+        "(RAKE: keyphrases in lowercase, method names as the title prints them).",
+    )
+
+
+class ExtractorVersion(Base):
+    """Which version of each extractor derived the rows the warehouse draws from the papers'
+    texts: one row per extractor. `keywords` is the keyword extractor, which fills `keywords`
+    and `paper_keywords`. A load run by another version of it first derives every paper's
+    keywords again, then records its own version here."""
+
+    __tablename__ = "extractor_versions"
+
+    extractor: Mapped[str] = mapped_column(
+        String,
+        primary_key=True,
+        comment="Key: what the extractor derives; `keywords` (the rows of `keywords` and `paper_keywords`).",
+    )
+    version: Mapped[str] = mapped_column(
+        String,
+        nullable=False,
+        comment="The version of the extractor that derived every paper's rows, as it names itself "
+        "(`etl.keywords.EXTRACTOR_VERSION`, e.g. `rake-1`).",
+    )
+    derived_at: Mapped[datetime] = mapped_column(
+        DateTime,
+        nullable=False,
+        comment="When a load last derived every paper's rows with this version (or recorded it for a "
+        "warehouse without papers, or rebuilt every table), in UTC (stored without a time zone).",
+    )
 
 
 metadata = Base.metadata
+# What the loads record about themselves, not rows drawn from the dumps: no staging frame, no
+# Dagster asset, and a full refresh, which empties the tables, keeps them.
+LOAD_STATE_TABLES = ("extractor_versions",)
 # In the order a dump's data flows into them (the classes' order): the CLI and Dagster list them so.
-TABLES = dict(metadata.tables)
+TABLES = {name: table for name, table in metadata.tables.items() if name not in LOAD_STATE_TABLES}
 DESCRIPTIONS = {name: table.comment for name, table in TABLES.items()}

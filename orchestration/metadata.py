@@ -7,7 +7,7 @@ import polars as pl
 from sqlalchemy import Table
 
 from etl.dictionary import relations
-from etl.keywords import METHOD
+from etl.keywords import EXTRACTOR_VERSION, METHOD
 from etl.report import LoadReport
 from models import TABLES
 
@@ -57,7 +57,11 @@ def table_metadata(
         "papers_already_known": report.papers_already_known,
         "papers_removed": report.papers_removed,
     }
-    metadata["keywords"] |= {"method": METHOD}
+    metadata["keywords"] |= {
+        "method": METHOD,
+        "extractor": EXTRACTOR_VERSION,
+        "papers_rederived": report.keywords_rederived.get("papers", 0),
+    }
     return metadata
 
 

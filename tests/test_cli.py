@@ -70,9 +70,22 @@ def test_json_report_on_the_sample(warehouse_target, warehouse_arg, sample_dir, 
         "serving": serving,
         "storage": storage,
         "schema_migrated": True,
+        "keywords_rederived": {},  # a fresh warehouse only records the extractor's version
         "batches": 1,
         "batches_committed": 1,
     }
+
+
+def test_rederive_keywords_derives_every_papers_keywords_again_and_the_summary_says_so(
+    sample_dir, warehouse_arg, capsys
+):
+    assert main(["load", str(sample_dir), "--warehouse", warehouse_arg]) == EXIT_OK
+    assert "re-derived" not in capsys.readouterr().out  # a fresh warehouse only records the version
+    assert main(["load", str(sample_dir), "--warehouse", warehouse_arg, "--rederive-keywords"]) == EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index("links: 0; paper keywords: 0")
+    assert lines[at + 1] == "keywords re-derived for 411 papers (extractor rake-1 → rake-1)"
+    assert lines[-1].endswith("keywords 4012, paper_keywords 4240")
 
 
 def test_rejected_file_exits_3_and_the_good_ones_load(tmp_path, warehouse_arg, capsys):

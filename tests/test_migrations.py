@@ -32,7 +32,7 @@ def views_of(engine) -> set[str]:
 def test_upgrade_creates_every_table_and_view(engine):
     assert set(TABLES) <= set(inspect(engine).get_table_names())
     assert views_of(engine) == {p.stem for p in VIEWS_DIR.glob("*.sql")}
-    assert current_revision(engine) == "0012"
+    assert current_revision(engine) == "0013"
 
 
 def test_downgrade_to_base_and_back(engine, sample_dir):
@@ -134,7 +134,7 @@ def test_fresh_file_is_created_with_its_folder(tmp_path):
     engine = warehouse_engine(tmp_path / "deep" / "er" / "w.duckdb")
     assert current_revision(engine) is None
     migrate(engine)
-    assert current_revision(engine) == "0012"
+    assert current_revision(engine) == "0013"
     engine.dispose()
 
 
@@ -148,7 +148,7 @@ def test_a_later_view_revision_is_undone_by_restoring_the_earlier_text(engine, t
     (scripts / "versions" / "9999_change_keyword_counts.py").write_text(
         '"""change v_keyword_counts"""\n'
         "from migrations.views import apply_views, restore_views\n"
-        'revision = "9999"\ndown_revision = "0012"\nbranch_labels = None\ndepends_on = None\n'
+        'revision = "9999"\ndown_revision = "0013"\nbranch_labels = None\ndepends_on = None\n'
         'VIEWS = {"v_keyword_counts": "select 42 as answer\\n"}\n'
         "def upgrade():\n    apply_views(VIEWS)\n"
         "def downgrade():\n    restore_views(down_revision, VIEWS)\n"
@@ -173,7 +173,7 @@ def test_a_later_view_revision_is_undone_by_restoring_the_earlier_text(engine, t
     run(command.upgrade, "9999")
     assert keyword_counts_columns() == ["answer"]
     assert keyword_counts_comments() == (None, {"answer": None})  # a text without a header: no comments
-    run(command.downgrade, "0012")
+    run(command.downgrade, "0013")
     assert keyword_counts_columns() == ["keyword_id", "keyword", "kind", "papers", "mean_score"]
     assert keyword_counts_comments() == described and all(described[1].values())  # re-applied on restore
 
@@ -254,3 +254,36 @@ def test_0012_backfills_the_printed_text_keys_and_names_a_load_gives(engine, sam
             c.execute(text("SELECT count(DISTINCT organization_name) FROM paper_appearances")).scalar_one()
             > 0
         )
+
+
+def test_0013_fills_each_form_with_its_keyword_and_the_next_load_derives_every_keyword_again(
+    engine, sample_dir
+):
+    """Rows stored before 0013 take the shared form of their keyword, which is RAKE's own: the rows
+    a load at head gives. No extractor version is recorded, so the next load derives every
+    paper's keywords again (an earlier RAKE may have derived them) and records it."""
+    load_dumps(sample_dir, engine)
+    before = snapshot(engine)
+    downgrade(engine, "0012")
+    assert "form" not in {c["name"] for c in inspect(engine).get_columns("paper_keywords")}
+    assert "extractor_versions" not in inspect(engine).get_table_names()
+    migrate(engine)
+    form = next(c for c in inspect(engine).get_columns("paper_keywords") if c["name"] == "form")
+    assert (form["nullable"], form["default"]) == (False, None)
+    assert snapshot(engine) == before
+    with engine.connect() as c:
+        pairs = "SELECT count(*) FROM paper_keywords AS pk JOIN keywords AS k USING (keyword_id) WHERE pk.form = k.keyword"
+        assert c.execute(text(pairs)).scalar_one() == 4240
+        assert c.execute(text("SELECT count(*) FROM extractor_versions")).scalar_one() == 0
+    report = load_dumps(sample_dir, engine)
+    assert {k: v for k, v in report.keywords_rederived.items() if k != "seconds"} == {
+        "from": None,
+        "to": "rake-1",
+        "papers": 411,
+        "papers_total": 411,
+    }
+    assert snapshot(engine) == before
+    with engine.connect() as c:
+        assert c.execute(text("SELECT extractor, version FROM extractor_versions")).all() == [
+            ("keywords", "rake-1")
+        ]

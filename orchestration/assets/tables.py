@@ -118,6 +118,11 @@ class LoadConfig(dg.Config):
         description="Apply dump versions held back as suspect (fewer entries than the "
         "version loaded before: a cut download?), removing what they no longer list.",
     )
+    rederive_keywords: bool = Field(
+        default=False,
+        description="Derive every paper's keywords again before loading, even when this extractor "
+        "version derived them (a load does so by itself when another version did).",
+    )
     batch_mb: float | None = Field(
         default=None,
         description="Dump megabytes per warehouse transaction (memory is bounded by it). "
@@ -166,7 +171,12 @@ def load_dumps(
     run = run_load(
         settings,
         LoadRequest(
-            config.full_refresh, config.prune, config.force, only=names, accept_shrink=config.accept_shrink
+            config.full_refresh,
+            config.prune,
+            config.force,
+            only=names,
+            accept_shrink=config.accept_shrink,
+            rederive_keywords=config.rederive_keywords,
         ),
         on_wait=context.log.info,  # whom a run waits for, in the run's log
         on_batch=lambda done, so_far: context.log.info(
@@ -181,6 +191,9 @@ def load_dumps(
             f"dump {name} is not in {settings.raw_dir.absolute()} any more; nothing to load for it"
         )
     report = run.report
+    rederived = report.rederived_line()
+    if rederived is not None:
+        context.log.info(rederived)
     for name in report.deferred_names():
         context.log.warning(f"dump {name} is still being written; the next run loads it")
     error = run.message if run.load_failed else None

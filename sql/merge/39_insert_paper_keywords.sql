@@ -1,2 +1,3 @@
 -- The changed papers' keywords.
-INSERT INTO paper_keywords SELECT paper_id, keyword_id, score, rank FROM changed_paper_keywords
+INSERT INTO paper_keywords (paper_id, keyword_id, form, score, rank)
+SELECT paper_id, keyword_id, form, score, rank FROM changed_paper_keywords

@@ -56,6 +56,30 @@ def test_committed_summary_says_what_is_in_the_warehouse_and_what_is_not():
     )
 
 
+def test_a_rederivation_of_the_keywords_is_said_in_the_summary_and_when_a_run_stopped_in_it():
+    report = LoadReport(files_seen=1, batches=1, pending_files=["a.txt"])
+    assert report.rederived_line() is None
+    report.keywords_rederived = {
+        "from": "rake-1",
+        "to": "kw-2",
+        "papers": 4096,
+        "papers_total": 9000,
+        "seconds": None,
+    }
+    assert report.committed_summary() == (
+        "nothing of this run's dumps was committed; keywords re-derived for 4096 of 9000 papers "
+        "(extractor rake-1 → kw-2), not all: the next run derives every paper's again; "
+        "not committed: 1 dumps ('a.txt'); the next run tries them again"
+    )
+    report.keywords_rederived |= {"from": None, "papers": 9000, "seconds": 2.5}
+    assert report.rederived_line() == "keywords re-derived for 9000 papers (extractor unrecorded → kw-2)"
+    report.batches_committed, report.committed_files = 1, ["a.txt"]
+    assert report.committed_summary() == (
+        "committed: 1 of 1 batches, 1 dumps ('a.txt'), now in the warehouse; "
+        "keywords re-derived for 9000 papers (extractor unrecorded → kw-2)"
+    )
+
+
 def test_the_json_form_leaves_out_the_per_file_lists_and_the_check_outcomes():
     report = LoadReport(
         checks={"x": CheckOutcome(True, 0, {})}, committed_files=["a.txt"], loaded_file_ids=[1]
@@ -65,7 +89,7 @@ def test_the_json_form_leaves_out_the_per_file_lists_and_the_check_outcomes():
         "entries", "papers_new",
         "papers_already_known", "papers_removed", "files_superseded", "files_removed", "appearances",
         "links", "keywords", "bytes_read", "rows_staged", "warehouse_rows", "serving", "storage",
-        "schema_migrated", "batches", "batches_committed",
+        "schema_migrated", "keywords_rederived", "batches", "batches_committed",
     }  # fmt: skip
 
 

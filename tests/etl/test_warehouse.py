@@ -28,7 +28,7 @@ def test_a_new_warehouse_is_created_with_its_folder_in_the_portable_format_and_m
     engine = warehouse_engine(path)
     assert migrate(engine) is True
     assert migrate(engine) is False  # already at head: nothing to do
-    assert current_revision(engine) == "0012"
+    assert current_revision(engine) == "0013"
     engine.dispose()
     assert storage_version_of(path) == "v1.0.0"
 

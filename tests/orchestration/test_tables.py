@@ -120,6 +120,7 @@ def test_each_table_shows_the_load_figures_rounded_a_preview_of_its_stored_rows(
         "entries_parsed": 451,
     }
     assert values["keywords"]["method"] == "RAKE"
+    assert (values["keywords"]["extractor"], values["keywords"]["papers_rederived"]) == ("rake-1", 0)
     for table, m in metadata.items():  # previews are stored rows: exactly the schema's columns
         header = m["preview"].value.splitlines()[0]
         assert [c.strip() for c in header.strip("|").split("|")] == [c.name for c in TABLES[table].columns]
