@@ -466,9 +466,10 @@ class PaperLink(Base):
 
 
 class Keyword(Base):
-    """Every distinct keyword of the papers: a keyphrase that RAKE extracts from titles and
-    abstracts (kind `keyphrase`), or a method name that a title announces before its colon (kind
-    `method`: `RAFT: Reward rAnked FineTuning` names `RAFT`). One row per kind and keyword."""
+    """Every distinct keyword of the papers: a topic that titles and abstracts name, one row per
+    concept however papers write it (kind `keyphrase`: `large language model` also for `LLMs`), or a
+    method name that a title announces before its colon (kind `method`: `RAFT: Reward rAnked
+    FineTuning` names `RAFT`). One row per kind and keyword."""
 
     __tablename__ = "keywords"
     __mapper_args__ = {"primary_key": ["keyword_id"]}
@@ -481,20 +482,24 @@ class Keyword(Base):
     keyword: Mapped[str] = mapped_column(
         String,
         nullable=False,
-        comment="The keyword: a keyphrase of one to three words in lowercase, or a method name as the title prints it.",
+        comment="The keyword. A keyphrase in its canonical form, the same for every way of writing the concept: "
+        "one to four lowercase words, singular, in American spelling, a listed compound written one way "
+        "(`fine-tuning` for `fine tuning` and `finetuning`) and an acronym as its expansion (`large "
+        "language model` for `LLMs`); a method name as the title prints it.",
     )
     kind: Mapped[str] = mapped_column(
         String,
         nullable=False,
-        comment="`keyphrase` (RAKE, from the title and abstract) or `method` (the name a title announces before its colon).",
+        comment="`keyphrase` (a topic of the title and abstract) or `method` (the name a title announces before "
+        "its colon).",
     )
 
 
 class PaperKeyword(Base):
-    """The keywords of each paper: its (at most) 10 best RAKE keyphrases, ranked 1 to 10 with
-    their scores, and the method name its title announces, with rank 0 and no score. Computed
-    from the title and abstract of its most recent sighting (`papers`), again whenever that text
-    changes, and for every paper when the keyword extractor changes (`extractor_versions`)."""
+    """The keywords of each paper: its (at most) 10 best topic keyphrases, ranked 1 to 10 with their
+    scores, and the method name its title announces, with rank 0 and no score. Computed from the
+    title and abstract of its most recent sighting (`papers`), again whenever that text changes, and
+    for every paper when the keyword extractor changes (`extractor_versions`)."""
 
     __tablename__ = "paper_keywords"
     __mapper_args__ = {"primary_key": ["paper_id", "keyword_id"]}
@@ -505,9 +510,9 @@ class PaperKeyword(Base):
     )
     score: Mapped[float | None] = mapped_column(
         Double,
-        comment="RAKE score of the keyphrase in this paper: the sum, over its words, of each word's degree "
-        "divided by its frequency among the paper's candidate phrases, rounded to 6 decimals; higher "
-        "means more characteristic of the paper. Null for a method name.",
+        comment="How much the keyphrase matters to this paper: its occurrences in the title and abstract (one "
+        "inside a longer phrase counts: `online reinforcement learning` is an occurrence of "
+        "`reinforcement learning`), plus 2 when the title holds it. Null for a method name.",
     )
     rank: Mapped[int] = mapped_column(
         SmallInteger,
@@ -519,9 +524,8 @@ class PaperKeyword(Base):
     form: Mapped[str] = mapped_column(
         String,
         nullable=False,
-        comment="The keyword as this paper writes it (its own case and spelling), where `keywords.keyword` "
-        "is the one form all papers share; the same text when the extractor keeps no paper's own form "
-        "(RAKE: keyphrases in lowercase, method names as the title prints them).",
+        comment="The keyword as this paper first writes it (its own case, spelling, number, hyphens or acronym: "
+        "`LLMs` for `large language model`); a method name as the title prints it.",
     )
 
 
@@ -542,7 +546,8 @@ class ExtractorVersion(Base):
         String,
         nullable=False,
         comment="The version of the extractor that derived every paper's rows, as it names itself "
-        "(`etl.keywords.EXTRACTOR_VERSION`, e.g. `rake-1`).",
+        "(`etl.keywords.EXTRACTOR_VERSION`: `topics-`, its algorithm's number and a digest of its word "
+        "tables).",
     )
     derived_at: Mapped[datetime] = mapped_column(
         DateTime,

@@ -1,14 +1,16 @@
-"""each paper's own form of its keywords, and the extractor version that derived them
+"""keywords as topics: each paper's own form of them, and the extractor version that derived them
 
 Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-10 12:00:00
 
-`paper_keywords.form` is the keyword as the paper writes it, beside the one form all papers
-share (`keywords.keyword`); the rows stored before it are filled with that shared form, which
-is what RAKE gives. `extractor_versions` records which version of the keyword extractor derived
-the keywords: the first load after this revision finds no row, derives every paper's keywords
-again (an earlier RAKE may have derived them) and records its version (`etl.rederive`).
+Keywords become topics keyed by concept (`etl.keywords` replaced RAKE): the descriptions of
+`keywords`, `paper_keywords` and `v_keyword_counts` say so. `paper_keywords.form` is the keyword
+as the paper writes it, beside the one form all papers share (`keywords.keyword`); the rows
+stored before it are filled with that shared form, which is what RAKE gave. `extractor_versions`
+records which version of the keyword extractor derived the keywords: the first load after this
+revision finds no row, derives every paper's keywords again and records its version
+(`etl.rederive`).
 
 """
 
@@ -17,14 +19,20 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.views import apply_views, restore_views
+
 revision: str = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TABLE_COMMENTS = {
-    "paper_keywords": "The keywords of each paper: its (at most) 10 best RAKE keyphrases, ranked 1 to 10 with "
-    "their scores, and the method name its title announces, with rank 0 and no score. "
+    "keywords": "Every distinct keyword of the papers: a topic that titles and abstracts name, one row per "
+    "concept however papers write it (kind `keyphrase`: `large language model` also for `LLMs`), or a "
+    "method name that a title announces before its colon (kind `method`: `RAFT: Reward rAnked "
+    "FineTuning` names `RAFT`). One row per kind and keyword.",
+    "paper_keywords": "The keywords of each paper: its (at most) 10 best topic keyphrases, ranked 1 to 10 "
+    "with their scores, and the method name its title announces, with rank 0 and no score. "
     "Computed from the title and abstract of its most recent sighting (`papers`), again "
     "whenever that text changes, and for every paper when the keyword extractor changes "
     "(`extractor_versions`).",
@@ -35,25 +43,75 @@ TABLE_COMMENTS = {
 }
 
 COLUMN_COMMENTS = {
+    "keywords": {
+        "keyword": "The keyword. A keyphrase in its canonical form, the same for every way of writing the "
+        "concept: one to four lowercase words, singular, in American spelling, a listed compound written "
+        "one way (`fine-tuning` for `fine tuning` and `finetuning`) and an acronym as its expansion "
+        "(`large language model` for `LLMs`); a method name as the title prints it.",
+        "kind": "`keyphrase` (a topic of the title and abstract) or `method` (the name a title announces "
+        "before its colon).",
+    },
     "paper_keywords": {
-        "form": "The keyword as this paper writes it (its own case and spelling), where `keywords.keyword` "
-        "is the one form all papers share; the same text when the extractor keeps no paper's own form "
-        "(RAKE: keyphrases in lowercase, method names as the title prints them).",
+        "score": "How much the keyphrase matters to this paper: its occurrences in the title and abstract "
+        "(one inside a longer phrase counts: `online reinforcement learning` is an occurrence of "
+        "`reinforcement learning`), plus 2 when the title holds it. Null for a method name.",
+        "form": "The keyword as this paper first writes it (its own case, spelling, number, hyphens or "
+        "acronym: `LLMs` for `large language model`); a method name as the title prints it.",
     },
     "extractor_versions": {
         "extractor": "Key: what the extractor derives; `keywords` (the rows of `keywords` and `paper_keywords`).",
         "version": "The version of the extractor that derived every paper's rows, as it names itself "
-        "(`etl.keywords.EXTRACTOR_VERSION`, e.g. `rake-1`).",
+        "(`etl.keywords.EXTRACTOR_VERSION`: `topics-`, its algorithm's number and a digest of its word "
+        "tables).",
         "derived_at": "When a load last derived every paper's rows with this version (or recorded it for a "
         "warehouse without papers, or rebuilt every table), in UTC (stored without a time zone).",
     },
 }
 
 EARLIER_TABLE_COMMENTS = {
+    "keywords": "Every distinct keyword of the papers: a keyphrase that RAKE extracts from titles and "
+    "abstracts (kind `keyphrase`), or a method name that a title announces before its colon (kind "
+    "`method`: `RAFT: Reward rAnked FineTuning` names `RAFT`). One row per kind and keyword.",
     "paper_keywords": "The keywords of each paper: its (at most) 10 best RAKE keyphrases, ranked 1 to 10 with "
     "their scores, and the method name its title announces, with rank 0 and no score. "
     "Computed from the title and abstract of its most recent sighting (`papers`), again "
     "whenever that text changes.",
+}
+
+EARLIER_COLUMN_COMMENTS = {
+    "keywords": {
+        "keyword": "The keyword: a keyphrase of one to three words in lowercase, or a method name as the "
+        "title prints it.",
+        "kind": "`keyphrase` (RAKE, from the title and abstract) or `method` (the name a title announces "
+        "before its colon).",
+    },
+    "paper_keywords": {
+        "score": "RAKE score of the keyphrase in this paper: the sum, over its words, of each word's degree "
+        "divided by its frequency among the paper's candidate phrases, rounded to 6 decimals; higher "
+        "means more characteristic of the paper. Null for a method name.",
+    },
+}
+
+# The view reads the keywords' descriptions: applied again, it takes the new ones.
+VIEWS = {
+    "v_keyword_counts": """-- How many papers carry each keyword, with its mean score (method names have none).
+--
+-- Columns:
+-- keyword_id = keywords.keyword_id
+-- keyword = keywords.keyword
+-- kind = keywords.kind
+-- papers: Number of papers that carry the keyword (rows of `paper_keywords`).
+-- mean_score = paper_keywords.score
+select
+    k.keyword_id,
+    k.keyword,
+    k.kind,
+    count(*) as papers,
+    avg(pk.score) as mean_score
+from keywords as k
+inner join paper_keywords as pk on pk.keyword_id = k.keyword_id
+group by k.keyword_id, k.keyword, k.kind
+""",
 }
 
 
@@ -82,19 +140,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("extractor", name=op.f("pk_extractor_versions")),
         comment=TABLE_COMMENTS["extractor_versions"],
     )
-    op.create_table_comment(
-        "paper_keywords",
-        TABLE_COMMENTS["paper_keywords"],
-        existing_comment=EARLIER_TABLE_COMMENTS["paper_keywords"],
-    )
+    for table, earlier in EARLIER_TABLE_COMMENTS.items():
+        op.create_table_comment(table, TABLE_COMMENTS[table], existing_comment=earlier)
+    for table, pinned in EARLIER_COLUMN_COMMENTS.items():
+        for column, earlier in pinned.items():
+            op.alter_column(table, column, comment=COLUMN_COMMENTS[table][column], existing_comment=earlier)
+    apply_views(VIEWS)
 
 
 def downgrade() -> None:
-    """Drop `extractor_versions` and `paper_keywords.form`; restore the earlier description."""
-    op.create_table_comment(
-        "paper_keywords",
-        EARLIER_TABLE_COMMENTS["paper_keywords"],
-        existing_comment=TABLE_COMMENTS["paper_keywords"],
-    )
+    """Drop `extractor_versions` and `paper_keywords.form`; restore the earlier descriptions."""
+    for table, pinned in EARLIER_COLUMN_COMMENTS.items():
+        for column, earlier in pinned.items():
+            op.alter_column(table, column, comment=earlier, existing_comment=COLUMN_COMMENTS[table][column])
+    for table, earlier in EARLIER_TABLE_COMMENTS.items():
+        op.create_table_comment(table, earlier, existing_comment=TABLE_COMMENTS[table])
+    restore_views(down_revision, VIEWS)
     op.drop_table("extractor_versions")
     op.drop_column("paper_keywords", "form")

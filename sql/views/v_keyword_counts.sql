@@ -1,12 +1,11 @@
--- How many papers carry each keyword, with its mean RAKE score (method names have none).
+-- How many papers carry each keyword, with its mean score (method names have none).
 --
 -- Columns:
 -- keyword_id = keywords.keyword_id
 -- keyword = keywords.keyword
 -- kind = keywords.kind
 -- papers: Number of papers that carry the keyword (rows of `paper_keywords`).
--- mean_score: Mean RAKE score of the keyword over those papers; null for a method name, which has no
---   score.
+-- mean_score = paper_keywords.score
 select
     k.keyword_id,
     k.keyword,
