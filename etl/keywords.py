@@ -44,14 +44,14 @@ THREADS = 2
 ALGORITHM = 1
 _BREAK = " | "
 _TITLE_END = "\x02"
-_MARKERS = r"[\x01\x02]"  # the extractor's own markers, never read from a text
 # Anything but letters, digits, whitespace and in-word joiners ends a phrase; so do joiners
 # (' ’ - .) at a word's edge or doubled: "Qwen2.5-Math" stays one word, "models." does not.
 _PUNCTUATION_RE = r"[^\p{L}\p{N} '’.\-\x01\x02]+|[.'’\-]+(?:\s|$)|(?:^|\s)[.'’\-]+|[.'’\-]{2,}"
-# A URL is no phrase, nor part of the word glued to it; whitespace other than a space ends a phrase too.
-_CLEAN_RE = f"(?:{URL_RE})|{_PUNCTUATION_RE}"
 # "large language models (LLMs)": the parenthesized acronym becomes one marked token.
 _DEFINITION_RE = r"\(\s*(\p{Lu}[\p{L}\p{N}]{1,7})\s*\)"
+# A URL (no phrase, nor part of the word glued to it) or punctuation (whitespace other than a
+# space too) becomes a lone marker, a break. (A capture group here would make the pass 2x slower.)
+_CLEAN_RE = f"(?:{URL_RE})|{_PUNCTUATION_RE}"
 # A title such as "RAFT: Reward rAnked ..." announces the method it names before the colon.
 METHOD_NAME_RE = r"^\s*([^\s:,;]{2,40}(?:\s[^\s:,;]{1,20}){0,2}):\s"
 _KEY_BITS = 40  # phrase keys: the paper index (at most 12 bits) above 40 bits of the phrase hash
@@ -79,6 +79,11 @@ def extractor_version() -> str:
 EXTRACTOR_VERSION = extractor_version()
 
 
+def _unmarked(text: pl.Expr) -> pl.Expr:
+    """The text without the extractor's own marker characters, which it never reads from a text."""
+    return text.str.replace_all(DEFINED, " ", literal=True).str.replace_all(_TITLE_END, " ", literal=True)
+
+
 def _tokens(chunk: pl.DataFrame) -> pl.DataFrame:
     """One row per token of title, marker, then abstract, as written: paper (row index), token."""
     named = _announced(pl.col("title").str.extract(METHOD_NAME_RE, 1)).fill_null(False)
@@ -87,12 +92,12 @@ def _tokens(chunk: pl.DataFrame) -> pl.DataFrame:
     )
     text = (
         pl.concat_str(
-            title.fill_null("").str.replace_all(_MARKERS, " "),
+            _unmarked(title.fill_null("")),
             pl.lit(f" {_TITLE_END} "),
-            pl.col("abstract").fill_null("").str.replace_all(_MARKERS, " "),
+            _unmarked(pl.col("abstract").fill_null("")),
         )
-        .str.replace_all(_DEFINITION_RE, f" {DEFINED}${{1}}{_BREAK}")
-        .str.replace_all(_CLEAN_RE, _BREAK)
+        .str.replace_all(_DEFINITION_RE, f" {DEFINED}${{1}} ")
+        .str.replace_all(_CLEAN_RE, f" {DEFINED} ")
         .str.replace_all("-", " - ", literal=True)
     )
     return (
@@ -138,7 +143,7 @@ class _Chunk:
         bit = lambda name: (role & _ROLE_BITS[name]) != 0  # noqa: E731
         verb = np.zeros(words.size, dtype=bool)
         verb[:-1] = bit("verbal")[:-1] & bit("determiner")[1:] & adjacent[:-1]
-        verb[1:] |= bit("plural")[:-1] & bit("base_verb")[1:] & adjacent[:-1]
+        verb[1:] |= (bit("plural") | bit("before_verb"))[:-1] & bit("base_verb")[1:] & adjacent[:-1]
         # Breaks that nothing later reads are dropped, leaving a gap that ends the run. A connective
         # is read inside a hyphenated word, after a term's first word, or before a defined acronym.
         defined = np.flatnonzero(bit("defines"))
@@ -277,7 +282,8 @@ class _Chunk:
         match = table[order][found] == triple
         at = inner[match]
         which = order[found[match]]
-        self.breaks[at] = False
+        self.breaks[at - 1] = self.breaks[at] = self.breaks[at + 1] = False  # "out" of "out of distribution"
+        self.lead[at - 1] = self.tail[at + 1] = False
         self.extra.append((at - 1, at + 1))
         display = terms["display"].gather(which)
         display_h, _ = phrase_hash(display)
@@ -360,6 +366,23 @@ class _Chunk:
         self.h[t], self.words[t], self.override[t] = h[d], words[d], overrides[d]
         self.breaks[t], self.lead[t], self.tail[t], self.single[t] = False, False, False, True
 
+    def count_known_concepts(self) -> None:
+        """A listed concept of several words counts wherever it stands: "large language model agents"."""
+        concepts = lexicon().concept_hashes
+        n = self.h.size
+        if not concepts.size or n < 2:
+            return
+        h = self.h.copy()
+        open_ = ~self.breaks  # the concept's words so far are all words of one run
+        for length in range(2, MAX_TOKENS + 1):
+            at = np.arange(n - length + 1)
+            last = at + length - 1
+            open_ = open_[:-1] & self.same[last - 1] & ~self.breaks[last]
+            h = h[:-1] * POWERS[self.words[last]] + self.h[last]
+            found = np.flatnonzero(open_ & np.isin(h, concepts))
+            if found.size:
+                self.extra.append((at[found], last[found]))
+
     def count_modifiers(self) -> None:
         """A listed compound or acronym counts where it modifies another word: "LLM agents", "fine-tuning recipe"."""
         n = self.h.size
@@ -429,10 +452,6 @@ def _spans(c: _Chunk) -> tuple[np.ndarray, np.ndarray]:
     e = np.maximum.reduceat(np.where(c.tail[kept], -1, kept), firsts)
     keep = (s <= e) & (s < big)
     s, e = s[keep], e[keep]
-    if c.extra:
-        extra_s = np.concatenate([a for a, _ in c.extra])
-        extra_e = np.concatenate([b for _, b in c.extra])
-        s, e = np.r_[s, extra_s], np.r_[e, extra_e]
     # An -ing word that may be a noun goes when two words follow it: "scaling reinforcement learning".
     cum = np.cumsum(c.words)
     soft = c.soft[s] & (cum[e] - cum[s] >= 2)
@@ -443,7 +462,14 @@ def _spans(c: _Chunk) -> tuple[np.ndarray, np.ndarray]:
         later = np.minimum(e + 1, n - 1)
         extend = (e + 1 < n) & (c.words[later] == 0) & c.same[e] & ~c.breaks[later]
         e = np.where(extend, e + 1, e)
-    return s, e
+    if not c.extra:
+        return s, e
+    # A term inside a run is a span of its own, unless it ends the run: then the run's suffixes count it.
+    extra_s = np.concatenate([a for a, _ in c.extra])
+    extra_e = np.concatenate([b for _, b in c.extra])
+    run = np.minimum(np.searchsorted(e, extra_e), max(e.size - 1, 0))
+    counted = (e.size > 0) & (e[run] == extra_e) & (s[run] <= extra_s)
+    return np.r_[s, extra_s[~counted]], np.r_[e, extra_e[~counted]]
 
 
 def _records(c: _Chunk, s: np.ndarray, e: np.ndarray) -> dict[str, np.ndarray]:
@@ -460,15 +486,12 @@ def _records(c: _Chunk, s: np.ndarray, e: np.ndarray) -> dict[str, np.ndarray]:
     j, end, words, span = j[ok], end[ok], words[ok], span[ok]
     n = c.h.size
     h = np.zeros(j.size, dtype=np.uint64)
-    sub = np.zeros(j.size, dtype=np.uint64)
     for t in range(MAX_TOKENS):  # fold each phrase's words; past its end a word adds 0 and shifts by 1
         at = np.minimum(j + t, n - 1)
         inside = j + t <= end
         shift = POWERS[np.where(inside, c.words[at], 0)]
         word = np.where(inside, c.h[at], np.uint64(0))
         h = h * shift + word
-        if t:
-            sub = sub * shift + word
     return {
         "start": j,
         "end": end,
@@ -477,7 +500,6 @@ def _records(c: _Chunk, s: np.ndarray, e: np.ndarray) -> dict[str, np.ndarray]:
         "title": c.title[j],
         "paper": c.paper[j],
         "h": h,
-        "sub": sub,
     }
 
 
@@ -500,16 +522,8 @@ def _winners(c: _Chunk, r: dict[str, np.ndarray], top_n: int) -> tuple[np.ndarra
     full = np.add.reduceat(r["full"][order].astype(np.int64), firsts) if firsts.size else tf
     title = np.maximum.reduceat(r["title"][order], firsts) if firsts.size else tf.astype(bool)
     words = r["words"][first]
-    unique_keys = sorted_keys[firsts]
-    # A suffix that never occurs apart from its longer phrase adds nothing: "language model" of "large language model".
-    longer = np.flatnonzero(words >= 2)
-    sub_keys = _key(r["paper"][first[longer]], r["sub"][first[longer]])
-    where = np.minimum(np.searchsorted(unique_keys, sub_keys), max(unique_keys.size - 1, 0))
-    hit = unique_keys[where] == sub_keys
-    suppressed = np.zeros(first.size, dtype=bool)
-    suppressed[where[hit & (tf[where] == tf[longer])]] = True
     single_ok = c.single[r["start"][first]] & ((tf >= 2) | title)
-    eligible = ~suppressed & np.where(words >= 2, (full >= 1) | (tf >= 2), single_ok)
+    eligible = np.where(words >= 2, (full >= 1) | (tf >= 2), single_ok)
     score = tf + TITLE_BONUS * title
     picked = np.flatnonzero(eligible)
     paper = r["paper"][first[picked]]
@@ -536,6 +550,7 @@ def _chunk_keyphrases(chunk: pl.DataFrame, top_n: int) -> pl.DataFrame:
     c.keep_hyphenated()
     c.join_terms()
     c.read_definitions()
+    c.count_known_concepts()
     c.count_modifiers()
     s, e = _spans(c)
     records = _records(c, s, e)

@@ -32,6 +32,8 @@ DETERMINERS = frozenset(
 COMMON_MODIFIER = -11.0
 SPECIFIC_WORD = -12.5
 SINGLE_EXCLUDED_TAGS = "[VZDAR]"
+# Words after which a bare verb form is a verb: "to train neural networks", "can handle".
+BEFORE_VERBS = frozenset({"to", "can", "cannot", "could", "may", "might", "must", "shall", "should", "will", "would"})
 # Number-led tokens that name a topic rather than a quantity.
 NUMBERED_WORDS = frozenset({"2d", "3d", "4d", "6d"})
 # The marker `etl.keywords` puts before an acronym a paper defines: "large language models (LLMs)".
@@ -61,6 +63,7 @@ ROLES = (
     "kept",
     "term_first",
     "concept",
+    "before_verb",
 )
 ATTRIBUTES = {
     "token": pl.String,
@@ -119,6 +122,7 @@ class Lexicon:
     terms: pl.DataFrame  # first, connective, last, display: the last word as the term writes it
     compound_starts: frozenset[str]
     prefix_pattern: str  # a prefix word and the space after it: "multi stage" reads "multi-stage"
+    concept_hashes: np.ndarray  # the phrase hashes of the acronyms' expansions of several words
 
 
 def _canonical_words(lexicon_frames: dict[str, pl.DataFrame], frame: pl.DataFrame) -> pl.DataFrame:
@@ -131,7 +135,8 @@ def _canonical_words(lexicon_frames: dict[str, pl.DataFrame], frame: pl.DataFram
     ).with_columns(
         canon=pl.when(pl.col("plural_acronym"))
         .then(pl.col("canon").str.slice(0, pl.col("canon").str.len_chars() - 1))
-        .otherwise(pl.coalesce("singular", "canon"))
+        .otherwise(pl.coalesce("singular", "canon")),
+        plural_form=pl.col("singular").is_not_null(),
     )
     keyed = singular.with_columns(compound_key=pl.col("canon").str.replace_all("-", "", literal=True))
     return (
@@ -156,6 +161,8 @@ def lexicon() -> Lexicon:
     generic = pl.concat([generic, plurals_of_generic]).unique("word", keep="first")
     acronyms = _frame("acronyms.tsv", ["letters", "expansion"])
     terms = _term_triples(pl.DataFrame({"term": [r[0] for r in read_table("terms")]}), frames)
+    acronyms = _expanded(acronyms, frames, terms)
+    several = acronyms.filter(pl.col("expansion").str.contains(" "))["expansion"]
     keys = frames["compounds"]["key"].to_list()
     starts = frozenset(key[:cut] for key in keys for cut in range(2, len(key) - 1))
     return Lexicon(
@@ -165,9 +172,10 @@ def lexicon() -> Lexicon:
         spelling=frames["spelling"],
         generic=generic,
         compounds=frames["compounds"],
-        acronyms=_expanded(acronyms, frames, terms),
+        acronyms=acronyms,
         terms=terms,
         compound_starts=starts,
+        concept_hashes=np.unique(phrase_hash(several)[0]),
         prefix_pattern=r"\b(" + "|".join(generic.filter(pl.col("role") == "prefix")["word"].sort()) + r") ",
     )
 
@@ -231,7 +239,7 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
     lex = lexicon()
     frames = {"spelling": lex.spelling, "plural": lex.plural, "compounds": lex.compounds}
     token = pl.col("token")
-    defines = token.str.starts_with(DEFINED)
+    defines = token.str.starts_with(DEFINED) & (token.str.len_chars() > 2)  # a lone marker is a break
     bare = pl.when(defines).then(token.str.slice(1)).otherwise(token)
     frame = pl.DataFrame({"token": tokens}).with_columns(
         defines=defines,
@@ -301,6 +309,7 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
         verbal=tags.str.contains("[VZ]"),
         base_verb=tags.str.contains("V") & ~word.str.ends_with("s"),
         determiner=word.is_in(_listed(DETERMINERS)) | verb_only,
+        before_verb=word.is_in(_listed(BEFORE_VERBS)),
         single=role.is_in(["", "topic"])
         & (
             expanded
@@ -316,11 +325,10 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
         compound_start=word.is_in(_listed(lex.compound_starts)),
     ).with_columns(lead=pl.col("lead") | pl.col("connective"), tail=pl.col("tail") | pl.col("connective"))
     frame = frame.with_columns(
-        plural=(pl.col("word") != pl.col("canon"))
-        & pl.col("plural_acronym").not_()
-        & (pl.col("word") != "data"),
-        kept=pl.col("connective") | pl.col("prefix") | defines | pl.col("compound_start"),
+        plural=pl.col("plural_form") | pl.col("plural_acronym"),
         term_first=pl.col("canonical").is_in(lex.terms["first"].implode()),
+    ).with_columns(
+        kept=pl.col("connective") | pl.col("prefix") | defines | pl.col("compound_start") | pl.col("term_first"),
         concept=(pl.col("compound_kind") == "noun") | expanded,
     )
     h, words = phrase_hash(frame["canonical"])
