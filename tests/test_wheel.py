@@ -68,7 +68,12 @@ def test_the_wheel_holds_the_packages_and_every_sql_file_and_the_lexicon_and_not
     assert {n.split("/")[0] for n in names} == {*PACKAGES, wheel.name.split("-py3")[0] + ".dist-info"}
     assert "migrations/script.py.mako" in names and "migrations/env.py" in names
     lexicon = {
-        f"etl/lexicon/{name}" for name in ("__init__.py", "pos.tsv", "plural.tsv", "spelling.tsv", "NOTICE")
+        f"etl/lexicon/{name}"
+        for name in (
+            "__init__.py",
+            *("pos.tsv", "plural.tsv", "spelling.tsv", "frequency.tsv", "NOTICE"),
+            *("acronyms.tsv", "compounds.tsv", "generic.tsv", "terms.tsv"),
+        )
     }
     assert {n for n in names if n.startswith("etl/lexicon/")} == lexicon
     versions = sorted(p.name for p in (ROOT / "migrations" / "versions").glob("*.py"))

@@ -11,7 +11,8 @@ from etl.lexicon import read_table
 from tests.conftest import ROOT
 
 LEXICON = ROOT / "etl" / "lexicon"
-FILES = ("pos.tsv", "plural.tsv", "spelling.tsv", "NOTICE")
+FILES = ("pos.tsv", "plural.tsv", "spelling.tsv", "frequency.tsv", "NOTICE")  # generated
+BY_HAND = ("acronyms.tsv", "compounds.tsv", "generic.tsv", "terms.tsv")
 
 
 @pytest.fixture(scope="module")
@@ -80,11 +81,30 @@ def test_parts_of_speech(pos):
 
 def test_the_tables_sizes_are_pinned():
     # Measured from lemminflect 0.2.3 and spacy-lookups-data 1.0.5; a change means a rule or source changed.
-    sizes = {name: len(read_table(name)) for name in ("pos", "plural", "spelling")}
-    assert sizes == {"pos": 54327, "plural": 17237, "spelling": 1883}
+    sizes = {name: len(read_table(name)) for name in ("pos", "plural", "spelling", "frequency")}
+    assert sizes == {"pos": 54327, "plural": 17237, "spelling": 1883, "frequency": 14946}
     assert {name: (LEXICON / name).stat().st_size for name in FILES} == {
         "pos.tsv": 653324,
         "plural.tsv": 322402,
         "spelling.tsv": 43734,
-        "NOTICE": 4826,
+        "frequency.tsv": 222891,
+        "NOTICE": 4965,
     }
+
+
+def test_frequencies():
+    frequency = {word: float(logp) for word, logp in read_table("frequency")}
+    assert frequency["the"] > frequency["image"]
+    assert -9.5 < frequency["image"] < -9.0 and "grokking" not in frequency and "hallucination" not in frequency
+    assert all(-13.5 <= logp <= 0 for logp in frequency.values())  # rounded to two decimals
+
+
+def test_the_hand_tables_parse_and_name_known_roles_and_kinds():
+    roles = {role for _, role in read_table("generic")}
+    assert roles == {"break", "lead", "tail", "single", "prefix", "topic"}
+    assert {kind for _, _, kind in read_table("compounds")} == {"noun", "modifier", "verb"}
+    assert dict(read_table("acronyms"))["llm"] == "large language model"
+    assert all(len(term.split(" ")) == 3 for (term,) in read_table("terms"))
+    for name in BY_HAND:
+        rows = [line for line in (LEXICON / name).read_text().splitlines() if line and not line.startswith("#")]
+        assert rows == sorted(set(rows)), f"{name}: keep the rows sorted and unique"
