@@ -27,12 +27,33 @@ from pathlib import Path
 import polars as pl
 
 from bench import rake
-from bench.keywords_quality import sample_papers, yake_keyphrases
 from etl import keywords
+from etl.dedupe import identify_papers, latest_paper_texts
+from etl.extract import discover_dumps, read_dumps
+from etl.parse import parse_dumps
 
 GOLD = Path(__file__).resolve().parents[1] / "tests" / "data" / "keywords_gold.jsonl"
 TOP_N = 10
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
+
+
+def sample_papers(raw_dir: Path) -> pl.DataFrame:
+    """The deduplicated papers of a dump folder."""
+    parsed = parse_dumps(read_dumps(discover_dumps(raw_dir)))
+    return latest_paper_texts(identify_papers(parsed.entries)).sort("paper_id")
+
+
+def yake_keyphrases(papers: pl.DataFrame) -> tuple[dict[int, list[str]], float]:
+    """YAKE's top keyphrases per paper id (n-grams up to 3, top 10), and the seconds it took."""
+    import yake  # only the benchmark needs it
+
+    extractor = yake.KeywordExtractor(lan="en", n=3, top=TOP_N)
+    started = time.perf_counter()
+    found = {
+        paper_id: [phrase.lower() for phrase, _ in extractor.extract_keywords(f"{title}. {abstract}")]
+        for paper_id, title, abstract in papers.select("paper_id", "title", "abstract").iter_rows()
+    }
+    return found, time.perf_counter() - started
 
 
 def read_gold(split: str) -> list[dict]:

@@ -21,8 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from bench import rake
-from bench.keywords_gold import RAW
-from bench.keywords_quality import sample_papers
+from bench.keywords_gold import RAW, sample_papers
 from etl import keywords
 
 

@@ -24,8 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
-from bench.keywords_gold import RAW, _singular
-from bench.keywords_quality import sample_papers
+from bench.keywords_gold import RAW, _singular, sample_papers
 from etl.keywords import extract_keywords
 
 AUDIT = Path(__file__).resolve().parents[1] / "tests" / "data" / "keywords_top100_audit.tsv"

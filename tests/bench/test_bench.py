@@ -12,9 +12,8 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from bench import copy_paths, engines, incremental
+from bench import copy_paths, engines, incremental, keywords_gold, keywords_speed, keywords_topics
 from bench.generate import ENTRIES_PER_DUMP, dumps_for, generate
-from bench.keywords_quality import compare
 from bench.measure import RssSampler
 from tests.conftest import ENGINES, ROOT, SAMPLE_DIR, parse_folder, postgres_database
 
@@ -45,13 +44,61 @@ def test_generated_dumps_parse_cleanly_with_every_card_shape(tmp_path):
     assert entries["abstract"].str.contains(r"https?://\S+[.,;)]").any()  # URLs with glued punctuation
 
 
-def test_keyword_quality_report_on_the_sample():
-    result = compare(SAMPLE_DIR, examples=10)
-    assert result["papers"] == 411
-    assert len(result["examples"]) == 10
-    assert all(len(e["ours"]) == 10 and e["yake"] for e in result["examples"])
-    assert result["rule_breaks"] == {"starts_with_stopword": 0, "ends_with_stopword": 0, "no_letter": 0}
-    assert 0.05 < result["mean_exact_overlap"] <= result["mean_loose_overlap"] < 1
+def test_keywords_against_the_held_out_hand_labels():
+    """The extractor, the RAKE it replaced and YAKE, scored on the half of the gold set never tuned on."""
+    result = keywords_gold.compare("heldout")
+    assert result["papers"] == 48
+    scores = {
+        name: {
+            kind: (round(f[kind]["precision_at_10"], 4), round(f[kind]["recall"], 4))
+            for kind in ("exact", "lenient")
+        }
+        for name, f in result["extractors"].items()
+    }
+    assert scores == {
+        "topics (now)": {"exact": (0.1979, 0.3521), "lenient": (0.2729, 0.484)},
+        "RAKE (before)": {"exact": (0.0896, 0.1604), "lenient": (0.0938, 0.1681)},
+        "YAKE (reference)": {"exact": (0.1375, 0.2431), "lenient": (0.15, 0.2576)},
+    }
+    assert all(f["papers_per_second"] > 0 for f in result["extractors"].values())
+
+
+def test_the_gold_set_is_split_in_halves_and_the_scorer_is_lenient_as_documented():
+    gold = keywords_gold.read_gold("all")
+    assert len(gold) == 96 and sum(row["split"] == "heldout" for row in gold) == 48
+    assert all(3 <= len(row["keyphrases"]) <= 6 for row in gold)
+    assert keywords_gold.normalize("Large-Language Models", lenient=True) == "large language model"
+    assert keywords_gold.normalize("Large-Language Models", lenient=False) == "large-language models"
+    found = {1: ["graph neural networks", "noise"]}
+    labels = [{"paper_id": 1, "keyphrases": ["Graph Neural Network", "message passing"]}]
+    assert keywords_gold.score(found, labels, lenient=True) == {"precision_at_10": 0.5, "recall": 0.5}
+    assert keywords_gold.score(found, labels, lenient=False) == {"precision_at_10": 0.0, "recall": 0.0}
+
+
+def test_the_top_100_keyphrases_of_the_sample_are_topics_and_concepts_are_not_split():
+    result = keywords_topics.report(SAMPLE_DIR)
+    assert result["unaudited"] == []  # a change to the extractor is audited again
+    assert result["split_concepts"] == []
+    assert len(result["not_topics"]) == 10
+    assert result["shared_by_two_or_more"] == 326
+    assert result["top"][:3] == [
+        ("reinforcement learning", 112),
+        ("large language model", 102),
+        ("language model", 54),
+    ]
+    assert keywords_topics.split_concepts(
+        ["fine-tuning", "finetuning", "llm", "large language models", "rl"]
+    ) == [
+        ["fine-tuning", "finetuning"],
+        ["llm", "large language models"],
+    ]
+
+
+def test_the_speed_comparison_alternates_and_reports_a_ratio():
+    frame = keywords_speed.frame_of(None).head(500)
+    result = keywords_speed.compare(frame, rounds=2)
+    assert result["papers"] == 500 and len(result["topics_over_rake"]["per_round"]) == 2
+    assert result["topics_over_rake"]["median"] > 0 and set(result["papers_per_second"]) == {"topics", "rake"}
 
 
 @pytest.mark.slow
