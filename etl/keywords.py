@@ -39,6 +39,7 @@ MAX_WORDS = 4
 MAX_TOKENS = 6  # four words may span six tokens: "pre-trained" is two tokens, one word
 MAX_ACRONYM = 8
 TITLE_BONUS = 2.0
+TOPIC_BONUS = 2.0
 CHUNK_PAPERS = 4096
 THREADS = 2
 ALGORITHM = 1
@@ -524,7 +525,8 @@ def _winners(c: _Chunk, r: dict[str, np.ndarray], top_n: int) -> tuple[np.ndarra
     words = r["words"][first]
     single_ok = c.single[r["start"][first]] & ((tf >= 2) | title)
     eligible = np.where(words >= 2, (full >= 1) | (tf >= 2), single_ok)
-    score = tf + TITLE_BONUS * title
+    listed = np.isin(r["h"][first], lexicon().topic_hashes)
+    score = tf + TITLE_BONUS * title + TOPIC_BONUS * listed
     picked = np.flatnonzero(eligible)
     paper = r["paper"][first[picked]]
     position = r["start"][first[picked]]
@@ -536,7 +538,8 @@ def _winners(c: _Chunk, r: dict[str, np.ndarray], top_n: int) -> tuple[np.ndarra
         - np.maximum.accumulate(np.where(run_start, np.arange(rank_order.size), 0))
         + 1
     )
-    won = rank <= top_n
+    # A phrase met once, outside the title and off the topic list, never takes the last place.
+    won = (rank <= top_n) & ((score[picked[rank_order]] >= 2) | (rank < top_n))
     chosen = picked[rank_order[won]]
     return first[chosen], score[chosen], rank[won]
 

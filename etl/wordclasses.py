@@ -122,7 +122,9 @@ class Lexicon:
     terms: pl.DataFrame  # first, connective, last, display: the last word as the term writes it
     compound_starts: frozenset[str]
     prefix_pattern: str  # a prefix word and the space after it: "multi stage" reads "multi-stage"
-    concept_hashes: np.ndarray  # the phrase hashes of the acronyms' expansions of several words
+    concept_hashes: np.ndarray  # phrase hashes of the acronyms' expansions and topics of several words
+    topic_hashes: np.ndarray  # phrase hashes of the listed topics (topics.tsv)
+    topic_words: frozenset[str]  # the listed topics of one word
 
 
 def _canonical_words(lexicon_frames: dict[str, pl.DataFrame], frame: pl.DataFrame) -> pl.DataFrame:
@@ -159,10 +161,14 @@ def lexicon() -> Lexicon:
         word="plural", role="role"
     )
     generic = pl.concat([generic, plurals_of_generic]).unique("word", keep="first")
-    acronyms = _frame("acronyms.tsv", ["letters", "expansion"])
     terms = _term_triples(pl.DataFrame({"term": [r[0] for r in read_table("terms")]}), frames)
-    acronyms = _expanded(acronyms, frames, terms)
-    several = acronyms.filter(pl.col("expansion").str.contains(" "))["expansion"]
+    acronyms = _frame("acronyms.tsv", ["letters", "expansion"])
+    acronyms = acronyms.with_columns(
+        expansion=pl.Series(canonical_phrases(acronyms["expansion"].to_list(), frames, terms), dtype=pl.String)
+    )
+    topics = pl.Series(canonical_phrases([r[0] for r in read_table("topics")], frames, terms), dtype=pl.String)
+    concepts = pl.concat([acronyms["expansion"], topics])
+    several = concepts.filter(concepts.str.contains(" "))
     keys = frames["compounds"]["key"].to_list()
     starts = frozenset(key[:cut] for key in keys for cut in range(2, len(key) - 1))
     return Lexicon(
@@ -176,6 +182,8 @@ def lexicon() -> Lexicon:
         terms=terms,
         compound_starts=starts,
         concept_hashes=np.unique(phrase_hash(several)[0]),
+        topic_hashes=np.unique(phrase_hash(topics)[0]),
+        topic_words=frozenset(t for t in topics.to_list() if " " not in t),
         prefix_pattern=r"\b(" + "|".join(generic.filter(pl.col("role") == "prefix")["word"].sort()) + r") ",
     )
 
@@ -208,15 +216,23 @@ def _with_terms(words: list[str], terms: pl.DataFrame) -> list[str]:
     return words
 
 
-def _expanded(acronyms: pl.DataFrame, frames: dict[str, pl.DataFrame], terms: pl.DataFrame) -> pl.DataFrame:
-    """The acronym table with each expansion in canonical words, as the text's words would be keyed."""
-    exploded = (
-        acronyms.with_row_index("row").with_columns(word=pl.col("expansion").str.split(" ")).explode("word")
-    )
-    exploded = exploded.with_columns(canon=_words_canonical(exploded["word"], frames))
-    grouped = exploded.group_by("row", maintain_order=True).agg("letters", "canon")
-    expansions = [" ".join(_with_terms(list(c), terms)) for c in grouped["canon"].to_list()]
-    return pl.DataFrame({"letters": grouped["letters"].list.first(), "expansion": expansions})
+def canonical_phrases(phrases: list[str], frames: dict[str, pl.DataFrame], terms: pl.DataFrame) -> list[str]:
+    """Phrases of a word table in canonical words, as the extractor keys the same words in a text.
+
+    As in a text, a hyphen splits a word ("test-time" is two words) unless the word is a listed
+    compound ("in-context" is one).
+    """
+    compounds = set(frames["compounds"]["key"].to_list())
+    split = [
+        [part for word in phrase.split(" ") for part in _hyphen_parts(word, compounds)] for phrase in phrases
+    ]
+    flat = pl.Series([word for words in split for word in words], dtype=pl.String)
+    canon = iter(_words_canonical(flat, frames).to_list())
+    return [" ".join(_with_terms([next(canon) for _ in words], terms)) for words in split]
+
+
+def _hyphen_parts(word: str, compounds: set[str]) -> list[str]:
+    return [word] if word.replace("-", "") in compounds else [p for p in word.split("-") if p]
 
 
 def _listed(words: frozenset[str]) -> pl.Expr:
@@ -310,7 +326,8 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
         base_verb=tags.str.contains("V") & ~word.str.ends_with("s"),
         determiner=word.is_in(_listed(DETERMINERS)) | verb_only,
         before_verb=word.is_in(_listed(BEFORE_VERBS)),
-        single=role.is_in(["", "topic"])
+        single=(pl.col("canonical").is_in(_listed(lex.topic_words)) & (role != "break"))
+        | role.is_in(["", "topic"])
         & (
             expanded
             | (pl.col("compound_kind") == "noun")
