@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -237,6 +238,7 @@ def load_batches(
     with (
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperhouse-transform") as worker,
         engine.connect() as connection,
+        _discarded_after_stop(connection, stop),
         stop.watching(interrupter(connection)),
     ):
         with clock.stage("keywords"):
@@ -280,6 +282,20 @@ def load_batches(
         if report.wrote:
             with clock.stage("load"):
                 checkpoint(connection)
+
+
+@contextmanager
+def _discarded_after_stop(connection: Connection, stop: StopSwitch) -> Iterator[None]:
+    """Close the connection for good after a stop request instead of returning it to the pool.
+
+    The request interrupts or cancels its statement from another thread; a cancel the server gets
+    late would otherwise stop whatever statement the pool's next user runs on the same session.
+    """
+    try:
+        yield
+    finally:
+        if stop.signum is not None:
+            connection.invalidate()
 
 
 def _batch_load(

@@ -20,6 +20,7 @@ from sqlalchemy import text
 
 import etl.serving
 from etl.cli import EXIT_LOCKED, EXIT_NOT_PUBLISHED, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
+from etl.keywords import EXTRACTOR_VERSION
 from etl.pipeline import load_paths
 from etl.warehouse import warehouse_engine
 from tests.conftest import ROOT, dump_text, file_tree, hold_warehouse, write_dump
@@ -45,8 +46,8 @@ def test_json_report_on_the_sample(warehouse_target, warehouse_arg, sample_dir, 
         "paper_texts": 0,
         "links": 109,
         "paper_links": 109,
-        "keywords": 4012,
-        "paper_keywords": 4240,
+        "keywords": 2389,
+        "paper_keywords": 3953,
     }
     assert report == {
         "files_seen": 5,
@@ -63,7 +64,7 @@ def test_json_report_on_the_sample(warehouse_target, warehouse_arg, sample_dir, 
         "files_removed": 0,
         "appearances": 451,
         "links": 109,
-        "keywords": 4240,
+        "keywords": 3953,
         "bytes_read": 773346,
         "rows_staged": tables | {"paper_texts": 411},  # each paper's printed text; only others are kept
         "warehouse_rows": tables,
@@ -84,8 +85,11 @@ def test_rederive_keywords_derives_every_papers_keywords_again_and_the_summary_s
     assert main(["load", str(sample_dir), "--warehouse", warehouse_arg, "--rederive-keywords"]) == EXIT_OK
     lines = capsys.readouterr().out.splitlines()
     at = lines.index("links: 0; paper keywords: 0")
-    assert lines[at + 1] == "keywords re-derived for 411 papers (extractor rake-1 → rake-1)"
-    assert lines[-1].endswith("keywords 4012, paper_keywords 4240")
+    assert (
+        lines[at + 1]
+        == f"keywords re-derived for 411 papers (extractor {EXTRACTOR_VERSION} → {EXTRACTOR_VERSION})"
+    )
+    assert lines[-1].endswith("keywords 2389, paper_keywords 3953")
 
 
 def test_rejected_file_exits_3_and_the_good_ones_load(tmp_path, warehouse_arg, capsys):

@@ -280,7 +280,7 @@ def test_0013_fills_each_form_with_its_keyword_and_the_next_load_derives_every_k
     assert without_forms(snapshot(engine)) == without_forms(before)
     with engine.connect() as c:
         pairs = "SELECT count(*) FROM paper_keywords AS pk JOIN keywords AS k USING (keyword_id) WHERE pk.form = k.keyword"
-        assert c.execute(text(pairs)).scalar_one() == 4240
+        assert c.execute(text(pairs)).scalar_one() == 3953
         assert c.execute(text("SELECT count(*) FROM extractor_versions")).scalar_one() == 0
     report = load_dumps(sample_dir, engine)
     assert {k: v for k, v in report.keywords_rederived.items() if k != "seconds"} == {

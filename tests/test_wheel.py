@@ -123,4 +123,8 @@ def test_an_installed_wheel_loads_and_checks_the_sample_from_another_folder(whee
         "len(orchestration.defs.resolve_all_asset_specs()))"
     )
     shown = _run([python, "-c", "import sys; " + code], cwd=elsewhere)
-    assert shown.stdout.split() == ["True", "42", "17"]  # 42 merge steps, 17 assets (dumps, 10 tables, 6 views)
+    assert shown.stdout.split() == [
+        "True",
+        "42",
+        "17",
+    ]  # 42 merge steps, 17 assets (dumps, 10 tables, 6 views)

@@ -95,7 +95,9 @@ def test_the_tables_sizes_are_pinned():
 def test_frequencies():
     frequency = {word: float(logp) for word, logp in read_table("frequency")}
     assert frequency["the"] > frequency["image"]
-    assert -9.5 < frequency["image"] < -9.0 and "grokking" not in frequency and "hallucination" not in frequency
+    assert (
+        -9.5 < frequency["image"] < -9.0 and "grokking" not in frequency and "hallucination" not in frequency
+    )
     assert all(-13.5 <= logp <= 0 for logp in frequency.values())  # rounded to two decimals
 
 
@@ -106,5 +108,7 @@ def test_the_hand_tables_parse_and_name_known_roles_and_kinds():
     assert dict(read_table("acronyms"))["llm"] == "large language model"
     assert all(len(term.split(" ")) == 3 for (term,) in read_table("terms"))
     for name in BY_HAND:
-        rows = [line for line in (LEXICON / name).read_text().splitlines() if line and not line.startswith("#")]
+        rows = [
+            line for line in (LEXICON / name).read_text().splitlines() if line and not line.startswith("#")
+        ]
         assert rows == sorted(set(rows)), f"{name}: keep the rows sorted and unique"

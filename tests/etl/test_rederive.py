@@ -34,7 +34,7 @@ SHARED = "legacy keyword"  # the previous extractor gives it to every paper; no 
 
 
 def previous_extractor(papers: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Another extractor: RAKE's top 3 with uppercase forms, and one keyword every paper has (rank 4)."""
+    """Another extractor: the top 3 with uppercase forms, and one keyword every paper has (rank 4)."""
     keywords, paper_keywords = extract_keywords(papers, top_n=3)
     shared = pl.DataFrame({"keyword": [SHARED], "kind": ["keyphrase"]}).select(
         keyword_id=stable_id_expr("kind", "keyword"), keyword="keyword", kind="kind"
@@ -85,8 +85,8 @@ def previous_warehouse(engine: Engine, sample_dir: Path, monkeypatch: pytest.Mon
         report = load_dumps(sample_dir, engine)
     assert report.keywords_rederived == {}  # a fresh warehouse only records the version
     assert versions(engine) == [("keywords", PREVIOUS)]
-    # RAKE's top 3 of the 411 papers and their method names (1363 rows, 1292 keywords), and SHARED.
-    assert keyword_counts(engine) == (1293, 1774, 411)
+    # The top 3 of the 411 papers, their method names, and SHARED.
+    assert keyword_counts(engine) == (757, 1771, 411)
     return engine
 
 
@@ -98,15 +98,20 @@ def test_a_load_by_another_extractor_version_gives_the_tables_of_a_fresh_load(
     assert report.files_unchanged == 5 and report.files_loaded == 0
     seconds = report.keywords_rederived.pop("seconds")
     assert isinstance(seconds, float)
-    assert report.keywords_rederived == {"from": PREVIOUS, "to": "rake-1", "papers": 411, "papers_total": 411}
-    assert report.warehouse_rows["keywords"] == 4012 and report.warehouse_rows["paper_keywords"] == 4240
-    assert keyword_counts(previous_warehouse) == (4012, 4240, 0)
+    assert report.keywords_rederived == {
+        "from": PREVIOUS,
+        "to": EXTRACTOR_VERSION,
+        "papers": 411,
+        "papers_total": 411,
+    }
+    assert report.warehouse_rows["keywords"] == 2389 and report.warehouse_rows["paper_keywords"] == 3953
+    assert keyword_counts(previous_warehouse) == (2389, 3953, 0)
     assert warehouse_state(previous_warehouse) == fresh_state(
         previous_warehouse, sample_dir, tmp_path / "fresh"
     )
     assert versions(previous_warehouse) == [("keywords", EXTRACTOR_VERSION)]
     forms = "SELECT count(*) FROM paper_keywords AS pk JOIN keywords AS k USING (keyword_id) WHERE pk.form <> k.keyword"
-    assert scalar(previous_warehouse, forms) == 0  # RAKE keeps no paper's own form
+    assert scalar(previous_warehouse, forms) == 2577  # "LLMs" for "large language model"
     again = load_dumps(sample_dir, previous_warehouse)  # the version is recorded: nothing to derive
     assert again.keywords_rederived == {}
 
@@ -132,23 +137,23 @@ def test_a_stop_after_the_first_batch_leaves_a_consistent_warehouse_and_the_next
     assert len(batches) == 2
     assert report.keywords_rederived == {
         "from": PREVIOUS,
-        "to": "rake-1",
+        "to": EXTRACTOR_VERSION,
         "papers": 100,
         "papers_total": 411,
         "seconds": None,
     }
     assert report.committed_summary() == (
         "nothing of this run's dumps was committed; keywords re-derived for 100 of 411 papers "
-        "(extractor fake-0 → rake-1), not all: the next run derives every paper's again"
+        f"(extractor fake-0 → {EXTRACTOR_VERSION}), not all: the next run derives every paper's again"
     )
     # The first 100 papers (in key order) carry the new keywords, the other 311 the old ones.
     assert versions(engine) == [("keywords", PREVIOUS)]
     assert scalar(engine, "SELECT count(DISTINCT paper_id) FROM paper_keywords") == 411
     assert scalar(engine, f"SELECT count(*) FROM paper_keywords WHERE form = '{SHARED.upper()}'") == 311
     first = "SELECT paper_id FROM papers ORDER BY paper_id LIMIT 100"
-    assert scalar(engine, f"SELECT count(*) FROM paper_keywords WHERE paper_id IN ({first})") == 1032
+    assert scalar(engine, f"SELECT count(*) FROM paper_keywords WHERE paper_id IN ({first})") == 966
     # Every keyword the old or the new rows name (1293 and the first 100 papers' 673 new ones) stays until the end.
-    assert keyword_counts(engine) == (1966, 2374, 311)
+    assert keyword_counts(engine) == (1205, 2305, 311)
     with engine.connect() as c:
         outcomes = audit(c, date(2026, 12, 1))
         c.rollback()
@@ -180,7 +185,7 @@ def test_a_stopped_run_says_how_far_the_rederivation_went(
     assert (run.outcome, run.complete) == (Outcome.STOPPED, False)
     assert run.message == (
         "stopped by SIGTERM; nothing of this run's dumps was committed; keywords re-derived for 400 of "
-        "411 papers (extractor fake-0 → rake-1), not all: the next run derives every paper's again"
+        f"411 papers (extractor fake-0 → {EXTRACTOR_VERSION}), not all: the next run derives every paper's again"
     )
 
 
@@ -220,8 +225,8 @@ def test_asked_to_rederive_it_derives_again_by_the_same_version_and_republishes(
     asked = run_load(settings, LoadRequest(rederive_keywords=True))
     assert asked.outcome is Outcome.LOADED
     assert {k: v for k, v in asked.report.keywords_rederived.items() if k != "seconds"} == {
-        "from": "rake-1",
-        "to": "rake-1",
+        "from": EXTRACTOR_VERSION,
+        "to": EXTRACTOR_VERSION,
         "papers": 411,
         "papers_total": 411,
     }

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 import etl.pipeline
 from etl.checks import CheckOutcome
+from etl.keywords import EXTRACTOR_VERSION
 from etl.pipeline import load_dumps
 from etl.warehouse import warehouse_engine
 from models import TABLES
@@ -119,8 +120,8 @@ def test_each_table_shows_the_load_figures_rounded_a_preview_of_its_stored_rows(
         "rows_in_run": 451,
         "entries_parsed": 451,
     }
-    assert values["keywords"]["method"] == "RAKE"
-    assert (values["keywords"]["extractor"], values["keywords"]["papers_rederived"]) == ("rake-1", 0)
+    assert values["keywords"]["method"] == "topic phrases"
+    assert (values["keywords"]["extractor"], values["keywords"]["papers_rederived"]) == (EXTRACTOR_VERSION, 0)
     for table, m in metadata.items():  # previews are stored rows: exactly the schema's columns
         header = m["preview"].value.splitlines()[0]
         assert [c.strip() for c in header.strip("|").split("|")] == [c.name for c in TABLES[table].columns]
