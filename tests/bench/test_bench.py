@@ -79,12 +79,17 @@ def test_the_top_100_keyphrases_of_the_sample_are_topics_and_concepts_are_not_sp
     result = keywords_topics.report(SAMPLE_DIR)
     assert result["unaudited"] == []  # a change to the extractor is audited again
     assert result["split_concepts"] == []
-    assert len(result["not_topics"]) == 10
-    assert result["shared_by_two_or_more"] == 326
+    assert sorted(result["not_topics"]) == [
+        "approximation",
+        "artificial intelligence system",
+        "circuit",
+        "reward signal",
+    ]
+    assert result["shared_by_two_or_more"] == 312
     assert result["top"][:3] == [
-        ("reinforcement learning", 112),
-        ("large language model", 102),
-        ("language model", 54),
+        ("reinforcement learning", 133),
+        ("large language model", 111),
+        ("language model", 58),
     ]
     assert keywords_topics.split_concepts(
         ["fine-tuning", "finetuning", "llm", "large language models", "rl"]
