@@ -125,15 +125,7 @@ class _Chunk:
         joined[:-1] = hyphen[1:] & same_field[:-1]
         words = np.flatnonzero(~hyphen)
         tokens = split["token"].gather(words)
-        hashes = tokens.hash()
-        distinct = hashes.arg_unique()
-        known = TOKENS.lookup(tokens.gather(distinct), hashes.gather(distinct)).with_row_index("row")
-        row = (
-            pl.DataFrame({"hash": hashes})
-            .join(known.select("hash", "row"), on="hash", how="left", maintain_order="left")["row"]
-            .to_numpy()
-            .astype(np.int64)
-        )
+        row, known = TOKENS.rows(tokens, tokens.hash().to_numpy())
         paper, title, joined = paper[words], title[words], joined[words]
         adjacent = np.zeros(words.size, dtype=bool)  # token i and i+1 are in one field of one paper
         adjacent[:-1] = (paper[1:] == paper[:-1]) & (title[1:] == title[:-1])

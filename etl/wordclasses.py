@@ -33,7 +33,9 @@ COMMON_MODIFIER = -11.0
 SPECIFIC_WORD = -12.5
 SINGLE_EXCLUDED_TAGS = "[VZDAR]"
 # Words after which a bare verb form is a verb: "to train neural networks", "can handle".
-BEFORE_VERBS = frozenset({"to", "can", "cannot", "could", "may", "might", "must", "shall", "should", "will", "would"})
+BEFORE_VERBS = frozenset(
+    {"to", "can", "cannot", "could", "may", "might", "must", "shall", "should", "will", "would"}
+)
 # Number-led tokens that name a topic rather than a quantity.
 NUMBERED_WORDS = frozenset({"2d", "3d", "4d", "6d"})
 # The marker `etl.keywords` puts before an acronym a paper defines: "large language models (LLMs)".
@@ -328,7 +330,11 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
         plural=pl.col("plural_form") | pl.col("plural_acronym"),
         term_first=pl.col("canonical").is_in(lex.terms["first"].implode()),
     ).with_columns(
-        kept=pl.col("connective") | pl.col("prefix") | defines | pl.col("compound_start") | pl.col("term_first"),
+        kept=pl.col("connective")
+        | pl.col("prefix")
+        | defines
+        | pl.col("compound_start")
+        | pl.col("term_first"),
         concept=(pl.col("compound_kind") == "noun") | expanded,
     )
     h, words = phrase_hash(frame["canonical"])
@@ -348,25 +354,100 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
     )
 
 
+class _Slots:
+    """An open-addressing table from 64-bit token hashes to rows: one numpy gather per token, no join."""
+
+    _MIX = np.uint64(0x9E3779B97F4A7C15)  # Polars' hash is good, but the table reads only its top bits
+
+    def __init__(self, hashes: np.ndarray) -> None:
+        bits = max(10, int(4 * max(hashes.size, 1) - 1).bit_length())  # at most a quarter full
+        self._shift = np.uint64(64 - bits)
+        self._mask = (1 << bits) - 1
+        self._keys = np.zeros(1 << bits, dtype=np.uint64)
+        self._rows = np.full(1 << bits, -1, dtype=np.int32)
+        self._insert(hashes, np.arange(hashes.size, dtype=np.int32))
+
+    def _home(self, hashes: np.ndarray) -> np.ndarray:
+        return ((hashes * self._MIX) >> self._shift).astype(np.intp)
+
+    def _insert(self, hashes: np.ndarray, rows: np.ndarray) -> None:
+        slot = self._home(hashes)
+        pending = np.arange(hashes.size)
+        while pending.size:  # each free slot goes to one of its claimants; the rest probe the next slot
+            at = slot[pending]
+            free = self._rows[at] < 0
+            claim, at = pending[free], at[free]
+            self._rows[at[::-1]] = rows[
+                claim[::-1]
+            ]  # the last write wins: the first row, the most frequent token
+            won = self._rows[at] == rows[claim]
+            self._keys[at[won]] = hashes[claim[won]]
+            pending = np.concatenate([pending[~free], claim[~won]])
+            slot[pending] = (slot[pending] + 1) & self._mask
+
+    def full(self, size: int) -> bool:
+        """Whether a table holding `size` keys would be more than a quarter full."""
+        return 4 * size > self._rows.size
+
+    def find(self, hashes: np.ndarray) -> np.ndarray:
+        """The row of each hash, -1 for one not in the table."""
+        slot = self._home(hashes)
+        rows = self._rows[slot]
+        pending = np.flatnonzero(self._keys[slot] != hashes)
+        while pending.size:  # a miss, or a slot taken by another key: probe on until an empty slot
+            occupied = rows[pending] >= 0
+            pending = pending[occupied]
+            slot[pending] = (slot[pending] + 1) & self._mask
+            rows[pending] = self._rows[slot[pending]]
+            pending = pending[self._keys[slot[pending]] != hashes[pending]]
+        return rows
+
+    def with_rows(self, hashes: np.ndarray, rows: np.ndarray) -> _Slots:
+        """A copy with these new hashes added (readers of the old table are never disturbed)."""
+        table = object.__new__(_Slots)
+        table._shift, table._mask = self._shift, self._mask
+        table._keys, table._rows = self._keys.copy(), self._rows.copy()
+        table._insert(hashes, rows)
+        return table
+
+
 class TokenCache:
     """Attributes of every distinct token met so far, keyed by the token's in-process hash."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._known = pl.DataFrame(schema={"hash": pl.UInt64, **ATTRIBUTES})
+        self._slots = _Slots(np.zeros(0, dtype=np.uint64))
+
+    def rows(self, tokens: pl.Series, hashes: np.ndarray) -> tuple[np.ndarray, pl.DataFrame]:
+        """(row of each token in the second, attributes of every token met so far), computing only new ones."""
+        with self._lock:
+            slots, known = self._slots, self._known
+        rows = slots.find(hashes)
+        missing = np.flatnonzero(rows < 0)
+        if not missing.size:
+            return rows, known
+        new_hashes = pl.Series(hashes[missing])
+        first = new_hashes.arg_unique().to_numpy()
+        computed = attributes(tokens.gather(missing[first])).with_columns(hash=new_hashes.gather(first))
+        with self._lock:
+            fresh = self._slots.find(computed["hash"].to_numpy()) < 0  # another thread may have met some
+            computed = computed.filter(pl.Series(fresh)).select(self._known.columns)
+            size = self._known.height
+            self._known = pl.concat([self._known, computed], rechunk=True)
+            if self._slots.full(self._known.height):
+                self._slots = _Slots(self._known["hash"].to_numpy())
+            else:
+                added = np.arange(size, self._known.height, dtype=np.int32)
+                self._slots = self._slots.with_rows(computed["hash"].to_numpy(), added)
+            slots, known = self._slots, self._known
+        rows[missing] = slots.find(hashes[missing])
+        return rows, known
 
     def lookup(self, tokens: pl.Series, hashes: pl.Series) -> pl.DataFrame:
-        """Attributes of these distinct tokens (with `hash`), computing only those not met before."""
-        with self._lock:
-            known = self._known
-        wanted = pl.DataFrame({"hash": hashes, "token": tokens})
-        new = wanted.join(known.select("hash"), on="hash", how="anti")
-        if new.height:
-            computed = attributes(new["token"]).with_columns(hash=new["hash"]).select(known.columns)
-            with self._lock:
-                self._known = pl.concat([self._known, computed]).unique("hash", keep="first")
-                known = self._known
-        return wanted.select("hash").join(known, on="hash", how="left", maintain_order="left")
+        """Attributes of these tokens (with `hash`), in their order, computing only those not met before."""
+        rows, known = self.rows(tokens, hashes.to_numpy())
+        return known[rows]
 
 
 TOKENS = TokenCache()
