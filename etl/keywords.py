@@ -168,6 +168,7 @@ class _Chunk:
             "compound_start",
             "acronym",
             "defines",
+            "concept_first",
         ):
             setattr(self, name, bit(name)[kept])
         self.paper_ids = chunk["paper_id"].to_numpy()
@@ -221,7 +222,7 @@ class _Chunk:
             self.h[at] = merged["h"].to_numpy()
             self.words[at] = merged["words"].to_numpy().astype(np.int64)
             bits = merged["role_bits"].to_numpy()
-            for name in ("breaks", "lead", "tail", "single"):
+            for name in ("breaks", "lead", "tail", "single", "concept_first"):
                 getattr(self, name)[at] = (bits & _ROLE_BITS[name]) != 0
             self.override[at] = self._add_overrides(merged["canonical"])
             for t in range(1, length):
@@ -280,6 +281,7 @@ class _Chunk:
         display = terms["display"].gather(which)
         display_h, _ = phrase_hash(display)
         self.h[at + 1] = display_h
+        self.concept_first[at + 1] = _member(display_h, lexicon().concept_prefixes)
         self.override[at + 1] = self._add_overrides(display)
 
     def _hyphenated_terms(self, connectives: np.ndarray) -> None:
@@ -356,22 +358,27 @@ class _Chunk:
         hits = pl.DataFrame({"key": token_key, "t": acronym}).join(table, on="key", how="inner")
         t, d = hits["t"].to_numpy(), hits["d"].to_numpy()
         self.h[t], self.words[t], self.override[t] = h[d], words[d], overrides[d]
+        self.concept_first[t] = _member(h[d], lexicon().concept_prefixes)
         self.breaks[t], self.lead[t], self.tail[t], self.single[t] = False, False, False, True
 
     def count_known_concepts(self) -> None:
         """A listed concept of several words counts wherever it stands: "large language model agents"."""
-        concepts = lexicon().concept_hashes
+        concepts, prefixes = lexicon().concept_hashes, lexicon().concept_prefixes
         n = self.h.size
         if not concepts.size or n < 2:
             return
-        h = self.h.copy()
-        open_ = ~self.breaks  # the concept's words so far are all words of one run
+        # Only windows whose words so far begin a concept are followed (a word-less token adds nothing).
+        at = np.flatnonzero((self.concept_first | (self.words == 0)) & ~self.breaks)
+        h = self.h[at]
         for length in range(2, MAX_TOKENS + 1):
-            at = np.arange(n - length + 1)
             last = at + length - 1
-            open_ = open_[:-1] & self.same[last - 1] & ~self.breaks[last]
-            h = h[:-1] * POWERS[self.words[last]] + self.h[last]
-            found = np.flatnonzero(open_ & np.isin(h, concepts))
+            open_ = last < n  # the concept's words so far are all words of one run
+            open_[open_] = self.same[last[open_] - 1] & ~self.breaks[last[open_]]
+            at, last, h = at[open_], last[open_], h[open_]
+            h = h * POWERS[self.words[last]] + self.h[last]
+            leading = _member(h, prefixes)
+            at, last, h = at[leading], last[leading], h[leading]
+            found = np.flatnonzero(_member(h, concepts))
             if found.size:
                 self.extra.append((at[found], last[found]))
 
@@ -421,6 +428,12 @@ class _Chunk:
         )
         canonical = canonical.str.replace_all(lexicon().prefix_pattern, "${1}-")
         return canonical, _joined(written, length, "").str.slice(1)
+
+
+def _member(values: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Whether each value is in a sorted table (np.isin sorts the values too)."""
+    at = np.minimum(np.searchsorted(table, values), table.size - 1)
+    return table[at] == values
 
 
 def _joined(values: pl.Series, counts: np.ndarray, separator: str) -> pl.Series:

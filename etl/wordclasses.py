@@ -66,6 +66,7 @@ ROLES = (
     "term_first",
     "concept",
     "before_verb",
+    "concept_first",
 )
 ATTRIBUTES = {
     "token": pl.String,
@@ -125,6 +126,7 @@ class Lexicon:
     compound_starts: frozenset[str]
     prefix_pattern: str  # a prefix word and the space after it: "multi stage" reads "multi-stage"
     concept_hashes: np.ndarray  # the phrase hashes of the acronyms' expansions of several words
+    concept_prefixes: np.ndarray  # the hashes of their leading words, whole ones too, and 0 (no word yet)
 
 
 def _canonical_words(lexicon_frames: dict[str, pl.DataFrame], frame: pl.DataFrame) -> pl.DataFrame:
@@ -178,8 +180,20 @@ def lexicon() -> Lexicon:
         terms=terms,
         compound_starts=starts,
         concept_hashes=np.unique(phrase_hash(several)[0]),
+        concept_prefixes=_leading_hashes(several),
         prefix_pattern=r"\b(" + "|".join(generic.filter(pl.col("role") == "prefix")["word"].sort()) + r") ",
     )
+
+
+def _leading_hashes(phrases: pl.Series) -> np.ndarray:
+    """The hashes of the first k words of these phrases, for every k (sorted, with 0: no word yet)."""
+    words = phrases.str.split(" ")
+    longest = int(words.list.len().max() or 0)
+    leading = [
+        phrase_hash(words.filter(words.list.len() >= k).list.head(k).list.join(" "))[0]
+        for k in range(1, longest + 1)
+    ]
+    return np.unique(np.concatenate([np.zeros(1, dtype=np.uint64), *leading]))
 
 
 def _words_canonical(words: pl.Series, frames: dict[str, pl.DataFrame]) -> pl.Series:
@@ -338,6 +352,7 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
         concept=(pl.col("compound_kind") == "noun") | expanded,
     )
     h, words = phrase_hash(frame["canonical"])
+    frame = frame.with_columns(concept_first=pl.Series(np.isin(h, lex.concept_prefixes)))
     role_bits = pl.sum_horizontal(
         pl.col(name).fill_null(False).cast(pl.UInt32) * (1 << bit) for bit, name in enumerate(ROLES)
     )
