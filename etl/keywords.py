@@ -31,7 +31,16 @@ import pyarrow as pa
 
 from etl.keys import stable_id_expr
 from etl.links import URL_RE
-from etl.wordclasses import DEFINED, POWERS, ROLES, TOKENS, lexicon, phrase_hash, tables_digest
+from etl.wordclasses import (
+    DEFINED,
+    POWERS,
+    ROLES,
+    TOKENS,
+    canonical_piece,
+    lexicon,
+    phrase_hash,
+    tables_digest,
+)
 
 METHOD = "topic phrases"
 TOP_N = 10
@@ -177,7 +186,7 @@ class _Chunk:
         self.words = known["words"].to_numpy().astype(np.int64)[row]
         self.row = row
         self.letters = known["letters"]
-        self.canonical = known["canonical"]
+        self.pieces = known["piece"]
         self.override = np.full(kept.size, -1, dtype=np.int64)  # index into self.overrides
         self.overrides: list[pl.Series] = []
         self.override_count = 0
@@ -224,7 +233,7 @@ class _Chunk:
             bits = merged["role_bits"].to_numpy()
             for name in ("breaks", "lead", "tail", "single", "concept_first"):
                 getattr(self, name)[at] = (bits & _ROLE_BITS[name]) != 0
-            self.override[at] = self._add_overrides(merged["canonical"])
+            self.override[at] = self._add_overrides(merged["piece"])
             for t in range(1, length):
                 rest = at + t
                 self.h[rest], self.words[rest] = 0, 0
@@ -282,7 +291,7 @@ class _Chunk:
         display_h, _ = phrase_hash(display)
         self.h[at + 1] = display_h
         self.concept_first[at + 1] = _member(display_h, lexicon().concept_prefixes)
-        self.override[at + 1] = self._add_overrides(display)
+        self.override[at + 1] = self._add_overrides(_pieces(display))
 
     def _hyphenated_terms(self, connectives: np.ndarray) -> None:
         """A hyphenated word with a connective inside is a candidate of its own: "chain-of-thought" supervision."""
@@ -346,8 +355,8 @@ class _Chunk:
         define, start, h, words = define[short], start[short], h[short], words[short]
         if not define.size:
             return
-        texts = self.strings(start, define - 1)[0]
-        overrides = self._add_overrides(texts)
+        texts = self.canonical_strings(start, define - 1)
+        overrides = self._add_overrides(_pieces(texts))
         # Every acronym token of the paper whose letters are the defined ones takes the long form.
         acronym = np.flatnonzero(self.acronym & (self.words > 0) & ~self.defines)
         if not acronym.size:
@@ -399,48 +408,52 @@ class _Chunk:
         letters = self.letters.gather(self.row[at]).fill_null("").hash().to_numpy()
         return (self.paper[at] << _KEY_BITS) | (letters >> _DROPPED).astype(np.int64)
 
-    def canonical_strings(self, at: np.ndarray) -> pl.Series:
-        """The canonical words of the tokens at these positions, overrides applied."""
-        own = self.canonical.gather(self.row[at])
-        if not self.override_count:
-            return own
-        overrides = pl.concat(self.overrides)
-        which = self.override[at]
-        replaced = overrides.gather(np.maximum(which, 0))
-        return pl.select(pl.when(pl.lit(pl.Series(which >= 0))).then(replaced).otherwise(own)).to_series()
+    def canonical_strings(self, start: np.ndarray, end: np.ndarray) -> pl.Series:
+        """The canonical words of the token spans [start, end], overrides applied."""
+        overrides = pl.concat(self.overrides) if self.overrides else _NULL
+        pieces = []
+        for t in range(int((end - start).max(initial=-1)) + 1):  # the t-th token of every span
+            at = np.minimum(start + t, end)
+            counted = (start + t <= end) & (self.words[at] > 0)
+            override = self.override[at]
+            pieces.append(
+                pl.coalesce(
+                    _gather(overrides, override, counted & (override >= 0)),
+                    _gather(self.pieces, self.row[at], counted & (override < 0)),
+                )
+            )
+        return pl.select(
+            pl.concat_str(pieces, ignore_nulls=True).str.head(-1)
+        ).to_series()  # no last separator
 
-    def strings(self, start: np.ndarray, end: np.ndarray) -> tuple[pl.Series, pl.Series]:
-        """(canonical, as written) of the token spans [start, end]."""
-        length = end - start + 1
-        offset = np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
-        at = np.repeat(start, length) + offset
-        hyphen = (offset > 0) & self.joined[np.maximum(at - 1, 0)]
-        written = pl.select(
-            pl.when(pl.lit(pl.Series(hyphen))).then(pl.lit("-")).otherwise(pl.lit(" "))
-            + pl.lit(self._tokens.gather(self._kept[at]))
-        ).to_series()
-        counted = self.words[at] > 0
-        span = np.repeat(np.arange(start.size), length)
-        canonical = _joined(
-            self.canonical_strings(at).filter(pl.Series(counted)),
-            np.bincount(span[counted], minlength=start.size),
-            " ",
-        )
-        canonical = canonical.str.replace_all(lexicon().prefix_pattern, "${1}-")
-        return canonical, _joined(written, length, "").str.slice(1)
+    def written_strings(self, start: np.ndarray, end: np.ndarray) -> pl.Series:
+        """The token spans [start, end] as written: words joined by a space, or by a hyphen inside a word."""
+        parts = [self._tokens.gather(self._kept[start])]
+        for t in range(1, int((end - start).max(initial=0)) + 1):
+            at = np.minimum(start + t, end)
+            inside = start + t <= end
+            parts.append(_gather(_SEPARATORS, self.joined[at - 1].astype(np.uint32), inside))
+            parts.append(_gather(self._tokens, self._kept[at], inside))
+        return pl.select(pl.concat_str(parts, ignore_nulls=True)).to_series()
+
+
+def _pieces(canonical: pl.Series) -> pl.Series:
+    return pl.select(canonical_piece(pl.lit(canonical))).to_series()
+
+
+def _gather(values: pl.Series, at: np.ndarray, where: np.ndarray) -> pl.Series:
+    """values[at] where `where` holds, null elsewhere."""
+    return values.gather(pl.Series(pa.array(at.astype(np.uint32), mask=~where)))
+
+
+_NULL = pl.Series([None], dtype=pl.String)
+_SEPARATORS = pl.Series([" ", "-"], dtype=pl.String)  # between words, inside a word
 
 
 def _member(values: np.ndarray, table: np.ndarray) -> np.ndarray:
     """Whether each value is in a sorted table (np.isin sorts the values too)."""
     at = np.minimum(np.searchsorted(table, values), table.size - 1)
     return table[at] == values
-
-
-def _joined(values: pl.Series, counts: np.ndarray, separator: str) -> pl.Series:
-    """Consecutive runs of `values`, `counts` long each, joined into one string per run."""
-    offsets = pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32))
-    lists = pa.ListArray.from_arrays(offsets, values.to_arrow().cast(pa.large_string()).cast(pa.string()))
-    return pl.Series(lists).list.join(separator)
 
 
 def _spans(c: _Chunk) -> tuple[np.ndarray, np.ndarray]:
@@ -562,7 +575,8 @@ def _chunk_keyphrases(chunk: pl.DataFrame, top_n: int) -> pl.DataFrame:
     if not records["start"].size:
         return pl.DataFrame(schema=KEYPHRASE_SCHEMA)
     row, score, rank = _winners(c, records, top_n)
-    canonical, written = c.strings(records["start"][row], records["end"][row])
+    start, end = records["start"][row], records["end"][row]
+    canonical, written = c.canonical_strings(start, end), c.written_strings(start, end)
     return pl.DataFrame(
         {
             "paper_id": c.paper_ids[records["paper"][row]],

@@ -75,6 +75,7 @@ ATTRIBUTES = {
     "letters": pl.String,
     "key": pl.String,
     "canonical": pl.String,
+    "piece": pl.String,
     "h": pl.UInt64,
     "words": pl.UInt8,
 }
@@ -250,6 +251,15 @@ def phrase_hash(canonical: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     return fold(hashes, counts), counts
 
 
+def canonical_piece(canonical: pl.Expr) -> pl.Expr:
+    """Canonical words as a part of a phrase's: a prefix joins the next word ("multi stage" reads "multi-stage").
+
+    The words end with the separator before the next ones (a space, or a hyphen after a prefix): the
+    prefix pattern needs only a word and the space after it, so it reads each part as it would the phrase.
+    """
+    return (canonical + " ").str.replace_all(lexicon().prefix_pattern, "${1}-")
+
+
 def attributes(tokens: pl.Series) -> pl.DataFrame:
     """Role and canonical words of each distinct token (as written, case kept)."""
     lex = lexicon()
@@ -364,6 +374,7 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
         letters=pl.when(pl.col("defines") | pl.col("acronym")).then(pl.col("canon")),
         key=pl.col("word").str.replace_all("-", "", literal=True),
         canonical="canonical",
+        piece=canonical_piece(pl.col("canonical")),
         h=pl.Series(h, dtype=pl.UInt64),
         words=pl.Series(np.minimum(words, 255).astype(np.uint8)),
     )
