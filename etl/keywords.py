@@ -410,6 +410,8 @@ class _Chunk:
 
     def canonical_strings(self, start: np.ndarray, end: np.ndarray) -> pl.Series:
         """The canonical words of the token spans [start, end], overrides applied."""
+        if not start.size:
+            return pl.Series(dtype=pl.String)
         overrides = pl.concat(self.overrides) if self.overrides else _NULL
         pieces = []
         for t in range(int((end - start).max(initial=-1)) + 1):  # the t-th token of every span
@@ -428,6 +430,8 @@ class _Chunk:
 
     def written_strings(self, start: np.ndarray, end: np.ndarray) -> pl.Series:
         """The token spans [start, end] as written: words joined by a space, or by a hyphen inside a word."""
+        if not start.size:
+            return pl.Series(dtype=pl.String)
         parts = [self._tokens.gather(self._kept[start])]
         for t in range(1, int((end - start).max(initial=0)) + 1):
             at = np.minimum(start + t, end)
