@@ -124,50 +124,66 @@ class _Chunk:
 
     def __init__(self, chunk: pl.DataFrame) -> None:
         split = _tokens(chunk)
-        paper = split["paper"].to_numpy().astype(np.int64)
-        marker = (split["token"] == _TITLE_END).to_numpy()
-        title = np.arange(paper.size) < np.flatnonzero(marker)[paper]  # before the paper's own marker
-        hyphen = (split["token"] == "-").to_numpy() | marker
-        same_field = np.zeros(hyphen.size, dtype=bool)
-        same_field[:-1] = (paper[1:] == paper[:-1]) & (title[1:] == title[:-1])
-        joined = np.zeros(hyphen.size, dtype=bool)
-        joined[:-1] = hyphen[1:] & same_field[:-1]
-        words = np.flatnonzero(~hyphen)
-        tokens = split["token"].gather(words)
-        row, known = TOKENS.rows(tokens, tokens.hash().to_numpy())
-        paper, title, joined = paper[words], title[words], joined[words]
-        adjacent = np.zeros(words.size, dtype=bool)  # token i and i+1 are in one field of one paper
-        adjacent[:-1] = (paper[1:] == paper[:-1]) & (title[1:] == title[:-1])
+        tokens = split["token"]
+        hashes = tokens.hash().to_numpy()
+        row, known = TOKENS.rows(tokens, hashes)
+        marker_hash, hyphen_hash = pl.Series([_TITLE_END, "-"]).hash().to_numpy()
+        marker, hyphen = hashes == marker_hash, hashes == hyphen_hash
+        # Each field a number: 2p for paper p's title (before its marker), 2p + 1 for its abstract.
+        field = np.cumsum(marker, dtype=np.int32) + split["paper"].to_numpy().view(np.int32)
+        words = np.flatnonzero(~(hyphen | marker))  # from here on, positions count words only
+        # A word before a hyphen of its own field is joined to the next word.
+        after = np.flatnonzero(hyphen[1:]) + 1
+        after = after[(field[after - 1] == field[after]) & ~hyphen[after - 1] & ~marker[after - 1]]
+        joined = np.zeros(hashes.size, dtype=bool)
+        joined[after - 1] = True
+        joined = joined[words]
+        row = row[words]
+        role = known["role_bits"].to_numpy()[row]
+        n = words.size
+
+        def has(at: np.ndarray | slice, name: str) -> np.ndarray:
+            return (role[at] & _ROLE_BITS[name]) != 0
+
+        def adjacent(i: np.ndarray) -> np.ndarray:  # words i and i + 1 are in one field of one paper
+            return field[words[i]] == field[words[i + 1]]
+
         # A word that may be a finite verb is one before a determiner or a bare verb ("shaping helps
         # stabilize"), or when it is a bare verb after a plural noun ("models struggle").
-        role = known["role_bits"].to_numpy()[row]
-        bit = lambda name: (role & _ROLE_BITS[name]) != 0  # noqa: E731
-        verb = np.zeros(words.size, dtype=bool)
-        verb[:-1] = bit("verbal")[:-1] & bit("determiner")[1:] & adjacent[:-1]
-        verb[1:] |= (bit("plural") | bit("before_verb"))[:-1] & bit("base_verb")[1:] & adjacent[:-1]
+        verbal = np.flatnonzero(has(slice(0, n - 1), "verbal"))
+        verbal = verbal[has(verbal + 1, "determiner") & adjacent(verbal)]
+        bare = np.flatnonzero(has(slice(1, n), "base_verb")) + 1
+        bare = bare[(has(bare - 1, "plural") | has(bare - 1, "before_verb")) & adjacent(bare - 1)]
+        verb = np.zeros(n, dtype=bool)
+        verb[verbal] = verb[bare] = True
         # Breaks that nothing later reads are dropped, leaving a gap that ends the run. A connective
         # is read inside a hyphenated word, after a term's first word, or before a defined acronym.
-        defined = np.flatnonzero(bit("defines"))
-        ahead = np.zeros(words.size, dtype=bool)
+        ahead = np.zeros(n, dtype=bool)
+        defined = np.flatnonzero(has(slice(None), "defines"))
         for back in range(1, 2 * MAX_ACRONYM + 1):
             ahead[np.maximum(defined - back, 0)] = True
-        hyphenated = joined | np.r_[False, joined[:-1]]
-        read = bit("kept") & (
-            ~bit("connective")
-            | bit("compound_start")
-            | hyphenated
-            | ahead
-            | np.r_[False, bit("term_first")[:-1]]
+        breaks, readable = _ROLE_BITS["breaks"], _ROLE_BITS["breaks"] | _ROLE_BITS["kept"]
+        sort = role & readable
+        drop = sort == breaks
+        drop |= verb
+        maybe = sort == readable
+        maybe[verbal[has(verbal, "kept")]] = maybe[bare[has(bare, "kept")]] = True
+        maybe = np.flatnonzero(maybe)
+        previous = np.maximum(maybe - 1, 0)
+        context = (
+            joined[maybe] | ahead[maybe] | ((maybe > 0) & (joined[previous] | has(previous, "term_first")))
         )
-        kept = np.flatnonzero(~((bit("breaks") | verb) & ~read))
-        self._tokens, self._kept = tokens, kept  # the strings are gathered for the winners only
-        self.paper, self.title, self.joined = paper[kept], title[kept], joined[kept]
+        drop[maybe] = ~(~has(maybe, "connective") | has(maybe, "compound_start") | context)
+        kept = np.flatnonzero(~drop)
+        self._tokens, self._kept = tokens, words[kept]  # the strings are gathered for the winners only
+        field = field[self._kept]
+        self.paper, self.title = (field >> 1).astype(np.int64), (field & 1) == 0
         self.same = np.zeros(kept.size, dtype=bool)
-        self.same[:-1] = (kept[1:] == kept[:-1] + 1) & adjacent[kept[:-1]]
-        self.joined &= self.same
-        row = row[kept]
-        self.breaks = bit("breaks")[kept] | verb[kept]
+        self.same[:-1] = (kept[1:] == kept[:-1] + 1) & (field[1:] == field[:-1])
+        self.joined = joined[kept] & self.same
+        row, role = row[kept], role[kept]
         for name in (
+            "breaks",
             "lead",
             "soft",
             "tail",
@@ -178,8 +194,10 @@ class _Chunk:
             "acronym",
             "defines",
             "concept_first",
+            "concept",  # a listed compound or an acronym
         ):
-            setattr(self, name, bit(name)[kept])
+            setattr(self, name, has(slice(None), name))
+        self.breaks |= verb[kept]
         self.paper_ids = chunk["paper_id"].to_numpy()
         self.known = known
         self.h = known["h"].to_numpy()[row]
@@ -191,7 +209,6 @@ class _Chunk:
         self.overrides: list[pl.Series] = []
         self.override_count = 0
         self.extra: list[tuple[np.ndarray, np.ndarray]] = []  # terms inside longer runs: (start, end)
-        self.concept = bit("concept")[kept]  # a listed compound or an acronym
 
     def _add_overrides(self, texts: pl.Series) -> np.ndarray:
         """Register canonical strings that replace some tokens' own; returns their indices."""
