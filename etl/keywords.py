@@ -33,6 +33,7 @@ from etl.keys import stable_id_expr
 from etl.links import URL_RE
 from etl.wordclasses import (
     DEFINED,
+    INVERSE_POWERS,
     POWERS,
     ROLES,
     TOKENS,
@@ -515,22 +516,18 @@ def _records(c: _Chunk, s: np.ndarray, e: np.ndarray) -> dict[str, np.ndarray]:
     """Every phrase occurrence: each suffix of a span of at most MAX_WORDS words, starting on a word."""
     length = e - s + 1
     span = np.repeat(np.arange(s.size), length)
-    j = np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length) + s[span]
+    j = np.arange(span.size) - np.repeat(np.cumsum(length) - length - s, length)  # each position of each span
     end = e[span]
-    cum = np.cumsum(c.words)
-    words = cum[end] - cum[j] + c.words[j]
-    ok = ~c.lead[j] & ~c.breaks[j] & (words <= MAX_WORDS) & (words > 0) & (end - j < MAX_TOKENS)
-    ok &= (words > 1) | c.single[j]  # a word that may not stand alone counts for nothing alone
-    ok &= ~(c.joined[np.maximum(j - 1, 0)] & (j > 0))  # nor does the second half of a hyphenated word
+    before = np.r_[0, np.cumsum(c.words)]  # words before each position
+    words = before[end + 1] - before[j]
+    # A phrase starts on a word that may lead one, not on the second half of a hyphenated word; a
+    # word that may not stand alone counts for nothing alone.
+    starts = ~c.lead & ~c.breaks
+    starts[1:] &= ~c.joined[:-1]
+    ok = starts[j] & (words <= MAX_WORDS) & (words > 0) & (end - j < MAX_TOKENS) & ((words > 1) | c.single[j])
+    ok = np.flatnonzero(ok)
     j, end, words, span = j[ok], end[ok], words[ok], span[ok]
-    n = c.h.size
-    h = np.zeros(j.size, dtype=np.uint64)
-    for t in range(MAX_TOKENS):  # fold each phrase's words; past its end a word adds 0 and shifts by 1
-        at = np.minimum(j + t, n - 1)
-        inside = j + t <= end
-        shift = POWERS[np.where(inside, c.words[at], 0)]
-        word = np.where(inside, c.h[at], np.uint64(0))
-        h = h * shift + word
+    prefix = _prefix_hashes(c.h, c.words)
     return {
         "start": j,
         "end": end,
@@ -538,8 +535,20 @@ def _records(c: _Chunk, s: np.ndarray, e: np.ndarray) -> dict[str, np.ndarray]:
         "full": j == s[span],
         "title": c.title[j],
         "paper": c.paper[j],
-        "h": h,
+        "h": prefix[end + 1] - prefix[j] * POWERS[words],  # the hash of the words j..end
     }
+
+
+def _prefix_hashes(h: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """The rolling hash of all words before each position: any phrase's hash is a difference of two.
+
+    P[i + 1] = P[i] * BASE^words[i] + h[i], unrolled: BASE is odd, so it has an inverse modulo 2^64
+    and P[i] = BASE^W(i) * sum(h[t] * BASE^-W(t + 1), t < i), with W(i) the words before position i.
+    """
+    prefix = np.zeros(h.size + 1, dtype=np.uint64)
+    np.cumsum(h * np.cumprod(INVERSE_POWERS[words]), out=prefix[1:])
+    prefix[1:] *= np.cumprod(POWERS[words])
+    return prefix
 
 
 def _key(paper: np.ndarray, h: np.ndarray) -> np.ndarray:
