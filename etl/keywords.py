@@ -481,27 +481,36 @@ def _member(values: np.ndarray, table: np.ndarray) -> np.ndarray:
 def _spans(c: _Chunk) -> tuple[np.ndarray, np.ndarray]:
     """(start, end) token positions of every candidate, trimmed at both ends."""
     n = c.h.size
-    big = np.int64(n + 1)
-    kept = np.flatnonzero(~c.breaks)
-    run_start = np.ones(kept.size, dtype=bool)
-    run_start[1:] = (kept[1:] != kept[:-1] + 1) | ~c.same[kept[:-1]]
-    firsts = np.flatnonzero(run_start)
-    if not firsts.size:
-        return firsts, firsts
-    s = np.minimum.reduceat(np.where(c.lead[kept], big, kept), firsts)
-    e = np.maximum.reduceat(np.where(c.tail[kept], -1, kept), firsts)
-    keep = (s <= e) & (s < big)
+    words = ~c.breaks
+    linked = np.zeros(n, dtype=bool)  # positions i and i + 1 are in one run
+    linked[:-1] = c.same[:-1] & words[:-1] & words[1:]
+    first, last = words.copy(), words & ~linked
+    first[1:] &= ~linked[:-1]
+    first, last = np.flatnonzero(first), np.flatnonzero(last)
+    # A run's candidate starts on its first word that may lead a phrase and ends on its last that may end one.
+    leading, ending = words & ~c.lead, words & ~c.tail
+    if not leading.any() or not ending.any():
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    at = np.cumsum(leading, dtype=np.int32)[first] - leading[first]  # leading words before the run's first
+    leading = np.flatnonzero(leading)
+    s = leading[np.minimum(at, leading.size - 1)]
+    before = np.cumsum(ending, dtype=np.int32)[last] - 1  # ending words up to its last, less one
+    e = np.flatnonzero(ending)[np.maximum(before, 0)]
+    keep = np.flatnonzero((at < leading.size) & (before >= 0) & (s <= last) & (e >= first) & (s <= e))
     s, e = s[keep], e[keep]
     # An -ing word that may be a noun goes when two words follow it: "scaling reinforcement learning".
     cum = np.cumsum(c.words)
-    soft = c.soft[s] & (cum[e] - cum[s] >= 2)
-    s = np.where(soft, s + 1, s)
-    for _ in range(2):
-        s = np.where(soft & (c.words[np.minimum(s, n - 1)] == 0) & (s < e), s + 1, s)
+    soft = np.flatnonzero(c.soft[s] & (cum[e] - cum[s] >= 2))
+    s[soft] += 1
+    for _ in range(2):  # and so does the rest of its compound
+        soft = soft[(c.words[np.minimum(s[soft], n - 1)] == 0) & (s[soft] < e[soft])]
+        s[soft] += 1
+    later = np.flatnonzero(e + 1 < n)
     for _ in range(2):  # the rest of a compound the trim cut off ("pre-" kept, "trained" absorbed)
-        later = np.minimum(e + 1, n - 1)
-        extend = (e + 1 < n) & (c.words[later] == 0) & c.same[e] & ~c.breaks[later]
-        e = np.where(extend, e + 1, e)
+        next_ = e[later] + 1
+        later = later[(c.words[next_] == 0) & c.same[e[later]] & ~c.breaks[next_]]
+        e[later] += 1
+        later = later[e[later] + 1 < n]
     if not c.extra:
         return s, e
     # A term inside a run is a span of its own, unless it ends the run: then the run's suffixes count it.
