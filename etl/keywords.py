@@ -585,7 +585,7 @@ def _winners(c: _Chunk, r: dict[str, np.ndarray], top_n: int) -> tuple[np.ndarra
     picked = np.flatnonzero(eligible)
     paper = r["paper"][first[picked]]
     position = r["start"][first[picked]]
-    rank_order = np.lexsort((position, -score[picked], paper))
+    rank_order = _rank_order(paper, score[picked], position)
     ranked_paper = paper[rank_order]
     run_start = np.r_[True, ranked_paper[1:] != ranked_paper[:-1]] if ranked_paper.size else np.zeros(0, bool)
     rank = (
@@ -596,6 +596,17 @@ def _winners(c: _Chunk, r: dict[str, np.ndarray], top_n: int) -> tuple[np.ndarra
     won = rank <= top_n
     chosen = picked[rank_order[won]]
     return first[chosen], score[chosen], rank[won]
+
+
+def _rank_order(paper: np.ndarray, score: np.ndarray, position: np.ndarray) -> np.ndarray:
+    """The stable order of (paper, -score, position), as np.lexsort gives it."""
+    points = score.astype(np.int64)
+    bits = [int(v.max(initial=0)).bit_length() for v in (paper, points, position)]
+    if sum(bits) > 63 or not np.array_equal(points, score):  # packed into one integer if they fit
+        return np.lexsort((position, -score, paper))
+    below = np.int64(bits[2])
+    packed = (paper << np.int64(bits[1]) | (points.max(initial=0) - points)) << below | position
+    return np.argsort(packed, kind="stable")
 
 
 def _chunk_keyphrases(chunk: pl.DataFrame, top_n: int) -> pl.DataFrame:
