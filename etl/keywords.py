@@ -334,26 +334,25 @@ class _Chunk:
         codes = letters.view(np.uint32).reshape(-1, MAX_ACRONYM)
         length = (codes != 0).sum(axis=1)
         define, codes, length = define[length >= 2], codes[length >= 2], length[length >= 2]
-        hard = self.breaks & ~self.connective
+        # Words of a long form: no hard break, all in one run (checked over its first 2 * MAX_ACRONYM).
+        bad = np.zeros(self.h.size + 1, dtype=np.int32)
+        np.cumsum((self.breaks & ~self.connective) | ~self.same, out=bad[1:])
         initial = self.known["initial"].to_numpy()
         best_start = np.full(define.size, -1, dtype=np.int64)
         for skip_connectives in (False, True):
-            eligible = np.flatnonzero(~(self.connective & skip_connectives))
-            position = np.searchsorted(eligible, define)
+            eligible = np.flatnonzero(~self.connective) if skip_connectives else None
+            position = np.searchsorted(eligible, define) if skip_connectives else define
             for k in range(2, MAX_ACRONYM + 1):
                 pick = np.flatnonzero((length == k) & (position >= k) & (best_start < 0))
                 if not pick.size:
                     continue
-                members = np.stack([eligible[position[pick] - k + j] for j in range(k)], axis=1)
+                members = position[pick, None] - k + np.arange(k)
+                members = eligible[members] if skip_connectives else members
                 ok = np.all(initial[self.row[members]] == codes[pick, :k], axis=1)
                 span_start = members[:, 0]
-                span_ok = np.ones(pick.size, dtype=bool)
-                for offset in range(0, 2 * MAX_ACRONYM):
-                    i = span_start + offset
-                    inside = i < define[pick]
-                    clipped = np.minimum(i, self.h.size - 1)
-                    span_ok &= ~inside | (~hard[clipped] & self.same[clipped])
-                best_start[pick[ok & span_ok]] = span_start[ok & span_ok]
+                span_end = np.minimum(define[pick], span_start + 2 * MAX_ACRONYM)
+                ok &= bad[span_end] == bad[span_start]
+                best_start[pick[ok]] = span_start[ok]
         found = best_start >= 0
         define, start = define[found], best_start[found]
         # A long form is a phrase: it neither starts nor ends with a connective ("in-distribution (ID)").
@@ -373,18 +372,22 @@ class _Chunk:
         define, start, h, words = define[short], start[short], h[short], words[short]
         if not define.size:
             return
-        texts = self.canonical_strings(start, define - 1)
-        overrides = self._add_overrides(_pieces(texts))
-        # Every acronym token of the paper whose letters are the defined ones takes the long form.
+        # Every acronym token of the paper whose letters are the defined ones takes the long form (the first).
         acronym = np.flatnonzero(self.acronym & (self.words > 0) & ~self.defines)
         if not acronym.size:
             return
         defined_key = self._letter_keys(define)
+        order = np.argsort(defined_key, kind="stable")
+        table = defined_key[order]
         token_key = self._letter_keys(acronym)
-        table = pl.DataFrame({"key": defined_key, "d": np.arange(define.size)}).unique("key", keep="first")
-        hits = pl.DataFrame({"key": token_key, "t": acronym}).join(table, on="key", how="inner")
-        t, d = hits["t"].to_numpy(), hits["d"].to_numpy()
-        self.h[t], self.words[t], self.override[t] = h[d], words[d], overrides[d]
+        at = np.minimum(np.searchsorted(table, token_key), table.size - 1)
+        hit = table[at] == token_key
+        t, d = acronym[hit], order[at[hit]]
+        if not t.size:
+            return
+        used, which = np.unique(d, return_inverse=True)  # long forms written out only where one is read
+        overrides = self._add_overrides(_pieces(self.canonical_strings(start[used], define[used] - 1)))
+        self.h[t], self.words[t], self.override[t] = h[d], words[d], overrides[which]
         self.concept_first[t] = _member(h[d], lexicon().concept_prefixes)
         self.breaks[t], self.lead[t], self.tail[t], self.single[t] = False, False, False, True
 
