@@ -192,6 +192,7 @@ class _Chunk:
             "prefix",
             "single",
             "compound_start",
+            "compound_end",
             "acronym",
             "defines",
             "concept_first",
@@ -226,7 +227,6 @@ class _Chunk:
         if not starts.size or keys is None:
             return
         lex = lexicon()
-        key_of = keys.to_numpy()
         for length in (4, 3, 2):
             start = starts[(starts + length - 1 < n) & self.compound_start[starts]]
             ok = np.ones(start.size, dtype=bool)
@@ -234,14 +234,14 @@ class _Chunk:
                 i = start + t
                 ok &= self.same[i] & (self.joined[i] | (~self.breaks[i] & ~self.breaks[i + 1]))
                 ok &= self.words[i + 1] == 1
-            ok &= self.words[start] == 1
+            ok &= (self.words[start] == 1) & self.compound_end[start + length - 1]
             candidates = start[ok]
             if not candidates.size:
                 continue
-            joined = pl.Series(key_of[self.row[candidates]].astype(object), dtype=pl.String)
-            for t in range(1, length):
-                joined = joined + pl.Series(key_of[self.row[candidates + t]].astype(object), dtype=pl.String)
-            found = pl.DataFrame({"key": joined, "at": candidates}).join(lex.compounds, on="key", how="inner")
+            key = pl.select(
+                pl.concat_str([keys.gather(self.row[candidates + t]) for t in range(length)])
+            ).to_series()
+            found = pl.DataFrame({"key": key, "at": candidates}).join(lex.compounds, on="key", how="inner")
             if not found.height:
                 continue
             at = found["at"].to_numpy()

@@ -63,6 +63,7 @@ ROLES = (
     "plural",
     "single",
     "compound_start",
+    "compound_end",
     "acronym",
     "defines",
     "kept",
@@ -128,6 +129,7 @@ class Lexicon:
     acronyms: pl.DataFrame  # letters, expansion (canonical words)
     terms: pl.DataFrame  # first, connective, last, display: the last word as the term writes it
     compound_starts: frozenset[str]
+    compound_ends: frozenset[str]  # every ending of a compound's key: what the last token of one may be
     prefix_pattern: str  # a prefix word and the space after it: "multi stage" reads "multi-stage"
     concept_hashes: np.ndarray  # the phrase hashes of the acronyms' expansions of several words
     concept_prefixes: np.ndarray  # the hashes of their leading words, whole ones too, and 0 (no word yet)
@@ -183,6 +185,7 @@ def lexicon() -> Lexicon:
         acronyms=acronyms,
         terms=terms,
         compound_starts=starts,
+        compound_ends=frozenset(key[cut:] for key in keys for cut in range(len(key))),
         concept_hashes=np.unique(phrase_hash(several)[0]),
         concept_prefixes=_leading_hashes(several),
         prefix_pattern=r"\b(" + "|".join(generic.filter(pl.col("role") == "prefix")["word"].sort()) + r") ",
@@ -352,6 +355,7 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
             )
         ),
         compound_start=word.is_in(_listed(lex.compound_starts)),
+        compound_end=word.str.replace_all("-", "", literal=True).is_in(_listed(lex.compound_ends)),
     ).with_columns(lead=pl.col("lead") | pl.col("connective"), tail=pl.col("tail") | pl.col("connective"))
     frame = frame.with_columns(
         plural=pl.col("plural_form") | pl.col("plural_acronym"),
