@@ -24,6 +24,7 @@ word tables.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 
 import numpy as np
 import polars as pl
@@ -118,6 +119,19 @@ def _tokens(chunk: pl.DataFrame) -> pl.DataFrame:
 
 
 _ROLE_BITS = {name: 1 << i for i, name in enumerate(ROLES)}
+
+
+@cache
+def _term_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, pl.Series]:
+    """The listed terms' (first, connective, last) hashes sorted, their order, and each term's last word as
+    the term writes it: its hash and canonical piece."""
+    terms = lexicon().terms
+    first, _ = phrase_hash(terms["first"])
+    connective, _ = phrase_hash(terms["connective"])
+    last, _ = phrase_hash(terms["last"])
+    table = (first * POWERS[2] + connective * POWERS[1] + last).astype(np.uint64)
+    order = np.argsort(table)
+    return table[order], order, phrase_hash(terms["display"])[0], _pieces(terms["display"])
 
 
 class _Chunk:
@@ -284,32 +298,25 @@ class _Chunk:
         hyphenated = inner[self.joined[inner - 1] & self.joined[inner]]
         self.breaks[hyphenated] = False
         self._hyphenated_terms(hyphenated)
-        terms = lexicon().terms
-        if not terms.height or not inner.size:
+        table, order, display_h, display = _term_table()
+        if not table.size or not inner.size:
             return
-        first, _ = phrase_hash(terms["first"])
-        connective, _ = phrase_hash(terms["connective"])
-        last, _ = phrase_hash(terms["last"])
-        table = (first * POWERS[2] + connective * POWERS[1] + last).astype(np.uint64)
         single = (self.words[inner - 1] == 1) & (self.words[inner + 1] == 1)
         inner = inner[single]
         triple = (self.h[inner - 1] * POWERS[2] + self.h[inner] * POWERS[1] + self.h[inner + 1]).astype(
             np.uint64
         )
-        order = np.argsort(table)
-        found = np.searchsorted(table[order], triple)
+        found = np.searchsorted(table, triple)
         found = np.minimum(found, table.size - 1)
-        match = table[order][found] == triple
+        match = table[found] == triple
         at = inner[match]
         which = order[found[match]]
         self.breaks[at - 1] = self.breaks[at] = self.breaks[at + 1] = False  # "out" of "out of distribution"
         self.lead[at - 1] = self.tail[at + 1] = False
         self.extra.append((at - 1, at + 1))
-        display = terms["display"].gather(which)
-        display_h, _ = phrase_hash(display)
-        self.h[at + 1] = display_h
-        self.concept_first[at + 1] = _member(display_h, lexicon().concept_prefixes)
-        self.override[at + 1] = self._add_overrides(_pieces(display))
+        self.h[at + 1] = display_h[which]
+        self.concept_first[at + 1] = _member(display_h[which], lexicon().concept_prefixes)
+        self.override[at + 1] = self._add_overrides(display.gather(which))
 
     def _hyphenated_terms(self, connectives: np.ndarray) -> None:
         """A hyphenated word with a connective inside is a candidate of its own: "chain-of-thought" supervision."""
@@ -426,7 +433,7 @@ class _Chunk:
 
     def _letter_keys(self, at: np.ndarray) -> np.ndarray:
         """A key of (paper, acronym letters) for tokens at these positions."""
-        letters = self.letters.gather(self.row[at]).fill_null("").hash().to_numpy()
+        letters = self.known["letters_hash"].to_numpy()[self.row[at]]
         return (self.paper[at] << _KEY_BITS) | (letters >> _DROPPED).astype(np.int64)
 
     def canonical_strings(self, start: np.ndarray, end: np.ndarray) -> pl.Series:

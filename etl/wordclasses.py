@@ -77,6 +77,7 @@ ATTRIBUTES = {
     "role_bits": pl.UInt32,
     "initial": pl.UInt32,
     "letters": pl.String,
+    "letters_hash": pl.UInt64,
     "key": pl.String,
     "canonical": pl.String,
     "piece": pl.String,
@@ -379,6 +380,10 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
         role_bits=role_bits.cast(pl.UInt32),
         initial=pl.Series(initial, dtype=pl.UInt32),
         letters=pl.when(pl.col("defines") | pl.col("acronym")).then(pl.col("canon")),
+        letters_hash=pl.when(pl.col("defines") | pl.col("acronym"))
+        .then(pl.col("canon"))
+        .fill_null("")
+        .hash(),
         key=pl.col("word").str.replace_all("-", "", literal=True),
         canonical="canonical",
         piece=canonical_piece(pl.col("canonical")),
