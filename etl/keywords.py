@@ -440,33 +440,42 @@ class _Chunk:
         """The canonical words of the token spans [start, end], overrides applied."""
         if not start.size:
             return pl.Series(dtype=pl.String)
+        at, inside = _positions(start, end)
+        counted = inside & (self.words[at] > 0)
+        override = self.override[at]
         overrides = pl.concat(self.overrides) if self.overrides else _NULL
-        pieces = []
-        for t in range(int((end - start).max(initial=-1)) + 1):  # the t-th token of every span
-            at = np.minimum(start + t, end)
-            counted = (start + t <= end) & (self.words[at] > 0)
-            override = self.override[at]
-            pieces.append(
-                pl.coalesce(
-                    _gather(overrides, override, counted & (override >= 0)),
-                    _gather(self.pieces, self.row[at], counted & (override < 0)),
-                )
+        pieces = pl.select(
+            pl.coalesce(
+                _gather(overrides, override, counted & (override >= 0)),
+                _gather(self.pieces, self.row[at], counted & (override < 0)),
             )
+        ).to_series()
+        columns = [pieces.slice(t, start.size) for t in range(0, at.size, start.size)]
         return pl.select(
-            pl.concat_str(pieces, ignore_nulls=True).str.head(-1)
+            pl.concat_str(columns, ignore_nulls=True).str.head(-1)
         ).to_series()  # no last separator
 
     def written_strings(self, start: np.ndarray, end: np.ndarray) -> pl.Series:
         """The token spans [start, end] as written: words joined by a space, or by a hyphen inside a word."""
         if not start.size:
             return pl.Series(dtype=pl.String)
-        parts = [self._tokens.gather(self._kept[start])]
-        for t in range(1, int((end - start).max(initial=0)) + 1):
-            at = np.minimum(start + t, end)
-            inside = start + t <= end
-            parts.append(_gather(_SEPARATORS, self.joined[at - 1].astype(np.uint32), inside))
-            parts.append(_gather(self._tokens, self._kept[at], inside))
-        return pl.select(pl.concat_str(parts, ignore_nulls=True)).to_series()
+        at, inside = _positions(start, end)
+        words = _gather(self._tokens, self._kept[at], inside)
+        later = slice(start.size, None)  # a word after the first follows a space, or a hyphen in a word
+        separators = _gather(_SEPARATORS, self.joined[at[later] - 1], inside[later])
+        columns = [words.slice(0, start.size)]
+        for t in range(start.size, at.size, start.size):
+            columns += [separators.slice(t - start.size, start.size), words.slice(t, start.size)]
+        return pl.select(pl.concat_str(columns, ignore_nulls=True)).to_series()
+
+
+def _positions(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first token of every span, then the second, and so on: (position, whether inside the span).
+
+    Positions past a span's end repeat its end, so every span has as many as the longest.
+    """
+    at = start + np.arange(int((end - start).max()) + 1)[:, None]
+    return np.minimum(at, end).ravel(), (at <= end).ravel()
 
 
 def _pieces(canonical: pl.Series) -> pl.Series:
