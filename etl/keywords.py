@@ -55,6 +55,7 @@ THREADS = 2
 ALGORITHM = 1
 _BREAK = " | "
 _TITLE_END = "\x02"
+_MARKERS = f"[{DEFINED}{_TITLE_END}]"
 # Anything but letters, digits, whitespace and in-word joiners ends a phrase; so do joiners
 # (' ’ - .) at a word's edge or doubled: "Qwen2.5-Math" stays one word, "models." does not.
 _PUNCTUATION_RE = r"[^\p{L}\p{N} '’.\-\x01\x02]+|[.'’\-]+(?:\s|$)|(?:^|\s)[.'’\-]+|[.'’\-]{2,}"
@@ -101,12 +102,12 @@ def _tokens(chunk: pl.DataFrame) -> pl.DataFrame:
     title = (
         pl.when(named).then(pl.col("title").str.replace(METHOD_NAME_RE, _BREAK)).otherwise(pl.col("title"))
     )
+    abstract = pl.col("abstract")
+    # The markers are all but never in a text: two quick searches spare four replacements.
+    if chunk.select(pl.any_horizontal(pl.col("title", "abstract").str.contains(_MARKERS).any())).item():
+        title, abstract = _unmarked(title), _unmarked(abstract)
     text = (
-        pl.concat_str(
-            _unmarked(title.fill_null("")),
-            pl.lit(f" {_TITLE_END} "),
-            _unmarked(pl.col("abstract").fill_null("")),
-        )
+        pl.concat_str(title.fill_null(""), pl.lit(f" {_TITLE_END} "), abstract.fill_null(""))
         .str.replace_all(_DEFINITION_RE, f" {DEFINED}${{1}} ")
         .str.replace_all(_CLEAN_RE, f" {DEFINED} ")
         .str.replace_all("-", " - ", literal=True)
