@@ -56,6 +56,7 @@ ALGORITHM = 1
 _BREAK = " | "
 _TITLE_END = "\x02"
 _MARKERS = f"[{DEFINED}{_TITLE_END}]"
+_MARKER_HASH, _HYPHEN_HASH = pl.Series([_TITLE_END, "-"]).hash().to_numpy()  # as the tokens' hashes
 # Anything but letters, digits, whitespace and in-word joiners ends a phrase; so do joiners
 # (' ’ - .) at a word's edge or doubled: "Qwen2.5-Math" stays one word, "models." does not.
 _PUNCTUATION_RE = r"[^\p{L}\p{N} '’.\-\x01\x02]+|[.'’\-]+(?:\s|$)|(?:^|\s)[.'’\-]+|[.'’\-]{2,}"
@@ -143,33 +144,32 @@ class _Chunk:
         tokens = split["token"]
         hashes = tokens.hash().to_numpy()
         row, known = TOKENS.rows(tokens, hashes)
-        marker_hash, hyphen_hash = pl.Series([_TITLE_END, "-"]).hash().to_numpy()
-        marker, hyphen = hashes == marker_hash, hashes == hyphen_hash
+        marker, hyphen = hashes == _MARKER_HASH, hashes == _HYPHEN_HASH
         # Each field a number: 2p for paper p's title (before its marker), 2p + 1 for its abstract.
-        field = np.cumsum(marker, dtype=np.int32) + split["paper"].to_numpy().view(np.int32)
-        words = np.flatnonzero(~(hyphen | marker))  # from here on, positions count words only
+        field = np.cumsum(marker, dtype=np.int32)
+        field += split["paper"].to_numpy().view(np.int32)
         # A word before a hyphen of its own field is joined to the next word.
         after = np.flatnonzero(hyphen[1:]) + 1
         after = after[(field[after - 1] == field[after]) & ~hyphen[after - 1] & ~marker[after - 1]]
         joined = np.zeros(hashes.size, dtype=bool)
         joined[after - 1] = True
-        joined = joined[words]
-        row = row[words]
+        hyphen |= marker
+        words = np.flatnonzero(~hyphen)  # from here on, positions count words only
+        field, joined, row = field[words], joined[words], row[words]
         role = known["role_bits"].to_numpy()[row]
         n = words.size
 
         def has(at: np.ndarray | slice, name: str) -> np.ndarray:
             return (role[at] & _ROLE_BITS[name]) != 0
 
-        def adjacent(i: np.ndarray) -> np.ndarray:  # words i and i + 1 are in one field of one paper
-            return field[words[i]] == field[words[i + 1]]
-
         # A word that may be a finite verb is one before a determiner or a bare verb ("shaping helps
         # stabilize"), or when it is a bare verb after a plural noun ("models struggle").
         verbal = np.flatnonzero(has(slice(0, n - 1), "verbal"))
-        verbal = verbal[has(verbal + 1, "determiner") & adjacent(verbal)]
+        verbal = verbal[has(verbal + 1, "determiner")]
+        verbal = verbal[field[verbal] == field[verbal + 1]]
         bare = np.flatnonzero(has(slice(1, n), "base_verb")) + 1
-        bare = bare[(has(bare - 1, "plural") | has(bare - 1, "before_verb")) & adjacent(bare - 1)]
+        bare = bare[has(bare - 1, "plural") | has(bare - 1, "before_verb")]
+        bare = bare[field[bare - 1] == field[bare]]
         verb = np.zeros(n, dtype=bool)
         verb[verbal] = verb[bare] = True
         # Breaks that nothing later reads are dropped, leaving a gap that ends the run. A connective
@@ -190,14 +190,13 @@ class _Chunk:
             joined[maybe] | ahead[maybe] | ((maybe > 0) & (joined[previous] | has(previous, "term_first")))
         )
         drop[maybe] = ~(~has(maybe, "connective") | has(maybe, "compound_start") | context)
-        kept = np.flatnonzero(~drop)
+        kept = np.flatnonzero(np.logical_not(drop, out=drop))
         self._tokens, self._kept = tokens, words[kept]  # the strings are gathered for the winners only
-        field = field[self._kept]
-        self.paper, self.title = (field >> 1).astype(np.int64), (field & 1) == 0
+        field, row, role = field[kept], row[kept], role[kept]
+        self.paper, self.title = field >> 1, (field & 1) == 0
         self.same = np.zeros(kept.size, dtype=bool)
         self.same[:-1] = (kept[1:] == kept[:-1] + 1) & (field[1:] == field[:-1])
         self.joined = joined[kept] & self.same
-        row, role = row[kept], role[kept]
         for name in (
             "breaks",
             "lead",
@@ -218,11 +217,11 @@ class _Chunk:
         self.paper_ids = chunk["paper_id"].to_numpy()
         self.known = known
         self.h = known["h"].to_numpy()[row]
-        self.words = known["words"].to_numpy().astype(np.int64)[row]
+        self.words = known["words"].to_numpy()[row]
         self.row = row
         self.letters = known["letters"]
         self.pieces = known["piece"]
-        self.override = np.full(kept.size, -1, dtype=np.int64)  # index into self.overrides
+        self.override = np.full(kept.size, -1, dtype=np.int32)  # index into self.overrides
         self.overrides: list[pl.Series] = []
         self.override_count = 0
         self.extra: list[tuple[np.ndarray, np.ndarray]] = []  # terms inside longer runs: (start, end)
@@ -262,7 +261,7 @@ class _Chunk:
             at = found["at"].to_numpy()
             merged = TOKENS.lookup(found["compound"], found["compound"].hash())
             self.h[at] = merged["h"].to_numpy()
-            self.words[at] = merged["words"].to_numpy().astype(np.int64)
+            self.words[at] = merged["words"].to_numpy()
             bits = merged["role_bits"].to_numpy()
             for name in ("breaks", "lead", "tail", "single", "concept_first"):
                 getattr(self, name)[at] = (bits & _ROLE_BITS[name]) != 0
@@ -435,7 +434,7 @@ class _Chunk:
     def _letter_keys(self, at: np.ndarray) -> np.ndarray:
         """A key of (paper, acronym letters) for tokens at these positions."""
         letters = self.known["letters_hash"].to_numpy()[self.row[at]]
-        return (self.paper[at] << _KEY_BITS) | (letters >> _DROPPED).astype(np.int64)
+        return _key(self.paper[at], letters)
 
     def canonical_strings(self, start: np.ndarray, end: np.ndarray) -> pl.Series:
         """The canonical words of the token spans [start, end], overrides applied."""
@@ -581,7 +580,8 @@ def _prefix_hashes(h: np.ndarray, words: np.ndarray) -> np.ndarray:
 
 
 def _key(paper: np.ndarray, h: np.ndarray) -> np.ndarray:
-    return (paper << _KEY_BITS) | (h >> _DROPPED).astype(np.int64)
+    """A key equal for equal hashes within one paper: the paper index above 40 bits of the hash."""
+    return (paper.astype(np.int64) << _KEY_BITS) | (h >> _DROPPED).astype(np.int64)
 
 
 def _winners(c: _Chunk, r: dict[str, np.ndarray], top_n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -625,7 +625,9 @@ def _rank_order(paper: np.ndarray, score: np.ndarray, position: np.ndarray) -> n
     if sum(bits) > 63 or not np.array_equal(points, score):  # packed into one integer if they fit
         return np.lexsort((position, -score, paper))
     below = np.int64(bits[2])
-    packed = (paper << np.int64(bits[1]) | (points.max(initial=0) - points)) << below | position
+    packed = (
+        paper.astype(np.int64) << np.int64(bits[1]) | (points.max(initial=0) - points)
+    ) << below | position
     return np.argsort(packed, kind="stable")
 
 

@@ -82,7 +82,7 @@ ATTRIBUTES = {
     "canonical": pl.String,
     "piece": pl.String,
     "h": pl.UInt64,
-    "words": pl.UInt8,
+    "words": pl.Int32,
 }
 
 
@@ -388,7 +388,7 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
         canonical="canonical",
         piece=canonical_piece(pl.col("canonical")),
         h=pl.Series(h, dtype=pl.UInt64),
-        words=pl.Series(np.minimum(words, 255).astype(np.uint8)),
+        words=pl.Series(np.minimum(words, 255).astype(np.int32)),
     )
 
 
@@ -406,7 +406,9 @@ class _Slots:
         self._insert(hashes, np.arange(hashes.size, dtype=np.int32))
 
     def _home(self, hashes: np.ndarray) -> np.ndarray:
-        return ((hashes * self._MIX) >> self._shift).astype(np.intp)
+        home = hashes * self._MIX
+        home >>= self._shift
+        return home.view(np.intp)
 
     def _insert(self, hashes: np.ndarray, rows: np.ndarray) -> None:
         slot = self._home(hashes)
@@ -415,9 +417,8 @@ class _Slots:
             at = slot[pending]
             free = self._rows[at] < 0
             claim, at = pending[free], at[free]
-            self._rows[at[::-1]] = rows[
-                claim[::-1]
-            ]  # the last write wins: the first row, the most frequent token
+            # Of the claims on one slot the last write wins: written backwards, the first row (a frequent token).
+            self._rows[at[::-1]] = rows[claim[::-1]]
             won = self._rows[at] == rows[claim]
             self._keys[at[won]] = hashes[claim[won]]
             pending = np.concatenate([pending[~free], claim[~won]])
@@ -427,18 +428,20 @@ class _Slots:
         """Whether a table holding `size` keys would be more than a quarter full."""
         return 4 * size > self._rows.size
 
-    def find(self, hashes: np.ndarray) -> np.ndarray:
-        """The row of each hash, -1 for one not in the table."""
+    def find(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the row of each hash, -1 for one not in the table; where those are)."""
         slot = self._home(hashes)
         rows = self._rows[slot]
         pending = np.flatnonzero(self._keys[slot] != hashes)
+        missing = [np.zeros(0, dtype=np.intp)]
         while pending.size:  # a miss, or a slot taken by another key: probe on until an empty slot
-            occupied = rows[pending] >= 0
-            pending = pending[occupied]
+            empty = rows[pending] < 0
+            missing.append(pending[empty])
+            pending = pending[~empty]
             slot[pending] = (slot[pending] + 1) & self._mask
             rows[pending] = self._rows[slot[pending]]
             pending = pending[self._keys[slot[pending]] != hashes[pending]]
-        return rows
+        return rows, np.sort(np.concatenate(missing))
 
     def with_rows(self, hashes: np.ndarray, rows: np.ndarray) -> _Slots:
         """A copy with these new hashes added (readers of the old table are never disturbed)."""
@@ -461,15 +464,14 @@ class TokenCache:
         """(row of each token in the second, attributes of every token met so far), computing only new ones."""
         with self._lock:
             slots, known = self._slots, self._known
-        rows = slots.find(hashes)
-        missing = np.flatnonzero(rows < 0)
+        rows, missing = slots.find(hashes)
         if not missing.size:
             return rows, known
         new_hashes = pl.Series(hashes[missing])
         first = new_hashes.arg_unique().to_numpy()
         computed = attributes(tokens.gather(missing[first])).with_columns(hash=new_hashes.gather(first))
         with self._lock:
-            fresh = self._slots.find(computed["hash"].to_numpy()) < 0  # another thread may have met some
+            fresh = self._slots.find(computed["hash"].to_numpy())[0] < 0  # another thread may have met some
             computed = computed.filter(pl.Series(fresh)).select(self._known.columns)
             size = self._known.height
             self._known = pl.concat([self._known, computed], rechunk=True)
@@ -479,7 +481,7 @@ class TokenCache:
                 added = np.arange(size, self._known.height, dtype=np.int32)
                 self._slots = self._slots.with_rows(computed["hash"].to_numpy(), added)
             slots, known = self._slots, self._known
-        rows[missing] = slots.find(hashes[missing])
+        rows[missing] = slots.find(hashes[missing])[0]
         return rows, known
 
     def lookup(self, tokens: pl.Series, hashes: pl.Series) -> pl.DataFrame:
