@@ -573,9 +573,15 @@ def _prefix_hashes(h: np.ndarray, words: np.ndarray) -> np.ndarray:
     P[i + 1] = P[i] * BASE^words[i] + h[i], unrolled: BASE is odd, so it has an inverse modulo 2^64
     and P[i] = BASE^W(i) * sum(h[t] * BASE^-W(t + 1), t < i), with W(i) the words before position i.
     """
-    prefix = np.zeros(h.size + 1, dtype=np.uint64)
-    np.cumsum(h * np.cumprod(INVERSE_POWERS[words]), out=prefix[1:])
-    prefix[1:] *= np.cumprod(POWERS[words])
+    prefix = np.empty(h.size + 1, dtype=np.uint64)
+    prefix[0] = 0
+    shift = INVERSE_POWERS[words]
+    np.multiply.accumulate(shift, out=shift)
+    shift *= h
+    np.cumsum(shift, out=prefix[1:])
+    np.take(POWERS, words, out=shift)
+    np.multiply.accumulate(shift, out=shift)
+    prefix[1:] *= shift
     return prefix
 
 
@@ -663,7 +669,12 @@ def _chunk_keyphrases(chunk: pl.DataFrame, top_n: int) -> pl.DataFrame:
 
 def keyphrases(papers: pl.DataFrame, top_n: int = TOP_N) -> pl.DataFrame:
     """Return each paper's top topic keyphrases: paper_id, keyword (canonical), form (as written), score, rank."""
-    chunks = [papers.slice(offset, CHUNK_PAPERS) for offset in range(0, papers.height, CHUNK_PAPERS)]
+    # As many chunks as CHUNK_PAPERS needs, rounded up to a multiple of THREADS, all of one size:
+    # no thread waits for the last one, as behind a whole chunk and a short one.
+    count = -(-papers.height // CHUNK_PAPERS)
+    count = -(-count // THREADS) * THREADS
+    size = -(-papers.height // count) if count else 0
+    chunks = [papers.slice(offset, size) for offset in range(0, papers.height, size or 1)]
     with ThreadPoolExecutor(THREADS, thread_name_prefix="paperhouse-keywords") as pool:
         parts = list(pool.map(lambda chunk: _chunk_keyphrases(chunk, top_n), chunks))
     return pl.concat([pl.DataFrame(schema=KEYPHRASE_SCHEMA), *parts])
