@@ -24,6 +24,7 @@ word tables.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 
 import numpy as np
 import polars as pl
@@ -31,7 +32,17 @@ import pyarrow as pa
 
 from etl.keys import stable_id_expr
 from etl.links import URL_RE
-from etl.wordclasses import DEFINED, POWERS, ROLES, TOKENS, lexicon, phrase_hash, tables_digest
+from etl.wordclasses import (
+    DEFINED,
+    INVERSE_POWERS,
+    POWERS,
+    ROLES,
+    TOKENS,
+    canonical_piece,
+    lexicon,
+    phrase_hash,
+    tables_digest,
+)
 
 METHOD = "topic phrases"
 TOP_N = 10
@@ -45,6 +56,8 @@ THREADS = 2
 ALGORITHM = 1
 _BREAK = " | "
 _TITLE_END = "\x02"
+_MARKERS = f"[{DEFINED}{_TITLE_END}]"
+_MARKER_HASH, _HYPHEN_HASH = pl.Series([_TITLE_END, "-"]).hash().to_numpy()  # as the tokens' hashes
 # Anything but letters, digits, whitespace and in-word joiners ends a phrase; so do joiners
 # (' ’ - .) at a word's edge or doubled: "Qwen2.5-Math" stays one word, "models." does not.
 _PUNCTUATION_RE = r"[^\p{L}\p{N} '’.\-\x01\x02]+|[.'’\-]+(?:\s|$)|(?:^|\s)[.'’\-]+|[.'’\-]{2,}"
@@ -91,12 +104,12 @@ def _tokens(chunk: pl.DataFrame) -> pl.DataFrame:
     title = (
         pl.when(named).then(pl.col("title").str.replace(METHOD_NAME_RE, _BREAK)).otherwise(pl.col("title"))
     )
+    abstract = pl.col("abstract")
+    # The markers are all but never in a text: two quick searches spare four replacements.
+    if chunk.select(pl.any_horizontal(pl.col("title", "abstract").str.contains(_MARKERS).any())).item():
+        title, abstract = _unmarked(title), _unmarked(abstract)
     text = (
-        pl.concat_str(
-            _unmarked(title.fill_null("")),
-            pl.lit(f" {_TITLE_END} "),
-            _unmarked(pl.col("abstract").fill_null("")),
-        )
+        pl.concat_str(title.fill_null(""), pl.lit(f" {_TITLE_END} "), abstract.fill_null(""))
         .str.replace_all(_DEFINITION_RE, f" {DEFINED}${{1}} ")
         .str.replace_all(_CLEAN_RE, f" {DEFINED} ")
         .str.replace_all("-", " - ", literal=True)
@@ -111,63 +124,82 @@ def _tokens(chunk: pl.DataFrame) -> pl.DataFrame:
 _ROLE_BITS = {name: 1 << i for i, name in enumerate(ROLES)}
 
 
+@cache
+def _term_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, pl.Series]:
+    """The listed terms' (first, connective, last) hashes sorted, their order, and each term's last word as
+    the term writes it: its hash and canonical piece."""
+    terms = lexicon().terms
+    first, _ = phrase_hash(terms["first"])
+    connective, _ = phrase_hash(terms["connective"])
+    last, _ = phrase_hash(terms["last"])
+    table = (first * POWERS[2] + connective * POWERS[1] + last).astype(np.uint64)
+    order = np.argsort(table)
+    return table[order], order, phrase_hash(terms["display"])[0], _pieces(terms["display"])
+
+
 class _Chunk:
     """The token arrays of one chunk, edited in place as compounds, terms and acronyms are read."""
 
     def __init__(self, chunk: pl.DataFrame) -> None:
         split = _tokens(chunk)
-        paper = split["paper"].to_numpy().astype(np.int64)
-        marker = (split["token"] == _TITLE_END).to_numpy()
-        title = np.arange(paper.size) < np.flatnonzero(marker)[paper]  # before the paper's own marker
-        hyphen = (split["token"] == "-").to_numpy() | marker
-        same_field = np.zeros(hyphen.size, dtype=bool)
-        same_field[:-1] = (paper[1:] == paper[:-1]) & (title[1:] == title[:-1])
-        joined = np.zeros(hyphen.size, dtype=bool)
-        joined[:-1] = hyphen[1:] & same_field[:-1]
-        words = np.flatnonzero(~hyphen)
-        tokens = split["token"].gather(words)
-        hashes = tokens.hash()
-        distinct = hashes.arg_unique()
-        known = TOKENS.lookup(tokens.gather(distinct), hashes.gather(distinct)).with_row_index("row")
-        row = (
-            pl.DataFrame({"hash": hashes})
-            .join(known.select("hash", "row"), on="hash", how="left", maintain_order="left")["row"]
-            .to_numpy()
-            .astype(np.int64)
-        )
-        paper, title, joined = paper[words], title[words], joined[words]
-        adjacent = np.zeros(words.size, dtype=bool)  # token i and i+1 are in one field of one paper
-        adjacent[:-1] = (paper[1:] == paper[:-1]) & (title[1:] == title[:-1])
+        tokens = split["token"]
+        hashes = tokens.hash().to_numpy()
+        row, known = TOKENS.rows(tokens, hashes)
+        marker, hyphen = hashes == _MARKER_HASH, hashes == _HYPHEN_HASH
+        # Each field a number: 2p for paper p's title (before its marker), 2p + 1 for its abstract.
+        field = np.cumsum(marker, dtype=np.int32)
+        field += split["paper"].to_numpy().view(np.int32)
+        # A word before a hyphen of its own field is joined to the next word.
+        after = np.flatnonzero(hyphen[1:]) + 1
+        after = after[(field[after - 1] == field[after]) & ~hyphen[after - 1] & ~marker[after - 1]]
+        joined = np.zeros(hashes.size, dtype=bool)
+        joined[after - 1] = True
+        hyphen |= marker
+        words = np.flatnonzero(~hyphen)  # from here on, positions count words only
+        field, joined, row = field[words], joined[words], row[words]
+        role = known["role_bits"].to_numpy()[row]
+        n = words.size
+
+        def has(at: np.ndarray | slice, name: str) -> np.ndarray:
+            return (role[at] & _ROLE_BITS[name]) != 0
+
         # A word that may be a finite verb is one before a determiner or a bare verb ("shaping helps
         # stabilize"), or when it is a bare verb after a plural noun ("models struggle").
-        role = known["role_bits"].to_numpy()[row]
-        bit = lambda name: (role & _ROLE_BITS[name]) != 0  # noqa: E731
-        verb = np.zeros(words.size, dtype=bool)
-        verb[:-1] = bit("verbal")[:-1] & bit("determiner")[1:] & adjacent[:-1]
-        verb[1:] |= (bit("plural") | bit("before_verb"))[:-1] & bit("base_verb")[1:] & adjacent[:-1]
+        verbal = np.flatnonzero(has(slice(0, n - 1), "verbal"))
+        verbal = verbal[has(verbal + 1, "determiner")]
+        verbal = verbal[field[verbal] == field[verbal + 1]]
+        bare = np.flatnonzero(has(slice(1, n), "base_verb")) + 1
+        bare = bare[has(bare - 1, "plural") | has(bare - 1, "before_verb")]
+        bare = bare[field[bare - 1] == field[bare]]
+        verb = np.zeros(n, dtype=bool)
+        verb[verbal] = verb[bare] = True
         # Breaks that nothing later reads are dropped, leaving a gap that ends the run. A connective
         # is read inside a hyphenated word, after a term's first word, or before a defined acronym.
-        defined = np.flatnonzero(bit("defines"))
-        ahead = np.zeros(words.size, dtype=bool)
+        ahead = np.zeros(n, dtype=bool)
+        defined = np.flatnonzero(has(slice(None), "defines"))
         for back in range(1, 2 * MAX_ACRONYM + 1):
             ahead[np.maximum(defined - back, 0)] = True
-        hyphenated = joined | np.r_[False, joined[:-1]]
-        read = bit("kept") & (
-            ~bit("connective")
-            | bit("compound_start")
-            | hyphenated
-            | ahead
-            | np.r_[False, bit("term_first")[:-1]]
+        breaks, readable = _ROLE_BITS["breaks"], _ROLE_BITS["breaks"] | _ROLE_BITS["kept"]
+        sort = role & readable
+        drop = sort == breaks
+        drop |= verb
+        maybe = sort == readable
+        maybe[verbal[has(verbal, "kept")]] = maybe[bare[has(bare, "kept")]] = True
+        maybe = np.flatnonzero(maybe)
+        previous = np.maximum(maybe - 1, 0)
+        context = (
+            joined[maybe] | ahead[maybe] | ((maybe > 0) & (joined[previous] | has(previous, "term_first")))
         )
-        kept = np.flatnonzero(~((bit("breaks") | verb) & ~read))
-        self._tokens, self._kept = tokens, kept  # the strings are gathered for the winners only
-        self.paper, self.title, self.joined = paper[kept], title[kept], joined[kept]
+        drop[maybe] = ~(~has(maybe, "connective") | has(maybe, "compound_start") | context)
+        kept = np.flatnonzero(np.logical_not(drop, out=drop))
+        self._tokens, self._kept = tokens, words[kept]  # the strings are gathered for the winners only
+        field, row, role = field[kept], row[kept], role[kept]
+        self.paper, self.title = field >> 1, (field & 1) == 0
         self.same = np.zeros(kept.size, dtype=bool)
-        self.same[:-1] = (kept[1:] == kept[:-1] + 1) & adjacent[kept[:-1]]
-        self.joined &= self.same
-        row = row[kept]
-        self.breaks = bit("breaks")[kept] | verb[kept]
+        self.same[:-1] = (kept[1:] == kept[:-1] + 1) & (field[1:] == field[:-1])
+        self.joined = joined[kept] & self.same
         for name in (
+            "breaks",
             "lead",
             "soft",
             "tail",
@@ -175,22 +207,25 @@ class _Chunk:
             "prefix",
             "single",
             "compound_start",
+            "compound_end",
             "acronym",
             "defines",
+            "concept_first",
+            "concept",  # a listed compound or an acronym
         ):
-            setattr(self, name, bit(name)[kept])
+            setattr(self, name, has(slice(None), name))
+        self.breaks |= verb[kept]
         self.paper_ids = chunk["paper_id"].to_numpy()
         self.known = known
         self.h = known["h"].to_numpy()[row]
-        self.words = known["words"].to_numpy().astype(np.int64)[row]
+        self.words = known["words"].to_numpy()[row]
         self.row = row
         self.letters = known["letters"]
-        self.canonical = known["canonical"]
-        self.override = np.full(kept.size, -1, dtype=np.int64)  # index into self.overrides
+        self.pieces = known["piece"]
+        self.override = np.full(kept.size, -1, dtype=np.int32)  # index into self.overrides
         self.overrides: list[pl.Series] = []
         self.override_count = 0
         self.extra: list[tuple[np.ndarray, np.ndarray]] = []  # terms inside longer runs: (start, end)
-        self.concept = bit("concept")[kept]  # a listed compound or an acronym
 
     def _add_overrides(self, texts: pl.Series) -> np.ndarray:
         """Register canonical strings that replace some tokens' own; returns their indices."""
@@ -207,7 +242,6 @@ class _Chunk:
         if not starts.size or keys is None:
             return
         lex = lexicon()
-        key_of = keys.to_numpy()
         for length in (4, 3, 2):
             start = starts[(starts + length - 1 < n) & self.compound_start[starts]]
             ok = np.ones(start.size, dtype=bool)
@@ -215,24 +249,24 @@ class _Chunk:
                 i = start + t
                 ok &= self.same[i] & (self.joined[i] | (~self.breaks[i] & ~self.breaks[i + 1]))
                 ok &= self.words[i + 1] == 1
-            ok &= self.words[start] == 1
+            ok &= (self.words[start] == 1) & self.compound_end[start + length - 1]
             candidates = start[ok]
             if not candidates.size:
                 continue
-            joined = pl.Series(key_of[self.row[candidates]].astype(object), dtype=pl.String)
-            for t in range(1, length):
-                joined = joined + pl.Series(key_of[self.row[candidates + t]].astype(object), dtype=pl.String)
-            found = pl.DataFrame({"key": joined, "at": candidates}).join(lex.compounds, on="key", how="inner")
+            key = pl.select(
+                pl.concat_str([keys.gather(self.row[candidates + t]) for t in range(length)])
+            ).to_series()
+            found = pl.DataFrame({"key": key, "at": candidates}).join(lex.compounds, on="key", how="inner")
             if not found.height:
                 continue
             at = found["at"].to_numpy()
             merged = TOKENS.lookup(found["compound"], found["compound"].hash())
             self.h[at] = merged["h"].to_numpy()
-            self.words[at] = merged["words"].to_numpy().astype(np.int64)
+            self.words[at] = merged["words"].to_numpy()
             bits = merged["role_bits"].to_numpy()
-            for name in ("breaks", "lead", "tail", "single"):
+            for name in ("breaks", "lead", "tail", "single", "concept_first"):
                 getattr(self, name)[at] = (bits & _ROLE_BITS[name]) != 0
-            self.override[at] = self._add_overrides(merged["canonical"])
+            self.override[at] = self._add_overrides(merged["piece"])
             for t in range(1, length):
                 rest = at + t
                 self.h[rest], self.words[rest] = 0, 0
@@ -265,31 +299,25 @@ class _Chunk:
         hyphenated = inner[self.joined[inner - 1] & self.joined[inner]]
         self.breaks[hyphenated] = False
         self._hyphenated_terms(hyphenated)
-        terms = lexicon().terms
-        if not terms.height or not inner.size:
+        table, order, display_h, display = _term_table()
+        if not table.size or not inner.size:
             return
-        first, _ = phrase_hash(terms["first"])
-        connective, _ = phrase_hash(terms["connective"])
-        last, _ = phrase_hash(terms["last"])
-        table = (first * POWERS[2] + connective * POWERS[1] + last).astype(np.uint64)
         single = (self.words[inner - 1] == 1) & (self.words[inner + 1] == 1)
         inner = inner[single]
         triple = (self.h[inner - 1] * POWERS[2] + self.h[inner] * POWERS[1] + self.h[inner + 1]).astype(
             np.uint64
         )
-        order = np.argsort(table)
-        found = np.searchsorted(table[order], triple)
+        found = np.searchsorted(table, triple)
         found = np.minimum(found, table.size - 1)
-        match = table[order][found] == triple
+        match = table[found] == triple
         at = inner[match]
         which = order[found[match]]
         self.breaks[at - 1] = self.breaks[at] = self.breaks[at + 1] = False  # "out" of "out of distribution"
         self.lead[at - 1] = self.tail[at + 1] = False
         self.extra.append((at - 1, at + 1))
-        display = terms["display"].gather(which)
-        display_h, _ = phrase_hash(display)
-        self.h[at + 1] = display_h
-        self.override[at + 1] = self._add_overrides(display)
+        self.h[at + 1] = display_h[which]
+        self.concept_first[at + 1] = _member(display_h[which], lexicon().concept_prefixes)
+        self.override[at + 1] = self._add_overrides(display.gather(which))
 
     def _hyphenated_terms(self, connectives: np.ndarray) -> None:
         """A hyphenated word with a connective inside is a candidate of its own: "chain-of-thought" supervision."""
@@ -314,26 +342,25 @@ class _Chunk:
         codes = letters.view(np.uint32).reshape(-1, MAX_ACRONYM)
         length = (codes != 0).sum(axis=1)
         define, codes, length = define[length >= 2], codes[length >= 2], length[length >= 2]
-        hard = self.breaks & ~self.connective
+        # Words of a long form: no hard break, all in one run (checked over its first 2 * MAX_ACRONYM).
+        bad = np.zeros(self.h.size + 1, dtype=np.int32)
+        np.cumsum((self.breaks & ~self.connective) | ~self.same, out=bad[1:])
         initial = self.known["initial"].to_numpy()
         best_start = np.full(define.size, -1, dtype=np.int64)
         for skip_connectives in (False, True):
-            eligible = np.flatnonzero(~(self.connective & skip_connectives))
-            position = np.searchsorted(eligible, define)
+            eligible = np.flatnonzero(~self.connective) if skip_connectives else None
+            position = np.searchsorted(eligible, define) if skip_connectives else define
             for k in range(2, MAX_ACRONYM + 1):
                 pick = np.flatnonzero((length == k) & (position >= k) & (best_start < 0))
                 if not pick.size:
                     continue
-                members = np.stack([eligible[position[pick] - k + j] for j in range(k)], axis=1)
+                members = position[pick, None] - k + np.arange(k)
+                members = eligible[members] if skip_connectives else members
                 ok = np.all(initial[self.row[members]] == codes[pick, :k], axis=1)
                 span_start = members[:, 0]
-                span_ok = np.ones(pick.size, dtype=bool)
-                for offset in range(0, 2 * MAX_ACRONYM):
-                    i = span_start + offset
-                    inside = i < define[pick]
-                    clipped = np.minimum(i, self.h.size - 1)
-                    span_ok &= ~inside | (~hard[clipped] & self.same[clipped])
-                best_start[pick[ok & span_ok]] = span_start[ok & span_ok]
+                span_end = np.minimum(define[pick], span_start + 2 * MAX_ACRONYM)
+                ok &= bad[span_end] == bad[span_start]
+                best_start[pick[ok]] = span_start[ok]
         found = best_start >= 0
         define, start = define[found], best_start[found]
         # A long form is a phrase: it neither starts nor ends with a connective ("in-distribution (ID)").
@@ -353,34 +380,43 @@ class _Chunk:
         define, start, h, words = define[short], start[short], h[short], words[short]
         if not define.size:
             return
-        texts = self.strings(start, define - 1)[0]
-        overrides = self._add_overrides(texts)
-        # Every acronym token of the paper whose letters are the defined ones takes the long form.
+        # Every acronym token of the paper whose letters are the defined ones takes the long form (the first).
         acronym = np.flatnonzero(self.acronym & (self.words > 0) & ~self.defines)
         if not acronym.size:
             return
         defined_key = self._letter_keys(define)
+        order = np.argsort(defined_key, kind="stable")
+        table = defined_key[order]
         token_key = self._letter_keys(acronym)
-        table = pl.DataFrame({"key": defined_key, "d": np.arange(define.size)}).unique("key", keep="first")
-        hits = pl.DataFrame({"key": token_key, "t": acronym}).join(table, on="key", how="inner")
-        t, d = hits["t"].to_numpy(), hits["d"].to_numpy()
-        self.h[t], self.words[t], self.override[t] = h[d], words[d], overrides[d]
+        at = np.minimum(np.searchsorted(table, token_key), table.size - 1)
+        hit = table[at] == token_key
+        t, d = acronym[hit], order[at[hit]]
+        if not t.size:
+            return
+        used, which = np.unique(d, return_inverse=True)  # long forms written out only where one is read
+        overrides = self._add_overrides(_pieces(self.canonical_strings(start[used], define[used] - 1)))
+        self.h[t], self.words[t], self.override[t] = h[d], words[d], overrides[which]
+        self.concept_first[t] = _member(h[d], lexicon().concept_prefixes)
         self.breaks[t], self.lead[t], self.tail[t], self.single[t] = False, False, False, True
 
     def count_known_concepts(self) -> None:
         """A listed concept of several words counts wherever it stands: "large language model agents"."""
-        concepts = lexicon().concept_hashes
+        concepts, prefixes = lexicon().concept_hashes, lexicon().concept_prefixes
         n = self.h.size
         if not concepts.size or n < 2:
             return
-        h = self.h.copy()
-        open_ = ~self.breaks  # the concept's words so far are all words of one run
+        # Only windows whose words so far begin a concept are followed (a word-less token adds nothing).
+        at = np.flatnonzero((self.concept_first | (self.words == 0)) & ~self.breaks)
+        h = self.h[at]
         for length in range(2, MAX_TOKENS + 1):
-            at = np.arange(n - length + 1)
             last = at + length - 1
-            open_ = open_[:-1] & self.same[last - 1] & ~self.breaks[last]
-            h = h[:-1] * POWERS[self.words[last]] + self.h[last]
-            found = np.flatnonzero(open_ & np.isin(h, concepts))
+            open_ = last < n  # the concept's words so far are all words of one run
+            open_[open_] = self.same[last[open_] - 1] & ~self.breaks[last[open_]]
+            at, last, h = at[open_], last[open_], h[open_]
+            h = h * POWERS[self.words[last]] + self.h[last]
+            leading = _member(h, prefixes)
+            at, last, h = at[leading], last[leading], h[leading]
+            found = np.flatnonzero(_member(h, concepts))
             if found.size:
                 self.extra.append((at[found], last[found]))
 
@@ -398,71 +434,103 @@ class _Chunk:
 
     def _letter_keys(self, at: np.ndarray) -> np.ndarray:
         """A key of (paper, acronym letters) for tokens at these positions."""
-        letters = self.letters.gather(self.row[at]).fill_null("").hash().to_numpy()
-        return (self.paper[at] << _KEY_BITS) | (letters >> _DROPPED).astype(np.int64)
+        letters = self.known["letters_hash"].to_numpy()[self.row[at]]
+        return _key(self.paper[at], letters)
 
-    def canonical_strings(self, at: np.ndarray) -> pl.Series:
-        """The canonical words of the tokens at these positions, overrides applied."""
-        own = self.canonical.gather(self.row[at])
-        if not self.override_count:
-            return own
-        overrides = pl.concat(self.overrides)
-        which = self.override[at]
-        replaced = overrides.gather(np.maximum(which, 0))
-        return pl.select(pl.when(pl.lit(pl.Series(which >= 0))).then(replaced).otherwise(own)).to_series()
-
-    def strings(self, start: np.ndarray, end: np.ndarray) -> tuple[pl.Series, pl.Series]:
-        """(canonical, as written) of the token spans [start, end]."""
-        length = end - start + 1
-        offset = np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
-        at = np.repeat(start, length) + offset
-        hyphen = (offset > 0) & self.joined[np.maximum(at - 1, 0)]
-        written = pl.select(
-            pl.when(pl.lit(pl.Series(hyphen))).then(pl.lit("-")).otherwise(pl.lit(" "))
-            + pl.lit(self._tokens.gather(self._kept[at]))
+    def canonical_strings(self, start: np.ndarray, end: np.ndarray) -> pl.Series:
+        """The canonical words of the token spans [start, end], overrides applied."""
+        if not start.size:
+            return pl.Series(dtype=pl.String)
+        at, inside = _positions(start, end)
+        counted = inside & (self.words[at] > 0)
+        override = self.override[at]
+        overrides = pl.concat(self.overrides) if self.overrides else _NULL
+        pieces = pl.select(
+            pl.coalesce(
+                _gather(overrides, override, counted & (override >= 0)),
+                _gather(self.pieces, self.row[at], counted & (override < 0)),
+            )
         ).to_series()
-        counted = self.words[at] > 0
-        span = np.repeat(np.arange(start.size), length)
-        canonical = _joined(
-            self.canonical_strings(at).filter(pl.Series(counted)),
-            np.bincount(span[counted], minlength=start.size),
-            " ",
-        )
-        canonical = canonical.str.replace_all(lexicon().prefix_pattern, "${1}-")
-        return canonical, _joined(written, length, "").str.slice(1)
+        columns = [pieces.slice(t, start.size) for t in range(0, at.size, start.size)]
+        return pl.select(
+            pl.concat_str(columns, ignore_nulls=True).str.head(-1)
+        ).to_series()  # no last separator
+
+    def written_strings(self, start: np.ndarray, end: np.ndarray) -> pl.Series:
+        """The token spans [start, end] as written: words joined by a space, or by a hyphen inside a word."""
+        if not start.size:
+            return pl.Series(dtype=pl.String)
+        at, inside = _positions(start, end)
+        words = _gather(self._tokens, self._kept[at], inside)
+        later = slice(start.size, None)  # a word after the first follows a space, or a hyphen in a word
+        separators = _gather(_SEPARATORS, self.joined[at[later] - 1], inside[later])
+        columns = [words.slice(0, start.size)]
+        for t in range(start.size, at.size, start.size):
+            columns += [separators.slice(t - start.size, start.size), words.slice(t, start.size)]
+        return pl.select(pl.concat_str(columns, ignore_nulls=True)).to_series()
 
 
-def _joined(values: pl.Series, counts: np.ndarray, separator: str) -> pl.Series:
-    """Consecutive runs of `values`, `counts` long each, joined into one string per run."""
-    offsets = pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32))
-    lists = pa.ListArray.from_arrays(offsets, values.to_arrow().cast(pa.large_string()).cast(pa.string()))
-    return pl.Series(lists).list.join(separator)
+def _positions(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first token of every span, then the second, and so on: (position, whether inside the span).
+
+    Positions past a span's end repeat its end, so every span has as many as the longest.
+    """
+    at = start + np.arange(int((end - start).max()) + 1)[:, None]
+    return np.minimum(at, end).ravel(), (at <= end).ravel()
+
+
+def _pieces(canonical: pl.Series) -> pl.Series:
+    return pl.select(canonical_piece(pl.lit(canonical))).to_series()
+
+
+def _gather(values: pl.Series, at: np.ndarray, where: np.ndarray) -> pl.Series:
+    """values[at] where `where` holds, null elsewhere."""
+    return values.gather(pl.Series(pa.array(at.astype(np.uint32), mask=~where)))
+
+
+_NULL = pl.Series([None], dtype=pl.String)
+_SEPARATORS = pl.Series([" ", "-"], dtype=pl.String)  # between words, inside a word
+
+
+def _member(values: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Whether each value is in a sorted table (np.isin sorts the values too)."""
+    at = np.minimum(np.searchsorted(table, values), table.size - 1)
+    return table[at] == values
 
 
 def _spans(c: _Chunk) -> tuple[np.ndarray, np.ndarray]:
     """(start, end) token positions of every candidate, trimmed at both ends."""
     n = c.h.size
-    big = np.int64(n + 1)
-    kept = np.flatnonzero(~c.breaks)
-    run_start = np.ones(kept.size, dtype=bool)
-    run_start[1:] = (kept[1:] != kept[:-1] + 1) | ~c.same[kept[:-1]]
-    firsts = np.flatnonzero(run_start)
-    if not firsts.size:
-        return firsts, firsts
-    s = np.minimum.reduceat(np.where(c.lead[kept], big, kept), firsts)
-    e = np.maximum.reduceat(np.where(c.tail[kept], -1, kept), firsts)
-    keep = (s <= e) & (s < big)
+    words = ~c.breaks
+    linked = np.zeros(n, dtype=bool)  # positions i and i + 1 are in one run
+    linked[:-1] = c.same[:-1] & words[:-1] & words[1:]
+    first, last = words.copy(), words & ~linked
+    first[1:] &= ~linked[:-1]
+    first, last = np.flatnonzero(first), np.flatnonzero(last)
+    # A run's candidate starts on its first word that may lead a phrase and ends on its last that may end one.
+    leading, ending = words & ~c.lead, words & ~c.tail
+    if not leading.any() or not ending.any():
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    at = np.cumsum(leading, dtype=np.int32)[first] - leading[first]  # leading words before the run's first
+    leading = np.flatnonzero(leading)
+    s = leading[np.minimum(at, leading.size - 1)]
+    before = np.cumsum(ending, dtype=np.int32)[last] - 1  # ending words up to its last, less one
+    e = np.flatnonzero(ending)[np.maximum(before, 0)]
+    keep = np.flatnonzero((at < leading.size) & (before >= 0) & (s <= last) & (e >= first) & (s <= e))
     s, e = s[keep], e[keep]
     # An -ing word that may be a noun goes when two words follow it: "scaling reinforcement learning".
     cum = np.cumsum(c.words)
-    soft = c.soft[s] & (cum[e] - cum[s] >= 2)
-    s = np.where(soft, s + 1, s)
-    for _ in range(2):
-        s = np.where(soft & (c.words[np.minimum(s, n - 1)] == 0) & (s < e), s + 1, s)
+    soft = np.flatnonzero(c.soft[s] & (cum[e] - cum[s] >= 2))
+    s[soft] += 1
+    for _ in range(2):  # and so does the rest of its compound
+        soft = soft[(c.words[np.minimum(s[soft], n - 1)] == 0) & (s[soft] < e[soft])]
+        s[soft] += 1
+    later = np.flatnonzero(e + 1 < n)
     for _ in range(2):  # the rest of a compound the trim cut off ("pre-" kept, "trained" absorbed)
-        later = np.minimum(e + 1, n - 1)
-        extend = (e + 1 < n) & (c.words[later] == 0) & c.same[e] & ~c.breaks[later]
-        e = np.where(extend, e + 1, e)
+        next_ = e[later] + 1
+        later = later[(c.words[next_] == 0) & c.same[e[later]] & ~c.breaks[next_]]
+        e[later] += 1
+        later = later[e[later] + 1 < n]
     if not c.extra:
         return s, e
     # A term inside a run is a span of its own, unless it ends the run: then the run's suffixes count it.
@@ -477,22 +545,18 @@ def _records(c: _Chunk, s: np.ndarray, e: np.ndarray) -> dict[str, np.ndarray]:
     """Every phrase occurrence: each suffix of a span of at most MAX_WORDS words, starting on a word."""
     length = e - s + 1
     span = np.repeat(np.arange(s.size), length)
-    j = np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length) + s[span]
+    j = np.arange(span.size) - np.repeat(np.cumsum(length) - length - s, length)  # each position of each span
     end = e[span]
-    cum = np.cumsum(c.words)
-    words = cum[end] - cum[j] + c.words[j]
-    ok = ~c.lead[j] & ~c.breaks[j] & (words <= MAX_WORDS) & (words > 0) & (end - j < MAX_TOKENS)
-    ok &= (words > 1) | c.single[j]  # a word that may not stand alone counts for nothing alone
-    ok &= ~(c.joined[np.maximum(j - 1, 0)] & (j > 0))  # nor does the second half of a hyphenated word
+    before = np.r_[0, np.cumsum(c.words)]  # words before each position
+    words = before[end + 1] - before[j]
+    # A phrase starts on a word that may lead one, not on the second half of a hyphenated word; a
+    # word that may not stand alone counts for nothing alone.
+    starts = ~c.lead & ~c.breaks
+    starts[1:] &= ~c.joined[:-1]
+    ok = starts[j] & (words <= MAX_WORDS) & (words > 0) & (end - j < MAX_TOKENS) & ((words > 1) | c.single[j])
+    ok = np.flatnonzero(ok)
     j, end, words, span = j[ok], end[ok], words[ok], span[ok]
-    n = c.h.size
-    h = np.zeros(j.size, dtype=np.uint64)
-    for t in range(MAX_TOKENS):  # fold each phrase's words; past its end a word adds 0 and shifts by 1
-        at = np.minimum(j + t, n - 1)
-        inside = j + t <= end
-        shift = POWERS[np.where(inside, c.words[at], 0)]
-        word = np.where(inside, c.h[at], np.uint64(0))
-        h = h * shift + word
+    prefix = _prefix_hashes(c.h, c.words)
     return {
         "start": j,
         "end": end,
@@ -500,12 +564,31 @@ def _records(c: _Chunk, s: np.ndarray, e: np.ndarray) -> dict[str, np.ndarray]:
         "full": j == s[span],
         "title": c.title[j],
         "paper": c.paper[j],
-        "h": h,
+        "h": prefix[end + 1] - prefix[j] * POWERS[words],  # the hash of the words j..end
     }
 
 
+def _prefix_hashes(h: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """The rolling hash of all words before each position: any phrase's hash is a difference of two.
+
+    P[i + 1] = P[i] * BASE^words[i] + h[i], unrolled: BASE is odd, so it has an inverse modulo 2^64
+    and P[i] = BASE^W(i) * sum(h[t] * BASE^-W(t + 1), t < i), with W(i) the words before position i.
+    """
+    prefix = np.empty(h.size + 1, dtype=np.uint64)
+    prefix[0] = 0
+    shift = INVERSE_POWERS[words]
+    np.multiply.accumulate(shift, out=shift)
+    shift *= h
+    np.cumsum(shift, out=prefix[1:])
+    np.take(POWERS, words, out=shift)
+    np.multiply.accumulate(shift, out=shift)
+    prefix[1:] *= shift
+    return prefix
+
+
 def _key(paper: np.ndarray, h: np.ndarray) -> np.ndarray:
-    return (paper << _KEY_BITS) | (h >> _DROPPED).astype(np.int64)
+    """A key equal for equal hashes within one paper: the paper index above 40 bits of the hash."""
+    return (paper.astype(np.int64) << _KEY_BITS) | (h >> _DROPPED).astype(np.int64)
 
 
 def _winners(c: _Chunk, r: dict[str, np.ndarray], top_n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -530,7 +613,7 @@ def _winners(c: _Chunk, r: dict[str, np.ndarray], top_n: int) -> tuple[np.ndarra
     picked = np.flatnonzero(eligible)
     paper = r["paper"][first[picked]]
     position = r["start"][first[picked]]
-    rank_order = np.lexsort((position, -score[picked], paper))
+    rank_order = _rank_order(paper, score[picked], position)
     ranked_paper = paper[rank_order]
     run_start = np.r_[True, ranked_paper[1:] != ranked_paper[:-1]] if ranked_paper.size else np.zeros(0, bool)
     rank = (
@@ -542,6 +625,19 @@ def _winners(c: _Chunk, r: dict[str, np.ndarray], top_n: int) -> tuple[np.ndarra
     won = (rank <= top_n) & ((score[picked[rank_order]] >= 2) | (rank < top_n))
     chosen = picked[rank_order[won]]
     return first[chosen], score[chosen], rank[won]
+
+
+def _rank_order(paper: np.ndarray, score: np.ndarray, position: np.ndarray) -> np.ndarray:
+    """The stable order of (paper, -score, position), as np.lexsort gives it."""
+    points = score.astype(np.int64)
+    bits = [int(v.max(initial=0)).bit_length() for v in (paper, points, position)]
+    if sum(bits) > 63 or not np.array_equal(points, score):  # packed into one integer if they fit
+        return np.lexsort((position, -score, paper))
+    below = np.int64(bits[2])
+    packed = (
+        paper.astype(np.int64) << np.int64(bits[1]) | (points.max(initial=0) - points)
+    ) << below | position
+    return np.argsort(packed, kind="stable")
 
 
 def _chunk_keyphrases(chunk: pl.DataFrame, top_n: int) -> pl.DataFrame:
@@ -560,7 +656,8 @@ def _chunk_keyphrases(chunk: pl.DataFrame, top_n: int) -> pl.DataFrame:
     if not records["start"].size:
         return pl.DataFrame(schema=KEYPHRASE_SCHEMA)
     row, score, rank = _winners(c, records, top_n)
-    canonical, written = c.strings(records["start"][row], records["end"][row])
+    start, end = records["start"][row], records["end"][row]
+    canonical, written = c.canonical_strings(start, end), c.written_strings(start, end)
     return pl.DataFrame(
         {
             "paper_id": c.paper_ids[records["paper"][row]],
@@ -575,7 +672,12 @@ def _chunk_keyphrases(chunk: pl.DataFrame, top_n: int) -> pl.DataFrame:
 
 def keyphrases(papers: pl.DataFrame, top_n: int = TOP_N) -> pl.DataFrame:
     """Return each paper's top topic keyphrases: paper_id, keyword (canonical), form (as written), score, rank."""
-    chunks = [papers.slice(offset, CHUNK_PAPERS) for offset in range(0, papers.height, CHUNK_PAPERS)]
+    # As many chunks as CHUNK_PAPERS needs, rounded up to a multiple of THREADS, all of one size:
+    # no thread waits for the last one, as behind a whole chunk and a short one.
+    count = -(-papers.height // CHUNK_PAPERS)
+    count = -(-count // THREADS) * THREADS
+    size = -(-papers.height // count) if count else 0
+    chunks = [papers.slice(offset, size) for offset in range(0, papers.height, size or 1)]
     with ThreadPoolExecutor(THREADS, thread_name_prefix="paperhouse-keywords") as pool:
         parts = list(pool.map(lambda chunk: _chunk_keyphrases(chunk, top_n), chunks))
     return pl.concat([pl.DataFrame(schema=KEYPHRASE_SCHEMA), *parts])

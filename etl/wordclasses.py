@@ -33,7 +33,9 @@ COMMON_MODIFIER = -11.0
 SPECIFIC_WORD = -12.5
 SINGLE_EXCLUDED_TAGS = "[VZDAR]"
 # Words after which a bare verb form is a verb: "to train neural networks", "can handle".
-BEFORE_VERBS = frozenset({"to", "can", "cannot", "could", "may", "might", "must", "shall", "should", "will", "would"})
+BEFORE_VERBS = frozenset(
+    {"to", "can", "cannot", "could", "may", "might", "must", "shall", "should", "will", "would"}
+)
 # Number-led tokens that name a topic rather than a quantity.
 NUMBERED_WORDS = frozenset({"2d", "3d", "4d", "6d"})
 # The marker `etl.keywords` puts before an acronym a paper defines: "large language models (LLMs)".
@@ -42,6 +44,9 @@ DEFINED = "\x01"
 BASE = np.uint64(0x100000001B3)
 MAX_CANONICAL_WORDS = 8
 POWERS = np.array([pow(int(BASE), k, 1 << 64) for k in range(MAX_CANONICAL_WORDS + 1)], dtype=np.uint64)
+INVERSE_POWERS = np.array(
+    [pow(int(BASE), -k, 1 << 64) for k in range(MAX_CANONICAL_WORDS + 1)], dtype=np.uint64
+)
 
 # The boolean attributes, packed into `role_bits` (bit i is ROLES[i]) so a chunk gathers them once.
 # `kept`: a break a later step reads (a connective, a prefix, a defined acronym).
@@ -58,22 +63,26 @@ ROLES = (
     "plural",
     "single",
     "compound_start",
+    "compound_end",
     "acronym",
     "defines",
     "kept",
     "term_first",
     "concept",
     "before_verb",
+    "concept_first",
 )
 ATTRIBUTES = {
     "token": pl.String,
     "role_bits": pl.UInt32,
     "initial": pl.UInt32,
     "letters": pl.String,
+    "letters_hash": pl.UInt64,
     "key": pl.String,
     "canonical": pl.String,
+    "piece": pl.String,
     "h": pl.UInt64,
-    "words": pl.UInt8,
+    "words": pl.Int32,
 }
 
 
@@ -121,8 +130,10 @@ class Lexicon:
     acronyms: pl.DataFrame  # letters, expansion (canonical words)
     terms: pl.DataFrame  # first, connective, last, display: the last word as the term writes it
     compound_starts: frozenset[str]
+    compound_ends: frozenset[str]  # every ending of a compound's key: what the last token of one may be
     prefix_pattern: str  # a prefix word and the space after it: "multi stage" reads "multi-stage"
     concept_hashes: np.ndarray  # phrase hashes of the acronyms' expansions and topics of several words
+    concept_prefixes: np.ndarray  # the hashes of their leading words, whole ones too, and 0 (no word yet)
     topic_hashes: np.ndarray  # phrase hashes of the listed topics (topics.tsv)
     topic_words: frozenset[str]  # the listed topics of one word
 
@@ -181,11 +192,24 @@ def lexicon() -> Lexicon:
         acronyms=acronyms,
         terms=terms,
         compound_starts=starts,
+        compound_ends=frozenset(key[cut:] for key in keys for cut in range(len(key))),
         concept_hashes=np.unique(phrase_hash(several)[0]),
+        concept_prefixes=_leading_hashes(several),
         topic_hashes=np.unique(phrase_hash(topics)[0]),
         topic_words=frozenset(t for t in topics.to_list() if " " not in t),
         prefix_pattern=r"\b(" + "|".join(generic.filter(pl.col("role") == "prefix")["word"].sort()) + r") ",
     )
+
+
+def _leading_hashes(phrases: pl.Series) -> np.ndarray:
+    """The hashes of the first k words of these phrases, for every k (sorted, with 0: no word yet)."""
+    words = phrases.str.split(" ")
+    longest = int(words.list.len().max() or 0)
+    leading = [
+        phrase_hash(words.filter(words.list.len() >= k).list.head(k).list.join(" "))[0]
+        for k in range(1, longest + 1)
+    ]
+    return np.unique(np.concatenate([np.zeros(1, dtype=np.uint64), *leading]))
 
 
 def _words_canonical(words: pl.Series, frames: dict[str, pl.DataFrame]) -> pl.Series:
@@ -248,6 +272,15 @@ def phrase_hash(canonical: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         for i in range(int(counts.max()) if counts.size else 0)
     ]
     return fold(hashes, counts), counts
+
+
+def canonical_piece(canonical: pl.Expr) -> pl.Expr:
+    """Canonical words as a part of a phrase's: a prefix joins the next word ("multi stage" reads "multi-stage").
+
+    The words end with the separator before the next ones (a space, or a hyphen after a prefix): the
+    prefix pattern needs only a word and the space after it, so it reads each part as it would the phrase.
+    """
+    return (canonical + " ").str.replace_all(lexicon().prefix_pattern, "${1}-")
 
 
 def attributes(tokens: pl.Series) -> pl.DataFrame:
@@ -340,15 +373,21 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
             )
         ),
         compound_start=word.is_in(_listed(lex.compound_starts)),
+        compound_end=word.str.replace_all("-", "", literal=True).is_in(_listed(lex.compound_ends)),
     ).with_columns(lead=pl.col("lead") | pl.col("connective"), tail=pl.col("tail") | pl.col("connective"))
     frame = frame.with_columns(
         plural=pl.col("plural_form") | pl.col("plural_acronym"),
         term_first=pl.col("canonical").is_in(lex.terms["first"].implode()),
     ).with_columns(
-        kept=pl.col("connective") | pl.col("prefix") | defines | pl.col("compound_start") | pl.col("term_first"),
+        kept=pl.col("connective")
+        | pl.col("prefix")
+        | defines
+        | pl.col("compound_start")
+        | pl.col("term_first"),
         concept=(pl.col("compound_kind") == "noun") | expanded,
     )
     h, words = phrase_hash(frame["canonical"])
+    frame = frame.with_columns(concept_first=pl.Series(np.isin(h, lex.concept_prefixes)))
     role_bits = pl.sum_horizontal(
         pl.col(name).fill_null(False).cast(pl.UInt32) * (1 << bit) for bit, name in enumerate(ROLES)
     )
@@ -358,11 +397,76 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
         role_bits=role_bits.cast(pl.UInt32),
         initial=pl.Series(initial, dtype=pl.UInt32),
         letters=pl.when(pl.col("defines") | pl.col("acronym")).then(pl.col("canon")),
+        letters_hash=pl.when(pl.col("defines") | pl.col("acronym"))
+        .then(pl.col("canon"))
+        .fill_null("")
+        .hash(),
         key=pl.col("word").str.replace_all("-", "", literal=True),
         canonical="canonical",
+        piece=canonical_piece(pl.col("canonical")),
         h=pl.Series(h, dtype=pl.UInt64),
-        words=pl.Series(np.minimum(words, 255).astype(np.uint8)),
+        words=pl.Series(np.minimum(words, 255).astype(np.int32)),
     )
+
+
+class _Slots:
+    """An open-addressing table from 64-bit token hashes to rows: one numpy gather per token, no join."""
+
+    _MIX = np.uint64(0x9E3779B97F4A7C15)  # Polars' hash is good, but the table reads only its top bits
+
+    def __init__(self, hashes: np.ndarray) -> None:
+        bits = max(10, int(4 * max(hashes.size, 1) - 1).bit_length())  # at most a quarter full
+        self._shift = np.uint64(64 - bits)
+        self._mask = (1 << bits) - 1
+        self._keys = np.zeros(1 << bits, dtype=np.uint64)
+        self._rows = np.full(1 << bits, -1, dtype=np.int32)
+        self._insert(hashes, np.arange(hashes.size, dtype=np.int32))
+
+    def _home(self, hashes: np.ndarray) -> np.ndarray:
+        home = hashes * self._MIX
+        home >>= self._shift
+        return home.view(np.intp)
+
+    def _insert(self, hashes: np.ndarray, rows: np.ndarray) -> None:
+        slot = self._home(hashes)
+        pending = np.arange(hashes.size)
+        while pending.size:  # each free slot goes to one of its claimants; the rest probe the next slot
+            at = slot[pending]
+            free = self._rows[at] < 0
+            claim, at = pending[free], at[free]
+            # Of the claims on one slot the last write wins: written backwards, the first row (a frequent token).
+            self._rows[at[::-1]] = rows[claim[::-1]]
+            won = self._rows[at] == rows[claim]
+            self._keys[at[won]] = hashes[claim[won]]
+            pending = np.concatenate([pending[~free], claim[~won]])
+            slot[pending] = (slot[pending] + 1) & self._mask
+
+    def full(self, size: int) -> bool:
+        """Whether a table holding `size` keys would be more than a quarter full."""
+        return 4 * size > self._rows.size
+
+    def find(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the row of each hash, -1 for one not in the table; where those are)."""
+        slot = self._home(hashes)
+        rows = self._rows[slot]
+        pending = np.flatnonzero(self._keys[slot] != hashes)
+        missing = [np.zeros(0, dtype=np.intp)]
+        while pending.size:  # a miss, or a slot taken by another key: probe on until an empty slot
+            empty = rows[pending] < 0
+            missing.append(pending[empty])
+            pending = pending[~empty]
+            slot[pending] = (slot[pending] + 1) & self._mask
+            rows[pending] = self._rows[slot[pending]]
+            pending = pending[self._keys[slot[pending]] != hashes[pending]]
+        return rows, np.sort(np.concatenate(missing))
+
+    def with_rows(self, hashes: np.ndarray, rows: np.ndarray) -> _Slots:
+        """A copy with these new hashes added (readers of the old table are never disturbed)."""
+        table = object.__new__(_Slots)
+        table._shift, table._mask = self._shift, self._mask
+        table._keys, table._rows = self._keys.copy(), self._rows.copy()
+        table._insert(hashes, rows)
+        return table
 
 
 class TokenCache:
@@ -371,19 +475,36 @@ class TokenCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._known = pl.DataFrame(schema={"hash": pl.UInt64, **ATTRIBUTES})
+        self._slots = _Slots(np.zeros(0, dtype=np.uint64))
+
+    def rows(self, tokens: pl.Series, hashes: np.ndarray) -> tuple[np.ndarray, pl.DataFrame]:
+        """(row of each token in the second, attributes of every token met so far), computing only new ones."""
+        with self._lock:
+            slots, known = self._slots, self._known
+        rows, missing = slots.find(hashes)
+        if not missing.size:
+            return rows, known
+        new_hashes = pl.Series(hashes[missing])
+        first = new_hashes.arg_unique().to_numpy()
+        computed = attributes(tokens.gather(missing[first])).with_columns(hash=new_hashes.gather(first))
+        with self._lock:
+            fresh = self._slots.find(computed["hash"].to_numpy())[0] < 0  # another thread may have met some
+            computed = computed.filter(pl.Series(fresh)).select(self._known.columns)
+            size = self._known.height
+            self._known = pl.concat([self._known, computed], rechunk=True)
+            if self._slots.full(self._known.height):
+                self._slots = _Slots(self._known["hash"].to_numpy())
+            else:
+                added = np.arange(size, self._known.height, dtype=np.int32)
+                self._slots = self._slots.with_rows(computed["hash"].to_numpy(), added)
+            slots, known = self._slots, self._known
+        rows[missing] = slots.find(hashes[missing])[0]
+        return rows, known
 
     def lookup(self, tokens: pl.Series, hashes: pl.Series) -> pl.DataFrame:
-        """Attributes of these distinct tokens (with `hash`), computing only those not met before."""
-        with self._lock:
-            known = self._known
-        wanted = pl.DataFrame({"hash": hashes, "token": tokens})
-        new = wanted.join(known.select("hash"), on="hash", how="anti")
-        if new.height:
-            computed = attributes(new["token"]).with_columns(hash=new["hash"]).select(known.columns)
-            with self._lock:
-                self._known = pl.concat([self._known, computed]).unique("hash", keep="first")
-                known = self._known
-        return wanted.select("hash").join(known, on="hash", how="left", maintain_order="left")
+        """Attributes of these tokens (with `hash`), in their order, computing only those not met before."""
+        rows, known = self.rows(tokens, hashes.to_numpy())
+        return known[rows]
 
 
 TOKENS = TokenCache()
