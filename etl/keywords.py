@@ -38,6 +38,7 @@ from etl.wordclasses import (
     POWERS,
     ROLES,
     TOKENS,
+    HashTable,
     canonical_piece,
     lexicon,
     phrase_hash,
@@ -654,7 +655,11 @@ def _chunk_keyphrases(chunk: pl.DataFrame, top_n: int) -> pl.DataFrame:
         return pl.DataFrame(schema=KEYPHRASE_SCHEMA)
     row, score, rank = _winners(c, records, top_n)
     start, end = records["start"][row], records["end"][row]
-    canonical, written = c.canonical_strings(start, end), c.written_strings(start, end)
+    # A phrase's canonical words follow from its hash: each distinct one is written out once.
+    h = records["h"][row]
+    distinct = pl.Series(h).arg_unique().to_numpy()
+    canonical = c.canonical_strings(start[distinct], end[distinct]).gather(HashTable(h[distinct]).find(h)[0])
+    written = c.written_strings(start, end)
     return pl.DataFrame(
         {
             "paper_id": c.paper_ids[records["paper"][row]],

@@ -392,8 +392,8 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
     )
 
 
-class _Slots:
-    """An open-addressing table from 64-bit token hashes to rows: one numpy gather per token, no join."""
+class HashTable:
+    """An open-addressing table from distinct 64-bit hashes to rows: one numpy gather per lookup, no join."""
 
     _MIX = np.uint64(0x9E3779B97F4A7C15)  # Polars' hash is good, but the table reads only its top bits
 
@@ -443,9 +443,9 @@ class _Slots:
             pending = pending[self._keys[slot[pending]] != hashes[pending]]
         return rows, np.sort(np.concatenate(missing))
 
-    def with_rows(self, hashes: np.ndarray, rows: np.ndarray) -> _Slots:
+    def with_rows(self, hashes: np.ndarray, rows: np.ndarray) -> HashTable:
         """A copy with these new hashes added (readers of the old table are never disturbed)."""
-        table = object.__new__(_Slots)
+        table = object.__new__(HashTable)
         table._shift, table._mask = self._shift, self._mask
         table._keys, table._rows = self._keys.copy(), self._rows.copy()
         table._insert(hashes, rows)
@@ -458,7 +458,7 @@ class TokenCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._known = pl.DataFrame(schema={"hash": pl.UInt64, **ATTRIBUTES})
-        self._slots = _Slots(np.zeros(0, dtype=np.uint64))
+        self._slots = HashTable(np.zeros(0, dtype=np.uint64))
 
     def rows(self, tokens: pl.Series, hashes: np.ndarray) -> tuple[np.ndarray, pl.DataFrame]:
         """(row of each token in the second, attributes of every token met so far), computing only new ones."""
@@ -476,7 +476,7 @@ class TokenCache:
             size = self._known.height
             self._known = pl.concat([self._known, computed], rechunk=True)
             if self._slots.full(self._known.height):
-                self._slots = _Slots(self._known["hash"].to_numpy())
+                self._slots = HashTable(self._known["hash"].to_numpy())
             else:
                 added = np.arange(size, self._known.height, dtype=np.int32)
                 self._slots = self._slots.with_rows(computed["hash"].to_numpy(), added)
