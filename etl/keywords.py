@@ -394,7 +394,9 @@ class _Chunk:
         if not t.size:
             return
         used, which = np.unique(d, return_inverse=True)  # long forms written out only where one is read
-        overrides = self._add_overrides(_pieces(self.canonical_strings(start[used], define[used] - 1)))
+        overrides = self._add_overrides(
+            _pieces(self.distinct_canonical_strings(start[used], define[used] - 1, h[used]))
+        )
         self.h[t], self.words[t], self.override[t] = h[d], words[d], overrides[which]
         self.concept_first[t] = _member(h[d], lexicon().concept_prefixes)
         self.breaks[t], self.lead[t], self.tail[t], self.single[t] = False, False, False, True
@@ -455,6 +457,13 @@ class _Chunk:
         return pl.select(
             pl.concat_str(columns, ignore_nulls=True).str.head(-1)
         ).to_series()  # no last separator
+
+    def distinct_canonical_strings(self, start: np.ndarray, end: np.ndarray, h: np.ndarray) -> pl.Series:
+        """canonical_strings of spans whose words hash to h: each distinct phrase is written out once."""
+        distinct = pl.Series(h).arg_unique().to_numpy()
+        return self.canonical_strings(start[distinct], end[distinct]).gather(
+            HashTable(h[distinct]).find(h)[0]
+        )
 
     def written_strings(self, start: np.ndarray, end: np.ndarray) -> pl.Series:
         """The token spans [start, end] as written: words joined by a space, or by a hyphen inside a word."""
@@ -655,11 +664,10 @@ def _chunk_keyphrases(chunk: pl.DataFrame, top_n: int) -> pl.DataFrame:
         return pl.DataFrame(schema=KEYPHRASE_SCHEMA)
     row, score, rank = _winners(c, records, top_n)
     start, end = records["start"][row], records["end"][row]
-    # A phrase's canonical words follow from its hash: each distinct one is written out once.
-    h = records["h"][row]
-    distinct = pl.Series(h).arg_unique().to_numpy()
-    canonical = c.canonical_strings(start[distinct], end[distinct]).gather(HashTable(h[distinct]).find(h)[0])
-    written = c.written_strings(start, end)
+    canonical, written = (
+        c.distinct_canonical_strings(start, end, records["h"][row]),
+        c.written_strings(start, end),
+    )
     return pl.DataFrame(
         {
             "paper_id": c.paper_ids[records["paper"][row]],
