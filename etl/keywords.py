@@ -125,6 +125,14 @@ _ROLE_BITS = {name: 1 << i for i, name in enumerate(ROLES)}
 
 
 @cache
+def _compound_attributes() -> pl.DataFrame:
+    """Each listed compound's key, and the attributes of the compound as one token."""
+    compounds = lexicon().compounds
+    merged = TOKENS.lookup(compounds["compound"], compounds["compound"].hash())
+    return merged.select("h", "words", "role_bits", "piece").with_columns(key=compounds["key"])
+
+
+@cache
 def _term_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, pl.Series]:
     """The listed terms' (first, connective, last) hashes sorted, their order, and each term's last word as
     the term writes it: its hash and canonical piece."""
@@ -236,37 +244,53 @@ class _Chunk:
 
     def merge_compounds(self) -> None:
         """Read listed compounds written in two or three tokens ("fine tuning", "end-to-end") as one word."""
-        keys = self.known["key"] if "key" in self.known.columns else None
         n = self.h.size
         starts = np.flatnonzero(self.compound_start & self.same)
-        if not starts.size or keys is None:
+        if not starts.size:
             return
-        lex = lexicon()
+        # Runs of tokens whose keys, joined, hash as a compound's are compared as strings, in one query;
+        # what the merges change (breaks, words, starts) is checked at each length, longest first.
+        key_hash, key_shift = self.known["key_hash"].to_numpy(), self.known["key_shift"].to_numpy()
+        at, lengths = [], []
         for length in (4, 3, 2):
-            start = starts[(starts + length - 1 < n) & self.compound_start[starts]]
-            ok = np.ones(start.size, dtype=bool)
+            start = starts[starts + length - 1 < n]
+            start = start[self.compound_end[start + length - 1]]
+            for t in range(1, length - 1):
+                start = start[self.same[start + t]]
+            joined_hash = key_hash[self.row[start]]
+            for t in range(1, length):
+                row = self.row[start + t]
+                joined_hash = joined_hash * key_shift[row] + key_hash[row]
+            at.append(start[_member(joined_hash, lexicon().compound_hashes)])
+            lengths.append(np.full(at[-1].size, length))
+        at, lengths = np.concatenate(at), np.concatenate(lengths)
+        if not at.size:
+            return
+        parts = [
+            _gather(self.known["key"], self.row[np.minimum(at + t, n - 1)], lengths > t) for t in range(4)
+        ]
+        found = (
+            pl.LazyFrame({"at": at, "length": lengths})
+            .with_columns(key=pl.concat_str(parts, ignore_nulls=True))
+            .join(_compound_attributes().lazy(), on="key", how="inner")
+            .collect()
+        )
+        lengths, bits = found["length"].to_numpy(), found["role_bits"].to_numpy()
+        for length in (4, 3, 2):
+            which = np.flatnonzero(lengths == length)
+            start = found["at"].to_numpy()[which]
+            ok = self.compound_start[start] & (self.words[start] == 1)
             for t in range(length - 1):
                 i = start + t
-                ok &= self.same[i] & (self.joined[i] | (~self.breaks[i] & ~self.breaks[i + 1]))
-                ok &= self.words[i + 1] == 1
-            ok &= (self.words[start] == 1) & self.compound_end[start + length - 1]
-            candidates = start[ok]
-            if not candidates.size:
+                ok &= (self.joined[i] | (~self.breaks[i] & ~self.breaks[i + 1])) & (self.words[i + 1] == 1)
+            which, at = which[ok], start[ok]
+            if not at.size:
                 continue
-            key = pl.select(
-                pl.concat_str([keys.gather(self.row[candidates + t]) for t in range(length)])
-            ).to_series()
-            found = pl.DataFrame({"key": key, "at": candidates}).join(lex.compounds, on="key", how="inner")
-            if not found.height:
-                continue
-            at = found["at"].to_numpy()
-            merged = TOKENS.lookup(found["compound"], found["compound"].hash())
-            self.h[at] = merged["h"].to_numpy()
-            self.words[at] = merged["words"].to_numpy()
-            bits = merged["role_bits"].to_numpy()
+            self.h[at] = found["h"].to_numpy()[which]
+            self.words[at] = found["words"].to_numpy()[which]
             for name in ("breaks", "lead", "tail", "single", "concept_first"):
-                getattr(self, name)[at] = (bits & _ROLE_BITS[name]) != 0
-            self.override[at] = self._add_overrides(merged["piece"])
+                getattr(self, name)[at] = (bits[which] & _ROLE_BITS[name]) != 0
+            self.override[at] = self._add_overrides(found["piece"].gather(which))
             for t in range(1, length):
                 rest = at + t
                 self.h[rest], self.words[rest] = 0, 0

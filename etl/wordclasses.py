@@ -15,6 +15,7 @@ from importlib import resources
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from etl.lexicon import read_table
 from etl.stopwords import STOPWORDS
@@ -43,6 +44,7 @@ DEFINED = "\x01"
 # Rolling hash of a phrase's canonical words: H(w1..wn) = sum h(wi) * BASE^(n-i), wrapping.
 BASE = np.uint64(0x100000001B3)
 MAX_CANONICAL_WORDS = 8
+BYTE_BASE = np.uint64(0x9E3779B97F4A7C15)
 POWERS = np.array([pow(int(BASE), k, 1 << 64) for k in range(MAX_CANONICAL_WORDS + 1)], dtype=np.uint64)
 INVERSE_POWERS = np.array(
     [pow(int(BASE), -k, 1 << 64) for k in range(MAX_CANONICAL_WORDS + 1)], dtype=np.uint64
@@ -79,6 +81,8 @@ ATTRIBUTES = {
     "letters": pl.String,
     "letters_hash": pl.UInt64,
     "key": pl.String,
+    "key_hash": pl.UInt64,
+    "key_shift": pl.UInt64,
     "canonical": pl.String,
     "piece": pl.String,
     "h": pl.UInt64,
@@ -131,6 +135,7 @@ class Lexicon:
     terms: pl.DataFrame  # first, connective, last, display: the last word as the term writes it
     compound_starts: frozenset[str]
     compound_ends: frozenset[str]  # every ending of a compound's key: what the last token of one may be
+    compound_hashes: np.ndarray  # the byte_hashes of the compounds' keys, sorted
     prefix_pattern: str  # a prefix word and the space after it: "multi stage" reads "multi-stage"
     concept_hashes: np.ndarray  # the phrase hashes of the acronyms' expansions of several words
     concept_prefixes: np.ndarray  # the hashes of their leading words, whole ones too, and 0 (no word yet)
@@ -187,6 +192,7 @@ def lexicon() -> Lexicon:
         terms=terms,
         compound_starts=starts,
         compound_ends=frozenset(key[cut:] for key in keys for cut in range(len(key))),
+        compound_hashes=np.unique(byte_hashes(frames["compounds"]["key"])[0]),
         concept_hashes=np.unique(phrase_hash(several)[0]),
         concept_prefixes=_leading_hashes(several),
         prefix_pattern=r"\b(" + "|".join(generic.filter(pl.col("role") == "prefix")["word"].sort()) + r") ",
@@ -256,6 +262,24 @@ def phrase_hash(canonical: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         for i in range(int(counts.max()) if counts.size else 0)
     ]
     return fold(hashes, counts), counts
+
+
+def byte_hashes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(hash, BYTE_BASE^length) of each text's UTF-8 bytes: the hash of two texts written one after the
+    other is hash1 * shift2 + hash2, so joined keys are compared without joining them."""
+    array = texts.fill_null("").cast(pl.Binary).to_arrow().cast(pa.large_binary())
+    _, offsets, data = array.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    length = np.diff(offsets)
+    powers = np.cumprod(np.full(int(length.max(initial=0)) + 1, BYTE_BASE, dtype=np.uint64))
+    powers = np.r_[np.uint64(1), powers]  # BYTE_BASE^k
+    at = np.arange(offsets[0], offsets[-1])
+    owner = np.repeat(np.arange(length.size), length)
+    terms = data[at] * powers[offsets[owner + 1] - 1 - at]
+    hashes = np.zeros(length.size, dtype=np.uint64)
+    np.add.at(hashes, owner, terms)
+    return hashes, powers[length]
 
 
 def canonical_piece(canonical: pl.Expr) -> pl.Expr:
@@ -375,6 +399,7 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
         pl.col(name).fill_null(False).cast(pl.UInt32) * (1 << bit) for bit, name in enumerate(ROLES)
     )
     initial = frame["word"].str.slice(0, 1).fill_null("").to_numpy().astype("U1").view(np.uint32)
+    key_hash, key_shift = byte_hashes(frame["word"].str.replace_all("-", "", literal=True))
     return frame.select(
         "token",
         role_bits=role_bits.cast(pl.UInt32),
@@ -385,6 +410,8 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
         .fill_null("")
         .hash(),
         key=pl.col("word").str.replace_all("-", "", literal=True),
+        key_hash=pl.Series(key_hash, dtype=pl.UInt64),
+        key_shift=pl.Series(key_shift, dtype=pl.UInt64),
         canonical="canonical",
         piece=canonical_piece(pl.col("canonical")),
         h=pl.Series(h, dtype=pl.UInt64),
