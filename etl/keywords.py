@@ -749,7 +749,7 @@ def extract_keywords(papers: pl.DataFrame, top_n: int = TOP_N) -> tuple[pl.DataF
     scored = scored.join(keywords, on=["keyword", "kind"], maintain_order="left")
     paper_keywords = (
         scored.select("paper_id", "keyword_id", "form", "score", "rank")
-        .unique(["paper_id", "keyword_id"], keep="first", maintain_order=True)
+        .unique(["paper_id", "keyword_id"], keep="first")  # in order of `scored`; sorted just after
         .sort("paper_id", "keyword_id")
     )
     return keywords, paper_keywords
