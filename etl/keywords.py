@@ -34,7 +34,6 @@ from etl.keys import stable_id_expr
 from etl.links import URL_RE
 from etl.wordclasses import (
     DEFINED,
-    INVERSE_POWERS,
     POWERS,
     ROLES,
     TOKENS,
@@ -589,7 +588,12 @@ def _records(c: _Chunk, s: np.ndarray, e: np.ndarray) -> dict[str, np.ndarray]:
     ok = starts[j] & (words <= MAX_WORDS) & (words > 0) & (end - j < MAX_TOKENS) & ((words > 1) | c.single[j])
     ok = np.flatnonzero(ok)
     j, end, words, span = j[ok], end[ok], words[ok], span[ok]
-    prefix = _prefix_hashes(c.h, c.words)
+    h = c.h[j]
+    longer = np.flatnonzero(end > j)
+    for t in range(1, MAX_TOKENS):  # fold each phrase's words in; most are one or two tokens long
+        at = j[longer] + t
+        h[longer] = h[longer] * POWERS[c.words[at]] + c.h[at]
+        longer = longer[end[longer] > at]
     return {
         "start": j,
         "end": end,
@@ -597,26 +601,8 @@ def _records(c: _Chunk, s: np.ndarray, e: np.ndarray) -> dict[str, np.ndarray]:
         "full": j == s[span],
         "title": c.title[j],
         "paper": c.paper[j],
-        "h": prefix[end + 1] - prefix[j] * POWERS[words],  # the hash of the words j..end
+        "h": h,
     }
-
-
-def _prefix_hashes(h: np.ndarray, words: np.ndarray) -> np.ndarray:
-    """The rolling hash of all words before each position: any phrase's hash is a difference of two.
-
-    P[i + 1] = P[i] * BASE^words[i] + h[i], unrolled: BASE is odd, so it has an inverse modulo 2^64
-    and P[i] = BASE^W(i) * sum(h[t] * BASE^-W(t + 1), t < i), with W(i) the words before position i.
-    """
-    prefix = np.empty(h.size + 1, dtype=np.uint64)
-    prefix[0] = 0
-    shift = INVERSE_POWERS[words]
-    np.multiply.accumulate(shift, out=shift)
-    shift *= h
-    np.cumsum(shift, out=prefix[1:])
-    np.take(POWERS, words, out=shift)
-    np.multiply.accumulate(shift, out=shift)
-    prefix[1:] *= shift
-    return prefix
 
 
 def _key(paper: np.ndarray, h: np.ndarray) -> np.ndarray:

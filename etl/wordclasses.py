@@ -46,9 +46,6 @@ BASE = np.uint64(0x100000001B3)
 MAX_CANONICAL_WORDS = 8
 BYTE_BASE = np.uint64(0x9E3779B97F4A7C15)
 POWERS = np.array([pow(int(BASE), k, 1 << 64) for k in range(MAX_CANONICAL_WORDS + 1)], dtype=np.uint64)
-INVERSE_POWERS = np.array(
-    [pow(int(BASE), -k, 1 << 64) for k in range(MAX_CANONICAL_WORDS + 1)], dtype=np.uint64
-)
 
 # The boolean attributes, packed into `role_bits` (bit i is ROLES[i]) so a chunk gathers them once.
 # `kept`: a break a later step reads (a connective, a prefix, a defined acronym).
