@@ -16,8 +16,11 @@ from the paper's own "long form (ACR)" first, then from `etl/lexicon/acronyms.ts
 keyword is the canonical phrase; each paper's row keeps the form it first writes.
 
 As in the extractor it replaced, strings are handled once per distinct token (`etl.wordclasses`,
-cached across chunks and loads of one process); the rest is integers in numpy over chunks of
-`CHUNK_PAPERS` papers on two threads. A paper's keywords depend only on its own text and the
+cached across chunks and loads of one process, found by each token's hash in a numpy table); the
+rest is integers in numpy over chunks of one size, at most `CHUNK_PAPERS` papers, on `THREADS`
+threads. The steps keep to few passes over the chunk's arrays and touch the sparse cases (verbs,
+connectives, compounds, definitions) only where they occur; strings are built for the winners
+only, each distinct canonical phrase once. A paper's keywords depend only on its own text and the
 word tables.
 """
 
@@ -200,7 +203,7 @@ class _Chunk:
         drop[maybe] = ~(~has(maybe, "connective") | has(maybe, "compound_start") | context)
         kept = np.flatnonzero(np.logical_not(drop, out=drop))
         self._tokens, self._kept = tokens, words[kept]  # the strings are gathered for the winners only
-        field, row, role = field[kept], row[kept], role[kept]
+        field, row, bits = field[kept], row[kept], role[kept]
         self.paper, self.title = field >> 1, (field & 1) == 0
         self.same = np.zeros(kept.size, dtype=bool)
         self.same[:-1] = (kept[1:] == kept[:-1] + 1) & (field[1:] == field[:-1])
@@ -220,7 +223,7 @@ class _Chunk:
             "concept_first",
             "concept",  # a listed compound or an acronym
         ):
-            setattr(self, name, has(slice(None), name))
+            setattr(self, name, (bits & _ROLE_BITS[name]) != 0)
         self.breaks |= verb[kept]
         self.paper_ids = chunk["paper_id"].to_numpy()
         self.known = known
@@ -477,16 +480,14 @@ class _Chunk:
             )
         ).to_series()
         columns = [pieces.slice(t, start.size) for t in range(0, at.size, start.size)]
-        return pl.select(
-            pl.concat_str(columns, ignore_nulls=True).str.head(-1)
-        ).to_series()  # no last separator
+        joined = pl.concat_str(columns, ignore_nulls=True)
+        return pl.select(joined.str.head(-1)).to_series()  # each piece ends with a separator
 
     def distinct_canonical_strings(self, start: np.ndarray, end: np.ndarray, h: np.ndarray) -> pl.Series:
         """canonical_strings of spans whose words hash to h: each distinct phrase is written out once."""
         distinct = pl.Series(h).arg_unique().to_numpy()
-        return self.canonical_strings(start[distinct], end[distinct]).gather(
-            HashTable(h[distinct]).find(h)[0]
-        )
+        which, _ = HashTable(h[distinct]).find(h)
+        return self.canonical_strings(start[distinct], end[distinct]).gather(which)
 
     def written_strings(self, start: np.ndarray, end: np.ndarray) -> pl.Series:
         """The token spans [start, end] as written: words joined by a space, or by a hyphen inside a word."""
@@ -512,6 +513,7 @@ def _positions(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def _pieces(canonical: pl.Series) -> pl.Series:
+    """Canonical phrases as pieces of longer ones (`etl.wordclasses.canonical_piece`)."""
     return pl.select(canonical_piece(pl.lit(canonical))).to_series()
 
 
@@ -674,15 +676,11 @@ def _chunk_keyphrases(chunk: pl.DataFrame, top_n: int) -> pl.DataFrame:
         return pl.DataFrame(schema=KEYPHRASE_SCHEMA)
     row, score, rank = _winners(c, records, top_n)
     start, end = records["start"][row], records["end"][row]
-    canonical, written = (
-        c.distinct_canonical_strings(start, end, records["h"][row]),
-        c.written_strings(start, end),
-    )
     return pl.DataFrame(
         {
             "paper_id": c.paper_ids[records["paper"][row]],
-            "keyword": canonical,
-            "form": written,
+            "keyword": c.distinct_canonical_strings(start, end, records["h"][row]),
+            "form": c.written_strings(start, end),
             "score": score.astype(np.float64),
             "rank": rank.astype(np.int32),
         },

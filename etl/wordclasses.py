@@ -44,8 +44,8 @@ DEFINED = "\x01"
 # Rolling hash of a phrase's canonical words: H(w1..wn) = sum h(wi) * BASE^(n-i), wrapping.
 BASE = np.uint64(0x100000001B3)
 MAX_CANONICAL_WORDS = 8
-BYTE_BASE = np.uint64(0x9E3779B97F4A7C15)
 POWERS = np.array([pow(int(BASE), k, 1 << 64) for k in range(MAX_CANONICAL_WORDS + 1)], dtype=np.uint64)
+BYTE_BASE = np.uint64(0x9E3779B97F4A7C15)  # of `byte_hashes`: the bytes of a text, joined ones too
 
 # The boolean attributes, packed into `role_bits` (bit i is ROLES[i]) so a chunk gathers them once.
 # `kept`: a break a later step reads (a connective, a prefix, a defined acronym).
@@ -262,8 +262,10 @@ def phrase_hash(canonical: pl.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def byte_hashes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(hash, BYTE_BASE^length) of each text's UTF-8 bytes: the hash of two texts written one after the
-    other is hash1 * shift2 + hash2, so joined keys are compared without joining them."""
+    """(hash, shift) of each text's UTF-8 bytes: two texts joined hash as hash1 * shift2 + hash2.
+
+    The hash is sum(byte * BYTE_BASE^(bytes after it)), wrapping; the shift is BYTE_BASE^length.
+    """
     array = texts.fill_null("").cast(pl.Binary).to_arrow().cast(pa.large_binary())
     _, offsets, data = array.buffers()
     offsets = np.frombuffer(offsets, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
@@ -396,17 +398,18 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
         pl.col(name).fill_null(False).cast(pl.UInt32) * (1 << bit) for bit, name in enumerate(ROLES)
     )
     initial = frame["word"].str.slice(0, 1).fill_null("").to_numpy().astype("U1").view(np.uint32)
-    key_hash, key_shift = byte_hashes(frame["word"].str.replace_all("-", "", literal=True))
+    frame = frame.with_columns(
+        letters=pl.when(pl.col("defines") | pl.col("acronym")).then(pl.col("canon")),
+        key=pl.col("word").str.replace_all("-", "", literal=True),
+    )
+    key_hash, key_shift = byte_hashes(frame["key"])
     return frame.select(
         "token",
         role_bits=role_bits.cast(pl.UInt32),
         initial=pl.Series(initial, dtype=pl.UInt32),
-        letters=pl.when(pl.col("defines") | pl.col("acronym")).then(pl.col("canon")),
-        letters_hash=pl.when(pl.col("defines") | pl.col("acronym"))
-        .then(pl.col("canon"))
-        .fill_null("")
-        .hash(),
-        key=pl.col("word").str.replace_all("-", "", literal=True),
+        letters="letters",
+        letters_hash=pl.col("letters").fill_null("").hash(),  # a paper's acronyms are matched by it
+        key="key",
         key_hash=pl.Series(key_hash, dtype=pl.UInt64),
         key_shift=pl.Series(key_shift, dtype=pl.UInt64),
         canonical="canonical",
@@ -456,7 +459,7 @@ class HashTable:
         """(the row of each hash, -1 for one not in the table; where those are)."""
         slot = self._home(hashes)
         rows = self._rows[slot]
-        pending = np.flatnonzero(self._keys[slot] != hashes)
+        pending = np.flatnonzero((self._keys[slot] != hashes) | (rows < 0))  # an empty slot's key reads 0
         missing = [np.zeros(0, dtype=np.intp)]
         while pending.size:  # a miss, or a slot taken by another key: probe on until an empty slot
             empty = rows[pending] < 0
