@@ -16,8 +16,11 @@ from the paper's own "long form (ACR)" first, then from `etl/lexicon/acronyms.ts
 keyword is the canonical phrase; each paper's row keeps the form it first writes.
 
 As in the extractor it replaced, strings are handled once per distinct token (`etl.wordclasses`,
-cached across chunks and loads of one process); the rest is integers in numpy over chunks of
-`CHUNK_PAPERS` papers on two threads. A paper's keywords depend only on its own text and the
+cached across chunks and loads of one process, found by each token's hash in a numpy table); the
+rest is integers in numpy over chunks of one size, at most `CHUNK_PAPERS` papers, on `THREADS`
+threads. The steps keep to few passes over the chunk's arrays and touch the sparse cases (verbs,
+connectives, compounds, definitions) only where they occur; strings are built for the winners
+only, each distinct canonical phrase once. A paper's keywords depend only on its own text and the
 word tables.
 """
 
@@ -34,10 +37,10 @@ from etl.keys import stable_id_expr
 from etl.links import URL_RE
 from etl.wordclasses import (
     DEFINED,
-    INVERSE_POWERS,
     POWERS,
     ROLES,
     TOKENS,
+    HashTable,
     canonical_piece,
     lexicon,
     phrase_hash,
@@ -125,6 +128,14 @@ _ROLE_BITS = {name: 1 << i for i, name in enumerate(ROLES)}
 
 
 @cache
+def _compound_attributes() -> pl.DataFrame:
+    """Each listed compound's key, and the attributes of the compound as one token."""
+    compounds = lexicon().compounds
+    merged = TOKENS.lookup(compounds["compound"], compounds["compound"].hash())
+    return merged.select("h", "words", "role_bits", "piece").with_columns(key=compounds["key"])
+
+
+@cache
 def _term_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, pl.Series]:
     """The listed terms' (first, connective, last) hashes sorted, their order, and each term's last word as
     the term writes it: its hash and canonical piece."""
@@ -193,7 +204,7 @@ class _Chunk:
         drop[maybe] = ~(~has(maybe, "connective") | has(maybe, "compound_start") | context)
         kept = np.flatnonzero(np.logical_not(drop, out=drop))
         self._tokens, self._kept = tokens, words[kept]  # the strings are gathered for the winners only
-        field, row, role = field[kept], row[kept], role[kept]
+        field, row, bits = field[kept], row[kept], role[kept]
         self.paper, self.title = field >> 1, (field & 1) == 0
         self.same = np.zeros(kept.size, dtype=bool)
         self.same[:-1] = (kept[1:] == kept[:-1] + 1) & (field[1:] == field[:-1])
@@ -213,7 +224,7 @@ class _Chunk:
             "concept_first",
             "concept",  # a listed compound or an acronym
         ):
-            setattr(self, name, has(slice(None), name))
+            setattr(self, name, (bits & _ROLE_BITS[name]) != 0)
         self.breaks |= verb[kept]
         self.paper_ids = chunk["paper_id"].to_numpy()
         self.known = known
@@ -236,37 +247,53 @@ class _Chunk:
 
     def merge_compounds(self) -> None:
         """Read listed compounds written in two or three tokens ("fine tuning", "end-to-end") as one word."""
-        keys = self.known["key"] if "key" in self.known.columns else None
         n = self.h.size
         starts = np.flatnonzero(self.compound_start & self.same)
-        if not starts.size or keys is None:
+        if not starts.size:
             return
-        lex = lexicon()
+        # Runs of tokens whose keys, joined, hash as a compound's are compared as strings, in one query;
+        # what the merges change (breaks, words, starts) is checked at each length, longest first.
+        key_hash, key_shift = self.known["key_hash"].to_numpy(), self.known["key_shift"].to_numpy()
+        at, lengths = [], []
         for length in (4, 3, 2):
-            start = starts[(starts + length - 1 < n) & self.compound_start[starts]]
-            ok = np.ones(start.size, dtype=bool)
+            start = starts[starts + length - 1 < n]
+            start = start[self.compound_end[start + length - 1]]
+            for t in range(1, length - 1):
+                start = start[self.same[start + t]]
+            joined_hash = key_hash[self.row[start]]
+            for t in range(1, length):
+                row = self.row[start + t]
+                joined_hash = joined_hash * key_shift[row] + key_hash[row]
+            at.append(start[_member(joined_hash, lexicon().compound_hashes)])
+            lengths.append(np.full(at[-1].size, length))
+        at, lengths = np.concatenate(at), np.concatenate(lengths)
+        if not at.size:
+            return
+        parts = [
+            _gather(self.known["key"], self.row[np.minimum(at + t, n - 1)], lengths > t) for t in range(4)
+        ]
+        found = (
+            pl.LazyFrame({"at": at, "length": lengths})
+            .with_columns(key=pl.concat_str(parts, ignore_nulls=True))
+            .join(_compound_attributes().lazy(), on="key", how="inner")
+            .collect()
+        )
+        lengths, bits = found["length"].to_numpy(), found["role_bits"].to_numpy()
+        for length in (4, 3, 2):
+            which = np.flatnonzero(lengths == length)
+            start = found["at"].to_numpy()[which]
+            ok = self.compound_start[start] & (self.words[start] == 1)
             for t in range(length - 1):
                 i = start + t
-                ok &= self.same[i] & (self.joined[i] | (~self.breaks[i] & ~self.breaks[i + 1]))
-                ok &= self.words[i + 1] == 1
-            ok &= (self.words[start] == 1) & self.compound_end[start + length - 1]
-            candidates = start[ok]
-            if not candidates.size:
+                ok &= (self.joined[i] | (~self.breaks[i] & ~self.breaks[i + 1])) & (self.words[i + 1] == 1)
+            which, at = which[ok], start[ok]
+            if not at.size:
                 continue
-            key = pl.select(
-                pl.concat_str([keys.gather(self.row[candidates + t]) for t in range(length)])
-            ).to_series()
-            found = pl.DataFrame({"key": key, "at": candidates}).join(lex.compounds, on="key", how="inner")
-            if not found.height:
-                continue
-            at = found["at"].to_numpy()
-            merged = TOKENS.lookup(found["compound"], found["compound"].hash())
-            self.h[at] = merged["h"].to_numpy()
-            self.words[at] = merged["words"].to_numpy()
-            bits = merged["role_bits"].to_numpy()
+            self.h[at] = found["h"].to_numpy()[which]
+            self.words[at] = found["words"].to_numpy()[which]
             for name in ("breaks", "lead", "tail", "single", "concept_first"):
-                getattr(self, name)[at] = (bits & _ROLE_BITS[name]) != 0
-            self.override[at] = self._add_overrides(merged["piece"])
+                getattr(self, name)[at] = (bits[which] & _ROLE_BITS[name]) != 0
+            self.override[at] = self._add_overrides(found["piece"].gather(which))
             for t in range(1, length):
                 rest = at + t
                 self.h[rest], self.words[rest] = 0, 0
@@ -394,7 +421,9 @@ class _Chunk:
         if not t.size:
             return
         used, which = np.unique(d, return_inverse=True)  # long forms written out only where one is read
-        overrides = self._add_overrides(_pieces(self.canonical_strings(start[used], define[used] - 1)))
+        overrides = self._add_overrides(
+            _pieces(self.distinct_canonical_strings(start[used], define[used] - 1, h[used]))
+        )
         self.h[t], self.words[t], self.override[t] = h[d], words[d], overrides[which]
         self.concept_first[t] = _member(h[d], lexicon().concept_prefixes)
         self.breaks[t], self.lead[t], self.tail[t], self.single[t] = False, False, False, True
@@ -452,9 +481,14 @@ class _Chunk:
             )
         ).to_series()
         columns = [pieces.slice(t, start.size) for t in range(0, at.size, start.size)]
-        return pl.select(
-            pl.concat_str(columns, ignore_nulls=True).str.head(-1)
-        ).to_series()  # no last separator
+        joined = pl.concat_str(columns, ignore_nulls=True)
+        return pl.select(joined.str.head(-1)).to_series()  # each piece ends with a separator
+
+    def distinct_canonical_strings(self, start: np.ndarray, end: np.ndarray, h: np.ndarray) -> pl.Series:
+        """canonical_strings of spans whose words hash to h: each distinct phrase is written out once."""
+        distinct = pl.Series(h).arg_unique().to_numpy()
+        which, _ = HashTable(h[distinct]).find(h)
+        return self.canonical_strings(start[distinct], end[distinct]).gather(which)
 
     def written_strings(self, start: np.ndarray, end: np.ndarray) -> pl.Series:
         """The token spans [start, end] as written: words joined by a space, or by a hyphen inside a word."""
@@ -480,6 +514,7 @@ def _positions(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def _pieces(canonical: pl.Series) -> pl.Series:
+    """Canonical phrases as pieces of longer ones (`etl.wordclasses.canonical_piece`)."""
     return pl.select(canonical_piece(pl.lit(canonical))).to_series()
 
 
@@ -556,7 +591,12 @@ def _records(c: _Chunk, s: np.ndarray, e: np.ndarray) -> dict[str, np.ndarray]:
     ok = starts[j] & (words <= MAX_WORDS) & (words > 0) & (end - j < MAX_TOKENS) & ((words > 1) | c.single[j])
     ok = np.flatnonzero(ok)
     j, end, words, span = j[ok], end[ok], words[ok], span[ok]
-    prefix = _prefix_hashes(c.h, c.words)
+    h = c.h[j]
+    longer = np.flatnonzero(end > j)
+    for t in range(1, MAX_TOKENS):  # fold each phrase's words in; most are one or two tokens long
+        at = j[longer] + t
+        h[longer] = h[longer] * POWERS[c.words[at]] + c.h[at]
+        longer = longer[end[longer] > at]
     return {
         "start": j,
         "end": end,
@@ -564,26 +604,8 @@ def _records(c: _Chunk, s: np.ndarray, e: np.ndarray) -> dict[str, np.ndarray]:
         "full": j == s[span],
         "title": c.title[j],
         "paper": c.paper[j],
-        "h": prefix[end + 1] - prefix[j] * POWERS[words],  # the hash of the words j..end
+        "h": h,
     }
-
-
-def _prefix_hashes(h: np.ndarray, words: np.ndarray) -> np.ndarray:
-    """The rolling hash of all words before each position: any phrase's hash is a difference of two.
-
-    P[i + 1] = P[i] * BASE^words[i] + h[i], unrolled: BASE is odd, so it has an inverse modulo 2^64
-    and P[i] = BASE^W(i) * sum(h[t] * BASE^-W(t + 1), t < i), with W(i) the words before position i.
-    """
-    prefix = np.empty(h.size + 1, dtype=np.uint64)
-    prefix[0] = 0
-    shift = INVERSE_POWERS[words]
-    np.multiply.accumulate(shift, out=shift)
-    shift *= h
-    np.cumsum(shift, out=prefix[1:])
-    np.take(POWERS, words, out=shift)
-    np.multiply.accumulate(shift, out=shift)
-    prefix[1:] *= shift
-    return prefix
 
 
 def _key(paper: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -657,12 +679,11 @@ def _chunk_keyphrases(chunk: pl.DataFrame, top_n: int) -> pl.DataFrame:
         return pl.DataFrame(schema=KEYPHRASE_SCHEMA)
     row, score, rank = _winners(c, records, top_n)
     start, end = records["start"][row], records["end"][row]
-    canonical, written = c.canonical_strings(start, end), c.written_strings(start, end)
     return pl.DataFrame(
         {
             "paper_id": c.paper_ids[records["paper"][row]],
-            "keyword": canonical,
-            "form": written,
+            "keyword": c.distinct_canonical_strings(start, end, records["h"][row]),
+            "form": c.written_strings(start, end),
             "score": score.astype(np.float64),
             "rank": rank.astype(np.int32),
         },
@@ -715,7 +736,7 @@ def extract_keywords(papers: pl.DataFrame, top_n: int = TOP_N) -> tuple[pl.DataF
     scored = scored.join(keywords, on=["keyword", "kind"], maintain_order="left")
     paper_keywords = (
         scored.select("paper_id", "keyword_id", "form", "score", "rank")
-        .unique(["paper_id", "keyword_id"], keep="first", maintain_order=True)
+        .unique(["paper_id", "keyword_id"], keep="first")  # in order of `scored`; sorted just after
         .sort("paper_id", "keyword_id")
     )
     return keywords, paper_keywords

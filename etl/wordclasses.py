@@ -15,6 +15,7 @@ from importlib import resources
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from etl.lexicon import read_table
 from etl.stopwords import STOPWORDS
@@ -44,9 +45,7 @@ DEFINED = "\x01"
 BASE = np.uint64(0x100000001B3)
 MAX_CANONICAL_WORDS = 8
 POWERS = np.array([pow(int(BASE), k, 1 << 64) for k in range(MAX_CANONICAL_WORDS + 1)], dtype=np.uint64)
-INVERSE_POWERS = np.array(
-    [pow(int(BASE), -k, 1 << 64) for k in range(MAX_CANONICAL_WORDS + 1)], dtype=np.uint64
-)
+BYTE_BASE = np.uint64(0x9E3779B97F4A7C15)  # of `byte_hashes`: the bytes of a text, joined ones too
 
 # The boolean attributes, packed into `role_bits` (bit i is ROLES[i]) so a chunk gathers them once.
 # `kept`: a break a later step reads (a connective, a prefix, a defined acronym).
@@ -79,6 +78,8 @@ ATTRIBUTES = {
     "letters": pl.String,
     "letters_hash": pl.UInt64,
     "key": pl.String,
+    "key_hash": pl.UInt64,
+    "key_shift": pl.UInt64,
     "canonical": pl.String,
     "piece": pl.String,
     "h": pl.UInt64,
@@ -131,6 +132,7 @@ class Lexicon:
     terms: pl.DataFrame  # first, connective, last, display: the last word as the term writes it
     compound_starts: frozenset[str]
     compound_ends: frozenset[str]  # every ending of a compound's key: what the last token of one may be
+    compound_hashes: np.ndarray  # the byte_hashes of the compounds' keys, sorted
     prefix_pattern: str  # a prefix word and the space after it: "multi stage" reads "multi-stage"
     concept_hashes: np.ndarray  # phrase hashes of the acronyms' expansions and topics of several words
     concept_prefixes: np.ndarray  # the hashes of their leading words, whole ones too, and 0 (no word yet)
@@ -193,6 +195,7 @@ def lexicon() -> Lexicon:
         terms=terms,
         compound_starts=starts,
         compound_ends=frozenset(key[cut:] for key in keys for cut in range(len(key))),
+        compound_hashes=np.unique(byte_hashes(frames["compounds"]["key"])[0]),
         concept_hashes=np.unique(phrase_hash(several)[0]),
         concept_prefixes=_leading_hashes(several),
         topic_hashes=np.unique(phrase_hash(topics)[0]),
@@ -272,6 +275,26 @@ def phrase_hash(canonical: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         for i in range(int(counts.max()) if counts.size else 0)
     ]
     return fold(hashes, counts), counts
+
+
+def byte_hashes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(hash, shift) of each text's UTF-8 bytes: two texts joined hash as hash1 * shift2 + hash2.
+
+    The hash is sum(byte * BYTE_BASE^(bytes after it)), wrapping; the shift is BYTE_BASE^length.
+    """
+    array = texts.fill_null("").cast(pl.Binary).to_arrow().cast(pa.large_binary())
+    _, offsets, data = array.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    length = np.diff(offsets)
+    powers = np.cumprod(np.full(int(length.max(initial=0)) + 1, BYTE_BASE, dtype=np.uint64))
+    powers = np.r_[np.uint64(1), powers]  # BYTE_BASE^k
+    at = np.arange(offsets[0], offsets[-1])
+    owner = np.repeat(np.arange(length.size), length)
+    terms = data[at] * powers[offsets[owner + 1] - 1 - at]
+    hashes = np.zeros(length.size, dtype=np.uint64)
+    np.add.at(hashes, owner, terms)
+    return hashes, powers[length]
 
 
 def canonical_piece(canonical: pl.Expr) -> pl.Expr:
@@ -392,16 +415,20 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
         pl.col(name).fill_null(False).cast(pl.UInt32) * (1 << bit) for bit, name in enumerate(ROLES)
     )
     initial = frame["word"].str.slice(0, 1).fill_null("").to_numpy().astype("U1").view(np.uint32)
+    frame = frame.with_columns(
+        letters=pl.when(pl.col("defines") | pl.col("acronym")).then(pl.col("canon")),
+        key=pl.col("word").str.replace_all("-", "", literal=True),
+    )
+    key_hash, key_shift = byte_hashes(frame["key"])
     return frame.select(
         "token",
         role_bits=role_bits.cast(pl.UInt32),
         initial=pl.Series(initial, dtype=pl.UInt32),
-        letters=pl.when(pl.col("defines") | pl.col("acronym")).then(pl.col("canon")),
-        letters_hash=pl.when(pl.col("defines") | pl.col("acronym"))
-        .then(pl.col("canon"))
-        .fill_null("")
-        .hash(),
-        key=pl.col("word").str.replace_all("-", "", literal=True),
+        letters="letters",
+        letters_hash=pl.col("letters").fill_null("").hash(),  # a paper's acronyms are matched by it
+        key="key",
+        key_hash=pl.Series(key_hash, dtype=pl.UInt64),
+        key_shift=pl.Series(key_shift, dtype=pl.UInt64),
         canonical="canonical",
         piece=canonical_piece(pl.col("canonical")),
         h=pl.Series(h, dtype=pl.UInt64),
@@ -409,8 +436,8 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
     )
 
 
-class _Slots:
-    """An open-addressing table from 64-bit token hashes to rows: one numpy gather per token, no join."""
+class HashTable:
+    """An open-addressing table from distinct 64-bit hashes to rows: one numpy gather per lookup, no join."""
 
     _MIX = np.uint64(0x9E3779B97F4A7C15)  # Polars' hash is good, but the table reads only its top bits
 
@@ -449,7 +476,7 @@ class _Slots:
         """(the row of each hash, -1 for one not in the table; where those are)."""
         slot = self._home(hashes)
         rows = self._rows[slot]
-        pending = np.flatnonzero(self._keys[slot] != hashes)
+        pending = np.flatnonzero((self._keys[slot] != hashes) | (rows < 0))  # an empty slot's key reads 0
         missing = [np.zeros(0, dtype=np.intp)]
         while pending.size:  # a miss, or a slot taken by another key: probe on until an empty slot
             empty = rows[pending] < 0
@@ -460,9 +487,9 @@ class _Slots:
             pending = pending[self._keys[slot[pending]] != hashes[pending]]
         return rows, np.sort(np.concatenate(missing))
 
-    def with_rows(self, hashes: np.ndarray, rows: np.ndarray) -> _Slots:
+    def with_rows(self, hashes: np.ndarray, rows: np.ndarray) -> HashTable:
         """A copy with these new hashes added (readers of the old table are never disturbed)."""
-        table = object.__new__(_Slots)
+        table = object.__new__(HashTable)
         table._shift, table._mask = self._shift, self._mask
         table._keys, table._rows = self._keys.copy(), self._rows.copy()
         table._insert(hashes, rows)
@@ -475,7 +502,7 @@ class TokenCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._known = pl.DataFrame(schema={"hash": pl.UInt64, **ATTRIBUTES})
-        self._slots = _Slots(np.zeros(0, dtype=np.uint64))
+        self._slots = HashTable(np.zeros(0, dtype=np.uint64))
 
     def rows(self, tokens: pl.Series, hashes: np.ndarray) -> tuple[np.ndarray, pl.DataFrame]:
         """(row of each token in the second, attributes of every token met so far), computing only new ones."""
@@ -493,7 +520,7 @@ class TokenCache:
             size = self._known.height
             self._known = pl.concat([self._known, computed], rechunk=True)
             if self._slots.full(self._known.height):
-                self._slots = _Slots(self._known["hash"].to_numpy())
+                self._slots = HashTable(self._known["hash"].to_numpy())
             else:
                 added = np.arange(size, self._known.height, dtype=np.int32)
                 self._slots = self._slots.with_rows(computed["hash"].to_numpy(), added)

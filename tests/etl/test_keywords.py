@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -250,10 +251,22 @@ def test_a_papers_keywords_depend_only_on_its_own_text(texts, rng):
         assert alone.sort("rank").equals(together.filter(pl.col("paper_id") == paper_id).sort("rank"))
 
 
-def test_chunks_and_threads_do_not_change_keywords(sample_papers, monkeypatch):
-    whole = keyphrases(sample_papers).sort("paper_id", "rank")
-    monkeypatch.setattr(etl.keywords, "CHUNK_PAPERS", 37)
-    assert keyphrases(sample_papers).sort("paper_id", "rank").equals(whole)
+@pytest.mark.parametrize(("chunk_papers", "threads"), [(37, 2), (100, 3), (4096, 1)])
+def test_chunks_and_threads_do_not_change_keywords(sample_papers, monkeypatch, chunk_papers, threads):
+    whole = keyphrases(sample_papers)
+    monkeypatch.setattr(etl.keywords, "CHUNK_PAPERS", chunk_papers)
+    monkeypatch.setattr(etl.keywords, "THREADS", threads)
+    assert keyphrases(sample_papers).equals(whole)
+
+
+@pytest.mark.parametrize("scores", [[1.0, 2.0, 3.0, 7.0], [1.0, 2.5, 3.0]])
+def test_phrases_rank_as_a_lexsort_would_rank_them(scores):
+    """Paper, then score, then position, ties in their order: packed into one key only when exact."""
+    rng = np.random.default_rng(7)
+    paper = np.sort(rng.integers(0, 40, 3000)).astype(np.int32)
+    score, position = rng.choice(scores, 3000), rng.integers(0, 200, 3000)
+    expected = np.lexsort((position, -score, paper))
+    assert etl.keywords._rank_order(paper, score, position).tolist() == expected.tolist()
 
 
 def test_recombined_real_text_obeys_the_rules(sample_papers):
