@@ -59,7 +59,9 @@ def compare(frame: pl.DataFrame, rounds: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m bench.keywords_speed", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.keywords_speed", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("frames", nargs="?", type=Path)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", action="store_true")

@@ -33,7 +33,9 @@ TOP = 100
 
 def read_audit() -> dict[str, str]:
     """keyword -> `topic` or `not topic`, as judged by hand."""
-    rows = [line.split("\t") for line in AUDIT.read_text(encoding="utf-8").splitlines() if line and line[0] != "#"]
+    rows = [
+        line.split("\t") for line in AUDIT.read_text(encoding="utf-8").splitlines() if line and line[0] != "#"
+    ]
     return {keyword: verdict for keyword, verdict in rows}
 
 
@@ -89,7 +91,9 @@ def report(raw_dir: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m bench.keywords_topics", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.keywords_topics", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("raw_dir", nargs="?", type=Path, default=RAW)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -98,8 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, indent=2))
         return 0
     print(", ".join(f"{keyword} ({papers})" for keyword, papers in result["top"]))
-    print(f"\n{result['keyphrases']:,} keyphrases; {result['shared_by_two_or_more']:,} shared by two or more papers")
-    print(f"concepts split into variants in the top {TOP}: {len(result['split_concepts'])} {result['split_concepts']}")
+    print(
+        f"\n{result['keyphrases']:,} keyphrases; {result['shared_by_two_or_more']:,} shared by two or more papers"
+    )
+    print(
+        f"concepts split into variants in the top {TOP}: {len(result['split_concepts'])} {result['split_concepts']}"
+    )
     print(f"not topics in the top {TOP} (audit): {len(result['not_topics'])} {result['not_topics']}")
     if result["unaudited"]:
         print(f"not yet audited: {result['unaudited']}")

@@ -177,9 +177,13 @@ def lexicon() -> Lexicon:
     terms = _term_triples(pl.DataFrame({"term": [r[0] for r in read_table("terms")]}), frames)
     acronyms = _frame("acronyms.tsv", ["letters", "expansion"])
     acronyms = acronyms.with_columns(
-        expansion=pl.Series(canonical_phrases(acronyms["expansion"].to_list(), frames, terms), dtype=pl.String)
+        expansion=pl.Series(
+            canonical_phrases(acronyms["expansion"].to_list(), frames, terms), dtype=pl.String
+        )
     )
-    topics = pl.Series(canonical_phrases([r[0] for r in read_table("topics")], frames, terms), dtype=pl.String)
+    topics = pl.Series(
+        canonical_phrases([r[0] for r in read_table("topics")], frames, terms), dtype=pl.String
+    )
     concepts = pl.concat([acronyms["expansion"], topics])
     several = concepts.filter(concepts.str.contains(" "))
     keys = frames["compounds"]["key"].to_list()

@@ -298,7 +298,9 @@ COMMON_LOGP = -13.5
 def build_frequency(src: Sources) -> dict[str, str]:
     """How common each common word is in general English: en_lexeme_prob's log probability."""
     prob = _lookups_json("en_lexeme_prob.json.gz")
-    return {word: f"{value:.2f}" for word, value in prob.items() if WORD.fullmatch(word) and value > COMMON_LOGP}
+    return {
+        word: f"{value:.2f}" for word, value in prob.items() if WORD.fullmatch(word) and value > COMMON_LOGP
+    }
 
 
 def _header(title: str, src: Sources, columns: str) -> str:
