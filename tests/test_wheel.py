@@ -72,7 +72,7 @@ def test_the_wheel_holds_the_packages_and_every_sql_file_and_the_lexicon_and_not
         for name in (
             "__init__.py",
             *("pos.tsv", "plural.tsv", "spelling.tsv", "frequency.tsv", "NOTICE"),
-            *("acronyms.tsv", "compounds.tsv", "generic.tsv", "terms.tsv"),
+            *("acronyms.tsv", "compounds.tsv", "generic.tsv", "terms.tsv", "topics.tsv"),
         )
     }
     assert {n for n in names if n.startswith("etl/lexicon/")} == lexicon
