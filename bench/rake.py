@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 
 from etl.keys import stable_id_expr
+from etl.keywords import method_names  # the method names are the same under both extractors
 from etl.links import URL_RE
 from etl.stopwords import STOPWORDS
 
@@ -38,8 +39,6 @@ _BREAK = " | "
 # (' ’ - .) at a word's edge or doubled: "Qwen2.5-Math" stays one word, "models." does not.
 _PUNCTUATION_RE = r"[^\p{L}\p{N}\s'’.\-]+|[.'’\-]+(?:\s|$)|(?:^|\s)[.'’\-]+|[.'’\-]{2,}"
 _STOPWORDS = pl.Series("stopword", sorted(STOPWORDS), dtype=pl.String)
-# A title such as "RAFT: Reward rAnked ..." announces the method it names before the colon.
-METHOD_NAME_RE = r"^\s*([^\s:,;]{2,40}(?:\s[^\s:,;]{1,20}){0,2}):\s"
 
 _HASH_BITS = 40  # word and phrase keys: the paper index (12 bits) above 40 bits of a hash
 _DROPPED_BITS = np.uint64(64 - _HASH_BITS)
@@ -211,16 +210,6 @@ def keyphrases(papers: pl.DataFrame, top_n: int = TOP_N) -> pl.DataFrame:
     with ThreadPoolExecutor(THREADS, thread_name_prefix="paperhouse-keywords") as pool:
         parts = list(pool.map(lambda chunk: _chunk_keyphrases(chunk, top_n), chunks))
     return pl.concat([pl.DataFrame(schema=KEYPHRASE_SCHEMA), *parts])
-
-
-def method_names(papers: pl.DataFrame) -> pl.DataFrame:
-    """Return the method name a title announces before its colon ("RAFT: ..." gives RAFT)."""
-    name = pl.col("keyword")
-    single_token = ~name.str.contains(r"\s")
-    looks_named = name.str.contains(r"\p{L}\p{Lu}|\p{N}") | single_token
-    return papers.select("paper_id", keyword=pl.col("title").str.extract(METHOD_NAME_RE, 1)).filter(
-        looks_named.fill_null(False)
-    )
 
 
 def extract_keywords(papers: pl.DataFrame, top_n: int = TOP_N) -> tuple[pl.DataFrame, pl.DataFrame]:
