@@ -630,7 +630,7 @@ def _winners(c: _Chunk, r: dict[str, np.ndarray], top_n: int) -> tuple[np.ndarra
     words = r["words"][first]
     single_ok = c.single[r["start"][first]] & ((tf >= 2) | title)
     eligible = np.where(words >= 2, (full >= 1) | (tf >= 2), single_ok)
-    listed = np.isin(r["h"][first], lexicon().topic_hashes)
+    listed = _member(r["h"][first], lexicon().topic_hashes)
     score = tf + TITLE_BONUS * title + TOPIC_BONUS * listed
     picked = np.flatnonzero(eligible)
     paper = r["paper"][first[picked]]
