@@ -117,10 +117,12 @@ def _tokens(chunk: pl.DataFrame) -> pl.DataFrame:
         .str.replace_all(_CLEAN_RE, f" {DEFINED} ")
         .str.replace_all("-", " - ", literal=True)
     )
-    return (
-        chunk.select(paper=pl.int_range(pl.len(), dtype=pl.UInt32), token=text.str.split(" "))
+    return (  # lazily: the engine splits, explodes and filters without a frame of lists between
+        chunk.lazy()
+        .select(paper=pl.int_range(pl.len(), dtype=pl.UInt32), token=text.str.split(" "))
         .explode("token")
         .filter(pl.col("token") != "")
+        .collect()
     )
 
 
