@@ -266,7 +266,7 @@ class _Chunk:
             for t in range(1, length):
                 row = self.row[start + t]
                 joined_hash = joined_hash * key_shift[row] + key_hash[row]
-            at.append(start[_member(joined_hash, lexicon().compound_hashes)])
+            at.append(start[lexicon().compound_hashes.contains(joined_hash)])
             lengths.append(np.full(at[-1].size, length))
         at, lengths = np.concatenate(at), np.concatenate(lengths)
         if not at.size:
@@ -345,7 +345,7 @@ class _Chunk:
         self.lead[at - 1] = self.tail[at + 1] = False
         self.extra.append((at - 1, at + 1))
         self.h[at + 1] = display_h[which]
-        self.concept_first[at + 1] = _member(display_h[which], lexicon().concept_prefixes)
+        self.concept_first[at + 1] = lexicon().concept_prefixes.contains(display_h[which])
         self.override[at + 1] = self._add_overrides(display.gather(which))
 
     def _hyphenated_terms(self, connectives: np.ndarray) -> None:
@@ -427,14 +427,14 @@ class _Chunk:
             _pieces(self.distinct_canonical_strings(start[used], define[used] - 1, h[used]))
         )
         self.h[t], self.words[t], self.override[t] = h[d], words[d], overrides[which]
-        self.concept_first[t] = _member(h[d], lexicon().concept_prefixes)
+        self.concept_first[t] = lexicon().concept_prefixes.contains(h[d])
         self.breaks[t], self.lead[t], self.tail[t], self.single[t] = False, False, False, True
 
     def count_known_concepts(self) -> None:
         """A listed concept of several words counts wherever it stands: "large language model agents"."""
         concepts, prefixes = lexicon().concept_hashes, lexicon().concept_prefixes
         n = self.h.size
-        if not concepts.size or n < 2:
+        if not concepts.hashes.size or n < 2:
             return
         # Only windows whose words so far begin a concept are followed (a word-less token adds nothing).
         at = np.flatnonzero((self.concept_first | (self.words == 0)) & ~self.breaks)
@@ -445,9 +445,9 @@ class _Chunk:
             open_[open_] = self.same[last[open_] - 1] & ~self.breaks[last[open_]]
             at, last, h = at[open_], last[open_], h[open_]
             h = h * POWERS[self.words[last]] + self.h[last]
-            leading = _member(h, prefixes)
+            leading = prefixes.contains(h)
             at, last, h = at[leading], last[leading], h[leading]
-            found = np.flatnonzero(_member(h, concepts))
+            found = np.flatnonzero(concepts.contains(h))
             if found.size:
                 self.extra.append((at[found], last[found]))
 
@@ -527,12 +527,6 @@ def _gather(values: pl.Series, at: np.ndarray, where: np.ndarray) -> pl.Series:
 
 _NULL = pl.Series([None], dtype=pl.String)
 _SEPARATORS = pl.Series([" ", "-"], dtype=pl.String)  # between words, inside a word
-
-
-def _member(values: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Whether each value is in a sorted table (np.isin sorts the values too)."""
-    at = np.minimum(np.searchsorted(table, values), table.size - 1)
-    return table[at] == values
 
 
 def _spans(c: _Chunk) -> tuple[np.ndarray, np.ndarray]:
@@ -632,7 +626,7 @@ def _winners(c: _Chunk, r: dict[str, np.ndarray], top_n: int) -> tuple[np.ndarra
     words = r["words"][first]
     single_ok = c.single[r["start"][first]] & ((tf >= 2) | title)
     eligible = np.where(words >= 2, (full >= 1) | (tf >= 2), single_ok)
-    listed = _member(r["h"][first], lexicon().topic_hashes)
+    listed = lexicon().topic_hashes.contains(r["h"][first])
     score = tf + TITLE_BONUS * title + TOPIC_BONUS * listed
     picked = np.flatnonzero(eligible)
     paper = r["paper"][first[picked]]

@@ -132,11 +132,11 @@ class Lexicon:
     terms: pl.DataFrame  # first, connective, last, display: the last word as the term writes it
     compound_starts: frozenset[str]
     compound_ends: frozenset[str]  # every ending of a compound's key: what the last token of one may be
-    compound_hashes: np.ndarray  # the byte_hashes of the compounds' keys, sorted
+    compound_hashes: HashSet  # the byte_hashes of the compounds' keys
     prefix_pattern: str  # a prefix word and the space after it: "multi stage" reads "multi-stage"
-    concept_hashes: np.ndarray  # phrase hashes of the acronyms' expansions and topics of several words
-    concept_prefixes: np.ndarray  # the hashes of their leading words, whole ones too, and 0 (no word yet)
-    topic_hashes: np.ndarray  # phrase hashes of the listed topics (topics.tsv)
+    concept_hashes: HashSet  # phrase hashes of the acronyms' expansions and topics of several words
+    concept_prefixes: HashSet  # the hashes of their leading words, whole ones too, and 0 (no word yet)
+    topic_hashes: HashSet  # phrase hashes of the listed topics (topics.tsv)
     topic_words: frozenset[str]  # the listed topics of one word
 
 
@@ -199,10 +199,10 @@ def lexicon() -> Lexicon:
         terms=terms,
         compound_starts=starts,
         compound_ends=frozenset(key[cut:] for key in keys for cut in range(len(key))),
-        compound_hashes=np.unique(byte_hashes(frames["compounds"]["key"])[0]),
-        concept_hashes=np.unique(phrase_hash(several)[0]),
-        concept_prefixes=_leading_hashes(several),
-        topic_hashes=np.unique(phrase_hash(topics)[0]),
+        compound_hashes=HashSet(byte_hashes(frames["compounds"]["key"])[0]),
+        concept_hashes=HashSet(phrase_hash(several)[0]),
+        concept_prefixes=HashSet(_leading_hashes(several)),
+        topic_hashes=HashSet(phrase_hash(topics)[0]),
         topic_words=frozenset(t for t in topics.to_list() if " " not in t),
         prefix_pattern=r"\b(" + "|".join(generic.filter(pl.col("role") == "prefix")["word"].sort()) + r") ",
     )
@@ -414,7 +414,7 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
         concept=(pl.col("compound_kind") == "noun") | expanded,
     )
     h, words = phrase_hash(frame["canonical"])
-    frame = frame.with_columns(concept_first=pl.Series(np.isin(h, lex.concept_prefixes)))
+    frame = frame.with_columns(concept_first=pl.Series(lex.concept_prefixes.contains(h)))
     role_bits = pl.sum_horizontal(
         pl.col(name).fill_null(False).cast(pl.UInt32) * (1 << bit) for bit, name in enumerate(ROLES)
     )
@@ -438,6 +438,29 @@ def attributes(tokens: pl.Series) -> pl.DataFrame:
         h=pl.Series(h, dtype=pl.UInt64),
         words=pl.Series(np.minimum(words, 255).astype(np.int32)),
     )
+
+
+class HashSet:
+    """A small set of 64-bit hashes: membership by one bitmap read, then a search only on the few that pass."""
+
+    _BITS = 16
+
+    def __init__(self, hashes: np.ndarray) -> None:
+        self.hashes = np.unique(hashes.astype(np.uint64))
+        self._bitmap = np.zeros(1 << self._BITS, dtype=bool)
+        self._bitmap[self._bucket(self.hashes)] = True
+
+    def _bucket(self, values: np.ndarray) -> np.ndarray:
+        return (values >> np.uint64(64 - self._BITS)).view(np.intp)
+
+    def contains(self, values: np.ndarray) -> np.ndarray:
+        """Whether each value is in the set."""
+        found = self._bitmap[self._bucket(values)]
+        maybe = np.flatnonzero(found)
+        if maybe.size and self.hashes.size:
+            at = np.minimum(np.searchsorted(self.hashes, values[maybe]), self.hashes.size - 1)
+            found[maybe] = self.hashes[at] == values[maybe]
+        return found
 
 
 class HashTable:
