@@ -574,11 +574,15 @@ def _spans(c: _Chunk) -> tuple[np.ndarray, np.ndarray]:
 
 def _records(c: _Chunk, s: np.ndarray, e: np.ndarray) -> dict[str, np.ndarray]:
     """Every phrase occurrence: each suffix of a span of at most MAX_WORDS words, starting on a word."""
+    s, e = s.astype(np.int32), e.astype(np.int32)  # positions in a chunk: half the bytes to move
     length = e - s + 1
-    span = np.repeat(np.arange(s.size), length)
-    j = np.arange(span.size) - np.repeat(np.cumsum(length) - length - s, length)  # each position of each span
+    span = np.repeat(np.arange(s.size, dtype=np.int32), length)
+    j = np.arange(span.size, dtype=np.int32) - np.repeat(
+        np.cumsum(length, dtype=np.int32) - length - s, length
+    )
     end = e[span]
-    before = np.r_[0, np.cumsum(c.words)]  # words before each position
+    before = np.zeros(c.words.size + 1, dtype=np.int32)  # words before each position
+    np.cumsum(c.words, dtype=np.int32, out=before[1:])
     words = before[end + 1] - before[j]
     # A phrase starts on a word that may lead one, not on the second half of a hyphenated word; a
     # word that may not stand alone counts for nothing alone.
