@@ -699,6 +699,7 @@ def keyphrases(papers: pl.DataFrame, top_n: int = TOP_N) -> pl.DataFrame:
     count = -(-count // THREADS) * THREADS
     size = -(-papers.height // count) if count else 0
     chunks = [papers.slice(offset, size) for offset in range(0, papers.height, size or 1)]
+    _compound_attributes(), _term_table()  # the word tables, read once here rather than by both threads
     with ThreadPoolExecutor(THREADS, thread_name_prefix="paperhouse-keywords") as pool:
         parts = list(pool.map(lambda chunk: _chunk_keyphrases(chunk, top_n), chunks))
     return pl.concat([pl.DataFrame(schema=KEYPHRASE_SCHEMA), *parts])
