@@ -3,14 +3,15 @@
 `make clients` (and `make test`) builds them under .clients/: the duckdb CLI 1.5.6 and 1.4.4 from
 PyPI, and a Superset-like Python (duckdb 1.4.4, SQLAlchemy 1.4, duckdb-engine, psycopg2). They
 open the DuckDB serving copy; on PostgreSQL, the Superset-like Python and Debian's psql read the
-warehouse itself as the analyst role. The connection strings are the README's own.
+warehouse itself as the analyst role. The connection strings are the documented ones: docs/tested.toml
+holds them, and the pages that show them to users (docs/bi_clients.md, docs/postgresql.md) must show
+them word for word.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 from pathlib import Path
 
@@ -20,8 +21,9 @@ from sqlalchemy import create_engine
 
 from etl.cli import EXIT_OK, main
 from tests.conftest import ROOT, SAMPLE_DIR, postgres_database
+from tests.documented import pages, pinned
 
-README_PATH = "/abs/path/warehouse/serving/paperhouse.duckdb"
+DOCUMENTED_PATH = "/abs/path/warehouse/serving/paperhouse.duckdb"
 CLIENTS = Path(os.environ.get("PAPERHOUSE_CLIENTS", ROOT / ".clients"))
 VIEWS = sorted(p.stem for p in (ROOT / "sql" / "views").glob("*.sql"))
 
@@ -37,12 +39,28 @@ def client(env: str, program: str) -> Path:
     return path
 
 
-def readme_strings() -> tuple[str, str]:
-    """The README's duckdb CLI command and Superset URI."""
-    readme = (ROOT / "README.md").read_text()
-    cli = re.search(r"`(duckdb -readonly /abs/path/\S+)`", readme)[1]
-    uri = re.search(r"SQLAlchemy URI `(duckdb:////abs/path/[^`]+)`", readme)[1]
+def documented(name: str, *keys: str) -> list[str]:
+    """Connection strings of docs/tested.toml, checked to be shown word for word on every page that
+    shows them to users."""
+    table = pinned(name)
+    for page, text in pages(table).items():
+        assert [k for k in keys if f"`{table[k]}`" not in text] == [], f"{page} no longer shows them"
+    return [table[k] for k in keys]
+
+
+def documented_duckdb_strings() -> tuple[str, str]:
+    """The duckdb CLI command and the Superset URI of the serving copy."""
+    cli, uri = documented("duckdb_clients", "duckdb_cli", "superset_uri")
     return cli, uri
+
+
+def test_the_documented_connection_strings_name_the_serving_copy_read_only():
+    cli, uri = documented_duckdb_strings()
+    assert cli == f"duckdb -readonly {DOCUMENTED_PATH}"
+    assert uri == f"duckdb:///{DOCUMENTED_PATH}?access_mode=READ_ONLY"
+    assert documented("postgresql_clients", "superset_uri") == [
+        "postgresql+psycopg2://analyst@db:5432/papers"
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +95,7 @@ def expected(served) -> dict:
 @pytest.mark.parametrize(("env", "version"), [("cli-1.5", "v1.5.6"), ("cli-1.4", "v1.4.4")])
 def test_the_duckdb_cli_from_pypi_answers_every_view(served, expected, env, version):
     root, _ = served
-    command = readme_strings()[0].replace("/abs/path", str(root)).split()
+    command = documented_duckdb_strings()[0].replace("/abs/path", str(root)).split()
     duckdb_cli = client(env, "duckdb")
     sql = "PRAGMA version; " + "; ".join(f"SELECT '{v}', count(*) FROM {v}" for v in VIEWS)
     done = subprocess.run(
@@ -96,7 +114,7 @@ def test_the_duckdb_cli_from_pypi_answers_every_view(served, expected, env, vers
 def test_a_superset_like_environment_queries_and_reflects_with_comments(served, expected):
     root, _ = served
     python = client("superset", "python")
-    uri = readme_strings()[1].replace("/abs/path", str(root))
+    uri = documented_duckdb_strings()[1].replace("/abs/path", str(root))
     done = subprocess.run(
         [str(python), str(ROOT / "tests" / "clients" / "reflect.py"), uri],
         capture_output=True,
@@ -127,9 +145,7 @@ def run_reflect(uri: str) -> dict:
 
 @pytest.mark.postgresql
 def test_superset_like_python_and_psql_read_the_postgresql_warehouse_as_the_analyst(expected):
-    readme_uri = re.search(
-        r"`(postgresql\+psycopg2://analyst@db:5432/papers)`", (ROOT / "README.md").read_text()
-    )[1]
+    (documented_uri,) = documented("postgresql_clients", "superset_uri")
     psql = Path(os.environ.get("PAPERHOUSE_TEST_POSTGRES_BIN", "/usr/lib/postgresql/15/bin")) / "psql"
     with postgres_database("bi") as url:
         analyst, target = f"analyst_{url.database[-12:]}", url.render_as_string(hide_password=False)
@@ -141,7 +157,7 @@ def test_superset_like_python_and_psql_read_the_postgresql_warehouse_as_the_anal
             assert main(["grant-reader", analyst, "--warehouse", target]) == EXIT_OK
             host, port = url.query["host"], url.query["port"]
             seen = run_reflect(
-                readme_uri.replace(
+                documented_uri.replace(
                     "analyst@db:5432/papers", f"{analyst}@/{url.database}?host={host}&port={port}"
                 )
             )

@@ -185,12 +185,12 @@ def test_grant_reader_lets_the_analyst_read_the_warehouse_and_nothing_else(sampl
             admin.dispose()
 
 
-def test_the_readmes_roles_a_loader_that_owns_the_schema_grants_and_no_one_else_can(sample_dir):
+def test_the_documented_roles_a_loader_that_owns_the_schema_grants_and_no_one_else_can(sample_dir):
     with postgres_database("owners") as url:
         suffix = url.database[-12:]
         loader, analyst, stranger = (f"{name}_{suffix}" for name in ("loader", "analyst", "stranger"))
         admin = postgres_engine(url)
-        with admin.begin() as c:  # the README's DBA steps
+        with admin.begin() as c:  # the DBA steps of docs/postgresql.md
             for role in (loader, analyst, stranger):
                 c.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
             c.exec_driver_sql(f"ALTER DATABASE {url.database} OWNER TO {loader}")
@@ -228,7 +228,7 @@ def test_the_readmes_roles_a_loader_that_owns_the_schema_grants_and_no_one_else_
             with reader.connect() as c:
                 assert c.execute(text("SELECT count(*) FROM v_papers")).scalar_one() == 411
                 assert c.execute(text("SELECT answer FROM v_papers_with_code")).scalar_one() == 1
-            # The README's last step: no temporary tables for readers; the loader, the owner, stages still.
+            # The last step of docs/postgresql.md: no temporary tables for readers; the loader, the owner, stages still.
             with admin.begin() as c:
                 c.exec_driver_sql(f"REVOKE TEMPORARY ON DATABASE {url.database} FROM PUBLIC")
             with (

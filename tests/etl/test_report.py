@@ -11,7 +11,8 @@ from sqlalchemy.exc import PendingRollbackError
 from etl.checks import CheckOutcome
 from etl.pipeline import load_paths
 from etl.report import LoadReport, cause, quoted_names
-from tests.conftest import CUT_DUMP, CUT_REASON, ROOT
+from tests.conftest import CUT_DUMP, CUT_REASON
+from tests.documented import pages, pinned
 
 
 def test_batches_add_up_to_the_same_report_as_one_batch(engine, tmp_path, sample_dir):
@@ -106,16 +107,21 @@ def test_cause_is_the_drivers_first_line():
     assert cause(ValueError()) == "ValueError"
 
 
-def test_the_readme_names_every_json_field_and_the_summary_lines_of_held_and_deferred_dumps():
-    readme = (ROOT / "README.md").read_text()
-    json_paragraph = readme[readme.index("`--json` prints") : readme.index("so a file name cannot forge")]
-    assert [k for k in LoadReport().to_dict() if f"`{k}`" not in json_paragraph] == []
+def test_the_docs_name_every_json_field_and_the_summary_lines_of_held_and_deferred_dumps():
+    report_doc = pinned("report")
+    assert report_doc["json_fields"] == list(LoadReport().to_dict())
+    held = {"file": "…", "reason": "reason"}
+    assert (
+        LoadReport(files_suspect=[held], files_deferred=[held]).notice_lines() == report_doc["notice_lines"]
+    )
+    for page, text in pages(report_doc).items():
+        shown = [f"`{k}`" for k in report_doc["json_fields"] + report_doc["notice_lines"]]
+        assert [k for k in shown if k not in text] == [], page
     report = LoadReport(
         files_suspect=[{"file": "a\n.txt", "reason": "held"}],
         files_deferred=[{"file": "b.txt", "reason": "growing"}],
     )
     assert report.notice_lines() == ["SUSPECT 'a\\n.txt': held", "DEFERRED 'b.txt': growing"]
-    assert "`SUSPECT '…': reason`" in json_paragraph and "`DEFERRED '…': reason`" in json_paragraph
     assert (report.needs_attention(), LoadReport(files_deferred=report.files_deferred).needs_attention()) == (
         True,
         False,

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from etl.cli import EXIT_USAGE, main
 from etl.settings import Settings, SettingsError, settings_table, size_bytes
 from tests.conftest import SAMPLE_DIR
+from tests.documented import pages, pinned
 
 TODAY = date(2026, 12, 1)
 
@@ -121,10 +122,18 @@ def test_the_listing_year_range_follows_the_clock():
     assert Settings.from_env({}, TODAY, listing_year="2022").listing_year == 2022
 
 
-def test_every_setting_is_in_the_readme():
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    missing = [env for env, *_ in settings_table() if f"`{env}`" not in readme and f"${env}" not in readme]
-    assert missing == []
+def test_every_setting_is_in_the_docs_with_its_option():
+    documented = pinned("settings")
+    assert documented["variables"] == [[env, option] for env, option, *_ in settings_table()]
+    for page, text in pages(documented).items():
+        rows = text.splitlines()
+        starts = [
+            f"| `{option}` | `{env}` |" if option else f"| | `{env}` |"
+            for env, option in documented["variables"]
+        ]
+        assert [s for s in starts if not any(row.startswith(s) for row in rows)] == [], (
+            f"rows missing in {page}"
+        )
 
 
 def _in_raw(raw: Path, warehouse: Path) -> str:
