@@ -24,76 +24,28 @@ from etl.batch import WarehouseBatch
 from etl.extract import text_names
 from etl.keywords import extract_keywords
 from etl.links import extract_links
-from etl.sql import sql_file, sql_names
+from etl.sql import sql_file
 from etl.staging import read_frame, stage_frame, unstage
+from etl.steps import Step, load_steps, temp_tables
 from models import HELD_STATUSES, TABLES
 
-COUNT_STEP = "27_count_changes"  # a SELECT of (what, count) pairs: what this merge changes
-# After this step the changed papers show their new texts: the links and keywords the batch did
-# not extract for them are extracted then (`sql/retext/texts_to_extract.sql`).
-RETEXT_AFTER = "21_update_changed_texts"
-# Steps that only remove what released papers (orphaned, or showing another text) leave: skipped
-# when the counts show none.
-RELEASE_STEPS = frozenset(
-    {
-        "28_create_released_papers",
-        "29_create_released_links",
-        "30_create_released_keywords",
-        "31_delete_released_paper_links",
-        "32_delete_released_paper_keywords",
-        "33_delete_orphan_papers",
-        "40_delete_released_links",
-        "41_delete_released_keywords",
-    }
-)
-# Steps that only remove what replaced or removed versions leave: skipped when there is none.
-UNLOAD_STEPS = frozenset({"42_delete_released_dates"})
-# The parameters each step binds (every other step binds none).
-STEP_PARAMS = {
-    "03_create_replaced_files": ("held",),
-    "04_create_removed_files": ("prune", "held"),
-    "12_upsert_source_files": ("loaded_at",),
+# The parameters a step may bind (`-- binds:`): `merge_batch` supplies each of them.
+BINDS = frozenset({"held", "loaded_at", "prune"})
+# The conditions of `-- skipped unless:`: a step so marked is skipped when these counts of the
+# counts step (`-- yields: counts`) are all zero.
+SKIP_UNLESS = {
+    # No paper orphaned or showing another text: nothing to remove, spare the scans of the link tables.
+    "released": ("released",),
+    # No sighting went (no version replaced or removed): no date can have lost its last reference.
+    "unloaded": ("replaced", "removed"),
 }
 _TEXT_SCHEMA = {"paper_id": pl.Int64, "title": pl.String, "abstract": pl.String}
 
 
-@dataclass(frozen=True)
-class Step:
-    """One statement of the merge: named for what it does, as its file `sql/merge/<name>.sql`."""
-
-    name: str
-    sql: str
-    params: tuple[str, ...]
-    only_with_released: bool
-
-
 @cache
 def merge_steps(dialect: str = "duckdb") -> tuple[Step, ...]:
-    """The merge's steps for `dialect`, in the order of their file names."""
-    return tuple(
-        Step(name, sql_file("merge", name, dialect), STEP_PARAMS.get(name, ()), name in RELEASE_STEPS)
-        for name in sql_names("merge")
-    )
-
-
-_TEMP_TABLES = (
-    "incoming_files",
-    "incoming_appearances",
-    "replaced_files",
-    "removed_files",
-    "touched_papers",
-    "new_papers",
-    "touched_organizations",
-    "released_dates",
-    "paper_stats",
-    "changed_texts",
-    "orphan_papers",
-    "released_papers",
-    "released_links",
-    "released_keywords",
-    "changed_paper_links",
-    "changed_paper_keywords",
-)
+    """The merge's steps for `dialect`, in order, as their headers describe them (`etl.steps`)."""
+    return load_steps("merge", dialect, binds=BINDS, conditions=SKIP_UNLESS)
 
 
 @dataclass(frozen=True)
@@ -131,29 +83,27 @@ def merge_batch(
     for name, frame in frames.items():
         stage_frame(connection, f"stg_{name}", frame)
     try:
-        params = {
-            "loaded_at": loaded_at.replace(tzinfo=None).isoformat(sep=" "),
-            "prune": present_files is not None,
-            "held": list(HELD_STATUSES),
-        }
+        params = merge_params(loaded_at, present_files)
+        steps = merge_steps(connection.dialect.name)
         counts: dict[str, int] = {}
-        for step in merge_steps(connection.dialect.name):
+        for step in steps:
             if check is not None:
                 check()
-            if step.only_with_released and counts["released"] == 0:
-                continue  # nothing to remove: spare the scans of the large link tables
-            if step.name in UNLOAD_STEPS and counts["replaced"] + counts["removed"] == 0:
-                continue  # no sighting went: no date can have lost its last reference
-            result = connection.execute(text(step.sql), {k: params[k] for k in step.params})
-            if step.name == COUNT_STEP:
+            if (
+                step.skipped_unless is not None
+                and sum(counts[c] for c in SKIP_UNLESS[step.skipped_unless]) == 0
+            ):
+                continue  # nothing for it to remove: spare its scans
+            result = connection.execute(text(step.sql), {k: params[k] for k in step.binds})
+            if step.yields == "counts":
                 counts = dict(result.all())
-            elif step.name == RETEXT_AFTER:
+            elif step.then == "retext":  # the changed papers now show their new texts
                 staged += stage_retexted(connection)
         if connection.dialect.name == "postgresql":
             connection.execute(text(sql_file("postgresql", "flush_search_index")))
         touched = read_frame(connection, "SELECT paper_id FROM touched_papers", {"paper_id": pl.Int64})
-        for name in _TEMP_TABLES:
-            connection.execute(text(f"DROP TABLE IF EXISTS {name}"))  # vetted identifiers
+        for name in temp_tables(steps):
+            connection.execute(text(f"DROP TABLE IF EXISTS {name}"))  # plain names (etl.steps)
         return MergeStats(
             papers_new=counts["new"],
             papers_known=counts["batch"] - counts["new"],
@@ -165,6 +115,15 @@ def merge_batch(
         )
     finally:
         unstage(connection, staged)
+
+
+def merge_params(loaded_at: datetime, present_files: list[str] | None) -> dict[str, object]:
+    """The value of each of `BINDS`, for a merge stamped `loaded_at`, pruning with `present_files`."""
+    return {
+        "loaded_at": loaded_at.replace(tzinfo=None).isoformat(sep=" "),
+        "prune": present_files is not None,
+        "held": list(HELD_STATUSES),
+    }
 
 
 def stage_retexted(connection: Connection) -> list[str]:

@@ -1,4 +1,6 @@
 -- The batch's versions, loaded or rejected, stamped :loaded_at.
+-- reads: incoming_files
+-- binds: loaded_at
 INSERT INTO source_files (file_id, file_name, sha256, size_bytes, listing_date_id, listing_year_rule,
                          status, error, entries, loaded_at, modified_ns, listing_year_setting, recheck_on)
 SELECT file_id, file_name, sha256, size_bytes, listing_date_id, listing_year_rule,

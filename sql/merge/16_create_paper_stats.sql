@@ -1,6 +1,8 @@
 -- Shown text (`text_id`) and card fields of each touched paper that still has sightings: the text
 -- of its most recent sighting, each card field from the most recent sighting that has it;
 -- recency = (listing date, file name, position), so the load order does not matter.
+-- creates: paper_stats
+-- reads: touched_papers
 CREATE TEMP TABLE paper_stats AS
 SELECT sighted.*, d.date AS published_date FROM (
     SELECT a.paper_id,

@@ -1,4 +1,5 @@
 -- New papers are written once, complete: the batch holds all their sightings, so its latest text is theirs.
+-- reads: new_papers, paper_stats
 INSERT INTO papers (paper_id, title_id, title, abstract, author_count, organization_id,
                    published_date_id, published_date, upvotes, first_seen_date_id,
                    last_seen_date_id, sightings, text_id)

@@ -1,4 +1,5 @@
 -- Known papers get their card fields updated.
+-- reads: new_papers, paper_stats
 UPDATE papers SET
     author_count = agg.author_count, organization_id = agg.organization_id,
     published_date_id = agg.published_date_id,

@@ -1,5 +1,6 @@
 -- The batch's other printed texts of its papers (not the one each paper shows), kept for the day
 -- the sighting that is newest goes.
+-- reads: incoming_appearances, paper_stats
 INSERT INTO paper_texts (text_id, paper_id, title, abstract)
 SELECT b.text_id, b.paper_id, b.title, b.abstract FROM stg_paper_texts AS b
 WHERE b.text_id IN (SELECT text_id FROM incoming_appearances)

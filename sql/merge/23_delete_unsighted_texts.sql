@@ -1,4 +1,5 @@
 -- A touched paper's kept texts that it now shows, or that no sighting prints any more, go.
+-- reads: touched_papers, paper_stats
 DELETE FROM paper_texts
 WHERE paper_id IN (SELECT paper_id FROM touched_papers)
   AND (text_id IN (SELECT text_id FROM paper_stats)

@@ -1,5 +1,6 @@
 -- Each touched organization's name as printed by its most recent sighting; recency = (listing
 -- date, file name, position), so the load order does not matter.
+-- reads: touched_organizations
 UPDATE organizations SET name = l.name
 FROM (
     SELECT a.organization_id, arg_max(a.organization_name, (a.listing_date_id, f.file_name, a.position)) AS name

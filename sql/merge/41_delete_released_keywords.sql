@@ -1,4 +1,6 @@
 -- Keywords no paper refers to any more (skipped when no paper was released).
+-- reads: released_keywords
+-- skipped unless: released
 DELETE FROM keywords
 WHERE keyword_id IN (
     SELECT o.keyword_id FROM released_keywords AS o

@@ -3,6 +3,8 @@
 -- recency = (listing date, file name, position), so the load order does not matter.
 -- PostgreSQL has no arg_max: the first of the values ordered by recency, newest first. File
 -- names compare byte by byte (COLLATE "C"), as DuckDB compares them, whatever the database's locale.
+-- creates: paper_stats
+-- reads: touched_papers
 CREATE TEMP TABLE paper_stats AS
 SELECT sighted.*, d.date AS published_date FROM (
     SELECT a.paper_id,

@@ -2,6 +2,7 @@
 -- date, file name, position), so the load order does not matter.
 -- PostgreSQL has no arg_max: DISTINCT ON keeps each organization's most recent sighting. File
 -- names compare byte by byte (COLLATE "C"), as DuckDB compares them, whatever the database's locale.
+-- reads: touched_organizations
 UPDATE organizations SET name = l.name
 FROM (
     SELECT DISTINCT ON (a.organization_id) a.organization_id, a.organization_name AS name
