@@ -12,7 +12,17 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from bench import copy_paths, engines, incremental, keywords_gold, keywords_speed, keywords_topics
+import etl.keywords
+import etl.transform
+from bench import (
+    copy_paths,
+    engines,
+    incremental,
+    keywords_gold,
+    keywords_in_load,
+    keywords_speed,
+    keywords_topics,
+)
 from bench.generate import ENTRIES_PER_DUMP, dumps_for, generate
 from bench.measure import RssSampler
 from tests.conftest import ENGINES, ROOT, SAMPLE_DIR, parse_folder, postgres_database
@@ -107,6 +117,24 @@ def test_the_speed_comparison_alternates_and_reports_a_ratio():
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("extractor", "rows", "forms"),
+    [("topics", 3953, 2683), ("rake", 4240, 4013), ("rake-empty-forms", 4240, 1)],
+)
+def test_a_load_can_run_with_the_previous_extractor_for_paired_timing(
+    tmp_path, capsys, extractor, rows, forms
+):
+    warehouse = tmp_path / extractor / "w.duckdb"
+    assert keywords_in_load.main([str(SAMPLE_DIR), str(warehouse), "--extractor", extractor]) == 0
+    assert json.loads(capsys.readouterr().out)["files_loaded"] == 5
+    assert etl.transform.extract_keywords is etl.keywords.extract_keywords  # restored after the run
+    engine = create_engine(f"duckdb:///{warehouse}")
+    with engine.connect() as connection:
+        found = connection.exec_driver_sql("SELECT count(*), count(DISTINCT form) FROM paper_keywords").one()
+    engine.dispose()
+    assert tuple(found) == (rows, forms)
+
+
 def test_benchmark_run_reports_every_stage_and_comparison(tmp_path):
     out = tmp_path / "figures.json"
     done = subprocess.run(

@@ -7,7 +7,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl.wordclasses import BYTE_BASE, HashTable, byte_hashes
+from etl.wordclasses import BYTE_BASE, HashSet, HashTable, byte_hashes
 
 _hashes = st.lists(st.integers(0, 2**64 - 1), unique=True, max_size=300).map(lambda v: np.array(v, np.uint64))
 
@@ -28,6 +28,17 @@ def test_the_hash_table_finds_every_row_it_holds_and_nothing_else(held, others, 
         )
         assert rows.tolist() == expected.tolist()
         assert missing.tolist() == list(range(keys.size, keys.size + absent.size))
+
+
+@settings(max_examples=60, deadline=None)
+@given(_hashes, st.lists(st.integers(0, 2**64 - 1), max_size=300))
+def test_the_hash_set_holds_its_hashes_and_nothing_else(held, others):
+    """Members sharing a bitmap bucket with non-members (the same top 16 bits) are still told apart."""
+    near = (held ^ np.uint64(1)) if held.size else held  # same bucket, another value
+    queries = np.concatenate([held, np.array(others, np.uint64), near, np.zeros(0, np.uint64)])
+    expected = np.isin(queries, held)
+    assert HashSet(held).contains(queries).tolist() == expected.tolist()
+    assert HashSet(np.zeros(0, np.uint64)).contains(queries).tolist() == [False] * queries.size
 
 
 def test_a_grown_table_leaves_the_old_one_as_it_was():

@@ -1,0 +1,66 @@
+"""A whole `paperhouse load` with a chosen keyword extractor, to time extractors inside the pipeline.
+
+    python -m bench.keywords_in_load CORPUS WAREHOUSE [--extractor topics|rake|rake-empty-forms]
+
+`topics` is the load as shipped. `rake` swaps in the RAKE extractor the project used before
+(`bench.rake`), each paper's row keeping the keyword as its `form`; `rake-empty-forms` stores an
+empty `form` instead, which isolates what storing the written forms costs. Everything else (SQL,
+batches, checks, publish) is the shipped code, so a paired A/B of two of these measures the
+extractor alone, for instance:
+
+    farm-bench -n 4 --vs 'python -m bench.keywords_in_load C /tmp/b.duckdb --extractor rake' \\
+        -- python -m bench.keywords_in_load C /tmp/a.duckdb
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+import polars as pl
+
+import etl.merge
+import etl.transform
+from bench import rake
+from etl.cli import main as paperhouse
+
+
+def _rake(empty_forms: bool):
+    def extract(papers: pl.DataFrame, top_n: int = rake.TOP_N) -> tuple[pl.DataFrame, pl.DataFrame]:
+        keywords, paper_keywords = rake.extract_keywords(papers, top_n)
+        form = (
+            paper_keywords.with_columns(form=pl.lit(""))
+            if empty_forms
+            else paper_keywords.join(
+                keywords.select("keyword_id", form="keyword"), on="keyword_id", how="left"
+            )
+        )
+        return keywords, form.select("paper_id", "keyword_id", "form", "score", "rank")
+
+    return extract
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point: the load's exit code."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.keywords_in_load", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("corpus", type=Path)
+    parser.add_argument("warehouse", type=Path)
+    parser.add_argument("--extractor", choices=["topics", "rake", "rake-empty-forms"], default="topics")
+    args = parser.parse_args(argv)
+    shutil.rmtree(args.warehouse.parent, ignore_errors=True)  # a fresh warehouse in its own folder
+    shipped = etl.transform.extract_keywords, etl.merge.extract_keywords
+    if args.extractor != "topics":
+        etl.transform.extract_keywords = etl.merge.extract_keywords = _rake(
+            args.extractor == "rake-empty-forms"
+        )
+    try:
+        return paperhouse(["load", str(args.corpus), "--warehouse", str(args.warehouse), "--json"])
+    finally:  # the shipped extractor again, for whatever else runs in this process
+        etl.transform.extract_keywords, etl.merge.extract_keywords = shipped
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
