@@ -4,26 +4,37 @@ It is generated from the sources the warehouse's comments come from, so the two 
 the models (a model's docstring describes its table, each column's `comment=` the column) and
 the headers of `sql/views/*.sql` (format in `migrations/views.py`), a view column's `= t.c`
 taking the description of that column. Types are DuckDB's, read from an in-memory database
-built from the models and the view files. Regenerate the checked-in copy with
+built from the models and the view files (opened only when asked: importing this module opens
+no database). Regenerate the checked-in copy with
 
     python -m etl.dictionary > docs/data_dictionary.md
+
+Dagster shows the views' column types when its definitions are built, at import, where no
+database is opened: it reads them from `etl/view_types.json`, the views' header columns and their
+types in creation order, generated from the same build and checked against it by the tests. Regenerate it with
+
+    python -m etl.dictionary --view-types > etl/view_types.json
 """
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
 
-import duckdb
-import duckdb_engine
 from sqlalchemy.schema import CreateTable
 
 import models
-from etl.sql import sql_texts
+from etl.sql import sql_file, sql_names, sql_texts
 from migrations.views import ViewHeader, view_header
 
 REGENERATE = "python -m etl.dictionary > docs/data_dictionary.md"
+VIEW_TYPES = files("etl") / "view_types.json"
+REGENERATE_VIEW_TYPES = "python -m etl.dictionary --view-types > etl/view_types.json"
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,9 @@ def _reads(sql: str, names: list[str]) -> set[str]:
 
 def column_types(views: Mapping[str, str]) -> dict[str, dict[str, str]]:
     """DuckDB's type of every column of every table and view, from an in-memory build of them."""
+    import duckdb
+    import duckdb_engine  # its import opens an in-memory DuckDB: not at this module's import
+
     connection = duckdb.connect(":memory:")
     try:
         dialect = duckdb_engine.Dialect()
@@ -138,6 +152,39 @@ def relations(views: Mapping[str, str] | None = None) -> list[Relation]:
     return found
 
 
+def computed_view_types() -> dict[str, dict[str, str]]:
+    """DuckDB's type of each header column of each view, the views in creation order (builds them)."""
+    from etl.warehouse import head_views
+
+    views = head_views()
+    types = column_types(views)
+    return {
+        name: {column: types[name].get(column, "unknown") for column in header.columns}
+        for name, header in view_headers(views).items()
+    }
+
+
+@cache
+def pinned_view_types() -> dict[str, dict[str, str]]:
+    """The checked-in `etl/view_types.json`: what `computed_view_types` returned when generated."""
+    return json.loads(VIEW_TYPES.read_text(encoding="utf-8"))
+
+
+def views_in_creation_order() -> dict[str, str]:
+    """Each view's SQL text (its `sql/views` file, which the newest migration pins), in creation order.
+
+    The order is `etl/view_types.json`'s (that of `head_views`, without walking the migrations); a
+    view file missing from it, or the reverse, is an error asking to regenerate it.
+    """
+    pinned = pinned_view_types()
+    if set(pinned) != set(sql_names("views")):
+        raise ValueError(
+            f"etl/view_types.json lists {sorted(pinned)}, sql/views holds {sql_names('views')}: "
+            f"regenerate it with `{REGENERATE_VIEW_TYPES}`"
+        )
+    return {name: sql_file("views", name) for name in pinned}
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -173,8 +220,12 @@ def markdown(found: list[Relation] | None = None) -> str:
 
 
 def main() -> None:
-    """Print the data dictionary (`python -m etl.dictionary > docs/data_dictionary.md`)."""
-    print(markdown(), end="")
+    """Print the data dictionary (`python -m etl.dictionary > docs/data_dictionary.md`), or with
+    `--view-types` the views' column types (`> etl/view_types.json`)."""
+    if sys.argv[1:] == ["--view-types"]:
+        print(json.dumps(computed_view_types(), indent=2))
+    else:
+        print(markdown(), end="")
 
 
 if __name__ == "__main__":

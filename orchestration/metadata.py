@@ -1,12 +1,18 @@
-"""Materialization metadata: row counts, previews and column schemas for the Dagster UI."""
+"""Materialization metadata: row counts, previews and column schemas for the Dagster UI.
+
+Building them opens no database and walks no migration: Dagster builds the definitions at
+import. The views' DuckDB types come from `etl/view_types.json` (see `etl.dictionary`).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import dagster as dg
 import polars as pl
 from sqlalchemy import Table
 
-from etl.dictionary import relations
+from etl.dictionary import pinned_view_types, view_descriptions
 from etl.keywords import EXTRACTOR_VERSION, METHOD
 from etl.report import LoadReport
 from models import TABLES
@@ -95,14 +101,15 @@ def column_schema(table: Table) -> dg.TableSchema:
     )
 
 
-def view_column_schemas(views: dict[str, str]) -> dict[str, dg.TableSchema]:
+def view_column_schemas(views: Mapping[str, str]) -> dict[str, dg.TableSchema]:
     """The column schema of each view: its header's descriptions (`= t.c` resolved) and DuckDB's types."""
+    types = pinned_view_types()
     return {
-        relation.name: dg.TableSchema(
+        name: dg.TableSchema(
             columns=[
-                dg.TableColumn(name=c.name, type=c.type, description=c.description) for c in relation.columns
+                dg.TableColumn(name=column, type=types.get(name, {}).get(column, "unknown"), description=text)
+                for column, text in columns.items()
             ]
         )
-        for relation in relations(views)
-        if relation.kind == "view"
+        for name, (_, columns) in view_descriptions(views).items()
     }

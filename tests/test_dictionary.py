@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import Engine
 
 import models
 from etl import dictionary
 from etl.pipeline import load_dumps
-from etl.warehouse import downgrade, migrate, warehouse_engine
+from etl.warehouse import downgrade, head_views, migrate, warehouse_engine
 from migrations.views import ColumnNote, view_header
 from tests.catalog import column_comments, relation_comments, view_names
 from tests.conftest import ROOT
@@ -35,6 +37,22 @@ def test_the_checked_in_data_dictionary_is_the_generated_one():
     assert DOCS.read_text(encoding="utf-8") == dictionary.markdown(), (
         f"docs/data_dictionary.md is stale: regenerate it with `{dictionary.REGENERATE}`"
     )
+
+
+def test_the_checked_in_view_types_are_the_generated_ones():
+    """Dagster's view column types (etl/view_types.json) are DuckDB's for the views the newest migration pins."""
+    computed = dictionary.computed_view_types()
+    assert dictionary.VIEW_TYPES.read_text(encoding="utf-8") == json.dumps(computed, indent=2) + "\n", (
+        f"etl/view_types.json is stale: regenerate it with `{dictionary.REGENERATE_VIEW_TYPES}`"
+    )
+    assert list(computed) == list(head_views())  # creation order
+    assert dictionary.views_in_creation_order() == head_views()
+
+
+def test_a_view_file_missing_from_the_view_types_is_an_error(monkeypatch):
+    monkeypatch.setattr(dictionary, "pinned_view_types", lambda: {"v_papers": {}})
+    with pytest.raises(ValueError, match="regenerate it with"):
+        dictionary.views_in_creation_order()
 
 
 def test_every_table_and_column_of_the_models_is_described():

@@ -10,9 +10,9 @@ import re
 import dagster as dg
 from sqlalchemy import text
 
-from etl.dictionary import relations
+from etl.dictionary import view_descriptions, views_in_creation_order
 from etl.serving import publish_configured
-from etl.warehouse import head_views, migrate
+from etl.warehouse import migrate
 from models import TABLES
 from orchestration.assets.tables import WAREHOUSE_POOL
 from orchestration.metadata import serving_metadata, view_column_schemas
@@ -32,9 +32,9 @@ def _reads(sql: str, candidates: list[str]) -> list[str]:
     return [name for name in candidates if re.search(rf"\b(?:from|join)\s+{name}\b", sql, re.IGNORECASE)]
 
 
-_VIEWS = head_views()
+_VIEWS = views_in_creation_order()  # the files: no Alembic walk, no database at import
 _SCHEMAS = view_column_schemas(_VIEWS)
-_DESCRIPTIONS = {r.name: r.description for r in relations(_VIEWS) if r.kind == "view"}
+_DESCRIPTIONS = {name: description for name, (description, _) in view_descriptions(_VIEWS).items()}
 VIEW_SPECS = [
     dg.AssetSpec(
         key=name,
