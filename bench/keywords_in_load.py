@@ -1,10 +1,11 @@
 """A whole `paperhouse load` with a chosen keyword extractor, to time extractors inside the pipeline.
 
-    python -m bench.keywords_in_load CORPUS WAREHOUSE [--extractor topics|rake|rake-empty-forms]
+    python -m bench.keywords_in_load CORPUS WAREHOUSE [--extractor topics|topics-empty-forms|rake|rake-empty-forms]
 
 `topics` is the load as shipped. `rake` swaps in the RAKE extractor the project used before
-(`bench.rake`), each paper's row keeping the keyword as its `form`; `rake-empty-forms` stores an
-empty `form` instead, which isolates what storing the written forms costs. Everything else (SQL,
+(`bench.rake`), each paper's row keeping the keyword as its `form`; `rake-empty-forms` and
+`topics-empty-forms` store an empty `form` instead, which isolates what storing the written forms
+costs (the most any other way of storing them could save). Everything else (SQL,
 batches, checks, publish) is the shipped code, so a paired A/B of two of these measures the
 extractor alone, for instance:
 
@@ -41,6 +42,14 @@ def _rake(empty_forms: bool):
     return extract
 
 
+def _empty_forms(extract):
+    def empty(papers: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        keywords, paper_keywords = extract(papers)
+        return keywords, paper_keywords.with_columns(form=pl.lit(""))
+
+    return empty
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: the load's exit code."""
     parser = argparse.ArgumentParser(
@@ -48,11 +57,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("corpus", type=Path)
     parser.add_argument("warehouse", type=Path)
-    parser.add_argument("--extractor", choices=["topics", "rake", "rake-empty-forms"], default="topics")
+    parser.add_argument(
+        "--extractor", choices=["topics", "topics-empty-forms", "rake", "rake-empty-forms"], default="topics"
+    )
     args = parser.parse_args(argv)
     shutil.rmtree(args.warehouse.parent, ignore_errors=True)  # a fresh warehouse in its own folder
     shipped = etl.transform.extract_keywords, etl.merge.extract_keywords
-    if args.extractor != "topics":
+    if args.extractor == "topics-empty-forms":
+        etl.transform.extract_keywords = etl.merge.extract_keywords = _empty_forms(shipped[0])
+    elif args.extractor != "topics":
         etl.transform.extract_keywords = etl.merge.extract_keywords = _rake(
             args.extractor == "rake-empty-forms"
         )
