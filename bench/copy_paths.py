@@ -2,7 +2,7 @@
 
     python -m bench.copy_paths --postgres-url postgresql+psycopg://USER@HOST/DB [--papers 50000]
 
-* binary_pgpq: what the loader does (`etl.postgres.copy_frame`): pgpq encodes the Arrow
+* binary_pgpq: what the loader does (`etl.engines.postgresql.copy_frame`): pgpq encodes the Arrow
   batches in PostgreSQL's binary COPY format, psycopg streams them, inside the caller's transaction;
 * csv_copy: the loader's path before it: Polars writes CSV, psycopg COPYs it, in the transaction;
 * binary_rows: psycopg's binary COPY, fed row by row from Python (`write_row`);
@@ -25,7 +25,7 @@ import polars as pl
 import psycopg
 from sqlalchemy.engine import make_url
 
-from etl.postgres import copy_frame, postgres_engine
+from etl.engines.postgresql import copy_frame, postgres_engine
 
 
 def frames(papers: int) -> dict[str, pl.DataFrame]:

@@ -10,8 +10,9 @@ from sqlalchemy.exc import OperationalError
 
 from etl import clock
 from etl.checks import CheckOutcome, audit
+from etl.engines import WarehouseLocked, engine_at
 from etl.report import cause
-from etl.warehouse import WarehouseLocked, lock_holder, warehouse_engine
+from etl.warehouse import warehouse_engine
 
 
 def audit_warehouse(path: Path | URL) -> dict[str, CheckOutcome]:
@@ -27,10 +28,10 @@ def audit_warehouse(path: Path | URL) -> dict[str, CheckOutcome]:
             connection.rollback()
             return outcomes
     except OperationalError as exc:
-        holder = lock_holder(exc)
-        if holder is None:
+        locked = engine_at(path).lock_conflict(exc, path)
+        if locked is None:
             raise
-        raise WarehouseLocked(path, holder[0] or None, holder[1] or None, 0) from None
+        raise locked from None
     finally:
         engine.dispose()
 

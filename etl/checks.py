@@ -15,6 +15,7 @@ from decimal import Decimal
 import polars as pl
 from sqlalchemy import Connection, text
 
+from etl.engines import engine_of
 from etl.extract import text_names
 from etl.parse import CLOCK_SKEW
 from etl.sql import sql_file, sql_names
@@ -47,7 +48,7 @@ class Rule:
 
     def evaluate(self, connection: Connection, params: dict) -> CheckOutcome:
         """Run the rule's SQL and sum up its rows."""
-        sql = sql_file(self.folder, self.name, connection.dialect.name)
+        sql = sql_file(self.folder, self.name, engine_of(connection).name)
         rows = connection.execute(text(sql), {k: params[k] for k in self.params}).all()
         failures = int(sum(row.broken for row in rows))
         if self.when_clean is None:

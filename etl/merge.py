@@ -21,6 +21,7 @@ import polars as pl
 from sqlalchemy import Connection, text
 
 from etl.batch import WarehouseBatch
+from etl.engines import engine_of
 from etl.extract import text_names
 from etl.keywords import extract_keywords
 from etl.links import extract_links
@@ -84,7 +85,8 @@ def merge_batch(
         stage_frame(connection, f"stg_{name}", frame)
     try:
         params = merge_params(loaded_at, present_files)
-        steps = merge_steps(connection.dialect.name)
+        engine = engine_of(connection)
+        steps = merge_steps(engine.name)
         counts: dict[str, int] = {}
         for step in steps:
             if check is not None:
@@ -99,8 +101,7 @@ def merge_batch(
                 counts = dict(result.all())
             elif step.then == "retext":  # the changed papers now show their new texts
                 staged += stage_retexted(connection)
-        if connection.dialect.name == "postgresql":
-            connection.execute(text(sql_file("postgresql", "flush_search_index")))
+        engine.after_merge(connection)
         touched = read_frame(connection, "SELECT paper_id FROM touched_papers", {"paper_id": pl.Int64})
         for name in temp_tables(steps):
             connection.execute(text(f"DROP TABLE IF EXISTS {name}"))  # plain names (etl.steps)

@@ -21,20 +21,21 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from etl.checks import IntegrityError, merge_outcomes
+from etl.engines import engine_at
 from etl.extract import discover_dumps
 from etl.inventory import loaded_names
 from etl.pipeline import BatchLoad, LoadOptions, load_with
 from etl.report import LoadReport, cause
-from etl.serving import is_own_file, publish_configured
+from etl.serving import is_own_file
 from etl.settings import Settings
 from etl.stopping import LoadInterrupted, StopSwitch
-from etl.storage import pinned
 from etl.warehouse import (
     WarehouseLocked,
     WarehousePathError,
     engine_for,
     ensure_storage_format,
     hold_writer_lock,
+    pinned,
     release_writer_lock,
 )
 
@@ -210,7 +211,9 @@ def _publish(
     serving = settings.serving_path
     report.serving = {"path": serving and str(serving.absolute()), "publish_seconds": None, "error": None}
     try:
-        report.serving.update(publish_configured(engine, settings, stop_check=stop.check, on_wait=on_wait))
+        report.serving.update(
+            engine_at(settings.warehouse).publish(engine, settings, stop_check=stop.check, on_wait=on_wait)
+        )
     except LoadInterrupted as exc:
         report.serving["error"] = f"{exc} while waiting for another publish"
         raise _stopped(

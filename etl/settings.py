@@ -19,8 +19,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from etl import clock
+from etl.engines.postgresql import DRIVER
 from etl.parse import listing_year_problem
-from etl.postgres import DRIVER
 from etl.serving import default_serving_path, serving_problem
 from etl.settle import DEFAULT_SETTLE_SECONDS
 from etl.storage import DEFAULT_STORAGE_VERSION, STORAGE_FORMATS

@@ -1,4 +1,4 @@
-"""The PostgreSQL engine (etl.postgres): passwords kept out of sight, the load lock, readers that never wait."""
+"""The PostgreSQL engine (etl.engines.postgresql): passwords kept out of sight, the load lock, readers that never wait."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from sqlalchemy.engine import make_url
 
 from bench.generate import generate
 from etl.cli import EXIT_LOCKED, EXIT_OK, EXIT_USAGE
+from etl.engines.postgresql import APPLICATION, hold_load_lock, postgres_engine
 from etl.pipeline import load_paths
-from etl.postgres import APPLICATION, hold_load_lock, postgres_engine
 from etl.warehouse import warehouse_engine
 from tests.conftest import (
     ROOT,
@@ -275,7 +275,7 @@ def test_readers_of_the_warehouse_itself_always_see_a_complete_load(tmp_path):
         reader = subprocess.Popen(
             [
                 sys.executable,
-                str(Path(__file__).with_name("bi_reader.py")),
+                str(Path(__file__).parents[1] / "bi_reader.py"),
                 _cli_url(url),
                 str(answers),
                 "--pool",

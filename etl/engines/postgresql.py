@@ -1,8 +1,8 @@
-"""The PostgreSQL engine: its engines, the load's advisory lock, and frames in by COPY.
+"""The PostgreSQL engine: its engines, the load's advisory lock, frames in by COPY, the analyst role.
 
 DuckDB's file lock lets one process write; PostgreSQL lets many, so two loads (cron and a
 Dagster run) serialize on a session advisory lock instead, held for the whole load. Readers
-never wait: every statement reads a committed snapshot (MVCC).
+never wait: every statement reads a committed snapshot (MVCC), so there is no serving copy.
 """
 
 from __future__ import annotations
@@ -12,15 +12,23 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 from pgpq import ArrowToPostgresBinaryEncoder
+from psycopg import errors, sql
 from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
+from etl.engines import HELD, WarehouseEngine, WarehouseLocked, wait_for_lock, waited_text
 from etl.sql import sql_file
+
+if TYPE_CHECKING:
+    from etl.settings import Settings
 
 DRIVER = "postgresql+psycopg"
 APPLICATION = "paperhouse load"  # application_name of the connection that holds the load lock
@@ -48,17 +56,15 @@ class ServerSilent(RuntimeError):
         )
 
 
-class LoadLockTimeout(RuntimeError):
-    """Another load holds the warehouse's advisory lock after the wait ran out."""
-
-    def __init__(self, label: str, holder: str | None, waited: float) -> None:
-        waited_text = f" after waiting {waited:g} s" if waited else ""
-        super().__init__(
-            f"the warehouse {label} is being loaded by {holder or 'another session'}{waited_text}: "
-            "another load (a `paperhouse load` or a Dagster run) holds its load lock; nothing was done. "
-            "Run again later, or pass --wait SECONDS to queue behind it"
-        )
-        self.holder = holder
+def locked(warehouse: Path | URL | str, holder: str | None, waited: float) -> WarehouseLocked:
+    """The refusal when `holder` (None: unknown) still holds the load lock after `waited` s."""
+    return WarehouseLocked(
+        f"the warehouse {warehouse} is being loaded by {holder or 'another session'}{waited_text(waited)}: "
+        "another load (a `paperhouse load` or a Dagster run) holds its load lock; nothing was done. "
+        "Run again later, or pass --wait SECONDS to queue behind it",
+        warehouse,
+        holder,
+    )
 
 
 LOCK_TIMEOUT = "120s"  # a DDL of a migration waiting behind an analyst's open transaction, say
@@ -168,7 +174,7 @@ def lock_holder(connection: Connection) -> str | None:
 
 def hold_load_lock(
     engine: Engine,
-    label: str,
+    warehouse: Path | URL | str,
     wait_seconds: float = 0.0,
     check: Callable[[], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
@@ -177,34 +183,34 @@ def hold_load_lock(
 
     The caller keeps it open for the whole load and closes it after (which releases the lock,
     as does the end of the session if the process dies). When it has to wait, `on_wait` is told
-    once who holds the lock. Raises `LoadLockTimeout` naming the holder.
+    once who holds the lock. Raises `WarehouseLocked` naming the holder.
     """
     connection = connect(engine, check)
     # Out of the pool: closing it ends the session, which releases the lock (a pooled session would keep it).
     connection.detach()
+
+    def take() -> Connection | object:
+        taken = connection.execute(
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": LOAD_LOCK_KEY}
+        ).scalar_one()
+        connection.commit()  # a session lock outlives the transaction; end it, not to hold a snapshot
+        return connection if taken else HELD
+
+    def waiting() -> str:
+        holder = lock_holder(connection) or "another session"
+        connection.commit()
+        return f"the warehouse {warehouse} is being loaded by {holder}: waiting up to {wait_seconds:g} s for its load lock"
+
     try:
         connection.exec_driver_sql(f"SET application_name = '{APPLICATION}'")  # a constant
-        started, told = time.monotonic(), False
-        while True:
-            if check is not None:
-                check()
-            taken = connection.execute(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": LOAD_LOCK_KEY}
-            ).scalar_one()
-            connection.commit()  # a session lock outlives the transaction; end it, not to hold a snapshot
-            if taken:
-                return connection
-            waited = time.monotonic() - started
-            if waited >= wait_seconds:
-                raise LoadLockTimeout(label, lock_holder(connection), wait_seconds)
-            if on_wait is not None and not told:
-                holder = lock_holder(connection) or "another session"
-                on_wait(
-                    f"the warehouse {label} is being loaded by {holder}: waiting up to {wait_seconds:g} s for its load lock"
-                )
-                connection.commit()
-                told = True
-            time.sleep(min(0.5, wait_seconds - waited))
+        return wait_for_lock(
+            take,
+            wait_seconds,
+            check,
+            on_wait,
+            waiting,
+            timed_out=lambda: locked(warehouse, lock_holder(connection), wait_seconds),
+        )
     except BaseException:
         connection.close()
         raise
@@ -245,3 +251,122 @@ def copy_frame(connection: Connection, table: str, frame: pl.DataFrame) -> None:
                 copy.write(encoder.write_batch(batch))
             copy.write(encoder.finish())
     connection.exec_driver_sql(f"ANALYZE {table}")  # the planner sees its real size
+
+
+def grant_reader(connection: Connection, role: str) -> None:
+    """Grant `role` read access to the warehouse schema of `connection` (run as the loader that owns it).
+
+    The default privileges are set for the role that runs the migrations, so they hold for the
+    views later migrations re-create; only that role (or a superuser) may set them. Raises
+    `PermissionError` naming it when the connected role may not (PostgreSQL's own GRANT would
+    only warn and grant nothing).
+    """
+    schema, loader, connected = connection.exec_driver_sql(sql_file("roles", "migrating_role")).one()
+    statement = sql.SQL(sql_file("roles", "grant_reader")).format(
+        role=sql.Identifier(role), schema=sql.Identifier(schema), loader=sql.Identifier(loader)
+    )
+    hint = f"run grant-reader as {loader}, the role that owns the warehouse"
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(statement)  # identifiers quoted by psycopg, never pasted
+    except errors.InsufficientPrivilege as exc:
+        raise PermissionError(f"{connected} may not grant on the warehouse ({exc}); {hint}") from None
+
+
+class PostgreSQLEngine(WarehouseEngine):
+    """A PostgreSQL database (psycopg), which readers query directly."""
+
+    name = "postgresql"
+    kind = "postgres"
+    pool = "postgres_warehouse"
+
+    def open(
+        self,
+        warehouse: Path | URL,
+        *,
+        read_only: bool,
+        memory_limit: str,
+        checkpoint_threshold: str,
+        storage_version: str,
+        connect_timeout: int,
+    ) -> Engine:
+        """`postgres_engine` on the URL; the DuckDB options do not apply."""
+        return postgres_engine(warehouse, read_only=read_only, connect_timeout=connect_timeout)
+
+    def pinned(self, warehouse: Path | URL) -> AbstractContextManager[None]:
+        """Nothing to pin: the server holds the files."""
+        return nullcontext()
+
+    def ensure_storage_format(
+        self,
+        warehouse: Path | URL,
+        version: str,
+        memory_limit: str,
+        wait_seconds: float,
+        check: Callable[[], None] | None,
+        on_wait: Callable[[str], None] | None,
+    ) -> float | None:
+        """Nothing to do: the server owns its storage."""
+        return None
+
+    def hold_lock(
+        self,
+        engine: Engine,
+        warehouse: Path | URL,
+        wait_seconds: float,
+        check: Callable[[], None] | None,
+        on_wait: Callable[[str], None] | None,
+    ) -> Connection:
+        """The load's session advisory lock (`hold_load_lock`)."""
+        return hold_load_lock(engine, warehouse, wait_seconds, check, on_wait)
+
+    def release_lock(self, lock: Connection) -> None:
+        """Unlock at once, not when the server notices the session ended (`release_load_lock`)."""
+        release_load_lock(lock)
+
+    def lock_conflict(self, error: BaseException, warehouse: Path | URL) -> WarehouseLocked | None:
+        """None: the load lock never keeps a reader out."""
+        return None
+
+    def stage(self, connection: Connection, name: str, frame: pl.DataFrame) -> None:
+        """COPY the frame into a temporary table `name` (`copy_frame`)."""
+        copy_frame(connection, name, frame)
+
+    def unstage(self, connection: Connection, names: list[str]) -> None:
+        """Drop the temporary tables `names`."""
+        for name in names:
+            with suppress(Exception):
+                connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")  # vetted identifiers
+
+    def read_frame(self, connection: Connection, sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+        """The query's rows, through psycopg."""
+        return pl.DataFrame(connection.execute(text(sql)).all(), schema=schema, orient="row")
+
+    def checkpoint(self, connection: Connection) -> None:
+        """Nothing: the server checkpoints on its own schedule."""
+
+    def interrupter(self, connection: Connection) -> Callable[[], None]:
+        """A cancel request, then a shut socket if the server does not answer (`canceller`)."""
+        return canceller(connection.connection.driver_connection)
+
+    def after_merge(self, connection: Connection) -> None:
+        """Flush the full-text index's pending list, so that it never grows across batches."""
+        connection.execute(text(sql_file("postgresql", "flush_search_index")))
+
+    def publish(
+        self,
+        engine: Engine,
+        settings: Settings,
+        stop_check: Callable[[], None] | None = None,
+        on_wait: Callable[[str], None] | None = None,
+        wait_seconds: float | None = None,
+    ) -> dict[str, object]:
+        """No serving copy: readers query the database, which shows each commit at once."""
+        return {"path": None, "publish_seconds": None}
+
+    def grant_reader(self, connection: Connection, role: str) -> None:
+        """`grant_reader`: the analyst role's grants (`sql/roles/`)."""
+        grant_reader(connection, role)
+
+
+ENGINE = PostgreSQLEngine()
