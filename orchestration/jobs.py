@@ -1,8 +1,9 @@
 """Jobs: load dumps (per partition), rebuild from scratch, refresh the views.
 
-None needs a tag to keep writers apart: every step that writes the warehouse is in the pool
-`duckdb_warehouse`, which dagster_home/dagster.yaml limits to one run at a time, however the run
-was launched (a job, the sensor, the schedule, a backfill, or "Materialize" in the UI).
+None needs a tag to keep writers apart: every step that writes the warehouse is in the pool of
+its engine (`WAREHOUSE_POOL`: `duckdb_warehouse` or `postgres_warehouse`), which
+dagster_home/dagster.yaml limits to one run at a time, however the run was launched (a job, the
+sensor, the schedule, a backfill, or "Materialize" in the UI).
 """
 
 import dagster as dg

@@ -13,12 +13,12 @@ from pydantic import Field
 from sqlalchemy import Engine
 
 from etl.settings import Settings, SettingsError
-from etl.storage import pinned
 from etl.warehouse import (
     WarehouseLocked,
     engine_for,
     ensure_storage_format,
     hold_writer_lock,
+    pinned,
     release_writer_lock,
 )
 

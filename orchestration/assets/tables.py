@@ -24,11 +24,13 @@ from etl.report import LoadReport, quoted_names
 from etl.runner import LoadRequest, LoadRun, Outcome, run_load
 from models import DESCRIPTIONS, TABLES
 from orchestration.assets.dumps import dump_files
+from orchestration.engine import WAREHOUSE_ENGINE
 from orchestration.metadata import column_schema, table_metadata
 from orchestration.partitions import dump_partitions
 from orchestration.resources import DumpFolderResource, WarehouseResource, run_settings
 
-WAREHOUSE_POOL = "duckdb_warehouse"  # one slot (dagster_home/dagster.yaml): one writing run at a time
+# One slot (dagster_home/dagster.yaml): one writing run at a time.
+WAREHOUSE_POOL = WAREHOUSE_ENGINE.pool
 REFUSED_TAG = "paperhouse/refused"
 
 # What each table is computed from: the dumps, or the tables whose keys it holds.
@@ -51,7 +53,7 @@ TABLE_SPECS = [
         group_name="warehouse",
         deps=LINEAGE[name],
         description=DESCRIPTIONS[name],
-        kinds={"duckdb", "table"},
+        kinds={WAREHOUSE_ENGINE.kind, "table"},
         partitions_def=dump_partitions,
         skippable=True,  # each partition is reported on its own; a refused dump's is not materialized
         metadata={"dagster/column_schema": column_schema(TABLES[name]), "dagster/table_name": name},

@@ -11,10 +11,11 @@ import dagster as dg
 from sqlalchemy import text
 
 from etl.dictionary import view_descriptions, views_in_creation_order
-from etl.serving import publish_configured
+from etl.engines import engine_at
 from etl.warehouse import migrate
 from models import TABLES
 from orchestration.assets.tables import WAREHOUSE_POOL
+from orchestration.engine import WAREHOUSE_ENGINE
 from orchestration.metadata import serving_metadata, view_column_schemas
 from orchestration.resources import WarehouseResource, run_settings
 
@@ -39,7 +40,7 @@ VIEW_SPECS = [
     dg.AssetSpec(
         key=name,
         group_name=GROUP,
-        kinds={"duckdb", "view"},
+        kinds={WAREHOUSE_ENGINE.kind, "view"},
         description=_DESCRIPTIONS[name],
         deps=_reads(sql, [*TABLES, *(v for v in _VIEWS if v != name)]),
         metadata={
@@ -64,7 +65,7 @@ def analyst_views(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                 spec.key: connection.execute(text(f"SELECT count(*) FROM {spec.key.path[-1]}")).scalar_one()
                 for spec in VIEW_SPECS  # vetted identifiers
             }
-        serving = publish_configured(engine, settings, on_wait=context.log.info)
+        serving = engine_at(settings.warehouse).publish(engine, settings, on_wait=context.log.info)
     published = serving_metadata(serving)
     for key, rows in counts.items():
         yield dg.MaterializeResult(asset_key=key, metadata={"dagster/row_count": rows, **published})

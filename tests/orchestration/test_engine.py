@@ -1,0 +1,50 @@
+"""The assets' kind and the writers' pool follow the configured warehouse's engine (orchestration.engine)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+PROBE = """
+import json
+from orchestration import defs
+graph = defs.resolve_asset_graph()
+print(json.dumps({
+    "kinds": sorted({k for key in graph.get_all_asset_keys() for k in graph.get(key).kinds} - {"file", "table", "view"}),
+    "pools": sorted({a.op.pool for a in graph.assets_defs if a.is_executable}),
+}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("warehouse", "kind", "pool"),
+    [
+        (None, "duckdb", "duckdb_warehouse"),
+        ("postgresql+psycopg://loader@db:5432/papers", "postgres", "postgres_warehouse"),
+        (
+            "postgresql+psycopg://loader:secret@db/papers",
+            "duckdb",
+            "duckdb_warehouse",
+        ),  # bad: the run says so
+    ],
+)
+def test_kinds_and_pool_come_from_the_engine_of_the_configured_warehouse(warehouse, kind, pool):
+    env = {k: v for k, v in os.environ.items() if k != "PAPERHOUSE_WAREHOUSE"}
+    if warehouse is not None:
+        env["PAPERHOUSE_WAREHOUSE"] = warehouse
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"kinds": [kind], "pools": [pool]}
