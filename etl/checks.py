@@ -37,11 +37,15 @@ class CheckOutcome:
 class Rule:
     """One rule: `sql/checks/<name>.sql`, returning (what, detail, broken) rows, and the parameters it binds.
 
-    Without `when_clean`, the details are every row's (what -> detail). With it, they are the
-    offending rows', or, when none offends, what `when_clean` makes of the rows and parameters.
+    `table` is the table the rule guards and `description` what it holds: Dagster's asset check
+    is built from both. Without `when_clean`, the details are every row's (what -> detail). With
+    it, they are the offending rows', or, when none offends, what `when_clean` makes of the rows
+    and parameters.
     """
 
     name: str
+    table: str
+    description: str
     params: tuple[str, ...] = ()
     when_clean: Callable[[list, dict], dict] | None = None
     folder: str = "checks"  # `sql/<folder>/<name>.sql`
@@ -67,22 +71,64 @@ def _plain(value: object) -> object:
     return value
 
 
-# What a load must keep; the names are Dagster's asset checks too.
+# What a load must keep: each is a blocking Dagster asset check too (orchestration/assets/tables.py).
 RULES = (
-    Rule("paper_id_unique"),
-    Rule("row_keys_unique", ("ids",)),
-    Rule("every_entry_loaded", ("ids",), lambda rows, _: {"dumps_checked": len(rows)}),
-    Rule("no_dangling_references"),
-    Rule("no_future_listing_dates", ("latest",), lambda _, p: {"latest_allowed": p["latest"].isoformat()}),
+    Rule("paper_id_unique", "papers", "paper_id is unique in papers."),
+    Rule(
+        "row_keys_unique",
+        "paper_appearances",
+        "Each sighting, paper link and paper keyword is stored once (these tables have no index).",
+        ("ids",),
+    ),
+    Rule(
+        "every_entry_loaded",
+        "paper_appearances",
+        "Every parsed entry of each loaded dump of the run is in paper_appearances.",
+        ("ids",),
+        lambda rows, _: {"dumps_checked": len(rows)},
+    ),
+    Rule(
+        "no_dangling_references",
+        "paper_appearances",
+        "Appearances, paper links, paper keywords, organizations and date keys all resolve.",
+    ),
+    Rule(
+        "no_future_listing_dates",
+        "source_files",
+        "No loaded dump has a listing date after today (a listing-year rule went wrong).",
+        ("latest",),
+        lambda _, p: {"latest_allowed": p["latest"].isoformat()},
+    ),
 )
 # Rules the audit adds, over whole tables: the whole-table form of row_keys_unique (a load reads only
 # the touched rows' keys), and what every load keeps by deriving again (too costly to recheck in each load).
 AUDIT_RULES = (
-    Rule("row_keys_unique", folder="audit"),
-    Rule("papers_match_newest_sighting", folder="audit"),
-    Rule("no_unreferenced_rows", folder="audit"),
+    Rule(
+        "row_keys_unique",
+        "paper_appearances",
+        "Each sighting, paper link, paper keyword, link and keyword is stored once, over whole tables.",
+        folder="audit",
+    ),
+    Rule(
+        "papers_match_newest_sighting",
+        "papers",
+        "Every paper shows its newest sighting's text and card fields, every organization its newest name.",
+        folder="audit",
+    ),
+    Rule(
+        "no_unreferenced_rows",
+        "dates",
+        "No date, organization or kept text stays that nothing loaded refers to.",
+        folder="audit",
+    ),
 )
-REFUSED_DUMPS = Rule("refused_dumps", ("names",), lambda _, p: {"dumps_in_folder": len(p["names"])})
+REFUSED_DUMPS = Rule(
+    "refused_dumps",
+    "source_files",
+    "No dump in the folder is held as refused; a failure names each file, line and reason.",
+    ("names",),
+    lambda _, p: {"dumps_in_folder": len(p["names"])},
+)
 _CHECKED_TABLES = (
     "checked_papers",
     "checked_paper_appearances",

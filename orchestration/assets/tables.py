@@ -62,39 +62,14 @@ TABLE_SPECS = [
 ]
 
 INTEGRITY_CHECKS = [
-    dg.AssetCheckSpec(
-        "paper_id_unique", asset="papers", blocking=True, description="paper_id is unique in papers."
-    ),
-    dg.AssetCheckSpec(
-        "row_keys_unique",
-        asset="paper_appearances",
-        blocking=True,
-        description="Each sighting, paper link and paper keyword is stored once (these tables have no index).",
-    ),
-    dg.AssetCheckSpec(
-        "every_entry_loaded",
-        asset="paper_appearances",
-        blocking=True,
-        description="Every parsed entry of each loaded dump of the run is in paper_appearances.",
-    ),
-    dg.AssetCheckSpec(
-        "no_dangling_references",
-        asset="paper_appearances",
-        blocking=True,
-        description="Appearances, paper links, paper keywords, organizations and date keys all resolve.",
-    ),
-    dg.AssetCheckSpec(
-        "no_future_listing_dates",
-        asset="source_files",
-        blocking=True,
-        description="No loaded dump has a listing date after today (a listing-year rule went wrong).",
-    ),
+    dg.AssetCheckSpec(rule.name, asset=rule.table, blocking=True, description=rule.description)
+    for rule in checks.RULES
 ]
 REFUSED_CHECK = dg.AssetCheckSpec(
     "no_refused_dumps",
-    asset="source_files",
-    description="No dump in the folder is held as refused; a failure names each file, line and reason "
-    "(over the whole folder, whichever run came last).",
+    asset=checks.REFUSED_DUMPS.table,
+    description=checks.REFUSED_DUMPS.description.removesuffix(".")
+    + " (over the whole folder, whichever run came last).",
 )
 
 

@@ -24,6 +24,7 @@ from etl.checks import (
 )
 from etl.pipeline import load_dumps, load_paths
 from etl.sql import SQL_DIR, sql_file, sql_names
+from models import TABLES
 from tests.conftest import CUT_DUMP, CUT_REASON, dump_text, temporary_tables, write_dump
 
 
@@ -158,10 +159,7 @@ def test_the_audit_of_the_sample_holds_every_rule_with_these_details(engine, sam
     load_dumps(sample_dir, engine)
     with engine.connect() as connection:
         outcomes = audit(connection, TODAY)
-        assert list(outcomes) == [rule.name for rule in RULES] + [
-            "papers_match_newest_sighting",
-            "no_unreferenced_rows",
-        ]
+        assert list(outcomes) == list(dict.fromkeys(rule.name for rule in (*RULES, *AUDIT_RULES)))
         assert outcomes == SAMPLE_AUDIT
         # plain ints on both engines (PostgreSQL's sum() is numeric): Dagster's metadata takes no Decimal
         assert {type(o.failures) for o in outcomes.values()} == {int}
@@ -208,6 +206,13 @@ def test_every_rule_is_a_sql_file_with_a_header_binding_what_it_declares():
     for name in sql_names("audit"):
         assert (SQL_DIR / "audit" / f"{name}.sql").read_text().startswith("-- "), name
     assert {rule.name for rule in AUDIT_RULES} <= set(sql_names("audit"))
+
+
+def test_every_rule_names_a_table_it_guards_and_says_what_it_holds():
+    for rule in (*RULES, *AUDIT_RULES, REFUSED_DUMPS):
+        assert rule.table in TABLES, rule.name
+        assert rule.description.endswith(".") and "\n" not in rule.description, rule.name
+    assert len({rule.name for rule in RULES}) == len(RULES)
 
 
 def test_the_audit_finds_duplicates_no_paper_names(engine, sample_dir):

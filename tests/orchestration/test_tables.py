@@ -8,14 +8,24 @@ from pathlib import Path
 from sqlalchemy import text
 
 import etl.pipeline
-from etl.checks import CheckOutcome
+from etl.checks import RULES, CheckOutcome
 from etl.keywords import EXTRACTOR_VERSION
 from etl.pipeline import load_dumps
 from etl.warehouse import warehouse_engine
 from models import TABLES
-from orchestration.assets.tables import REFUSED_TAG
+from orchestration.assets.tables import REFUSED_CHECK, REFUSED_TAG
+from orchestration.assets.tables import load_dumps as load_dumps_asset
 from orchestration.resources import DumpFolderResource, WarehouseResource
-from tests.conftest import CUT_DUMP, CUT_REASON, DATA_DIR, dump_text, hold_warehouse, snapshot, write_dump
+from tests.conftest import (
+    CUT_DUMP,
+    CUT_REASON,
+    DATA_DIR,
+    ROOT,
+    dump_text,
+    hold_warehouse,
+    snapshot,
+    write_dump,
+)
 from tests.etl.test_shrink import CUT_NAME, REASON, cut
 from tests.orchestration.conftest import (
     checks_of,
@@ -26,13 +36,7 @@ from tests.orchestration.conftest import (
     warehouse_of,
 )
 
-INTEGRITY = {
-    "paper_id_unique",
-    "row_keys_unique",
-    "every_entry_loaded",
-    "no_dangling_references",
-    "no_future_listing_dates",
-}
+INTEGRITY = {rule.name for rule in RULES}
 FIX_HINT = "A refused dump stays a failed partition until its file changes: fix it, and the sensor loads the new version."
 
 
@@ -46,6 +50,25 @@ def metadata_of(result, partition: str) -> dict[str, dict]:
         for e in result.get_asset_materialization_events()
         if e.materialization.partition == partition
     }
+
+
+def test_every_rule_is_a_blocking_check_of_the_table_it_guards_and_every_check_a_rule():
+    specs = {spec.name: spec for spec in load_dumps_asset.check_specs}
+    assert set(specs) == INTEGRITY | {REFUSED_CHECK.name}
+    for rule in RULES:
+        spec = specs[rule.name]
+        assert (spec.asset_key.to_user_string(), spec.description, spec.blocking) == (
+            rule.table,
+            rule.description,
+            True,
+        )
+    assert not specs[REFUSED_CHECK.name].blocking
+
+
+def test_the_dagster_page_names_every_check():
+    text = (ROOT / "docs" / "dagster.md").read_text(encoding="utf-8")
+    section = text[text.index("\n## Asset checks\n") :].split("\n## ", 2)[1]
+    assert [name for name in (*INTEGRITY, REFUSED_CHECK.name) if f"`{name}`" not in section] == []
 
 
 def test_one_partition_per_dump_loads_alone(instance, resources, sample_dir):
