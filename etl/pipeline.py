@@ -26,7 +26,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import polars as pl
 from sqlalchemy import Connection, Engine, func, select
@@ -39,17 +38,13 @@ from etl.inventory import HeldVersions, held_versions, list_dumps, loaded_entrie
 from etl.merge import MergeStats, clear_warehouse, merge_batch
 from etl.rederive import record_version, rederive_keywords
 from etl.report import LoadReport
-from etl.settle import DEFAULT_SETTLE_SECONDS
+from etl.settings import DEFAULTS, Settings
 from etl.stopping import LoadInterrupted, StopSwitch
 from etl.timing import StageClock
 from etl.transform import PapersSeen, PreparedBatch, ReadOptions, prepare_batch
 from etl.warehouse import checkpoint, interrupter, migrate
 from models import TABLES
 
-if TYPE_CHECKING:
-    from etl.settings import Settings
-
-DEFAULT_BATCH_BYTES = 32_000_000
 BACKFILL_COMMIT_BYTES = 128_000_000  # about 65k papers; 256 MB peaked at 2.2 GB RSS against 1.9 (1 GB corpus)
 
 
@@ -60,10 +55,10 @@ class LoadOptions:
     listing_year: int | None = None
     full_refresh: bool = False  # empty every table first (in the first batch's transaction)
     present_files: list[str] | None = None  # prune: loaded dumps not named here go (in the last one)
-    batch_bytes: int = DEFAULT_BATCH_BYTES
-    max_dump_bytes: int | None = None
+    batch_bytes: int = DEFAULTS.batch_bytes
+    max_dump_bytes: int | None = DEFAULTS.max_dump_bytes  # None: no cap
     today: date | None = None  # dates the rules on future listing dates; default: the clock
-    settle_seconds: float = DEFAULT_SETTLE_SECONDS  # a file is read once unchanged this long (etl.settle)
+    settle_seconds: float = DEFAULTS.settle_seconds  # a file is read once unchanged this long (etl.settle)
     accept_shrink: bool = False  # apply versions that lost entries (etl.shrink)
     rederive_keywords: bool = False  # derive every paper's keywords again, even by the same extractor
 
@@ -326,10 +321,10 @@ def load_paths(
     listing_year: int | None = None,
     full_refresh: bool = False,
     prune: bool = False,
-    batch_bytes: int | None = None,
+    batch_bytes: int = DEFAULTS.batch_bytes,
     clock: StageClock | None = None,
     today: date | None = None,
-    max_dump_bytes: int | None = None,
+    max_dump_bytes: int | None = DEFAULTS.max_dump_bytes,
     stop: StopSwitch | None = None,
     report: LoadReport | None = None,
     present_files: list[str] | None = None,
@@ -348,7 +343,7 @@ def load_paths(
         listing_year,
         full_refresh,
         present,
-        batch_bytes or DEFAULT_BATCH_BYTES,
+        batch_bytes,
         max_dump_bytes,
         today,
         accept_shrink=accept_shrink,

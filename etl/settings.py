@@ -1,6 +1,7 @@
 """Every setting of a load, in one typed object, read from the environment and validated once.
 
-Each field names its environment variable, its default and the form it expects. A bad value
+Each field names its environment variable, its default and the form it expects; these defaults
+are the only ones (the library's own, `DEFAULTS`, are read from them). A bad value
 is a `SettingsError` whose one-line message names the variable (or option) and that form,
 raised before anything is opened. Nothing here is read at import time.
 """
@@ -22,8 +23,7 @@ from etl import clock
 from etl.engines.postgresql import DRIVER
 from etl.parse import listing_year_problem
 from etl.serving import default_serving_path, serving_problem
-from etl.settle import DEFAULT_SETTLE_SECONDS
-from etl.storage import DEFAULT_STORAGE_VERSION, STORAGE_FORMATS
+from etl.storage import STORAGE_FORMATS
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
 _UNIT_BYTES = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
@@ -284,7 +284,7 @@ class Settings:
         "WAL size at which DuckDB checkpoints; keep it at most half the memory cap",
     )
     storage_version: str = _setting(
-        DEFAULT_STORAGE_VERSION,
+        "v1.0.0",
         "PAPERHOUSE_STORAGE_VERSION",
         None,
         _storage_version,
@@ -302,7 +302,7 @@ class Settings:
         "the serving copy",
     )
     settle_seconds: float = _setting(
-        DEFAULT_SETTLE_SECONDS,
+        3.0,
         "PAPERHOUSE_SETTLE_SECONDS",
         None,
         _settle_seconds,
@@ -417,6 +417,10 @@ class Settings:
             problem = listing_year_problem(self.listing_year, today or clock.today())
             if problem:
                 raise SettingsError(f"listing year {self.listing_year}: {problem}")
+
+
+# Every setting at its default: what the library uses when a caller passes no `Settings`.
+DEFAULTS = Settings()
 
 
 def _could_hold_files(folder: Path) -> bool:

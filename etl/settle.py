@@ -17,7 +17,6 @@ from collections.abc import Callable
 from etl import clock
 from etl.extract import DumpFile, deferral, stat_dump
 
-DEFAULT_SETTLE_SECONDS = 3.0
 PAUSE_SLICE = 0.2  # a stop request is seen within this while pausing
 NS = 1_000_000_000
 

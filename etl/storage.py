@@ -30,7 +30,6 @@ STORAGE_FORMATS = {
     "v1.5.0": (68, "1.5"),
     "v2.0.0": (999, "2.0"),
 }
-DEFAULT_STORAGE_VERSION = "v1.0.0"
 # The warehouse needs no extension beyond those built in; nothing may be fetched from the network.
 NO_EXTENSION_DOWNLOADS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 _HEADER = struct.Struct("<4sQ")  # after the 8-byte checksum: b"DUCK", then the version number

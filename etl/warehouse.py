@@ -15,9 +15,8 @@ from sqlalchemy.engine import URL
 import migrations
 from etl.duckdb_exit import release_at_exit
 from etl.engines import WarehouseLocked, engine_at, engine_of
-from etl.engines.duckdb import DEFAULT_CHECKPOINT_THRESHOLD, DEFAULT_MEMORY_LIMIT, WarehousePathError
-from etl.engines.postgresql import DEFAULT_CONNECT_TIMEOUT
-from etl.storage import DEFAULT_STORAGE_VERSION
+from etl.engines.duckdb import WarehousePathError
+from etl.settings import DEFAULTS
 
 if TYPE_CHECKING:
     from etl.settings import Settings
@@ -32,10 +31,10 @@ release_at_exit()
 def warehouse_engine(
     path: Path | URL,
     read_only: bool = False,
-    memory_limit: str = DEFAULT_MEMORY_LIMIT,
-    checkpoint_threshold: str = DEFAULT_CHECKPOINT_THRESHOLD,
-    storage_version: str = DEFAULT_STORAGE_VERSION,
-    connect_timeout: int = DEFAULT_CONNECT_TIMEOUT,
+    memory_limit: str = DEFAULTS.duckdb_memory,
+    checkpoint_threshold: str = DEFAULTS.duckdb_checkpoint,
+    storage_version: str = DEFAULTS.storage_version,
+    connect_timeout: int = DEFAULTS.connect_timeout,
 ) -> Engine:
     """A SQLAlchemy engine on the warehouse at `path`: a DuckDB file (created with its folder if missing) or a URL.
 
@@ -94,7 +93,7 @@ def release_writer_lock(lock: Connection) -> None:
 def ensure_storage_format(
     path: Path | URL,
     version: str,
-    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    memory_limit: str = DEFAULTS.duckdb_memory,
     wait_seconds: float = 0.0,
     check: Callable[[], None] | None = None,
     on_wait: Callable[[str], None] | None = None,

@@ -29,8 +29,6 @@ if TYPE_CHECKING:
     from etl.settings import Settings
 
 DIALECT = "duckdb+paperhouse"
-DEFAULT_MEMORY_LIMIT = "1GB"
-DEFAULT_CHECKPOINT_THRESHOLD = "256MB"
 T = TypeVar("T")
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
 

@@ -35,7 +35,6 @@ APPLICATION = "paperhouse load"  # application_name of the connection that holds
 # The advisory lock key every paperhouse load takes: the first 63 bits of sha256("paperhouse.load").
 LOAD_LOCK_KEY = 0x323A_7270_29F3_001C
 COPY_CHUNK_ROWS = 65_536  # rows encoded per write: bounds the encoded copy held at once
-DEFAULT_CONNECT_TIMEOUT = 10  # seconds (PAPERHOUSE_CONNECT_TIMEOUT)
 # Dead peers (a host gone, a cable cut) are found by TCP keepalives within about a minute;
 # a server that is up but silent is not, so a stop request closes what it leaves unanswered.
 KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
@@ -75,18 +74,22 @@ def postgres_engine(
     url: URL,
     read_only: bool = False,
     application: str = "paperhouse",
-    connect_timeout: int = DEFAULT_CONNECT_TIMEOUT,
+    connect_timeout: int | None = None,
 ) -> Engine:
     """A SQLAlchemy engine on the PostgreSQL database at `url` (psycopg; the password from libpq's sources).
 
-    A connection not answered within `connect_timeout` seconds fails (a `connect_timeout` in the
-    URL wins); TCP keepalives find a server that went away. A statement waits for another
+    A connection not answered within `connect_timeout` seconds (None: the setting's default)
+    fails (a `connect_timeout` in the URL wins); TCP keepalives find a server that went away. A statement waits for another
     session's lock at most `LOCK_TIMEOUT`, and runs at most `STATEMENT_TIMEOUT` (generous: the
     longest statement of a 1 GB backfill takes seconds); a signal stops either sooner.
     """
     options = f"-c lock_timeout={LOCK_TIMEOUT} -c statement_timeout={STATEMENT_TIMEOUT}"
     options += " -c default_transaction_read_only=on" if read_only else ""
     connect_args = {"application_name": application, "options": options, **KEEPALIVES}
+    if connect_timeout is None:
+        from etl.settings import DEFAULTS  # here: etl.settings imports this module
+
+        connect_timeout = DEFAULTS.connect_timeout
     url = url.set(drivername=DRIVER)
     if "connect_timeout" not in url.query:
         url = url.update_query_dict({"connect_timeout": str(connect_timeout)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import shutil
 from pathlib import Path
@@ -11,8 +12,9 @@ from sqlalchemy import text
 
 import etl.pipeline
 from etl.inventory import list_dumps
-from etl.pipeline import LoadOptions, load_batches, load_dumps, plan_batches, plan_transactions
+from etl.pipeline import LoadOptions, load_batches, load_dumps, load_paths, plan_batches, plan_transactions
 from etl.report import LoadReport
+from etl.settings import Settings
 from etl.stopping import LoadInterrupted, StopSwitch
 from etl.warehouse import migrate, warehouse_engine
 from tests.conftest import SAMPLE_DIR, dump_text, snapshot, write_dump
@@ -133,6 +135,16 @@ def test_batched_load_equals_one_batch(tmp_path, engine, sample_dir, batch_bytes
     assert snapshot(batched) == whole
     assert report.files_loaded == 5 and report.warehouse_rows["papers"] == 411
     batched.dispose()
+
+
+def test_a_library_load_has_the_settings_defaults_the_dump_size_cap_included():
+    assert LoadOptions() == LoadOptions.from_settings(Settings())
+    assert LoadOptions().max_dump_bytes == Settings().max_dump_bytes
+    defaults = inspect.signature(load_paths).parameters
+    assert (defaults["batch_bytes"].default, defaults["max_dump_bytes"].default) == (
+        Settings().batch_bytes,
+        Settings().max_dump_bytes,
+    )
 
 
 def test_batches_split_by_size_and_keep_order(tmp_path):
