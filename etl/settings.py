@@ -351,15 +351,21 @@ class Settings:
 
     @classmethod
     def from_env(
-        cls, env: Mapping[str, str] | None = None, today: date | None = None, **overrides: object
+        cls,
+        env: Mapping[str, str] | None = None,
+        today: date | None = None,
+        defaults: Mapping[str, object] | None = None,
+        **overrides: object,
     ) -> Settings:
         """Settings from `env` (default: os.environ), then `overrides` (None: not given), all validated.
 
         Overrides are values a caller already holds (command-line options, Dagster config), as
-        strings or typed values; they are validated as the environment's are.
+        strings or typed values; they are validated as the environment's are. `defaults` replace
+        the fields' own where neither an override nor the environment gives a value.
         """
         env = os.environ if env is None else env
         today = today or clock.today()
+        defaults = defaults or {}
         values: dict[str, object] = {}
         for spec in fields(cls):
             setting: Setting = spec.metadata["setting"]
@@ -368,7 +374,9 @@ class Settings:
                 values[spec.name] = _parsed(setting, setting.option or spec.name, str(given), today)
             elif env.get(setting.env, "").strip():
                 values[spec.name] = _parsed(setting, setting.env, env[setting.env], today)
-        unknown = set(overrides) - {spec.name for spec in fields(cls)}
+            elif spec.name in defaults:
+                values[spec.name] = _parsed(setting, spec.name, str(defaults[spec.name]), today)
+        unknown = (set(overrides) | set(defaults)) - {spec.name for spec in fields(cls)}
         if unknown:
             raise TypeError(f"unknown settings: {sorted(unknown)}")
         settings = cls(**values)
@@ -455,11 +463,35 @@ def _parsed(setting: Setting, name: str, raw: str, today: date) -> object:
     return value
 
 
+def setting_of(name: str) -> tuple[Setting, object]:
+    """The `Setting` of the field `name`, and its default."""
+    spec = next(f for f in fields(Settings) if f.name == name)
+    return spec.metadata["setting"], spec.default
+
+
+def unset_means(name: str, default: object = None) -> str:
+    """What a caller's own field for setting `name` says it holds, and what leaving it unset means.
+
+    `default`: the caller's own, where it differs from the setting's (a Dagster run waits for a lock).
+    """
+    setting, own = setting_of(name)
+    return (
+        f"{setting.doc[0].upper()}{setting.doc[1:]}. Expected: {setting.expected}. "
+        f"Unset: ${setting.env}, else {shown_default(own if default is None else default)}."
+    )
+
+
+def shown_default(value: object) -> str:
+    """A default as the docs show it: `none`, `32` rather than `32.0`."""
+    if value is None:
+        return "none"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def settings_table() -> list[tuple[str, str, str, str]]:
     """(variable, option, default, meaning) of every setting, for the README and --help."""
     rows = []
     for spec in fields(Settings):
         setting: Setting = spec.metadata["setting"]
-        default = "none" if spec.default is None else str(spec.default)
-        rows.append((setting.env, setting.option or "", default, setting.doc))
+        rows.append((setting.env, setting.option or "", shown_default(spec.default), setting.doc))
     return rows

@@ -1,6 +1,7 @@
 """Resources: the warehouse and the dump folder, configured by typed fields resolved at run time.
 
-Unset fields fall back to `etl.settings.Settings` (the environment, validated once per run).
+Each field is a setting of `etl.settings.Settings`, described by it: unset, it is what the
+settings say (its environment variable, else its default), validated once per run.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import dagster as dg
 from pydantic import Field
 from sqlalchemy import Engine
 
-from etl.settings import Settings, SettingsError
+from etl.settings import Settings, SettingsError, unset_means
 from etl.warehouse import (
     WarehouseLocked,
     engine_for,
@@ -22,7 +23,9 @@ from etl.warehouse import (
     release_writer_lock,
 )
 
-DEFAULT_LOCK_WAIT_SECONDS = 600.0
+# A Dagster run is queued: it waits for a `paperhouse load` from cron, which the command line,
+# meeting another load, would rather report at once (PAPERHOUSE_LOCK_WAIT still decides).
+RUN_LOCK_WAIT_SECONDS = 600.0
 
 
 def run_settings(
@@ -34,9 +37,10 @@ def run_settings(
     """
     fields = {"raw_dir": dumps.path, "listing_year": dumps.listing_year} if dumps is not None else {}
     if warehouse is not None:
-        fields["warehouse"] = warehouse.path
+        fields |= {"warehouse": warehouse.path, "lock_wait_seconds": warehouse.lock_wait_seconds}
+    defaults = {"lock_wait_seconds": RUN_LOCK_WAIT_SECONDS}
     try:
-        return Settings.from_env(**fields, **overrides)
+        return Settings.from_env(defaults=defaults, **fields, **overrides)
     except SettingsError as exc:
         raise dg.Failure(description=f"bad setting: {exc}") from None
 
@@ -44,15 +48,9 @@ def run_settings(
 class WarehouseResource(dg.ConfigurableResource):
     """The warehouse, a DuckDB file or a PostgreSQL database, opened through SQLAlchemy (after dagster-duckdb's resource)."""
 
-    path: str | None = Field(
-        default=None,
-        description="DuckDB file, or PostgreSQL URL without a password (postgresql+psycopg://loader@db:5432/papers; "
-        "PGPASSWORD or ~/.pgpass holds it). Unset: $PAPERHOUSE_WAREHOUSE, else warehouse/paperhouse.duckdb.",
-    )
-    lock_wait_seconds: float = Field(
-        default=DEFAULT_LOCK_WAIT_SECONDS,
-        description="How long a run waits for another writer (a `paperhouse load` from cron) to release the "
-        "DuckDB file, or PostgreSQL's load lock.",
+    path: str | None = Field(default=None, description=unset_means("warehouse"))
+    lock_wait_seconds: float | None = Field(
+        default=None, description=unset_means("lock_wait_seconds", RUN_LOCK_WAIT_SECONDS)
     )
 
     @contextmanager
@@ -64,7 +62,7 @@ class WarehouseResource(dg.ConfigurableResource):
                 settings.warehouse,
                 settings.storage_version,
                 settings.duckdb_memory,
-                self.lock_wait_seconds,
+                settings.lock_wait_seconds,
                 on_wait=said,
             )
         except WarehouseLocked as exc:
@@ -73,7 +71,9 @@ class WarehouseResource(dg.ConfigurableResource):
             engine = engine_for(settings)
             try:
                 try:
-                    lock = hold_writer_lock(engine, settings.warehouse, self.lock_wait_seconds, on_wait=said)
+                    lock = hold_writer_lock(
+                        engine, settings.warehouse, settings.lock_wait_seconds, on_wait=said
+                    )
                 except WarehouseLocked as exc:
                     raise dg.Failure(description=str(exc)) from None
                 try:
@@ -87,12 +87,5 @@ class WarehouseResource(dg.ConfigurableResource):
 class DumpFolderResource(dg.ConfigurableResource):
     """The folder where dump files arrive."""
 
-    path: str | None = Field(
-        default=None,
-        description="Dump folder. Unset: $PAPERHOUSE_RAW_DIR, else data/raw (the bundled sample).",
-    )
-    listing_year: int | None = Field(
-        default=None,
-        description="Listing year for dumps whose page and file name print none. "
-        "Unset: $PAPERHOUSE_LISTING_YEAR, else inferred from the cards or the file's modification time.",
-    )
+    path: str | None = Field(default=None, description=unset_means("raw_dir"))
+    listing_year: int | None = Field(default=None, description=unset_means("listing_year"))

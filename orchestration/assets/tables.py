@@ -22,6 +22,7 @@ from etl.preview import table_previews
 from etl.progress import figures
 from etl.report import LoadReport, quoted_names
 from etl.runner import LoadRequest, LoadRun, Outcome, run_load
+from etl.settings import unset_means
 from models import DESCRIPTIONS, TABLES
 from orchestration.assets.dumps import dump_files
 from orchestration.engine import WAREHOUSE_ENGINE
@@ -100,11 +101,7 @@ class LoadConfig(dg.Config):
         description="Derive every paper's keywords again before loading, even when this extractor "
         "version derived them (a load does so by itself when another version did).",
     )
-    batch_mb: float | None = Field(
-        default=None,
-        description="Dump megabytes per warehouse transaction (memory is bounded by it). "
-        "Unset: $PAPERHOUSE_BATCH_MB, else 32.",
-    )
+    batch_mb: float | None = Field(default=None, description=unset_means("batch_mb"))
 
 
 def _read_back(engine: Engine, run: LoadRun) -> tuple[checks.CheckOutcome | None, dict]:
@@ -136,9 +133,7 @@ def load_dumps(
     warehouse: WarehouseResource,
 ) -> Iterator[dg.AssetMaterialization | dg.AssetCheckResult]:
     """Read, parse, deduplicate, enrich and merge the run's dumps into the warehouse, one transaction per batch."""
-    settings = run_settings(
-        dumps, warehouse, batch_mb=config.batch_mb, lock_wait_seconds=warehouse.lock_wait_seconds
-    )
+    settings = run_settings(dumps, warehouse, batch_mb=config.batch_mb)
     names = sorted(context.partition_keys)
     if config.full_refresh:
         context.log.info(

@@ -57,7 +57,7 @@ VIEW_SPECS = [
 @dg.multi_asset(specs=VIEW_SPECS, pool=WAREHOUSE_POOL)
 def analyst_views(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Bring every view to the text the newest migration pins, publish the serving copy, and count each view's rows."""
-    settings = run_settings(warehouse=warehouse, lock_wait_seconds=warehouse.lock_wait_seconds)
+    settings = run_settings(warehouse=warehouse)
     with warehouse.engine(settings) as engine:
         migrate(engine)
         with engine.connect() as connection:

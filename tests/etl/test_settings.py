@@ -122,6 +122,17 @@ def test_the_listing_year_range_follows_the_clock():
     assert Settings.from_env({}, TODAY, listing_year="2022").listing_year == 2022
 
 
+def test_a_callers_defaults_rank_below_the_environment_and_are_validated():
+    defaults = {"lock_wait_seconds": 600}
+    assert Settings.from_env({}, TODAY, defaults).lock_wait_seconds == 600
+    assert Settings.from_env({"PAPERHOUSE_LOCK_WAIT": "5"}, TODAY, defaults).lock_wait_seconds == 5
+    assert Settings.from_env({}, TODAY, defaults, lock_wait_seconds="1").lock_wait_seconds == 1
+    with pytest.raises(SettingsError, match=r"^lock_wait_seconds='-1': "):
+        Settings.from_env({}, TODAY, {"lock_wait_seconds": -1})
+    with pytest.raises(TypeError, match="unknown settings"):
+        Settings.from_env({}, TODAY, {"lock_wait": 1})
+
+
 def test_every_setting_is_in_the_docs_with_its_option():
     documented = pinned("settings")
     assert documented["variables"] == [[env, option] for env, option, *_ in settings_table()]
@@ -134,6 +145,10 @@ def test_every_setting_is_in_the_docs_with_its_option():
         assert [s for s in starts if not any(row.startswith(s) for row in rows)] == [], (
             f"rows missing in {page}"
         )
+        cells = [[c.strip().strip("`") for c in row.split("|")] for row in rows if row.startswith("| ")]
+        shown = {c[2]: c[3] for c in cells if c[2].startswith("PAPERHOUSE_")}
+        defaults = {env: default for env, _, default, _ in settings_table() if default != "none"}
+        assert {env: shown[env] for env in defaults} == defaults, f"defaults in {page}"
 
 
 def _in_raw(raw: Path, warehouse: Path) -> str:

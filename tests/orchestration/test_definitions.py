@@ -10,13 +10,14 @@ import pytest
 import yaml
 
 from etl.dictionary import relations
+from etl.settings import unset_means
 from etl.warehouse import head_views
 from models import TABLES
 from orchestration import defs
-from orchestration.assets.tables import WAREHOUSE_POOL
+from orchestration.assets.tables import WAREHOUSE_POOL, LoadConfig
 from orchestration.metadata import view_column_schemas
 from orchestration.partitions import dump_partitions
-from orchestration.resources import DumpFolderResource, WarehouseResource, run_settings
+from orchestration.resources import RUN_LOCK_WAIT_SECONDS, DumpFolderResource, WarehouseResource, run_settings
 from tests.conftest import ROOT
 from tests.orchestration.conftest import VIEW_NAMES
 
@@ -117,11 +118,33 @@ def test_resources_resolve_configuration_at_run_time(monkeypatch, tmp_path):
     ):
         run_settings(DumpFolderResource())
     monkeypatch.delenv("PAPERHOUSE_BATCH_MB")
+    assert run_settings(warehouse=resource).lock_wait_seconds == RUN_LOCK_WAIT_SECONDS
+    assert run_settings(warehouse=WarehouseResource(lock_wait_seconds=0.5)).lock_wait_seconds == 0.5
+    monkeypatch.setenv("PAPERHOUSE_LOCK_WAIT", "5")
+    assert run_settings(warehouse=resource).lock_wait_seconds == 5
     refusal = (
         f"bad setting: the warehouse {tmp_path / 'from_env.duckdb'} is inside the raw dump folder {tmp_path}"
     )
     with pytest.raises(dg.Failure, match=re.escape(refusal)):
         run_settings(DumpFolderResource(path=str(tmp_path)), resource)
+
+
+def test_every_resource_and_config_field_is_a_setting_described_by_the_settings():
+    fields = {
+        (WarehouseResource, "path"): "warehouse",
+        (WarehouseResource, "lock_wait_seconds"): "lock_wait_seconds",
+        (DumpFolderResource, "path"): "raw_dir",
+        (DumpFolderResource, "listing_year"): "listing_year",
+        (LoadConfig, "batch_mb"): "batch_mb",
+    }
+    assert {(c, n) for c in (WarehouseResource, DumpFolderResource) for n in c.model_fields} == {
+        (c, n) for c, n in fields if c is not LoadConfig
+    }
+    for (owner, name), setting in fields.items():
+        field = owner.model_fields[name]
+        assert field.default is None, name  # unset: what the settings say
+        own = RUN_LOCK_WAIT_SECONDS if setting == "lock_wait_seconds" else None
+        assert field.description == unset_means(setting, own), name
 
 
 def test_every_step_that_writes_the_warehouse_holds_the_one_slot_pool():
