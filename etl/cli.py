@@ -26,7 +26,14 @@ from etl.report import LoadReport, cause, printable
 from etl.roles import grant_reader
 from etl.runner import LoadRequest, Outcome
 from etl.runner import run_load as run_guarded
-from etl.settings import Settings, SettingsError, warehouse_label
+from etl.settings import (
+    Settings,
+    SettingsError,
+    setting_of,
+    settings_with_options,
+    shown_default,
+    warehouse_label,
+)
 from etl.stopping import StopSwitch
 from etl.warehouse import WarehouseLocked, engine_for, migrate
 
@@ -39,10 +46,15 @@ EXIT_LOCKED = 5
 EXIT_SIGNAL_BASE = 128  # + the signal number, as shells report it: 130 SIGINT, 143 SIGTERM
 
 
-WAREHOUSE_HELP = (
-    "DuckDB file or PostgreSQL URL, postgresql+psycopg://USER@HOST:PORT/DB, password from "
-    "PGPASSWORD or ~/.pgpass (default: $PAPERHOUSE_WAREHOUSE or warehouse/paperhouse.duckdb)"
-)
+def _add_setting(parser: argparse.ArgumentParser, name: str) -> None:
+    """The option of setting `name`, named, described and defaulted by the setting itself."""
+    setting, default = setting_of(name)
+    text = f"{setting.doc}; {setting.expected} (default: ${setting.env} or {shown_default(setting, default)})"
+    text = text.replace("%", "%%")  # argparse formats help with %
+    if setting.option.startswith("--"):
+        parser.add_argument(setting.option, dest=name, metavar=setting.metavar, help=text)
+    else:  # the positional argument: argparse names it by its destination
+        parser.add_argument(name, nargs="?", help=text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,11 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     load = commands.add_parser("load", help="load new and changed dumps of a folder into the warehouse")
-    load.add_argument("raw_dir", nargs="?", help="dump folder (default: $PAPERHOUSE_RAW_DIR or data/raw)")
-    load.add_argument("--warehouse", help=WAREHOUSE_HELP)
-    load.add_argument(
-        "--listing-year", help="year of listing dates when neither the page nor the file name prints one"
-    )
+    for name in settings_with_options():
+        _add_setting(load, name)
     load.add_argument(
         "--prune",
         action="store_true",
@@ -80,21 +89,11 @@ def _parser() -> argparse.ArgumentParser:
         help="derive every paper's keywords again before loading, even when this extractor version derived "
         "them (a load does so by itself when another version did)",
     )
-    load.add_argument(
-        "--serving",
-        help="read-only copy for BI tools (default: $PAPERHOUSE_SERVING or serving/ beside the warehouse)",
-    )
-    load.add_argument("--batch-mb", help="dump megabytes per transaction; memory grows with it (default: 32)")
-    load.add_argument(
-        "--wait",
-        metavar="SECONDS",
-        help="when another load holds the warehouse, wait up to SECONDS for it (default: 0)",
-    )
     load.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     check = commands.add_parser(
         "check", help="audit every integrity rule over the whole warehouse (read-only)"
     )
-    check.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    _add_setting(check, "warehouse")
     check.add_argument(
         "--json", action="store_true", help="print one JSON object instead of one line per rule"
     )
@@ -103,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
         help="PostgreSQL: let an existing ROLE read every table and view of the warehouse, and write nothing",
     )
     grant.add_argument("role", help="the analyst role (CREATE ROLE ... LOGIN first)")
-    grant.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    _add_setting(grant, "warehouse")
     return parser
 
 
@@ -187,14 +186,7 @@ def _serving_state(serving: dict) -> str:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(
-        raw_dir=args.raw_dir,
-        warehouse=args.warehouse,
-        serving=args.serving,
-        listing_year=args.listing_year,
-        batch_mb=args.batch_mb,
-        lock_wait_seconds=args.wait,
-    )
+    return Settings.from_env(**{name: getattr(args, name) for name in settings_with_options()})
 
 
 def _fail(message: str, code: int) -> int:

@@ -206,14 +206,12 @@ class Setting:
     doc: str
     check: Callable[[object, date], str | None] | None = None  # a rule on the parsed value and the clock
     shown: Callable[[str], str] = str  # how a message quotes a bad value (never a password)
+    metavar: str | None = None  # how --help names the option's value, when not after the option
+    unset: str | None = None  # what a default of None means
 
 
-def _setting(
-    default: object, env: str, option: str | None, parse, expected: str, doc: str, check=None, shown=str
-):  # noqa: ANN001, E501
-    return field(
-        default=default, metadata={"setting": Setting(env, option, parse, expected, doc, check, shown)}
-    )
+def _setting(default: object, env: str, option: str | None, parse, expected: str, doc: str, **more):  # noqa: ANN001
+    return field(default=default, metadata={"setting": Setting(env, option, parse, expected, doc, **more)})
 
 
 @dataclass(frozen=True)
@@ -240,7 +238,8 @@ class Settings:
         "--serving",
         _path,
         "a file path",
-        "the read-only copy for BI tools; unset: serving/<name> beside the warehouse",
+        "the read-only copy for BI tools",
+        unset="serving/<name> beside the warehouse",
     )
     listing_year: int | None = _setting(
         None,
@@ -300,6 +299,7 @@ class Settings:
         f"a number of seconds from 0 to {MAX_LOCK_WAIT_SECONDS}",
         "how long a load waits for another load to release the warehouse, and for another publish of "
         "the serving copy",
+        metavar="SECONDS",
     )
     settle_seconds: float = _setting(
         3.0,
@@ -477,15 +477,20 @@ def unset_means(name: str, default: object = None) -> str:
     setting, own = setting_of(name)
     return (
         f"{setting.doc[0].upper()}{setting.doc[1:]}. Expected: {setting.expected}. "
-        f"Unset: ${setting.env}, else {shown_default(own if default is None else default)}."
+        f"Unset: ${setting.env}, else {shown_default(setting, own if default is None else default)}."
     )
 
 
-def shown_default(value: object) -> str:
-    """A default as the docs show it: `none`, `32` rather than `32.0`."""
+def shown_default(setting: Setting, value: object) -> str:
+    """A default as the docs show it: `32` rather than `32.0`; for None, what it means, else `none`."""
     if value is None:
-        return "none"
+        return setting.unset or "none"
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def settings_with_options() -> list[str]:
+    """The names of the settings that have a command-line option, in the order of `Settings`."""
+    return [spec.name for spec in fields(Settings) if spec.metadata["setting"].option]
 
 
 def settings_table() -> list[tuple[str, str, str, str]]:
@@ -493,5 +498,5 @@ def settings_table() -> list[tuple[str, str, str, str]]:
     rows = []
     for spec in fields(Settings):
         setting: Setting = spec.metadata["setting"]
-        rows.append((setting.env, setting.option or "", shown_default(spec.default), setting.doc))
+        rows.append((setting.env, setting.option or "", shown_default(setting, spec.default), setting.doc))
     return rows

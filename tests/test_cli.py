@@ -23,8 +23,23 @@ from etl.checks import AUDIT_RULES, RULES
 from etl.cli import EXIT_LOCKED, EXIT_NOT_PUBLISHED, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
 from etl.keywords import EXTRACTOR_VERSION
 from etl.pipeline import load_paths
+from etl.settings import settings_table
 from etl.warehouse import warehouse_engine
 from tests.conftest import ROOT, dump_text, file_tree, hold_warehouse, write_dump
+
+
+def test_every_setting_with_an_option_is_an_option_of_load_described_by_the_setting(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["load", "--help"])
+    assert done.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())  # argparse wraps lines anywhere
+    for env, option, default, doc in settings_table():
+        if option:
+            name = option if option.startswith("--") else "raw_dir"
+            assert f"{name} " in shown and f"{doc};" in shown and f"(default: ${env} or {default})" in shown
+    assert "--wait SECONDS" in shown
+    assert main(["load", "--batch-mb", "lots"]) == EXIT_USAGE
+    assert capsys.readouterr().err.startswith("paperhouse: --batch-mb='lots': expected a number of megabytes")
 
 
 def test_json_report_on_the_sample(warehouse_target, warehouse_arg, sample_dir, capsys):

@@ -145,7 +145,7 @@ def test_every_setting_is_in_the_docs_with_its_option():
         assert [s for s in starts if not any(row.startswith(s) for row in rows)] == [], (
             f"rows missing in {page}"
         )
-        cells = [[c.strip().strip("`") for c in row.split("|")] for row in rows if row.startswith("| ")]
+        cells = [[c.strip().replace("`", "") for c in row.split("|")] for row in rows if row.startswith("| ")]
         shown = {c[2]: c[3] for c in cells if c[2].startswith("PAPERHOUSE_")}
         defaults = {env: default for env, _, default, _ in settings_table() if default != "none"}
         assert {env: shown[env] for env in defaults} == defaults, f"defaults in {page}"
