@@ -21,15 +21,15 @@ from pathlib import Path
 
 import polars as pl
 
-from etl.batch import WarehouseBatch
-from etl.pipeline import PlannedBatch, commit_batch, table_counts
+from etl.batch import StagingFrames
+from etl.pipeline import BatchPlan, commit_batch, table_counts
 from etl.stopping import StopSwitch
 from etl.warehouse import checkpoint, migrate, warehouse_engine
 
 
-def read_batch(frames: Path, name: str) -> WarehouseBatch:
+def read_batch(frames: Path, name: str) -> StagingFrames:
     """One saved batch, as the frames the pipeline merged."""
-    return WarehouseBatch(**{f.name: pl.read_parquet(frames / f.name / name) for f in fields(WarehouseBatch)})
+    return StagingFrames(**{f.name: pl.read_parquet(frames / f.name / name) for f in fields(StagingFrames)})
 
 
 def warm_up(scratch: Path) -> None:
@@ -54,7 +54,7 @@ def run(frames: Path, database: Path, timed_batches: int | None = None) -> dict:
         for number, name in enumerate(batches):
             batch = read_batch(frames, name)
             started = time.perf_counter()
-            commit_batch(connection, PlannedBatch(number, [], False, None), batch, today, StopSwitch())
+            commit_batch(connection, BatchPlan(number, [], False, None), batch, today, StopSwitch())
             if number == (timed_batches or len(batches)) - 1:
                 checkpoint(connection)
                 seconds += time.perf_counter() - started

@@ -4,7 +4,7 @@
                         [--engine postgresql]
 
 In one run, each in a fresh process and on the same machine state, so that ratios hold:
-  * ours: every stage (read, parse, dedupe, links, keywords, load, views) with seconds,
+  * ours: every stage (read, parse, dedupe, links, keywords, assemble, load, views) with seconds,
     MB/s, entries/s and peak RSS (`bench.measure`);
   * the I/O floor: `cat` of the corpus (warm page cache, as the pipeline reads it);
   * the bare pipeline (`bench.bare`): a line-based Polars parse, alone and then with each title

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -11,9 +12,13 @@ from etl.dedupe import printed_texts, sightings
 from etl.keys import stable_id_expr
 from etl.parse import ParsedDumps
 
+if TYPE_CHECKING:
+    from etl.checks import CheckOutcome
+    from etl.merge import MergeStats
+
 
 @dataclass(frozen=True)
-class WarehouseBatch:
+class StagingFrames:
     """Staging frames, one per warehouse table, for one transactional load."""
 
     source_files: pl.DataFrame
@@ -107,11 +112,11 @@ def assemble_batch(
     links: tuple[pl.DataFrame, pl.DataFrame],
     keywords: tuple[pl.DataFrame, pl.DataFrame],
     listing_year: int | None = None,
-) -> WarehouseBatch:
+) -> StagingFrames:
     """Put the results of each step together as the staging frames of one batch."""
     loaded = parsed.files.filter(pl.col("error").is_null())
     dates = date_dimension(pl.concat([loaded["listing_date"], parsed.entries["card_date"]]))
-    return WarehouseBatch(
+    return StagingFrames(
         source_files=source_file_rows(dumps, parsed, listing_year),
         dates=dates,
         organizations=organization_rows(identified),
@@ -123,3 +128,19 @@ def assemble_batch(
         keywords=keywords[0],
         paper_keywords=keywords[1],
     )
+
+
+@dataclass(frozen=True)
+class CommittedBatch:
+    """One committed batch: its staging frames, what its merge changed, its integrity outcomes."""
+
+    number: int
+    batches: int
+    batch: StagingFrames
+    stats: MergeStats
+    outcomes: dict[str, CheckOutcome]
+    same_content: list[int]  # ids of versions read again (touched, not changed) that the warehouse holds
+    unreadable: list[dict[str, str]]  # files this batch could not read at all (stored nowhere)
+    files: list[str]  # names of the dumps this batch read
+    bytes: int  # their size, as listed
+    deferred: list[dict[str, str]] = field(default_factory=list)  # changed while read: left for the next run

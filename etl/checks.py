@@ -179,7 +179,7 @@ def merge_outcomes(before: CheckOutcome | None, outcome: CheckOutcome) -> CheckO
     return CheckOutcome(before.passed and outcome.passed, before.failures + outcome.failures, details)
 
 
-class IntegrityError(RuntimeError):
+class RuleBroken(RuntimeError):
     """A load broke an integrity rule; its transaction is rolled back. `outcomes` holds every rule's."""
 
     def __init__(self, message: str, outcomes: dict[str, CheckOutcome]) -> None:
@@ -188,9 +188,9 @@ class IntegrityError(RuntimeError):
 
 
 def raise_if_broken(outcomes: dict[str, CheckOutcome]) -> None:
-    """Raise `IntegrityError` naming every rule that `outcomes` shows broken."""
+    """Raise `RuleBroken` naming every rule that `outcomes` shows broken."""
     broken = {n: o for n, o in outcomes.items() if not o.passed}
     if broken:
-        raise IntegrityError(
+        raise RuleBroken(
             "; ".join(f"{name}: {outcome.details}" for name, outcome in broken.items()), outcomes
         )

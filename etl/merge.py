@@ -20,7 +20,7 @@ from functools import cache
 import polars as pl
 from sqlalchemy import Connection, text
 
-from etl.batch import WarehouseBatch
+from etl.batch import StagingFrames
 from etl.engines import engine_of
 from etl.extract import text_names
 from etl.keywords import extract_keywords
@@ -64,7 +64,7 @@ class MergeStats:
 
 def merge_batch(
     connection: Connection,
-    batch: WarehouseBatch,
+    batch: StagingFrames,
     loaded_at: datetime,
     present_files: list[str] | None = None,
     check: Callable[[], None] | None = None,

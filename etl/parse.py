@@ -56,7 +56,7 @@ _YEAR_RULE_WORDS = {
     "file_mtime": "year from the file's modification time",
 }
 # A file name that starts with an ISO date gives the listing year. Only at the start: a date
-# elsewhere (`export-2021-05-01 listing.txt`) may be an export or a version date, and the README
+# elsewhere (`export-2021-05-01 listing.txt`) may be an export or a version date, and docs/input.md
 # promises `YYYY-MM-DD*.txt`.
 FILE_NAME_DATE_RE = r"^(\d{4})-\d{2}-\d{2}"
 # What to do about a wrong listing year, by the rule that gave it: only a rule that outranks it helps.

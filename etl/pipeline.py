@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -31,7 +31,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine, func, select
 
 from etl import clock as load_clock
-from etl.batch import WarehouseBatch
+from etl.batch import CommittedBatch, StagingFrames
 from etl.checks import CheckOutcome, integrity_outcomes, raise_if_broken
 from etl.extract import DumpFile, discover_dumps
 from etl.inventory import HeldVersions, held_versions, list_dumps, loaded_entries, still_refused
@@ -41,7 +41,7 @@ from etl.report import LoadReport
 from etl.settings import DEFAULTS, Settings
 from etl.stopping import LoadInterrupted, StopSwitch
 from etl.timing import StageClock
-from etl.transform import PapersSeen, PreparedBatch, ReadOptions, prepare_batch
+from etl.transform import PapersSeen, ReadOptions, TransformedBatch, prepare_batch
 from etl.warehouse import checkpoint, interrupter, migrate
 from models import TABLES
 
@@ -85,7 +85,7 @@ class LoadOptions:
 
 
 @dataclass(frozen=True)
-class PlannedBatch:
+class BatchPlan:
     """One transaction of a load: the dumps it reads, and whether it also empties or prunes."""
 
     number: int
@@ -93,22 +93,6 @@ class PlannedBatch:
     clear_first: bool
     present_files: list[str] | None
     commit_after: bool = True  # False: the next batch joins this one's transaction (first backfills)
-
-
-@dataclass(frozen=True)
-class BatchLoad:
-    """One committed batch: its staging frames, what its merge changed, its integrity outcomes."""
-
-    number: int
-    batches: int
-    batch: WarehouseBatch
-    stats: MergeStats
-    outcomes: dict[str, CheckOutcome]
-    same_content: list[int]  # ids of versions read again (touched, not changed) that the warehouse holds
-    unreadable: list[dict[str, str]]  # files this batch could not read at all (stored nowhere)
-    files: list[str]  # names of the dumps this batch read
-    bytes: int  # their size, as listed
-    deferred: list[dict[str, str]] = field(default_factory=list)  # changed while read: left for the next run
 
 
 def plan_batches(files: list[DumpFile], batch_bytes: int) -> list[list[DumpFile]]:
@@ -127,7 +111,7 @@ def plan_batches(files: list[DumpFile], batch_bytes: int) -> list[list[DumpFile]
 
 def plan_transactions(
     files: list[DumpFile], options: LoadOptions, commit_bytes: int | None = None
-) -> list[PlannedBatch]:
+) -> list[BatchPlan]:
     """The load's batches; at least one, so that a refresh or a prune runs with nothing to read.
 
     Each batch commits alone, or (with `commit_bytes`) once the batches since the last commit
@@ -139,7 +123,7 @@ def plan_transactions(
         pending += sum(f.size for f in group)
         commit = commit_bytes is None or n == last or pending >= commit_bytes
         present = options.present_files if n == last else None
-        plan.append(PlannedBatch(n, group, options.full_refresh and n == 0, present, commit))
+        plan.append(BatchPlan(n, group, options.full_refresh and n == 0, present, commit))
         pending = 0 if commit else pending
     return plan
 
@@ -153,7 +137,7 @@ def table_counts(connection: Connection) -> dict[str, int]:
 
 
 def merge_checked(
-    connection: Connection, planned: PlannedBatch, batch: WarehouseBatch, today: date, stop: StopSwitch
+    connection: Connection, planned: BatchPlan, batch: StagingFrames, today: date, stop: StopSwitch
 ) -> tuple[MergeStats, dict[str, CheckOutcome]]:
     """Merge and check one batch inside the caller's transaction; a broken rule raises."""
     if planned.clear_first:
@@ -168,7 +152,7 @@ def merge_checked(
 
 
 def commit_batch(
-    connection: Connection, planned: PlannedBatch, batch: WarehouseBatch, today: date, stop: StopSwitch
+    connection: Connection, planned: BatchPlan, batch: StagingFrames, today: date, stop: StopSwitch
 ) -> tuple[MergeStats, dict[str, CheckOutcome]]:
     """Merge and check one batch in a transaction of its own; a broken rule raises and rolls it back."""
     with connection.begin() as transaction:
@@ -178,8 +162,8 @@ def commit_batch(
 
 
 def _prepared_in_turn(
-    worker: ThreadPoolExecutor, plan: list[PlannedBatch], held: frozenset[int], options: ReadOptions
-) -> Iterator[PreparedBatch]:
+    worker: ThreadPoolExecutor, plan: list[BatchPlan], held: frozenset[int], options: ReadOptions
+) -> Iterator[TransformedBatch]:
     """Each planned batch read and transformed on `worker`: the next one while the caller merges this one."""
     upcoming = worker.submit(prepare_batch, plan[0].files, held, options)
     for following in plan[1:]:
@@ -215,7 +199,7 @@ def load_batches(
     report: LoadReport,
     clock: StageClock | None = None,
     stop: StopSwitch | None = None,
-) -> Iterator[BatchLoad]:
+) -> Iterator[CommittedBatch]:
     """Load the new or changed dumps among `paths`, one transaction per batch; yield each after its commit.
 
     Memory is bounded by the batch, not by the folder: while one batch is merged, the next is
@@ -245,7 +229,7 @@ def load_batches(
         to_read, unchanged = held.split(listing.files)
         plan = plan_transactions(to_read, options, BACKFILL_COMMIT_BYTES if empty else None)
         report.plan(to_read, len(plan) if to_read else 0, len(unchanged))
-        uncommitted: list[BatchLoad] = []
+        uncommitted: list[CommittedBatch] = []
         transaction = None
         try:
             for planned, prepared in zip(
@@ -294,14 +278,14 @@ def _discarded_after_stop(connection: Connection, stop: StopSwitch) -> Iterator[
 
 
 def _batch_load(
-    planned: PlannedBatch,
+    planned: BatchPlan,
     batches: int,
-    prepared: PreparedBatch,
+    prepared: TransformedBatch,
     stats: MergeStats,
     outcomes: dict[str, CheckOutcome],
-) -> BatchLoad:
+) -> CommittedBatch:
     deferred = {d["file"] for d in prepared.deferred}
-    return BatchLoad(
+    return CommittedBatch(
         planned.number,
         batches,
         prepared.batch,
@@ -328,7 +312,7 @@ def load_paths(
     stop: StopSwitch | None = None,
     report: LoadReport | None = None,
     present_files: list[str] | None = None,
-    on_batch: Callable[[BatchLoad, LoadReport], None] | None = None,
+    on_batch: Callable[[CommittedBatch, LoadReport], None] | None = None,
     accept_shrink: bool = False,
 ) -> LoadReport:
     """Load the new or changed dumps among `paths` into the warehouse, one transaction per batch.
@@ -358,7 +342,7 @@ def load_with(
     report: LoadReport | None = None,
     clock: StageClock | None = None,
     stop: StopSwitch | None = None,
-    on_batch: Callable[[BatchLoad, LoadReport], None] | None = None,
+    on_batch: Callable[[CommittedBatch, LoadReport], None] | None = None,
 ) -> LoadReport:
     """`load_paths` with its options in one object (what the CLI and Dagster build from `Settings`)."""
     report = report if report is not None else LoadReport()
@@ -369,6 +353,6 @@ def load_with(
     return report
 
 
-def load_dumps(raw_dir: Path, engine: Engine, **options: object) -> LoadReport:
+def load_folder(raw_dir: Path, engine: Engine, **options: object) -> LoadReport:
     """Load every new or changed dump of `raw_dir` (`options`: those of `load_paths`)."""
     return load_paths(discover_dumps(raw_dir), engine, **options)

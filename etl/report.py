@@ -14,8 +14,8 @@ from sqlalchemy.exc import PendingRollbackError, ResourceClosedError
 from etl.checks import CheckOutcome, merge_outcomes
 
 if TYPE_CHECKING:
+    from etl.batch import CommittedBatch
     from etl.extract import DumpFile
-    from etl.pipeline import BatchLoad
 
 NAMES_SHOWN = 5  # file names a message lists before "and N more"
 
@@ -73,7 +73,7 @@ class LoadReport:
         self.bytes_pending = sum(f.size for f in to_read)
         self.batches, self.files_unchanged = batches, unchanged
 
-    def add_batch(self, done: BatchLoad) -> None:
+    def add_batch(self, done: CommittedBatch) -> None:
         """Add one committed batch: what it read, what its merge changed, its rules' outcomes."""
         batch, stats = done.batch, done.stats
         files = batch.source_files

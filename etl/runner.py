@@ -20,11 +20,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from etl.checks import IntegrityError, merge_outcomes
+from etl.batch import CommittedBatch
+from etl.checks import RuleBroken, merge_outcomes
 from etl.engines import engine_at
 from etl.extract import discover_dumps
 from etl.inventory import loaded_names
-from etl.pipeline import BatchLoad, LoadOptions, load_with
+from etl.pipeline import LoadOptions, load_with
 from etl.report import LoadReport, cause
 from etl.serving import is_own_file
 from etl.settings import Settings
@@ -179,12 +180,12 @@ def _load(
     options: LoadOptions,
     report: LoadReport,
     stop: StopSwitch,
-    on_batch: Callable[[BatchLoad, LoadReport], None] | None,
+    on_batch: Callable[[CommittedBatch, LoadReport], None] | None,
 ) -> None:
     """Load `paths` into `report`; a failure ends the run saying what was committed."""
     try:
         load_with(paths, engine, options, report, stop=stop, on_batch=on_batch)
-    except IntegrityError as exc:
+    except RuleBroken as exc:
         report.checks = {n: merge_outcomes(report.checks.get(n), o) for n, o in exc.outcomes.items()}
         raise _End(
             Outcome.FAILED,
@@ -233,7 +234,7 @@ def run_load(  # noqa: PLR0913
     request: LoadRequest = LoadRequest(),
     stop: StopSwitch | None = None,
     on_wait: Callable[[str], None] | None = None,
-    on_batch: Callable[[BatchLoad, LoadReport], None] | None = None,
+    on_batch: Callable[[CommittedBatch, LoadReport], None] | None = None,
     inspect: Callable[[Engine, LoadRun], Any] | None = None,
     report: LoadReport | None = None,
 ) -> LoadRun:
@@ -301,7 +302,7 @@ def _run_holding_lock(  # noqa: PLR0913
     run: LoadRun,
     stop: StopSwitch,
     on_wait: Callable[[str], None] | None,
-    on_batch: Callable[[BatchLoad, LoadReport], None] | None,
+    on_batch: Callable[[CommittedBatch, LoadReport], None] | None,
     inspect: Callable[[Engine, LoadRun], Any] | None,
 ) -> None:
     """Guard, load, inspect and publish while `lock` holds the warehouse."""

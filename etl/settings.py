@@ -494,7 +494,7 @@ def settings_with_options() -> list[str]:
 
 
 def settings_table() -> list[tuple[str, str, str, str]]:
-    """(variable, option, default, meaning) of every setting, for the README and --help."""
+    """(variable, option, default, meaning) of every setting, for docs/cli.md and --help."""
     rows = []
     for spec in fields(Settings):
         setting: Setting = spec.metadata["setting"]

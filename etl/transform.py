@@ -10,7 +10,7 @@ from datetime import date
 
 import polars as pl
 
-from etl.batch import WarehouseBatch, assemble_batch
+from etl.batch import StagingFrames, assemble_batch
 from etl.dedupe import identify_papers, latest_paper_texts
 from etl.extract import DumpFile, read_dump_files
 from etl.keywords import extract_keywords
@@ -54,10 +54,10 @@ class PapersSeen:
 
 
 @dataclass(frozen=True)
-class PreparedBatch:
+class TransformedBatch:
     """A batch ready to merge: its staging frames, the versions it found already held, unreadable and deferred files."""
 
-    batch: WarehouseBatch
+    batch: StagingFrames
     same_content: list[int]  # ids of versions read again (touched, not changed) that the warehouse holds
     unreadable: list[dict[str, str]]
     deferred: list[dict[str, str]] = field(default_factory=list)  # changed while read: the next run's
@@ -70,7 +70,7 @@ def transform(
     today: date | None = None,
     seen: PapersSeen | None = None,
     loaded_entries: dict[str, int] | None = None,
-) -> WarehouseBatch:
+) -> StagingFrames:
     """Parse dumps, identify and deduplicate papers, extract links and keywords: one warehouse batch.
 
     With `seen`, links and keywords are extracted only for papers it does not hold, and the
@@ -93,11 +93,11 @@ def transform(
         papers = papers.with_columns(extracted=pl.col("text_id").is_in(first_seen["text_id"].implode()))
     else:
         papers = papers.with_columns(extracted=pl.lit(True))
-    with clock.stage("dedupe"):
+    with clock.stage("assemble"):
         return assemble_batch(dumps, parsed, identified, papers, links, keywords, listing_year)
 
 
-def prepare_batch(files: list[DumpFile], held: frozenset[int], options: ReadOptions) -> PreparedBatch:
+def prepare_batch(files: list[DumpFile], held: frozenset[int], options: ReadOptions) -> TransformedBatch:
     """Read `files` and transform those whose content the warehouse does not hold (`held`: version ids)."""
     with options.clock.stage("read"):
         dumps, unreadable, deferred = read_dump_files(
@@ -113,4 +113,4 @@ def prepare_batch(files: list[DumpFile], held: frozenset[int], options: ReadOpti
         options.seen,
         options.loaded_entries,
     )
-    return PreparedBatch(batch, same_content, unreadable, deferred)
+    return TransformedBatch(batch, same_content, unreadable, deferred)

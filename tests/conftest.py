@@ -113,11 +113,11 @@ def fresh_warehouse(dialect: str, folder: Path) -> Iterator[Engine]:
 
 def fresh_state(engine: Engine, raw: Path, scratch: Path) -> dict[str, list[tuple]]:
     """`warehouse_state` of a fresh load of `raw` into a new warehouse of `engine`'s kind."""
-    from etl.pipeline import load_dumps
+    from etl.pipeline import load_folder
 
     scratch.mkdir(parents=True, exist_ok=True)
     with fresh_warehouse(engine.dialect.name, scratch) as fresh:
-        load_dumps(raw, fresh)
+        load_folder(raw, fresh)
         return warehouse_state(fresh)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 import models
 from etl import dictionary
-from etl.pipeline import load_dumps
+from etl.pipeline import load_folder
 from etl.warehouse import downgrade, head_views, migrate, warehouse_engine
 from migrations.views import ColumnNote, view_header
 from tests.catalog import column_comments, relation_comments, view_names
@@ -96,7 +96,7 @@ def test_the_migrated_warehouse_describes_every_table_view_and_column_with_the_s
 
 def test_descriptions_survive_a_load_and_a_downgrade_and_upgrade(engine, sample_dir, tmp_path):
     expected = expected_comments()
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     assert warehouse_comments(engine) == expected
     downgrade(engine, "0006")
     at_0006 = warehouse_engine(tmp_path / "at_0006.duckdb")
@@ -108,7 +108,7 @@ def test_descriptions_survive_a_load_and_a_downgrade_and_upgrade(engine, sample_
     assert before["dates"][1]["date_id"] == "YYYYMMDD" and before["papers"][1]["upvotes"] is None
     migrate(engine)
     assert warehouse_comments(engine) == expected
-    load_dumps(sample_dir, engine)  # nothing new: every dump is known
+    load_folder(sample_dir, engine)  # nothing new: every dump is known
     assert warehouse_comments(engine) == expected
 
 

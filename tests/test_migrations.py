@@ -14,7 +14,7 @@ from sqlalchemy import Column, Integer, MetaData, inspect, text
 import migrations.duckdb_support  # noqa: F401
 import models
 from etl.keywords import EXTRACTOR_VERSION
-from etl.pipeline import load_dumps
+from etl.pipeline import load_folder
 from etl.sql import sql_file
 from etl.warehouse import alembic_config, current_revision, downgrade, head_views, migrate, warehouse_engine
 from migrations.compare import include_object
@@ -37,7 +37,7 @@ def test_upgrade_creates_every_table_and_view(engine):
 
 
 def test_downgrade_to_base_and_back(engine, sample_dir):
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     with engine.begin() as c:
         c.execute(text("UPDATE source_files SET status = 'removed' WHERE file_name LIKE '000%'"))
     downgrade(engine, "0002")
@@ -49,7 +49,7 @@ def test_downgrade_to_base_and_back(engine, sample_dir):
     downgrade(engine, "base")
     assert not set(TABLES) & set(inspect(engine).get_table_names())
     migrate(engine)
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM v_papers")).scalar_one() == 411
 
@@ -180,7 +180,7 @@ def test_a_later_view_revision_is_undone_by_restoring_the_earlier_text(engine, t
 
 
 def test_hash_keyed_tables_lose_their_index_and_a_downgrade_restores_it(engine, sample_dir):
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
 
     def primary_keys():
         with engine.connect() as c:
@@ -198,7 +198,7 @@ def test_hash_keyed_tables_lose_their_index_and_a_downgrade_restores_it(engine, 
 
 
 def test_postgresql_indexes_the_keys_the_merge_looks_up_and_duckdb_stays_unindexed(engine, sample_dir):
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     with engine.connect() as c:
         indexes = index_names(c)
     if engine.dialect.name == "duckdb":  # zone maps serve DuckDB's scans; an ART index cost more (0005)
@@ -250,7 +250,7 @@ def without_forms(tables: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
 def test_0012_backfills_the_printed_text_keys_and_names_a_load_gives(engine, sample_dir):
     """Sightings loaded before 0012 take their paper's text and their organization's name: on the
     sample (one printed text per paper) the backfill gives exactly the rows a load at head gives."""
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     before = snapshot(engine)
     downgrade(engine, "0011")
     migrate(engine)
@@ -269,7 +269,7 @@ def test_0013_fills_each_form_with_its_keyword_and_the_next_load_derives_every_k
     """Rows stored before 0013 take the shared form of their keyword (RAKE's own form); no extractor
     version is recorded, so the next load derives every paper's keywords again, with their own
     forms, and records it: the rows a load at head gives."""
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     before = snapshot(engine)
     downgrade(engine, "0012")
     assert "form" not in {c["name"] for c in inspect(engine).get_columns("paper_keywords")}
@@ -282,7 +282,7 @@ def test_0013_fills_each_form_with_its_keyword_and_the_next_load_derives_every_k
         pairs = "SELECT count(*) FROM paper_keywords AS pk JOIN keywords AS k USING (keyword_id) WHERE pk.form = k.keyword"
         assert c.execute(text(pairs)).scalar_one() == 3953
         assert c.execute(text("SELECT count(*) FROM extractor_versions")).scalar_one() == 0
-    report = load_dumps(sample_dir, engine)
+    report = load_folder(sample_dir, engine)
     assert {k: v for k, v in report.keywords_rederived.items() if k != "seconds"} == {
         "from": None,
         "to": EXTRACTOR_VERSION,

@@ -17,7 +17,7 @@ from pydantic import Field
 from sqlalchemy import Engine
 
 from etl import checks
-from etl.pipeline import BatchLoad
+from etl.batch import CommittedBatch
 from etl.preview import table_previews
 from etl.progress import figures
 from etl.report import LoadReport, quoted_names
@@ -190,7 +190,7 @@ def load_dumps(
         )
 
 
-def _batch_line(done: BatchLoad, report: LoadReport) -> str:
+def _batch_line(done: CommittedBatch, report: LoadReport) -> str:
     """The log line of one committed batch: loaded, refused, new papers."""
     files = done.batch.source_files
     refused = files.filter(files["status"] == "rejected")["file_name"].to_list()

@@ -7,7 +7,7 @@ from datetime import date
 
 import polars as pl
 
-from etl.batch import WarehouseBatch
+from etl.batch import StagingFrames
 from etl.extract import read_dump_files
 from etl.inventory import list_dumps
 from etl.transform import transform
@@ -26,7 +26,7 @@ COMPUTED = {
 STAGING_ONLY = {"papers": {"extracted"}}  # whether the batch extracted the links and keywords of its text
 
 
-def batch_of(tmp_path) -> WarehouseBatch:
+def batch_of(tmp_path) -> StagingFrames:
     shutil.copy(DATA_DIR / "2025-11-04_cards.txt", tmp_path / "2025-11-04_cards.txt")
     shutil.copy(CUT_DUMP, tmp_path / "cut.txt")
     dumps, unreadable, _ = read_dump_files(list_dumps(sorted(tmp_path.iterdir())).files)

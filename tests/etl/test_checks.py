@@ -15,14 +15,14 @@ from etl.checks import (
     REFUSED_DUMPS,
     RULES,
     CheckOutcome,
-    IntegrityError,
+    RuleBroken,
     audit,
     integrity_outcomes,
     merge_outcomes,
     raise_if_broken,
     refused_dumps,
 )
-from etl.pipeline import load_dumps, load_paths
+from etl.pipeline import load_folder, load_paths
 from etl.sql import SQL_DIR, sql_file, sql_names
 from models import TABLES
 from tests.conftest import CUT_DUMP, CUT_REASON, dump_text, temporary_tables, write_dump
@@ -57,7 +57,7 @@ def test_merge_outcomes_keeps_the_failing_batch_details():
 
 def test_a_broken_rule_raises_with_every_outcome():
     outcomes = {"a": CheckOutcome(True, 0, {}), "b": CheckOutcome(False, 1, {"k": 1})}
-    with pytest.raises(IntegrityError, match=r"^b: \{'k': 1\}$") as raised:
+    with pytest.raises(RuleBroken, match=r"^b: \{'k': 1\}$") as raised:
         raise_if_broken(outcomes)
     assert raised.value.outcomes == outcomes
     raise_if_broken({"a": CheckOutcome(True, 0, {})})  # nothing broken: nothing raised
@@ -66,7 +66,7 @@ def test_a_broken_rule_raises_with_every_outcome():
 @pytest.mark.parametrize("table", ["paper_appearances", "paper_links", "paper_keywords", "links", "keywords"])
 def test_a_link_row_stored_twice_breaks_the_row_keys_check(engine, sample_dir, table):
     """These tables have no index, so the integrity gate is what keeps their keys unique."""
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     with engine.begin() as connection:
         row = connection.execute(text(f"SELECT * FROM {table} LIMIT 1")).mappings().one()
         assert audit(connection, date.today())["row_keys_unique"].passed
@@ -97,7 +97,7 @@ def test_a_missing_link_or_keyword_breaks_the_dangling_references_check(
     engine, sample_dir, table, key, referrer
 ):
     """Scoped to one paper or over the whole warehouse, a reference to a deleted row is found."""
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     with engine.begin() as connection:
         paper, value = connection.execute(text(f"SELECT paper_id, {key} FROM {referrer} LIMIT 1")).one()
         referring = connection.execute(
@@ -156,7 +156,7 @@ SAMPLE_AUDIT |= {
 
 
 def test_the_audit_of_the_sample_holds_every_rule_with_these_details(engine, sample_dir):
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     with engine.connect() as connection:
         outcomes = audit(connection, TODAY)
         assert list(outcomes) == list(dict.fromkeys(rule.name for rule in (*RULES, *AUDIT_RULES)))
@@ -169,7 +169,7 @@ def test_the_audit_of_the_sample_holds_every_rule_with_these_details(engine, sam
 
 
 def test_a_loaded_dump_missing_a_sighting_breaks_every_entry_loaded(engine, sample_dir):
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     with engine.begin() as connection:
         name, file_id = connection.execute(
             text("SELECT file_name, file_id FROM source_files ORDER BY 1 LIMIT 1")
@@ -187,7 +187,7 @@ def test_a_loaded_dump_missing_a_sighting_breaks_every_entry_loaded(engine, samp
 
 
 def test_a_listing_date_after_today_breaks_the_future_dates_rule(engine, sample_dir):
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     with engine.connect() as connection:
         outcome = audit(connection, date(2025, 1, 1))["no_future_listing_dates"]
     assert not outcome.passed and outcome.failures == 5
@@ -217,7 +217,7 @@ def test_every_rule_names_a_table_it_guards_and_says_what_it_holds():
 
 def test_the_audit_finds_duplicates_no_paper_names(engine, sample_dir):
     """A link no paper names, stored twice, and a sighting of a superseded version stored twice."""
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     with engine.begin() as connection:
         connection.execute(
             text(
@@ -250,7 +250,7 @@ def test_the_audit_finds_papers_and_names_that_are_not_their_newest_sightings(en
     write_dump(
         raw, "2025-01-02.txt", dump_text("Jan 2", ["PAPER\n\nAbstract.\n\nacme ACME Corp\n·\nJan 2 5"])
     )
-    load_dumps(raw, engine)
+    load_folder(raw, engine)
     with engine.begin() as connection:
         outcomes = audit(connection, TODAY)
         assert outcomes["papers_match_newest_sighting"].passed and outcomes["no_unreferenced_rows"].passed

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from etl.checks import CheckOutcome, IntegrityError
-from etl.pipeline import load_dumps
+from etl.checks import CheckOutcome, RuleBroken
+from etl.pipeline import load_folder
 from etl.serving import default_serving_path, is_current, publish
 from etl.warehouse import warehouse_engine
 from tests.conftest import (
@@ -35,12 +35,12 @@ def test_a_deleted_dump_changes_nothing_unless_pruned(engine, tmp_path):
     raw = tmp_path / "raw"
     write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", ["Only here\n\nOnly.", "Shared\n\nShared."]))
     write_dump(raw, "2025-01-02.txt", dump_text("Jan 2", ["Shared\n\nShared."]))
-    load_dumps(raw, engine)
+    load_folder(raw, engine)
     before = snapshot(engine)
     (raw / "2025-01-01.txt").unlink()
-    assert load_dumps(raw, engine).files_removed == 0
+    assert load_folder(raw, engine).files_removed == 0
     assert snapshot(engine) == before
-    report = load_dumps(raw, engine, prune=True)
+    report = load_folder(raw, engine, prune=True)
     assert (report.files_removed, report.papers_removed) == (1, 1)
     with engine.connect() as c:
         assert c.execute(text("SELECT title, sightings FROM papers")).all() == [("Shared", 1)]
@@ -62,13 +62,13 @@ def test_losing_the_newest_sighting_restores_the_one_before(engine, tmp_path, ho
     raw = tmp_path / "raw"
     write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", [OLDER]))
     write_dump(raw, "2025-01-02.txt", dump_text("Jan 2", [NEWER.replace("acme ACME Corp", "beta Beta Lab")]))
-    load_dumps(raw, engine)
+    load_folder(raw, engine)
     assert rows_of(engine, "SELECT title, upvotes FROM papers") == [("SHARED PAPER", 5)]
     if how == "prune":
         (raw / "2025-01-02.txt").unlink()
     else:
         write_dump(raw, "2025-01-02.txt", dump_text("Jan 2", ["Other\n\nOther."]))
-    load_dumps(raw, engine, prune=how == "prune")
+    load_folder(raw, engine, prune=how == "prune")
     assert rows_of(engine, "SELECT title, upvotes FROM papers WHERE title ILIKE 'shared%'") == [
         ("Shared Paper", 2)
     ]
@@ -85,7 +85,7 @@ def test_links_keywords_and_names_come_from_the_newest_sighting_in_any_load_orde
     raw = tmp_path / "raw"
     for name in order:
         write_dump(raw, name, dumps[name])
-        load_dumps(raw, engine)
+        load_folder(raw, engine)
     assert rows_of(engine, "SELECT title FROM papers") == [("SHARED PAPER",)]
     assert rows_of(engine, "SELECT url FROM links") == [("https://github.com/org/repo",)]
     assert rows_of(engine, "SELECT name FROM organizations") == [("ACME Corp",)]
@@ -96,9 +96,9 @@ def test_a_prune_removes_the_dates_and_organizations_no_row_refers_to(engine, tm
     raw = tmp_path / "raw"
     write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", ["Kept\n\nKept."]))
     write_dump(raw, "2025-03-03.txt", dump_text("Mar 3", ["Gone\n\nGone.\n\nacme ACME\n·\nFeb 2"]))
-    load_dumps(raw, engine)
+    load_folder(raw, engine)
     (raw / "2025-03-03.txt").unlink()
-    load_dumps(raw, engine, prune=True)
+    load_folder(raw, engine, prune=True)
     assert rows_of(engine, "SELECT date_id FROM dates") == [(20250101,)]
     assert rows_of(engine, "SELECT count(*) FROM organizations") == [(0,)]
     assert warehouse_state(engine) == fresh_state(engine, raw, tmp_path / "fresh")
@@ -113,15 +113,15 @@ def test_a_load_that_breaks_integrity_is_rolled_back(engine, sample_dir, monkeyp
         return {"no_dangling_references": CheckOutcome(False, 1, {"paper_links.link_id -> links": 1})}
 
     monkeypatch.setattr(etl.pipeline, "integrity_outcomes", broken)
-    with pytest.raises(IntegrityError, match="no_dangling_references"):
-        load_dumps(sample_dir, engine)
+    with pytest.raises(RuleBroken, match="no_dangling_references"):
+        load_folder(sample_dir, engine)
     assert snapshot(engine) == before
 
 
 def test_serving_copy_is_a_complete_readable_snapshot(tmp_path, sample_dir):
     warehouse = tmp_path / "w.duckdb"
     engine = warehouse_engine(warehouse)
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     serving = default_serving_path(warehouse)
     assert not is_current(engine, serving)
     seconds = publish(engine, warehouse, serving)
@@ -131,7 +131,7 @@ def test_serving_copy_is_a_complete_readable_snapshot(tmp_path, sample_dir):
     # The writer keeps writing while the reader holds the serving copy open.
     with reader.connect() as held:
         write_dump(sample_dir, "2025-12-01.txt", dump_text("Dec 1", ["Later\n\nLater."]))
-        load_dumps(sample_dir, engine)
+        load_folder(sample_dir, engine)
         assert held.execute(text("SELECT count(*) FROM papers")).scalar_one() == 411
     assert not is_current(engine, serving)
     reader.dispose()
@@ -146,7 +146,7 @@ def states_after_each_load(tmp_path: Path, loads: list[list[Path]]) -> list[tupl
     for group in loads:
         for path in group:
             shutil.copy2(path, raw / path.name)
-        rows = load_dumps(raw, engine).warehouse_rows
+        rows = load_folder(raw, engine).warehouse_rows
         states.append((rows["source_files"], rows["papers"], rows["paper_appearances"]))
     engine.dispose()
     return states

@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 
 from etl.checks import audit
 from etl.merge import clear_warehouse
-from etl.pipeline import load_dumps
+from etl.pipeline import load_folder
 from tests.conftest import dump_text, fresh_warehouse, warehouse_state, write_dump
 
 TODAY = date(2026, 12, 1)  # the `clock` fixture's
@@ -83,7 +83,7 @@ class FolderLoads(RuleBasedStateMachine):
             clear_warehouse(connection)
 
     def load(self, prune: bool) -> None:
-        report = load_dumps(self.raw, self.engine, prune=prune, batch_bytes=1)  # one dump per batch
+        report = load_folder(self.raw, self.engine, prune=prune, batch_bytes=1)  # one dump per batch
         # A version with fewer entries than its loaded predecessor is held back (a cut
         # download?): the warehouse keeps the predecessor, so the copy does too.
         suspect = {r["file"] for r in report.files_suspect}
@@ -113,7 +113,7 @@ class FolderLoads(RuleBasedStateMachine):
 
     @invariant()
     def equals_a_fresh_load(self) -> None:
-        load_dumps(
+        load_folder(
             self.held, self.fresh, full_refresh=True, accept_shrink=True
         )  # every held version as it is
         assert warehouse_state(self.engine) == warehouse_state(self.fresh)

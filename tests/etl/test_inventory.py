@@ -9,7 +9,7 @@ from datetime import date
 
 from etl.extract import discover_dumps
 from etl.inventory import fingerprints, held_versions, list_dumps, unloaded_dumps, unreadable_note
-from etl.pipeline import load_dumps
+from etl.pipeline import load_folder
 from tests.conftest import CUT_DUMP, dump_text, write_dump
 
 GOOD = dump_text("Mar 1", ["Title\n\nAbstract."])
@@ -56,7 +56,7 @@ def test_fingerprints_reuse_the_cursor_for_a_file_whose_size_and_mtime_did_not_c
 
 
 def test_held_versions_split_a_folder_by_stat_alone(engine, sample_dir):
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     write_dump(sample_dir, "2025-12-01.txt", GOOD)
     touched = sorted(sample_dir.glob("0*.txt"))[0]
     os.utime(touched, ns=(2, 2))  # same bytes, new mtime: read again, then known by sha256
@@ -78,7 +78,7 @@ def test_the_sweep_names_what_a_load_would_read_and_nothing_held(
         f.path.name: hashlib.sha256(f.path.read_bytes()).hexdigest() for f in listing.files
     }
     shutil.copy(CUT_DUMP, sample_dir / "cut.txt")
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     engine.dispose()
     os.utime(sorted(sample_dir.glob("0*.txt"))[0], ns=(2, 2))  # touched, not changed
     new = write_dump(sample_dir, "2025-12-01.txt", GOOD)

@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 
 import etl.merge
-from etl.pipeline import load_dumps
+from etl.pipeline import load_folder
 from etl.steps import StepError, parse_step, parse_steps, temp_tables
 from tests.conftest import ROOT, snapshot
 
@@ -81,7 +81,7 @@ def test_a_failed_merge_changes_nothing(engine, sample_dir, monkeypatch):
     assert broken != steps
     monkeypatch.setattr(etl.merge, "merge_steps", lambda dialect="duckdb": broken)
     with pytest.raises(Exception, match="no_such_table"):
-        load_dumps(sample_dir, engine)
+        load_folder(sample_dir, engine)
     assert snapshot(engine) == before
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from etl.extract import discover_dumps, read_dumps
 from etl.parse import ParsedDumps, parse_dumps
-from etl.pipeline import load_dumps
+from etl.pipeline import load_folder
 from tests.conftest import DATA_DIR, dump_text, snapshot, write_dump
 
 TODAY = dt.date(2026, 12, 1)
@@ -182,13 +182,13 @@ def test_bad_files_leave_the_warehouse_exactly_as_without_them(tmp_path, engine,
     shutil.copytree(sample_dir, mixed)
     for path in (DATA_DIR / "refused").iterdir():
         shutil.copy(path, mixed / path.name)
-    report = load_dumps(mixed, engine)
+    report = load_folder(mixed, engine)
     assert sorted(r["file"] for r in report.files_rejected) == sorted(REFUSED)
     assert {r["reason"] for r in report.files_rejected} == set(REFUSED.values())
 
     good_only = warehouse_engine(tmp_path / "good.duckdb")
     migrate(good_only)
-    load_dumps(sample_dir, good_only)
+    load_folder(sample_dir, good_only)
     with_bad, without = snapshot(engine), snapshot(good_only)
     rejected = [row for row in with_bad.pop("source_files") if row[6] == "rejected"]
     assert len(rejected) == len(REFUSED)
@@ -202,12 +202,12 @@ def test_bad_files_leave_the_warehouse_exactly_as_without_them(tmp_path, engine,
 def test_a_refused_dump_loads_once_fixed(tmp_path, engine):
     raw = tmp_path / "raw"
     write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", ["Fine\n\nFine.", "Cut off"]))
-    first = load_dumps(raw, engine)
+    first = load_folder(raw, engine)
     assert [r["file"] for r in first.files_rejected] == ["2025-01-01.txt"]
-    again = load_dumps(raw, engine)  # the same bytes are not parsed again, but still reported
+    again = load_folder(raw, engine)  # the same bytes are not parsed again, but still reported
     assert (again.files_unchanged, again.files_rejected) == (0, first.files_rejected)
     write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", ["Fine\n\nFine.", "Cut off\n\nNow complete."]))
-    fixed = load_dumps(raw, engine)
+    fixed = load_folder(raw, engine)
     assert (fixed.files_loaded, fixed.files_rejected, fixed.papers_new) == (1, [], 2)
     statuses = snapshot(engine)["source_files"]
     assert sorted(row[6] for row in statuses) == ["loaded", "superseded"]
@@ -216,10 +216,10 @@ def test_a_refused_dump_loads_once_fixed(tmp_path, engine):
 def test_a_broken_new_version_keeps_the_old_sightings(tmp_path, engine):
     raw = tmp_path / "raw"
     write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", ["Fine\n\nFine."]))
-    load_dumps(raw, engine)
+    load_folder(raw, engine)
     before = {t: r for t, r in snapshot(engine).items() if t != "source_files"}
     write_dump(raw, "2025-01-01.txt", b"\xff\xfe broken")
-    report = load_dumps(raw, engine)
+    report = load_folder(raw, engine)
     assert len(report.files_rejected) == 1
     assert {t: r for t, r in snapshot(engine).items() if t != "source_files"} == before
     assert pl.Series([r[6] for r in snapshot(engine)["source_files"]]).sort().to_list() == [

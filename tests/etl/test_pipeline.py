@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 import etl.pipeline
 from etl.inventory import list_dumps
-from etl.pipeline import LoadOptions, load_batches, load_dumps, load_paths, plan_batches, plan_transactions
+from etl.pipeline import LoadOptions, load_batches, load_folder, load_paths, plan_batches, plan_transactions
 from etl.report import LoadReport
 from etl.settings import Settings
 from etl.stopping import LoadInterrupted, StopSwitch
@@ -26,7 +26,7 @@ def scalar(engine, sql: str):
 
 
 def test_sample_load_figures(engine, sample_dir):
-    report = load_dumps(sample_dir, engine)
+    report = load_folder(sample_dir, engine)
     assert (report.files_seen, report.files_loaded, report.files_rejected) == (5, 5, [])
     assert report.entries == 451 and report.papers_new == 411
     counts = report.warehouse_rows
@@ -49,7 +49,7 @@ def test_sample_load_figures(engine, sample_dir):
 
 
 def test_every_reference_resolves(engine, sample_dir):
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     dangling = {
         "appearance->paper": "SELECT count(*) FROM paper_appearances a WHERE paper_id NOT IN (SELECT paper_id FROM papers)",
         "appearance->file": "SELECT count(*) FROM paper_appearances a WHERE file_id NOT IN (SELECT file_id FROM source_files)",
@@ -70,7 +70,7 @@ def test_paper_fields_come_from_the_most_recent_sighting_with_a_value(engine, tm
     card = "Shared\n\nShared abstract.\n\n  • 4 authors\n·\nJan 2 5"
     write_dump(raw, "2025-01-03.txt", dump_text("Jan 3", [card]))
     write_dump(raw, "2025-01-09.txt", dump_text("Jan 9", ["Shared\n\nShared abstract."]))
-    load_dumps(raw, engine)
+    load_folder(raw, engine)
     with engine.connect() as c:
         row = c.execute(text("SELECT * FROM v_papers")).mappings().one()
     assert (row["author_count"], row["upvotes"], row["sightings"]) == (4, 5, 2)
@@ -87,22 +87,22 @@ def test_a_known_paper_keeps_the_text_printed_in_its_most_recent_sighting(engine
             return tuple(c.execute(text("SELECT title, abstract, sightings FROM papers")).one())
 
     write_dump(raw, "2025-01-03.txt", dump_text("Jan 3", ["Shared Title\n\nShared abstract."]))
-    load_dumps(raw, engine)
+    load_folder(raw, engine)
     assert stored() == ("Shared Title", "Shared abstract.", 1)
     write_dump(raw, "2025-01-09.txt", dump_text("Jan 9", ["Shared Title\n\nSHARED abstract."]))
-    load_dumps(raw, engine)
+    load_folder(raw, engine)
     assert stored() == ("Shared Title", "SHARED abstract.", 2)
     write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", ["shared title\n\nshared abstract."]))
-    load_dumps(raw, engine)
+    load_folder(raw, engine)
     assert stored() == ("Shared Title", "SHARED abstract.", 3)
 
 
 def test_loading_twice_changes_nothing(engine, sample_dir):
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     first = snapshot(engine)
     with engine.connect() as c:
         stamps = c.execute(text("SELECT file_id, loaded_at FROM source_files ORDER BY 1")).all()
-    report = load_dumps(sample_dir, engine)
+    report = load_folder(sample_dir, engine)
     assert report.files_unchanged == 5 and report.files_loaded == 0
     assert snapshot(engine) == first
     with engine.connect() as c:
@@ -111,7 +111,7 @@ def test_loading_twice_changes_nothing(engine, sample_dir):
 
 @pytest.mark.parametrize("order", [(4, 3, 2, 1, 0), (2, 0, 4, 1, 3)])
 def test_incremental_loads_in_any_order_equal_one_fresh_load(tmp_path, engine, sample_dir, order):
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     fresh = snapshot(engine)
     files = sorted(SAMPLE_DIR.glob("*.txt"))
     incremental = warehouse_engine(tmp_path / "incremental.duckdb")
@@ -120,7 +120,7 @@ def test_incremental_loads_in_any_order_equal_one_fresh_load(tmp_path, engine, s
     raw.mkdir()
     for index in order:
         shutil.copy2(files[index], raw / files[index].name)
-        load_dumps(raw, incremental)
+        load_folder(raw, incremental)
     assert snapshot(incremental) == fresh
     incremental.dispose()
 
@@ -128,10 +128,10 @@ def test_incremental_loads_in_any_order_equal_one_fresh_load(tmp_path, engine, s
 @pytest.mark.parametrize("batch_bytes", [1, 200_000, 450_000])
 def test_batched_load_equals_one_batch(tmp_path, engine, sample_dir, batch_bytes):
     """Memory is bounded by the batch; the stored result does not depend on where batches split."""
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     whole = snapshot(engine)
     batched = warehouse_engine(tmp_path / "batched.duckdb")
-    report = load_dumps(sample_dir, batched, batch_bytes=batch_bytes)
+    report = load_folder(sample_dir, batched, batch_bytes=batch_bytes)
     assert snapshot(batched) == whole
     assert report.files_loaded == 5 and report.warehouse_rows["papers"] == 411
     batched.dispose()
@@ -165,11 +165,11 @@ def test_batches_split_by_size_and_keep_order(tmp_path):
 def test_changed_dump_replaces_its_sightings(engine, tmp_path):
     raw = tmp_path / "raw"
     write_dump(raw, "2025-02-01.txt", dump_text("Feb 1", ["Kept\n\nKept.", "Dropped\n\nDropped."]))
-    load_dumps(raw, engine)
+    load_folder(raw, engine)
     write_dump(
         raw, "2025-02-01.txt", dump_text("Feb 1", ["Kept\n\nKept.", "Added\n\nAdded https://github.com/a/b."])
     )
-    report = load_dumps(raw, engine)
+    report = load_folder(raw, engine)
     assert report.papers_removed == 1 and report.papers_new == 1
     with engine.connect() as c:
         titles = c.execute(text("SELECT title FROM papers ORDER BY title")).scalars().all()
@@ -178,21 +178,21 @@ def test_changed_dump_replaces_its_sightings(engine, tmp_path):
     assert statuses == ["superseded", "loaded"]
     fresh = warehouse_engine(tmp_path / "fresh.duckdb")
     migrate(fresh)
-    load_dumps(raw, fresh)
+    load_folder(raw, fresh)
     current = {t: rows for t, rows in snapshot(engine).items() if t != "source_files"}
     assert current == {t: rows for t, rows in snapshot(fresh).items() if t != "source_files"}
     fresh.dispose()
 
 
 def test_keys_are_stable_across_loads_of_subsets(tmp_path, engine, sample_dir):
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     with engine.connect() as c:
         whole = dict(c.execute(text("SELECT title, paper_id FROM papers")).all())
     for path in itertools.islice(sorted(SAMPLE_DIR.glob("*.txt")), 2):
         alone = warehouse_engine(tmp_path / f"{path.stem}.duckdb")
         raw = tmp_path / path.stem
         write_dump(raw, path.name, path.read_bytes())
-        load_dumps(raw, alone)
+        load_folder(raw, alone)
         with alone.connect() as c:
             for title, paper_id in c.execute(text("SELECT title, paper_id FROM papers")).all():
                 assert whole[title] == paper_id
@@ -201,7 +201,7 @@ def test_keys_are_stable_across_loads_of_subsets(tmp_path, engine, sample_dir):
 
 def test_missing_raw_folder_is_a_clear_error(engine, tmp_path: Path):
     with pytest.raises(FileNotFoundError, match="raw dump folder not found"):
-        load_dumps(tmp_path / "nope", engine)
+        load_folder(tmp_path / "nope", engine)
 
 
 def test_a_first_backfill_commits_per_commit_bytes_and_every_other_load_per_batch(tmp_path):
@@ -236,5 +236,5 @@ def test_a_first_backfill_stopped_before_its_commit_leaves_the_empty_warehouse(
     assert scalar(engine, "SELECT count(*) FROM source_files") == 0
     assert scalar(engine, "SELECT count(*) FROM papers") == 0
     monkeypatch.undo()
-    again = load_dumps(sample_dir, engine)  # the next run does the whole backfill
+    again = load_folder(sample_dir, engine)  # the next run does the whole backfill
     assert again.files_loaded == 5 and again.warehouse_rows["papers"] == 411

@@ -21,7 +21,7 @@ import etl.transform
 from etl.checks import audit
 from etl.keys import stable_id_expr
 from etl.keywords import EXTRACTOR_VERSION, extract_keywords
-from etl.pipeline import LoadOptions, load_batches, load_dumps
+from etl.pipeline import LoadOptions, load_batches, load_folder
 from etl.report import LoadReport
 from etl.runner import LoadRequest, Outcome, run_load
 from etl.settings import Settings
@@ -82,7 +82,7 @@ def previous_warehouse(engine: Engine, sample_dir: Path, monkeypatch: pytest.Mon
     """The sample loaded by the previous extractor; the real one is back once it returns."""
     with monkeypatch.context() as patched:
         use_extractor(patched, PREVIOUS, previous_extractor)
-        report = load_dumps(sample_dir, engine)
+        report = load_folder(sample_dir, engine)
     assert report.keywords_rederived == {}  # a fresh warehouse only records the version
     assert versions(engine) == [("keywords", PREVIOUS)]
     # The top 3 of the 411 papers, their method names, and SHARED.
@@ -94,7 +94,7 @@ def test_a_load_by_another_extractor_version_gives_the_tables_of_a_fresh_load(
     previous_warehouse, sample_dir, tmp_path, monkeypatch
 ):
     monkeypatch.setattr(etl.rederive, "BATCH_PAPERS", 100)  # five batches of the 411 papers
-    report = load_dumps(sample_dir, previous_warehouse)
+    report = load_folder(sample_dir, previous_warehouse)
     assert report.files_unchanged == 5 and report.files_loaded == 0
     seconds = report.keywords_rederived.pop("seconds")
     assert isinstance(seconds, float)
@@ -112,7 +112,7 @@ def test_a_load_by_another_extractor_version_gives_the_tables_of_a_fresh_load(
     assert versions(previous_warehouse) == [("keywords", EXTRACTOR_VERSION)]
     forms = "SELECT count(*) FROM paper_keywords AS pk JOIN keywords AS k USING (keyword_id) WHERE pk.form <> k.keyword"
     assert scalar(previous_warehouse, forms) == 2577  # "LLMs" for "large language model"
-    again = load_dumps(sample_dir, previous_warehouse)  # the version is recorded: nothing to derive
+    again = load_folder(sample_dir, previous_warehouse)  # the version is recorded: nothing to derive
     assert again.keywords_rederived == {}
 
 
@@ -159,7 +159,7 @@ def test_a_stop_after_the_first_batch_leaves_a_consistent_warehouse_and_the_next
         c.rollback()
     assert {name: o.passed for name, o in outcomes.items()} == dict.fromkeys(outcomes, True)
     monkeypatch.setattr(etl.rederive, "_rederive_batch", derive)
-    done = load_dumps(sample_dir, engine)
+    done = load_folder(sample_dir, engine)
     assert (done.keywords_rederived["papers"], done.keywords_rederived["from"]) == (411, PREVIOUS)
     assert warehouse_state(engine) == fresh_state(engine, sample_dir, tmp_path / "fresh")
     assert versions(engine) == [("keywords", EXTRACTOR_VERSION)]
@@ -190,7 +190,7 @@ def test_a_stopped_run_says_how_far_the_rederivation_went(
 
 
 def test_a_full_refresh_records_the_version_without_deriving_again(previous_warehouse, sample_dir, tmp_path):
-    report = load_dumps(sample_dir, previous_warehouse, full_refresh=True)
+    report = load_folder(sample_dir, previous_warehouse, full_refresh=True)
     assert report.keywords_rederived == {}  # the refresh derives every keyword anew
     assert report.files_loaded == 5
     assert versions(previous_warehouse) == [("keywords", EXTRACTOR_VERSION)]
@@ -204,9 +204,9 @@ def test_a_warehouse_without_papers_only_records_the_version(engine, tmp_path, m
     write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", []))  # a page listing no paper
     with monkeypatch.context() as patched:
         use_extractor(patched, PREVIOUS, previous_extractor)
-        load_dumps(raw, engine)
+        load_folder(raw, engine)
     assert versions(engine) == [("keywords", PREVIOUS)]
-    report = load_dumps(raw, engine)
+    report = load_folder(raw, engine)
     assert report.keywords_rederived == {}
     assert versions(engine) == [("keywords", EXTRACTOR_VERSION)]
 
@@ -246,16 +246,16 @@ def test_rederived_keywords_are_those_of_the_text_each_paper_shows_and_follow_it
     write_dump(raw, "2025-01-02.txt", dump_text("Jan 2", ["NET1: LEARNING THINGS\n\nWe study  thing 1."]))
     with monkeypatch.context() as patched:
         use_extractor(patched, PREVIOUS, previous_extractor)
-        load_dumps(raw, engine)
+        load_folder(raw, engine)
     methods = "SELECT k.keyword, pk.form FROM paper_keywords AS pk JOIN keywords AS k USING (keyword_id) WHERE k.kind = 'method'"
-    report = load_dumps(raw, engine)
+    report = load_folder(raw, engine)
     assert (report.keywords_rederived["papers"], report.keywords_rederived["papers_total"]) == (1, 1)
     with engine.connect() as c:
         assert c.execute(text(methods)).all() == [("NET1", "NET1")]
         assert c.execute(text("SELECT count(*) FROM paper_texts")).scalar_one() == 1
     assert warehouse_state(engine) == fresh_state(engine, raw, tmp_path / "fresh")
     (raw / "2025-01-02.txt").unlink()
-    load_dumps(raw, engine, prune=True)
+    load_folder(raw, engine, prune=True)
     with engine.connect() as c:
         assert c.execute(text(methods)).all() == [("Net1", "Net1")]
     assert warehouse_state(engine) == fresh_state(engine, raw, tmp_path / "fresh_pruned")

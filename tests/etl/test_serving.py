@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Engine, event, text
 
 import etl.serving
-from etl.pipeline import load_dumps
+from etl.pipeline import load_folder
 from etl.serving import (
     PublishLocked,
     is_current,
@@ -55,7 +55,7 @@ class Live:
         """Add dump number `i` (its own paper and the shared one) and load the folder."""
         blocks = [f"Own paper {i}\n\nOwn abstract {i}.", "Shared paper\n\nShared abstract."]
         write_dump(self.raw, f"2025-01-{i + 1:02d}.txt", dump_text(f"Jan {i + 1}", blocks))
-        load_dumps(self.raw, self.engine)
+        load_folder(self.raw, self.engine)
 
     def publish(self) -> float:
         return publish(self.engine, self.warehouse, self.serving)

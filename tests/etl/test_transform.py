@@ -23,7 +23,7 @@ def test_a_version_already_held_is_set_aside_unparsed(tmp_path):
     assert prepared.batch.source_files["file_name"].to_list() == ["new.txt"]
     assert prepared.batch.papers["title"].to_list() == ["New"]
     assert prepared.unreadable == []
-    assert set(OPTIONS.clock.seconds()) >= {"read", "parse", "dedupe", "links", "keywords"}
+    assert set(OPTIONS.clock.seconds()) >= {"read", "parse", "dedupe", "links", "keywords", "assemble"}
 
 
 def test_a_file_gone_between_listing_and_reading_is_refused_by_name(tmp_path):

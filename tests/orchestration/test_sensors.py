@@ -9,7 +9,7 @@ import shutil
 import dagster as dg
 import pytest
 
-from etl.pipeline import load_dumps
+from etl.pipeline import load_folder
 from etl.warehouse import warehouse_engine
 from orchestration import defs
 from orchestration.partitions import dump_partitions
@@ -143,7 +143,7 @@ def test_daily_sweep_requests_what_the_warehouse_lacks(instance, tmp_path, sampl
         p.name for p in sample_dir.glob("*.txt")
     )
     engine = warehouse_engine(warehouse)
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     engine.dispose()
     assert not sweep(instance, sample_dir, warehouse).run_requests
     write_dump(sample_dir, "2025-12-01.txt", dump_text("Dec 1", ["New\n\nNew."]))
@@ -155,7 +155,7 @@ def test_daily_sweep_requests_what_the_warehouse_lacks(instance, tmp_path, sampl
 def test_daily_sweep_skips_while_a_writer_holds_the_warehouse(instance, tmp_path, sample_dir):
     warehouse = tmp_path / "w.duckdb"
     engine = warehouse_engine(warehouse)
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     with engine.connect():  # this process holds the write lock, as a running load would
         import subprocess
         import sys

@@ -10,7 +10,7 @@ from sqlalchemy import text
 import etl.pipeline
 from etl.checks import RULES, CheckOutcome
 from etl.keywords import EXTRACTOR_VERSION
-from etl.pipeline import load_dumps
+from etl.pipeline import load_folder
 from etl.warehouse import warehouse_engine
 from models import TABLES
 from orchestration.assets.tables import REFUSED_CHECK, REFUSED_TAG
@@ -91,7 +91,7 @@ def test_all_partitions_in_one_run_equal_the_cli_load(instance, resources, sampl
     assert partition_status(instance, names) == dict.fromkeys(names, "MATERIALIZED")
     via_dagster = warehouse_of(resources)
     via_cli = warehouse_engine(tmp_path / "cli.duckdb")
-    load_dumps(sample_dir, via_cli)
+    load_folder(sample_dir, via_cli)
     assert snapshot(via_dagster) == snapshot(via_cli)
     via_dagster.dispose()
     via_cli.dispose()
