@@ -19,7 +19,6 @@ types in creation order, generated from the same build and checked against it by
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from sqlalchemy.schema import CreateTable
 
 import models
 from etl.sql import sql_file, sql_names, sql_texts
-from migrations.views import ViewHeader, view_header
+from migrations.views import reads, view_descriptions, view_header
 
 REGENERATE = "python -m etl.dictionary > docs/data_dictionary.md"
 VIEW_TYPES = files("etl") / "view_types.json"
@@ -61,40 +60,6 @@ def view_texts() -> dict[str, str]:
     return sql_texts("views")
 
 
-def view_headers(views: Mapping[str, str]) -> dict[str, ViewHeader]:
-    """The parsed header of each view; a view without one is an error."""
-    headers = {}
-    for name, sql in views.items():
-        header = view_header(name, sql)
-        if header is None:
-            raise ValueError(f"{name}: its SQL has no header describing the view and its columns")
-        headers[name] = header
-    return headers
-
-
-def view_descriptions(views: Mapping[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
-    """Each view's description and its columns' descriptions, `= relation.column` entries resolved."""
-    headers = view_headers(views)
-    tables = {t.name: {c.name: c.comment for c in t.columns} for t in models.metadata.tables.values()}
-
-    def column_text(relation: str, column: str, seen: tuple[str, ...]) -> str:
-        if relation in tables and column in tables[relation]:
-            return tables[relation][column]
-        if relation in headers and column in headers[relation].columns and relation not in seen:
-            note = headers[relation].columns[column]
-            return note.text if note.same_as is None else column_text(*note.same_as, (*seen, relation))
-        raise ValueError(f"{seen[-1]}: no description to take from {relation}.{column}")
-
-    return {
-        name: (header.description, {column: column_text(name, column, ()) for column in header.columns})
-        for name, header in headers.items()
-    }
-
-
-def _reads(sql: str, names: list[str]) -> set[str]:
-    return {name for name in names if re.search(rf"\b(?:from|join)\s+{name}\b", sql, re.IGNORECASE)}
-
-
 def column_types(views: Mapping[str, str]) -> dict[str, dict[str, str]]:
     """DuckDB's type of every column of every table and view, from an in-memory build of them."""
     import duckdb
@@ -107,7 +72,7 @@ def column_types(views: Mapping[str, str]) -> dict[str, dict[str, str]]:
             connection.execute(str(CreateTable(table).compile(dialect=dialect)))
         pending = dict(views)
         while pending:  # a view after the views it reads
-            ready = [n for n, sql in pending.items() if not _reads(sql, [v for v in pending if v != n])]
+            ready = [n for n, sql in pending.items() if not reads(sql, [v for v in pending if v != n])]
             if not ready:
                 raise ValueError(f"views that read each other: {sorted(pending)}")
             for name in ready:
@@ -153,14 +118,17 @@ def relations(views: Mapping[str, str] | None = None) -> list[Relation]:
 
 
 def computed_view_types() -> dict[str, dict[str, str]]:
-    """DuckDB's type of each header column of each view, the views in creation order (builds them)."""
+    """DuckDB's type of each header column of each view, the views in creation order (builds the pinned texts)."""
     from etl.warehouse import head_views
 
     views = head_views()
     types = column_types(views)
+    texts = view_texts()
     return {
-        name: {column: types[name].get(column, "unknown") for column in header.columns}
-        for name, header in view_headers(views).items()
+        name: {
+            column: types[name].get(column, "unknown") for column in view_header(name, texts[name]).columns
+        }
+        for name in views
     }
 
 
@@ -171,7 +139,7 @@ def pinned_view_types() -> dict[str, dict[str, str]]:
 
 
 def views_in_creation_order() -> dict[str, str]:
-    """Each view's SQL text (its `sql/views` file, which the newest migration pins), in creation order.
+    """Each view's SQL text (its `sql/views` file, whose body the newest migration pins), in creation order.
 
     The order is `etl/view_types.json`'s (that of `head_views`, without walking the migrations); a
     view file missing from it, or the reverse, is an error asking to regenerate it.
@@ -200,9 +168,9 @@ def markdown(found: list[Relation] | None = None) -> str:
         "Every table, view and column of the warehouse, with its DuckDB type and description. The",
         "descriptions are written once, in the SQLAlchemy models (`models/__init__.py`: a model's",
         "docstring describes its table, a column's `comment=` the column) and in the header of each view",
-        "file (`sql/views/*.sql`, format in `migrations/views.py`). Migrations apply the same text as",
-        "table, view and column comments, so DBeaver, Superset, the duckdb CLI (`duckdb_tables()`,",
-        "`duckdb_views()`, `duckdb_columns()`) and Dagster's column schemas show it too.",
+        "file (`sql/views/*.sql`, format in `migrations/views.py`). Every upgrade applies the same text",
+        "as table, view and column comments (`migrations/docs.py`), so DBeaver, Superset, the duckdb CLI",
+        "(`duckdb_tables()`, `duckdb_views()`, `duckdb_columns()`) and Dagster's column schemas show it too.",
         "",
     ]
     for kind, title in (("table", "Tables"), ("view", "Views")):

@@ -9,10 +9,11 @@ import models
 from etl.settings import Settings
 from etl.warehouse import engine_for
 from migrations.compare import include_object
+from migrations.docs import persist_docs_at_head
 
 
 def run_migrations(connection) -> None:  # noqa: ANN001
-    """Run the migrations on one connection inside one transaction."""
+    """Run the migrations on one connection inside one transaction, then apply the descriptions."""
     context.configure(
         connection=connection,
         target_metadata=models.metadata,
@@ -21,6 +22,7 @@ def run_migrations(connection) -> None:  # noqa: ANN001
     )
     with context.begin_transaction():
         context.run_migrations()
+        persist_docs_at_head()
 
 
 def run_migrations_online() -> None:

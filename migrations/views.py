@@ -3,9 +3,10 @@
 A revision that creates or changes views declares `VIEWS = {name: sql}` (in dependency
 order) and calls `apply_views(VIEWS)`; its downgrade calls `restore_views(down_revision, VIEWS)`,
 which puts back the text the nearest earlier revision applied, or drops a view that is new.
-Editing `sql/views/<name>.sql` therefore never changes an old migration: a new one pins the new text.
+Editing `sql/views/<name>.sql` therefore never changes an old migration: a new one pins the new
+body, written by `python -m migrations.new_view_migration "<what changed>"`.
 
-Descriptions. Each view's text starts with a header that describes the view and every one of
+Descriptions. Each view file starts with a header that describes the view and every one of
 its columns, in this format (the files of `sql/views/` are the examples):
 
     -- One row per paper: published date, organization, sightings and its code URL.
@@ -16,38 +17,42 @@ its columns, in this format (the files of `sql/views/` are the examples):
     --     description goes on in lines indented by two spaces or more.
     -- link_count: Number of distinct URLs in the abstract.
 
-- The header is the block of `--` lines the text starts with; the first other line ends it.
+- The header is the block of `--` lines the text starts with; the first other line ends it,
+  and the rest is the view's body (`view_body`).
 - Its first line is the view's description, one line (Dagster shows it as the asset's).
 - `-- Columns:` starts the columns: one entry per column of the view, in the view's order,
   each either `-- name: description` or `-- name = relation.column`, which takes the
-  description of a column of a table or of a view applied before it, as the warehouse holds
-  it when the view is applied: a text is written once. A line of `--` followed by two or more
-  spaces continues the entry above it (joined by one space); bare `--` lines are ignored.
-- A text without a `-- Columns:` line gets no comments at all: the texts pinned before
-  revision 0007 have none, so a downgrade restoring them restores views without comments.
+  description of a column of a table or of another view: a text is written once. A line of
+  `--` followed by two or more spaces continues the entry above it (joined by one space); bare
+  `--` lines are ignored.
 
-`apply_views` turns the header into COMMENT ON VIEW and COMMENT ON COLUMN every time it creates
-or replaces a view, since DuckDB's CREATE OR REPLACE VIEW drops the view's comment and its
-columns' comments; so does `restore_views`, through it. A view whose header takes a table
-column's description keeps the text it took: a revision that changes that column's comment
-calls `comment_view` for such views. A malformed header raises `ValueError` naming its line;
-the tests check every header against the view's real columns.
+The header is documentation, not schema: `migrations/docs.py` applies it after every upgrade to
+head, so a description fix needs no migration, and revisions from 0014 on pin bodies alone. The
+revisions 0007 to 0013 pinned headers with their texts: `apply_views` turns a pinned header into
+COMMENT ON VIEW and COMMENT ON COLUMN (`comment_view`), as it did, so an old warehouse upgrades,
+and a downgrade restores, exactly what those revisions made. A text without a `-- Columns:` line
+gets no comments here. A malformed header raises `ValueError` naming its line; the tests check
+every header against the view's real columns.
 
-Engines. Where an engine cannot run the shared text (PostgreSQL has neither DuckDB's `arg_min`
-nor `QUALIFY`), a revision also declares `ENGINE_VIEWS = {dialect: {name: sql}}` and passes it
-to `apply_views` and `restore_views`; the head texts are `sql/views/<dialect>/<name>.sql`, beside
-the shared `sql/views/<name>.sql`, with the same header. PostgreSQL tracks which views read
-which: there `apply_views` drops the revision's views and creates them again, so a revision that
-changes a view also lists the views that read it, after it (PostgreSQL refuses the drop otherwise).
+Engines. Both engines run the same text since revision 0014. Revisions 0002 and 0007 also
+declare `ENGINE_VIEWS = {dialect: {name: sql}}`, PostgreSQL's texts of their time (it lacks
+DuckDB's `arg_min` and `QUALIFY`), passed to `apply_views` and `restore_views`. PostgreSQL tracks
+which views read which: there `apply_views` drops the revision's views and creates them again, so
+a revision that changes a view also lists the views that read it, after it (the generator does).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib.resources import files
 
 from alembic import context, op
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
+
+import models
 
 COLUMNS_LINE = "-- Columns:"
 _NAME = r"[a-z_][a-z0-9_]*"
@@ -121,7 +126,57 @@ def view_header(name: str, sql: str) -> ViewHeader | None:
     return ViewHeader(description=description, columns=columns)
 
 
-def _literal(value: str) -> str:
+def view_body(sql: str) -> str:
+    """The text of a view without its header: what the engine runs."""
+    lines = sql.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if not line.startswith("--")), len(lines))
+    return "".join(lines[start:])
+
+
+def view_files() -> dict[str, str]:
+    """The head text of each view, `sql/views/<name>.sql` with its header, by name, sorted."""
+    folder = files("sql") / "views"
+    found = {
+        e.name.removesuffix(".sql"): e for e in folder.iterdir() if e.name.endswith(".sql") and e.is_file()
+    }
+    return {name: found[name].read_text(encoding="utf-8") for name in sorted(found)}
+
+
+def reads(sql: str, names: list[str]) -> list[str]:
+    """The names among `names` that `sql` reads (after FROM or JOIN)."""
+    return [name for name in names if re.search(rf"\b(?:from|join)\s+{name}\b", sql, re.IGNORECASE)]
+
+
+def view_descriptions(views: Mapping[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
+    """Each view's description and its columns', from the headers, `= relation.column` entries resolved.
+
+    A taken description is the models' (a table column) or another header's (a view column); a
+    view without a header is an error.
+    """
+    headers = {}
+    for name, sql in views.items():
+        header = view_header(name, sql)
+        if header is None:
+            raise ValueError(f"{name}: its SQL has no header describing the view and its columns")
+        headers[name] = header
+    tables = {t.name: {c.name: c.comment for c in t.columns} for t in models.metadata.tables.values()}
+
+    def column_text(relation: str, column: str, seen: tuple[str, ...]) -> str:
+        if relation in tables and column in tables[relation]:
+            return tables[relation][column]
+        if relation in headers and column in headers[relation].columns and relation not in seen:
+            note = headers[relation].columns[column]
+            return note.text if note.same_as is None else column_text(*note.same_as, (*seen, relation))
+        raise ValueError(f"{seen[-1]}: no description to take from {relation}.{column}")
+
+    return {
+        name: (header.description, {column: column_text(name, column, ()) for column in header.columns})
+        for name, header in headers.items()
+    }
+
+
+def sql_literal(value: str) -> str:
+    """`value` as an SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -150,11 +205,11 @@ def comment_view(name: str, sql: str) -> None:
         return
     connection = op.get_bind()
     # Driver-level statements: SQLAlchemy's text() would read `:word` inside a description as a parameter.
-    connection.exec_driver_sql(f'COMMENT ON VIEW "{name}" IS {_literal(header.description)}')
+    connection.exec_driver_sql(f'COMMENT ON VIEW "{name}" IS {sql_literal(header.description)}')
     for column, note in header.columns.items():
         comment = note.text if note.same_as is None else _comment_in_warehouse(connection, *note.same_as)
         if comment:
-            connection.exec_driver_sql(f'COMMENT ON COLUMN "{name}"."{column}" IS {_literal(comment)}')
+            connection.exec_driver_sql(f'COMMENT ON COLUMN "{name}"."{column}" IS {sql_literal(comment)}')
 
 
 def engine_text(
@@ -193,6 +248,16 @@ def view_text_at(revision: str | None, name: str, dialect: str = "duckdb") -> st
             return pinned
         revision = script.down_revision  # linear history
     return None
+
+
+def pinned_views(scripts: ScriptDirectory, dialect: str = "duckdb") -> dict[str, str]:
+    """Each view's text for `dialect` as the newest revision of `scripts` that applies it pins it, in creation order."""
+    views: dict[str, str] = {}
+    for script in reversed(list(scripts.walk_revisions())):  # base first
+        module = script.module
+        shared, engine_views = getattr(module, "VIEWS", {}), getattr(module, "ENGINE_VIEWS", None)
+        views.update({name: engine_text(name, shared, engine_views, dialect) for name in shared})
+    return views
 
 
 def restore_views(

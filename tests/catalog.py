@@ -8,22 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-RELATIONS = {
-    "duckdb": "SELECT table_name, comment, false FROM duckdb_tables() WHERE NOT internal "
-    "AND schema_name = current_schema() "
-    "UNION ALL SELECT view_name, comment, true FROM duckdb_views() WHERE NOT internal "
-    "AND schema_name = current_schema()",
-    "postgresql": "SELECT c.relname, obj_description(c.oid, 'pg_class'), c.relkind = 'v' FROM pg_class c "
-    "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'v')",
-}
-COLUMNS = {
-    "duckdb": "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE NOT internal "
-    "AND schema_name = current_schema() ORDER BY table_name, column_index",
-    "postgresql": "SELECT c.relname, a.attname, col_description(c.oid, a.attnum) FROM pg_class c "
-    "JOIN pg_attribute a ON a.attrelid = c.oid "
-    "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'v') "
-    "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum",
-}
+from migrations.docs import COLUMNS, RELATIONS  # what persist_docs reads and writes
+
 PRIMARY_KEYS = {
     "duckdb": "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
     "AND schema_name = current_schema()",

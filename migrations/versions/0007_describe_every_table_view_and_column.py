@@ -13,6 +13,7 @@ The downgrade restores the earlier view texts, which carry no comments, and the 
 comments of revisions 0001 to 0006, and drops the table comments.
 """
 
+import importlib
 from collections.abc import Sequence
 
 from alembic import op
@@ -23,6 +24,8 @@ revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+ANALYST_VIEWS = importlib.import_module("migrations.versions.0002_create_analyst_views")
 
 TABLE_COMMENTS = {
     "dates": (
@@ -334,11 +337,9 @@ EARLIER_COLUMN_COMMENTS = {
     },
 }
 
-VIEWS = {
-    "v_papers": """-- One row per paper: published date, organization, sightings, first/last seen, links and its code URL.
---
--- Columns:
--- paper_id = papers.paper_id
+# Each view's header: revision 0002's first line, then these column entries (0002's body follows).
+COLUMN_ENTRIES = {
+    "v_papers": """-- paper_id = papers.paper_id
 -- title = papers.title
 -- abstract = papers.abstract
 -- published_date = papers.published_date
@@ -358,49 +359,8 @@ VIEWS = {
 -- code_url: The first URL of the abstract on a code host (`links.kind` = `code`: github.com,
 --   gitlab.com, bitbucket.org, codeberg.org); null when the abstract links to none.
 -- title_id = papers.title_id
-with link_counts as (
-    select paper_id, count(*) as link_count
-    from paper_links
-    group by paper_id
-),
-
-code_links as (
-    select pl.paper_id, arg_min(l.url, pl.ordinal) as code_url
-    from paper_links as pl
-    inner join links as l on l.link_id = pl.link_id
-    where l.kind = 'code'
-    group by pl.paper_id
-)
-
-select
-    p.paper_id,
-    p.title,
-    p.abstract,
-    p.published_date,
-    published.year as published_year,
-    published.year_month as published_year_month,
-    o.handle as organization_handle,
-    o.name as organization_name,
-    p.author_count,
-    p.upvotes,
-    p.sightings,
-    first_seen.date as first_seen,
-    last_seen.date as last_seen,
-    coalesce(lc.link_count, 0) as link_count,
-    cl.code_url,
-    p.title_id
-from papers as p
-left join dates as published on published.date_id = p.published_date_id
-left join organizations as o on o.organization_id = p.organization_id
-left join dates as first_seen on first_seen.date_id = p.first_seen_date_id
-left join dates as last_seen on last_seen.date_id = p.last_seen_date_id
-left join link_counts as lc on lc.paper_id = p.paper_id
-left join code_links as cl on cl.paper_id = p.paper_id
 """,
-    "v_paper_appearances": """-- Every sighting of a paper in a loaded dump, with the file, listing date and card as shown.
---
--- Columns:
--- paper_id = paper_appearances.paper_id
+    "v_paper_appearances": """-- paper_id = paper_appearances.paper_id
 -- title = papers.title
 -- file_name = source_files.file_name
 -- position = paper_appearances.position
@@ -416,31 +376,8 @@ left join code_links as cl on cl.paper_id = p.paper_id
 -- card_date: The card's date (the paper's arXiv publication date) with its year resolved; null when
 --   the entry has no card.
 -- file_id = paper_appearances.file_id
-select
-    a.paper_id,
-    p.title,
-    f.file_name,
-    a.position,
-    a.title_line,
-    listing.date as listing_date,
-    a.upvotes,
-    a.author_count,
-    o.handle as organization_handle,
-    o.name as organization_name,
-    a.card_date_text,
-    card.date as card_date,
-    a.file_id
-from paper_appearances as a
-inner join papers as p on p.paper_id = a.paper_id
-inner join source_files as f on f.file_id = a.file_id
-left join dates as listing on listing.date_id = a.listing_date_id
-left join dates as card on card.date_id = a.card_date_id
-left join organizations as o on o.organization_id = a.organization_id
 """,
-    "v_papers_with_code": """-- Papers whose abstract links to a code repository (GitHub, GitLab and the like).
---
--- Columns:
--- paper_id = v_papers.paper_id
+    "v_papers_with_code": """-- paper_id = v_papers.paper_id
 -- title = v_papers.title
 -- code_url = v_papers.code_url
 -- published_date = v_papers.published_date
@@ -448,41 +385,15 @@ left join organizations as o on o.organization_id = a.organization_id
 -- upvotes = v_papers.upvotes
 -- sightings = v_papers.sightings
 -- last_seen = v_papers.last_seen
-select
-    paper_id,
-    title,
-    code_url,
-    published_date,
-    organization_name,
-    upvotes,
-    sightings,
-    last_seen
-from v_papers
-where code_url is not null
 """,
-    "v_keyword_counts": """-- How many papers carry each keyword, with its mean RAKE score (method names have none).
---
--- Columns:
--- keyword_id = keywords.keyword_id
+    "v_keyword_counts": """-- keyword_id = keywords.keyword_id
 -- keyword = keywords.keyword
 -- kind = keywords.kind
 -- papers: Number of papers that carry the keyword (rows of `paper_keywords`).
 -- mean_score: Mean RAKE score of the keyword over those papers; null for a method name, which has no
 --   score.
-select
-    k.keyword_id,
-    k.keyword,
-    k.kind,
-    count(*) as papers,
-    avg(pk.score) as mean_score
-from keywords as k
-inner join paper_keywords as pk on pk.keyword_id = k.keyword_id
-group by k.keyword_id, k.keyword, k.kind
 """,
-    "v_duplicates": """-- Papers seen in more than one dump file, with the files they were seen in.
---
--- Columns:
--- paper_id = papers.paper_id
+    "v_duplicates": """-- paper_id = papers.paper_id
 -- title = papers.title
 -- files: Number of dump files the paper is seen in, 2 or more (only the loaded version of a file holds
 --   sightings).
@@ -490,131 +401,28 @@ group by k.keyword_id, k.keyword, k.kind
 -- file_names: Names of those files, sorted and separated by `, `.
 -- first_seen = v_papers.first_seen
 -- last_seen = v_papers.last_seen
-select
-    p.paper_id,
-    p.title,
-    count(distinct a.file_id) as files,
-    p.sightings,
-    string_agg(distinct f.file_name, ', ' order by f.file_name) as file_names,
-    min(listing.date) as first_seen,
-    max(listing.date) as last_seen
-from papers as p
-inner join paper_appearances as a on a.paper_id = p.paper_id
-inner join source_files as f on f.file_id = a.file_id
-inner join dates as listing on listing.date_id = a.listing_date_id
-group by p.paper_id, p.title, p.sightings
-having count(distinct a.file_id) > 1
 """,
-    "v_title_collisions": """-- Distinct papers that share a title (after normalization) but differ in their abstracts.
---
--- Columns:
--- title_id = papers.title_id
+    "v_title_collisions": """-- title_id = papers.title_id
 -- paper_id = papers.paper_id
 -- title = papers.title
 -- abstract = papers.abstract
 -- sightings = papers.sightings
 -- papers_with_title: Number of distinct papers with this normalized title, 2 or more.
-select
-    p.title_id,
-    p.paper_id,
-    p.title,
-    p.abstract,
-    p.sightings,
-    count(*) over (partition by p.title_id) as papers_with_title
-from papers as p
-qualify count(*) over (partition by p.title_id) > 1
 """,
 }
 
 
-# PostgreSQL has neither arg_min nor QUALIFY: the same views in its SQL (migrations/views.py).
+def _described(sql: str, entries: str) -> str:
+    """A text of revision 0002 with its column entries inserted after its first line."""
+    first, body = sql.split("\n", 1)
+    return f"{first}\n--\n-- Columns:\n{entries}{body}"
+
+
+VIEWS = {name: _described(sql, COLUMN_ENTRIES[name]) for name, sql in ANALYST_VIEWS.VIEWS.items()}
+# PostgreSQL's texts of revision 0002 (it had neither arg_min nor QUALIFY), described the same way.
 ENGINE_VIEWS = {
-    "postgresql": {
-        "v_papers": """-- One row per paper: published date, organization, sightings, first/last seen, links and its code URL.
---
--- Columns:
--- paper_id = papers.paper_id
--- title = papers.title
--- abstract = papers.abstract
--- published_date = papers.published_date
--- published_year: Calendar year of `published_date`; null when the paper was never seen with a card.
--- published_year_month: Year and month of `published_date` as text, YYYY-MM (`2025-11`); null when the
---   paper was never seen with a card.
--- organization_handle: Handle of the organization on the card of the paper's most recent sighting
---   whose card shows one (`nvidia`); null when no card showed an organization.
--- organization_name: Display name of that organization (`NVIDIA`); null when no card showed an
---   organization.
--- author_count = papers.author_count
--- upvotes = papers.upvotes
--- sightings = papers.sightings
--- first_seen: Earliest listing date among the paper's sightings.
--- last_seen: Latest listing date among the paper's sightings.
--- link_count: Number of distinct URLs in the abstract (rows of `paper_links`); 0 when it has none.
--- code_url: The first URL of the abstract on a code host (`links.kind` = `code`: github.com,
---   gitlab.com, bitbucket.org, codeberg.org); null when the abstract links to none.
--- title_id = papers.title_id
-with link_counts as (
-    select paper_id, count(*) as link_count
-    from paper_links
-    group by paper_id
-),
-
-code_links as (
-    select pl.paper_id, (array_agg(l.url order by pl.ordinal))[1] as code_url
-    from paper_links as pl
-    inner join links as l on l.link_id = pl.link_id
-    where l.kind = 'code'
-    group by pl.paper_id
-)
-
-select
-    p.paper_id,
-    p.title,
-    p.abstract,
-    p.published_date,
-    published.year as published_year,
-    published.year_month as published_year_month,
-    o.handle as organization_handle,
-    o.name as organization_name,
-    p.author_count,
-    p.upvotes,
-    p.sightings,
-    first_seen.date as first_seen,
-    last_seen.date as last_seen,
-    coalesce(lc.link_count, 0) as link_count,
-    cl.code_url,
-    p.title_id
-from papers as p
-left join dates as published on published.date_id = p.published_date_id
-left join organizations as o on o.organization_id = p.organization_id
-left join dates as first_seen on first_seen.date_id = p.first_seen_date_id
-left join dates as last_seen on last_seen.date_id = p.last_seen_date_id
-left join link_counts as lc on lc.paper_id = p.paper_id
-left join code_links as cl on cl.paper_id = p.paper_id
-""",
-        "v_title_collisions": """-- Distinct papers that share a title (after normalization) but differ in their abstracts.
---
--- Columns:
--- title_id = papers.title_id
--- paper_id = papers.paper_id
--- title = papers.title
--- abstract = papers.abstract
--- sightings = papers.sightings
--- papers_with_title: Number of distinct papers with this normalized title, 2 or more.
-select title_id, paper_id, title, abstract, sightings, papers_with_title
-from (
-    select
-        p.title_id,
-        p.paper_id,
-        p.title,
-        p.abstract,
-        p.sightings,
-        count(*) over (partition by p.title_id) as papers_with_title
-    from papers as p
-) as counted
-where papers_with_title > 1
-""",
-    },
+    dialect: {name: _described(sql, COLUMN_ENTRIES[name]) for name, sql in views.items()}
+    for dialect, views in ANALYST_VIEWS.ENGINE_VIEWS.items()
 }
 
 

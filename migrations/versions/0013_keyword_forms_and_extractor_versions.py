@@ -14,17 +14,20 @@ revision finds no row, derives every paper's keywords again and records its vers
 
 """
 
+import importlib
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-from migrations.views import apply_views, restore_views
+from migrations.views import apply_views, restore_views, view_body
 
 revision: str = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+ANALYST_VIEWS = importlib.import_module("migrations.versions.0002_create_analyst_views")
 
 TABLE_COMMENTS = {
     "keywords": "Every distinct keyword of the papers: a topic that titles and abstracts name, one row per "
@@ -92,7 +95,8 @@ EARLIER_COLUMN_COMMENTS = {
     },
 }
 
-# The view reads the keywords' descriptions: applied again, it takes the new ones.
+# The view reads the keywords' descriptions: applied again, it takes the new ones. A new header on
+# revision 0002's body.
 VIEWS = {
     "v_keyword_counts": """-- How many papers carry each keyword, with its mean score (method names have none).
 --
@@ -102,16 +106,8 @@ VIEWS = {
 -- kind = keywords.kind
 -- papers: Number of papers that carry the keyword (rows of `paper_keywords`).
 -- mean_score = paper_keywords.score
-select
-    k.keyword_id,
-    k.keyword,
-    k.kind,
-    count(*) as papers,
-    avg(pk.score) as mean_score
-from keywords as k
-inner join paper_keywords as pk on pk.keyword_id = k.keyword_id
-group by k.keyword_id, k.keyword, k.kind
-""",
+"""
+    + view_body(ANALYST_VIEWS.VIEWS["v_keyword_counts"]),
 }
 
 

@@ -28,7 +28,7 @@ with link_counts as (
 ),
 
 code_links as (
-    select pl.paper_id, arg_min(l.url, pl.ordinal) as code_url
+    select pl.paper_id, (array_agg(l.url order by pl.ordinal))[1] as code_url
     from paper_links as pl
     inner join links as l on l.link_id = pl.link_id
     where l.kind = 'code'
