@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 import models
-from etl.pipeline import load_dumps
+from etl.pipeline import load_folder
 from etl.warehouse import alembic_config, head_views, migrate
 from migrations import docs
 from migrations.new_view_migration import write_view_migration
@@ -69,7 +69,7 @@ def test_a_generated_migration_brings_the_views_to_their_files_and_back(
     assert all("from v_keyword_counts" in texts[name] for name in pinned[1:])
     assert module["down_revision"] == head
 
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     before = rows(engine, "SELECT * FROM v_keyword_counts")
     config = Config()
     config.set_main_option("script_location", str(scripts))
