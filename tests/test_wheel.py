@@ -126,5 +126,5 @@ def test_an_installed_wheel_loads_and_checks_the_sample_from_another_folder(whee
     assert shown.stdout.split() == [
         "True",
         "42",
-        "17",
-    ]  # 42 merge steps, 17 assets (dumps, 10 tables, 6 views)
+        "21",
+    ]  # 42 merge steps, 21 assets (dumps, 10 tables, 10 views)

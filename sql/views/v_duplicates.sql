@@ -9,6 +9,8 @@
 -- file_names: Names of those files, sorted and separated by `, `.
 -- first_seen = v_papers.first_seen
 -- last_seen = v_papers.last_seen
+-- listing_year_guessed: True when the listing year of one or more of those sightings is a guess
+--   (`v_paper_appearances.listing_year_guessed`), so the dates above may be off by years.
 select
     p.paper_id,
     p.title,
@@ -16,7 +18,8 @@ select
     p.sightings,
     string_agg(distinct f.file_name, ', ' order by f.file_name) as file_names,
     min(listing.date) as first_seen,
-    max(listing.date) as last_seen
+    max(listing.date) as last_seen,
+    bool_or(f.listing_year_rule = 'file_mtime') as listing_year_guessed
 from papers as p
 inner join paper_appearances as a on a.paper_id = p.paper_id
 inner join source_files as f on f.file_id = a.file_id

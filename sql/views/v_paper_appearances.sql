@@ -7,6 +7,14 @@
 -- position = paper_appearances.position
 -- title_line = paper_appearances.title_line
 -- listing_date: Listing date of the dump the sighting is in.
+-- listing_year_rule = source_files.listing_year_rule
+-- listing_year_guessed: True when the year of `listing_date` is a guess: it came from the file's
+--   modification time (`listing_year_rule` = `file_mtime`), which says when the page was saved, not
+--   which year it lists. False for a year the page prints (`listing_line`), the file name gives
+--   (`file_name`), the loader was told (`configured`) or the page's own cards give
+--   (`inferred_from_cards`: one more than the latest year they print, as the site prints a card's year
+--   only for past years; exact when a card is from the year before). Leave guessed sightings out of
+--   a chart by date with `where not listing_year_guessed`.
 -- upvotes = paper_appearances.upvotes
 -- author_count = paper_appearances.author_count
 -- organization_handle: Handle of the organization on this sighting's card (`nvidia`); null when the
@@ -24,6 +32,8 @@ select
     a.position,
     a.title_line,
     listing.date as listing_date,
+    f.listing_year_rule,
+    coalesce(f.listing_year_rule = 'file_mtime', false) as listing_year_guessed,
     a.upvotes,
     a.author_count,
     o.handle as organization_handle,

@@ -14,9 +14,17 @@
 --   organization.
 -- author_count = papers.author_count
 -- upvotes = papers.upvotes
+-- peak_upvotes: The highest upvote count any of the paper's sightings shows (`upvotes` is the most recent
+--   card's, which may be lower when the paper was listed again); null when never seen with a card.
 -- sightings = papers.sightings
 -- first_seen: Earliest listing date among the paper's sightings.
 -- last_seen: Latest listing date among the paper's sightings.
+-- days_to_first_listing: Days from `published_date` (the card's arXiv date) to `first_seen`, the
+--   first listing; negative when the card date is after it (see `card_date_after_first_listing`);
+--   null when the paper was never seen with a card.
+-- card_date_after_first_listing: True when `published_date` is after `first_seen`: the card's date
+--   (its year resolved from the listing's) cannot be right, or the listing year was guessed wrong;
+--   null when the paper was never seen with a card.
 -- link_count: Number of distinct URLs in the abstract (rows of `paper_links`); 0 when it has none.
 -- code_url: The first URL of the abstract on a code host (`links.kind` = `code`: github.com,
 --   gitlab.com, bitbucket.org, codeberg.org); null when the abstract links to none.
@@ -24,6 +32,12 @@
 with link_counts as (
     select paper_id, count(*) as link_count
     from paper_links
+    group by paper_id
+),
+
+peak_upvotes as (
+    select paper_id, max(upvotes) as peak_upvotes
+    from paper_appearances
     group by paper_id
 ),
 
@@ -46,9 +60,12 @@ select
     o.name as organization_name,
     p.author_count,
     p.upvotes,
+    pu.peak_upvotes,
     p.sightings,
     first_seen.date as first_seen,
     last_seen.date as last_seen,
+    cast(first_seen.date - p.published_date as integer) as days_to_first_listing,
+    p.published_date > first_seen.date as card_date_after_first_listing,
     coalesce(lc.link_count, 0) as link_count,
     cl.code_url,
     p.title_id
@@ -58,4 +75,5 @@ left join organizations as o on o.organization_id = p.organization_id
 left join dates as first_seen on first_seen.date_id = p.first_seen_date_id
 left join dates as last_seen on last_seen.date_id = p.last_seen_date_id
 left join link_counts as lc on lc.paper_id = p.paper_id
+left join peak_upvotes as pu on pu.paper_id = p.paper_id
 left join code_links as cl on cl.paper_id = p.paper_id

@@ -33,7 +33,7 @@ def test_a_new_warehouse_is_created_with_its_folder_in_the_portable_format_and_m
 def test_head_views_are_every_view_in_creation_order():
     assert list(head_views()) == [
         "v_papers", "v_paper_appearances", "v_papers_with_code", "v_keyword_counts", "v_duplicates",
-        "v_title_collisions",
+        "v_title_collisions", "v_calendar", "v_keyword_weeks", "v_paper_keywords", "v_paper_links",
     ]  # fmt: skip
 
 

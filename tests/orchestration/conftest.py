@@ -22,6 +22,10 @@ VIEW_NAMES = {  # the analyst views, pinned: a new view must be added here on pu
     "v_keyword_counts",
     "v_paper_appearances",
     "v_title_collisions",
+    "v_calendar",
+    "v_keyword_weeks",
+    "v_paper_keywords",
+    "v_paper_links",
 }
 
 

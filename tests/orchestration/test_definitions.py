@@ -55,12 +55,16 @@ def test_the_graph_is_the_lineage_each_asset_from_what_it_is_computed_from():
         "paper_links": {"papers", "links"},
         "keywords": {"papers"},
         "paper_keywords": {"papers", "keywords"},
-        "v_papers": {"papers", "organizations", "dates", "paper_links", "links"},
+        "v_papers": {"papers", "organizations", "dates", "paper_links", "links", "paper_appearances"},
         "v_papers_with_code": {"v_papers"},
         "v_duplicates": {"papers", "source_files", "dates", "paper_appearances"},
         "v_paper_appearances": {"paper_appearances", "papers", "source_files", "organizations", "dates"},
         "v_keyword_counts": {"keywords", "paper_keywords"},
         "v_title_collisions": {"papers"},
+        "v_calendar": {"dates", "source_files"},
+        "v_keyword_weeks": {"paper_keywords", "papers", "dates", "keywords"},
+        "v_paper_keywords": {"paper_keywords", "papers", "keywords"},
+        "v_paper_links": {"paper_links", "links", "papers"},
     }
 
 
