@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from etl.pipeline import load_dumps
+from etl.pipeline import load_folder
 from tests.conftest import dump_text, set_mtime, write_dump
 
 # Three sample dumps take their listing year from the file's modification time: fix it, so the
@@ -26,7 +26,7 @@ def rows(engine, sql: str) -> list[tuple]:
 def sample(engine, sample_dir: Path, clock):
     for path in sample_dir.glob("*.txt"):
         set_mtime(path, SAVED)
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     return engine
 
 
@@ -165,7 +165,7 @@ def test_peak_upvotes_and_a_card_date_after_the_first_listing(engine, tmp_path, 
         "2025-01-09.txt",
         dump_text("Jan 9", ["Shared\n\nShared abstract.\n\n  • 4 authors\n·\nJan 10, 2025 5"]),
     )
-    load_dumps(raw, engine)
+    load_folder(raw, engine)
     assert rows(
         engine,
         "SELECT upvotes, peak_upvotes, first_seen, published_date, days_to_first_listing, "
