@@ -180,6 +180,11 @@ def _serving_state(serving: dict) -> str:
         return "none: BI tools query the PostgreSQL warehouse itself"
     if serving.get("error"):
         return f"{serving['path']} NOT published: {serving['error']}"
+    if serving.get("changed_by_client"):
+        return (
+            f"{serving['path']} published in {serving['publish_seconds']:.3f} s; a client had written to the "
+            f"version it replaced (opened without read-only mode, as root): kept as {serving['changed_by_client']}"
+        )
     if serving.get("publish_seconds") is not None:
         return f"{serving['path']} published in {serving['publish_seconds']:.3f} s"
     return f"{serving['path']} already current"

@@ -31,6 +31,16 @@ renamed over the path, a pool (two threads, or connections recycled) kept showin
 snapshot forever. DuckDB resolves a symlink before it looks up that instance, so a connection
 opened after a publish opens the new version, even while older connections are still open.
 
+Each version file is made read-only (mode 0444) before the symlink points at it, so a client
+that opens the serving copy without read-only mode gets DuckDB's `IO Error: Cannot open file
+"…": Permission denied` instead of writing into it (a read-only open writes nothing, no WAL
+either). Root ignores file modes: a client running as root (or one that changed the mode) can
+still write a version. The stamp records the version file's size and modification time, so such
+a change is seen: the copy counts as stale (the next load publishes even when the warehouse did
+not change), and the publish keeps the changed file, as a hard link `<name>.changed-<n>` beside
+the serving path that no publish deletes, and reports it (`changed_by_client`), instead of
+letting the client's writes vanish with the version's folder.
+
 A reader keeps the complete snapshot it opened (an open connection is one version file, never
 rewritten); its next connection sees the newest one. The current and the previous version are
 kept: a reader that resolved the symlink just before a swap still finds its file. Older
@@ -68,6 +78,7 @@ _MARKER_SQL = (
     "FROM extractor_versions) FROM source_files"
 )
 _SEQUENCE_DIGITS = 6
+SERVED_MODE = 0o444  # every version file: readable by all, writable by none (root aside)
 _LOCK_POLL_SECONDS = 0.1  # how often a publish waiting for the versions folder's lock retries it
 
 
@@ -270,7 +281,8 @@ def is_current(engine: Engine, serving: Path, warehouse: Path | None = None) -> 
 
     True only when the stamp is readable, names the version the stable path points to, carries
     the warehouse's marker, and the copy itself opens and shows that same marker. Anything else
-    (no copy, a garbage or empty stamp, a garbage copy, the old single-file layout) is stale.
+    (no copy, a garbage or empty stamp, a garbage copy, the old single-file layout, a copy a
+    client wrote to, a stamp without the file record of a read-only version) is stale.
     With `warehouse`, a copy in another storage format than the warehouse file is stale too.
     """
     stamp, target = _read_stamp(serving), _link_target(serving)
@@ -278,8 +290,44 @@ def is_current(engine: Engine, serving: Path, warehouse: Path | None = None) -> 
         return False
     if warehouse is not None and storage_number(serving) != storage_number(warehouse):
         return False
+    if "file" not in stamp or changed_by_client(serving):  # written by a client, or not yet read-only
+        return False
     marker = warehouse_marker(engine)
     return stamp.get("marker") == marker and _served_marker(serving) == marker
+
+
+def _file_record(path: Path) -> dict[str, int]:
+    """What the stamp records of a version file, to see later whether a client wrote to it."""
+    info = path.stat()
+    return {"size": info.st_size, "mtime_ns": info.st_mtime_ns}
+
+
+def changed_by_client(serving: Path) -> bool:
+    """Whether the current version file was written after it was published (or made writable again).
+
+    Only root (or a client that changed the mode) can: each version is published read-only. A
+    stamp without a file record (a publish of an older paperhouse) is stale, not changed.
+    """
+    stamp, target = _read_stamp(serving), _link_target(serving)
+    if stamp is None or target is None or stamp.get("version") != target or "file" not in stamp:
+        return False
+    version = serving.parent / target
+    try:
+        changed = _file_record(version) != stamp["file"]
+        return changed or bool(version.stat().st_mode & 0o222)
+    except OSError:  # missing: stale, nothing to keep
+        return False
+
+
+def _keep_changed(serving: Path) -> Path | None:
+    """Keep the current version when a client changed it: a hard link beside the serving path; its path."""
+    sequence = _current_sequence(serving)
+    if sequence is None or not changed_by_client(serving):
+        return None
+    kept = serving.with_name(f"{serving.name}.changed-{_folder_name(sequence)}")
+    with contextlib.suppress(FileExistsError):  # kept by an earlier publish that failed later
+        os.link(serving.parent / os.readlink(serving), kept)
+    return kept
 
 
 def _fsync(path: Path, directory: bool = False) -> None:
@@ -412,6 +460,7 @@ def publish(
     wait_seconds: float = 0.0,
     stop_check: Callable[[], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
+    on_changed: Callable[[Path], None] | None = None,
 ) -> float:
     """Publish a snapshot of the committed warehouse as the serving copy; return the seconds it took.
 
@@ -429,12 +478,18 @@ def publish(
     Another publish of the same serving path is waited for up to `wait_seconds` (`PublishLocked`
     after that); `stop_check` and `on_wait` are as `_publish_lock` takes them. Once the lock is
     held, the publish runs to its end: a copy and a rename, bounded by the file's size.
+
+    The new version file is made read-only (`SERVED_MODE`) before it is swapped in, and the stamp
+    records its size and modification time. When a client wrote to the version it replaces
+    (`changed_by_client`), that file is kept beside the serving path (`_keep_changed`) and
+    `on_changed` hears where, once the new version is swapped in.
     """
     started = time.perf_counter()
     versions = _versions_dir(serving)
     versions.mkdir(parents=True, exist_ok=True)
     with _publish_lock(versions, wait_seconds, stop_check, on_wait):
         replaced = _current_sequence(serving)  # becomes the previous version
+        kept = _keep_changed(serving)  # before any sweep: a client's writes are never deleted
         # Numbered past every folder present, leftovers included: a number once published is never
         # reused (a reader process holding that deleted file open would share its stale instance).
         folder = versions / _folder_name(1 + max(_sequences(versions), default=0))
@@ -446,6 +501,7 @@ def publish(
         try:
             folder.mkdir()
             marker = _checkpointed_copy(engine, warehouse, version)
+            os.chmod(version, SERVED_MODE)  # a client opening it without read-only mode is refused
             _fsync(version)
             _fsync(folder, directory=True)
             _fsync(versions, directory=True)
@@ -464,6 +520,7 @@ def publish(
                     "version": target,
                     "storage_version": storage,
                     "readable_from_duckdb": oldest_reader(storage) if storage else None,
+                    "file": _file_record(version),
                 },
             )
         finally:
@@ -471,6 +528,8 @@ def publish(
             if not swapped:
                 _remove(folder)
         _sweep(serving, {folder.name} | ({_folder_name(replaced)} if replaced is not None else set()))
+    if kept is not None and on_changed is not None:
+        on_changed(kept)
     return time.perf_counter() - started
 
 
@@ -481,11 +540,13 @@ def publish_if_stale(
     wait_seconds: float = 0.0,
     stop_check: Callable[[], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
+    on_changed: Callable[[Path], None] | None = None,
 ) -> float | None:
-    """Publish when the serving copy lags the warehouse (also after a crash between commit and publish)."""
+    """Publish when the serving copy lags the warehouse (also after a crash between commit and publish,
+    or after a client wrote to it)."""
     if is_current(engine, serving, warehouse):
         return None
-    return publish(engine, warehouse, serving, wait_seconds, stop_check, on_wait)
+    return publish(engine, warehouse, serving, wait_seconds, stop_check, on_wait, on_changed)
 
 
 def publish_configured(
@@ -499,19 +560,21 @@ def publish_configured(
 
     A PostgreSQL warehouse has no serving copy (readers query it directly): the path is None.
     Another publish is waited for up to `wait_seconds`, by default `settings.lock_wait_seconds`.
+    When a client had written to the version this publish replaced, `changed_by_client` names
+    the file it was kept as.
     """
     serving = settings.serving_path
     if serving is None:
         return {"path": None, "publish_seconds": None}
-    path = serving.absolute()
-    return {
-        "path": str(path),
-        "publish_seconds": publish_if_stale(
-            engine,
-            settings.warehouse.absolute(),
-            path,
-            settings.lock_wait_seconds if wait_seconds is None else wait_seconds,
-            stop_check,
-            on_wait,
-        ),
-    }
+    path, kept = serving.absolute(), []
+    seconds = publish_if_stale(
+        engine,
+        settings.warehouse.absolute(),
+        path,
+        settings.lock_wait_seconds if wait_seconds is None else wait_seconds,
+        stop_check,
+        on_wait,
+        kept.append,
+    )
+    published: dict[str, object] = {"path": str(path), "publish_seconds": seconds}
+    return published | ({"changed_by_client": str(kept[0])} if kept else {})

@@ -83,6 +83,11 @@ def serving_metadata(serving: dict[str, object]) -> dict[str, object]:
     return {
         **({"serving_copy": dg.MetadataValue.path(str(path))} if path is not None else {}),
         "serving_publish_seconds": round(seconds, 3) if seconds is not None else "unchanged",
+        **(
+            {"serving_changed_by_client": dg.MetadataValue.path(str(kept))}
+            if (kept := serving.get("changed_by_client"))
+            else {}
+        ),
     }
 
 

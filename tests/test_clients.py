@@ -10,9 +10,11 @@ them word for word.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -20,6 +22,9 @@ import pytest
 from sqlalchemy import create_engine
 
 from etl.cli import EXIT_OK, main
+from etl.serving import publish
+from etl.warehouse import warehouse_engine
+from tests.clients.nonroot import cli_as_client, hand_over, open_folder, python_as_client
 from tests.conftest import ROOT, SAMPLE_DIR, postgres_database
 from tests.documented import pages, pinned
 
@@ -185,3 +190,112 @@ def test_superset_like_python_and_psql_read_the_postgresql_warehouse_as_the_anal
                 c.exec_driver_sql(f"DROP OWNED BY {analyst}")
                 c.exec_driver_sql(f"DROP ROLE {analyst}")
             admin.dispose()
+
+
+# The serving copy refuses writes: each version file is published read-only (etl.serving.SERVED_MODE).
+# Clients run as a user file modes apply to (tests/clients/nonroot.py), owning the files.
+WRITE = "CREATE TABLE analyst_notes AS SELECT 1 AS note"
+REFUSED = 'IO Error: Cannot open file "{}": Permission denied'  # DuckDB 1.4 names the symlink, 1.5 its target
+
+
+@pytest.fixture(scope="module")
+def handed_over():
+    """A fresh load of the sample in a folder the client user owns; its serving path."""
+    with open_folder() as root:
+        warehouse = root / "warehouse" / "paperhouse.duckdb"
+        assert main(["load", str(SAMPLE_DIR), "--warehouse", str(warehouse)]) == EXIT_OK
+        hand_over(root)
+        yield root / "warehouse" / "serving" / "paperhouse.duckdb"
+
+
+def served_files(serving: Path) -> dict[str, tuple[int, str]]:
+    """Every file under the serving folder: its mode and the SHA-256 of its bytes."""
+    return {
+        str(p.relative_to(serving.parent)): (
+            p.lstat().st_mode & 0o7777,
+            hashlib.sha256(p.read_bytes()).hexdigest(),
+        )
+        for p in sorted(serving.parent.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+def python_clients() -> list[tuple[str, Path]]:
+    """The project's Python (its duckdb) and the Superset-like one (duckdb 1.4.4)."""
+    return [("project", Path(sys.executable)), ("superset", client("superset", "python"))]
+
+
+@pytest.mark.parametrize("env", ["cli-1.5", "cli-1.4", "python-project", "python-superset"])
+def test_a_client_without_read_only_mode_is_refused_and_nothing_changes(handed_over, env):
+    hand_over(handed_over.parent)  # the client owns the files: only their mode stops it
+    version = handed_over.resolve()
+    before = served_files(handed_over)
+    assert before[str(version.relative_to(handed_over.parent))][0] == 0o444
+    if env.startswith("cli"):
+        argv = [*cli_as_client(client(env, "duckdb")), str(handed_over), "-c", WRITE]
+    else:
+        python = dict(python_clients())[env.removeprefix("python-")]
+        write = f"import duckdb, sys; duckdb.connect(sys.argv[1]).execute({WRITE!r})"
+        argv = [*python_as_client(python), "-c", write, str(handed_over)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert any(REFUSED.format(p) in done.stderr for p in (handed_over, version)), done.stderr
+    assert served_files(handed_over) == before  # the same bytes, no WAL, still read-only
+
+
+@pytest.mark.parametrize("env", ["cli-1.5", "cli-1.4", "python-project", "python-superset"])
+def test_a_read_only_client_reads_and_writes_nothing(handed_over, env):
+    before = served_files(handed_over)
+    if env.startswith("cli"):
+        command = documented_duckdb_strings()[0].split()
+        argv = [*cli_as_client(client(env, "duckdb")), *command[1:-1], str(handed_over), "-csv", "-noheader"]
+        argv += ["-c", "SELECT count(*) FROM v_papers"]
+    else:
+        python = dict(python_clients())[env.removeprefix("python-")]
+        read = "SELECT count(*) FROM v_papers"
+        read = f"import duckdb, sys; print(duckdb.connect(sys.argv[1], read_only=True).execute({read!r}).fetchone()[0])"
+        argv = [*python_as_client(python), "-c", read, str(handed_over)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout.strip()) == (0, "411"), done.stderr
+    assert served_files(handed_over) == before  # no WAL beside the version
+
+
+READ_WHILE_PUBLISHING = """
+import duckdb, sys, time
+from pathlib import Path
+serving, stop = sys.argv[1], Path(sys.argv[2])
+opened = errors = 0
+while not stop.exists():
+    try:
+        connection = duckdb.connect(serving, read_only=True)
+        assert connection.execute("SELECT count(*) FROM v_papers").fetchone()[0] == 411
+        connection.close()
+        opened += 1
+    except Exception as exc:
+        errors += 1
+        print(exc, file=sys.stderr)
+print(opened, errors)
+"""
+
+
+def test_read_only_clients_open_the_copy_while_new_versions_are_published(handed_over):
+    warehouse = handed_over.parent.parent / "paperhouse.duckdb"
+    stop = handed_over.parent.parent.parent / "stop"
+    reader = subprocess.Popen(
+        [*python_as_client(Path(sys.executable)), "-c", READ_WHILE_PUBLISHING, str(handed_over), str(stop)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    engine = warehouse_engine(warehouse)
+    try:
+        for _ in range(5):
+            publish(engine, warehouse, handed_over)
+            assert handed_over.resolve().stat().st_mode & 0o7777 == 0o444
+    finally:
+        engine.dispose()
+        stop.touch()
+        out, err = reader.communicate(timeout=120)
+    opened, errors = map(int, out.split())
+    assert (errors, reader.returncode) == (0, 0), err
+    assert opened > 0

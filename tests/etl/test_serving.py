@@ -105,7 +105,19 @@ def test_the_serving_path_is_a_relative_symlink_to_a_version_named_like_it(live)
     assert live.serving.is_symlink() and os.readlink(live.serving) == version_link(1)
     assert live.tree() == tree_after_one_publish([1])
     stamp = json.loads(live.stamp.read_text())
-    assert sorted(stamp) == ["marker", "published_at", "readable_from_duckdb", "storage_version", "version"]
+    assert sorted(stamp) == [
+        "file",
+        "marker",
+        "published_at",
+        "readable_from_duckdb",
+        "storage_version",
+        "version",
+    ]
+    version = live.serving.parent / version_link(1)
+    assert stamp["file"] == {"size": version.stat().st_size, "mtime_ns": version.stat().st_mtime_ns}
+    assert (
+        version.stat().st_mode & 0o7777 == etl.serving.SERVED_MODE == 0o444
+    )  # tests/test_clients.py: as non-root
     assert (stamp["storage_version"], stamp["readable_from_duckdb"]) == ("v1.0.0", "1.0")
     assert stamp["marker"] == warehouse_marker(live.engine)
     assert stamp["version"] == version_link(1)
@@ -191,6 +203,7 @@ def test_a_garbage_serving_file_with_a_valid_stamp_is_stale(live):
     live.load(0)
     live.publish()
     version = live.serving.parent / version_link(1)
+    version.chmod(0o644)  # as a non-root user must first
     version.write_bytes(b"not a DuckDB file" * 100)  # the stamp still names it, with the right marker
     assert not is_current(live.engine, live.serving)
     assert isinstance(live.publish_if_stale(), float)
@@ -202,11 +215,59 @@ def test_a_truncated_serving_file_is_stale(live):
     live.load(0)
     live.publish()
     version = live.serving.parent / version_link(1)
+    version.chmod(0o644)
     with open(version, "r+b") as handle:
         handle.truncate(version.stat().st_size // 2)
     assert not is_current(live.engine, live.serving)
     assert isinstance(live.publish_if_stale(), float)
     assert served_state(live.serving) == STATES[0]
+
+
+def test_a_version_a_client_wrote_to_is_stale_and_kept_by_the_next_publish(live):
+    """Root ignores the read-only mode: a client opening the copy without read-only mode can write it."""
+    live.load(0)
+    live.publish()
+    client = duckdb.connect(str(live.serving))  # as root: no error
+    client.execute("CREATE TABLE analyst_notes AS SELECT 'mine' AS note")
+    client.close()
+    assert etl.serving.changed_by_client(live.serving)
+    assert not is_current(live.engine, live.serving)  # the warehouse did not change, the copy did
+    kept = []
+    assert isinstance(
+        publish_if_stale(live.engine, live.warehouse, live.serving, on_changed=kept.append), float
+    )
+    changed = live.serving.with_name("paperhouse.duckdb.changed-000001")
+    assert kept == [changed]
+    assert live.tree() == sorted([*tree_after_one_publish([1, 2]), changed.name])
+    notes = duckdb.connect(str(changed), read_only=True)
+    assert notes.execute("SELECT note FROM analyst_notes").fetchall() == [("mine",)]
+    notes.close()
+    assert not etl.serving.changed_by_client(live.serving) and is_current(live.engine, live.serving)
+    served = duckdb.connect(str(live.serving), read_only=True)
+    assert served.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'analyst_notes'"
+    ).fetchone() == (0,)
+    served.close()
+    live.load(1)
+    live.publish()
+    live.publish()  # version 2, unchanged, is swept; the kept file never is
+    assert live.tree() == sorted([*tree_after_one_publish([3, 4]), changed.name])
+
+
+def test_a_version_made_writable_again_is_stale_and_a_stamp_without_its_file_record_too(live):
+    live.load(0)
+    live.publish()
+    version = live.serving.parent / version_link(1)
+    version.chmod(0o644)
+    assert etl.serving.changed_by_client(live.serving) and not is_current(live.engine, live.serving)
+    version.chmod(0o444)
+    assert is_current(live.engine, live.serving)
+    stamp = json.loads(live.stamp.read_text())
+    del stamp["file"]  # as an older paperhouse wrote it, its version writable
+    live.stamp.write_text(json.dumps(stamp))
+    assert not etl.serving.changed_by_client(live.serving) and not is_current(live.engine, live.serving)
+    assert isinstance(live.publish_if_stale(), float)
+    assert live.tree() == tree_after_one_publish([1, 2])  # nothing kept: not a client's change
 
 
 def test_the_old_single_file_layout_is_replaced_by_the_symlink(live):
@@ -610,3 +671,14 @@ def test_a_stop_request_ends_the_wait_for_the_versions_folder_within_a_poll(live
     finally:
         os.close(held)
     assert sorted(os.listdir(live.serving.parent)) == [VERSIONS] and not os.listdir(versions)
+
+
+def test_the_load_summary_names_the_file_a_client_wrote_to():
+    from etl.cli import _serving_state
+
+    serving = {"path": "/w/serving/p.duckdb", "publish_seconds": 0.5, "error": None}
+    serving["changed_by_client"] = "/w/serving/p.duckdb.changed-000001"
+    assert _serving_state(serving) == (
+        "/w/serving/p.duckdb published in 0.500 s; a client had written to the version it replaced "
+        "(opened without read-only mode, as root): kept as /w/serving/p.duckdb.changed-000001"
+    )
