@@ -4,7 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # DuckDB clients the project did not write, each in its own environment (never the project's venv):
-# the duckdb CLI 1.5 and 1.4 from PyPI, and a Superset-like Python (duckdb 1.4, SQLAlchemy 1.4, psycopg2).
+# the duckdb CLI 1.5 and 1.4 from PyPI, a Superset-like Python (duckdb 1.4, SQLAlchemy 1.4, psycopg2), and
+# @duckdb/node-api from npm (what Evidence's duckdb source runs).
 CLIENTS ?= .clients
 CLIENT_ENVS := cli-1.5 cli-1.4 superset
 CLIENTS_STAMP := $(CLIENTS)/.installed-stamp
@@ -22,15 +23,17 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)  ## create .venv and install the project with its locked dependencies
 
-$(CLIENTS_STAMP): $(foreach env,$(CLIENT_ENVS),tests/clients/requirements-$(env).txt)
+$(CLIENTS_STAMP): $(foreach env,$(CLIENT_ENVS),tests/clients/requirements-$(env).txt) tests/clients/node-api/package-lock.json
 	for env in $(CLIENT_ENVS); do \
 	  $(PYTHON) -m venv $(CLIENTS)/$$env && \
 	  $(CLIENTS)/$$env/bin/pip install --quiet -r tests/clients/requirements-$$env.txt || exit 1; \
 	done
 	chmod +x $(CLIENTS)/cli-*/bin/duckdb  # the 1.4 wheel installs its binary without the execute bit
+	mkdir -p $(CLIENTS)/node-api && cp tests/clients/node-api/package.json tests/clients/node-api/package-lock.json $(CLIENTS)/node-api/
+	cd $(CLIENTS)/node-api && npm ci --no-audit --no-fund --silent  # @duckdb/node-api, as Evidence's duckdb source runs it
 	touch $(CLIENTS_STAMP)
 
-clients: $(CLIENTS_STAMP)  ## build .clients/: the duckdb CLI 1.5 and 1.4, and a Superset-like Python, for the client tests
+clients: $(CLIENTS_STAMP)  ## build .clients/: the duckdb CLI 1.5 and 1.4, a Superset-like Python and @duckdb/node-api, for the client tests
 
 run: $(STAMP)  ## load the bundled sample dumps (data/raw) into warehouse/paperhouse.duckdb
 	$(BIN)/paperhouse load

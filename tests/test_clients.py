@@ -6,6 +6,12 @@ open the DuckDB serving copy; on PostgreSQL, the Superset-like Python and Debian
 warehouse itself as the analyst role. The connection strings are the documented ones: docs/tested.toml
 holds them, and the pages that show them to users (docs/bi_clients.md, docs/postgresql.md) must show
 them word for word.
+
+The recipes of docs/bi_clients.md (its blocks marked `recipe=`) run as written: the CLI ones install
+duckdb-cli from PyPI, the Node ones use @duckdb/node-api 1.4.2-r.1 (`make clients`: .clients/node-api),
+and Evidence's is checked the way its duckdb source resolves `filename`. Clients that open the
+serving copy without read-only mode run as a user other than root (tests/clients/nonroot.py) and are
+refused by the file's mode.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -299,3 +306,96 @@ def test_read_only_clients_open_the_copy_while_new_versions_are_published(handed
     opened, errors = map(int, out.split())
     assert (errors, reader.returncode) == (0, 0), err
     assert opened > 0
+
+
+# The recipes of docs/bi_clients.md, run as written: its fenced blocks marked `recipe=<name>`.
+RECIPE = re.compile(r"^```(\w+) recipe=([\w.-]+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+RECIPES = {"cli-1.5", "cli-1.4", "python", "node-api", "evidence-link", "evidence-connection"}
+
+
+def recipe(name: str, root: Path, scratch: Path) -> str:
+    """The block `name` of docs/bi_clients.md, `/abs/path` standing for `root` and `/tmp/` for `scratch`."""
+    blocks = {
+        m[2]: m[3] for m in RECIPE.finditer((ROOT / "docs" / "bi_clients.md").read_text(encoding="utf-8"))
+    }
+    assert set(blocks) == RECIPES
+    return blocks[name].replace("/tmp/", f"{scratch}/").replace("/abs/path", str(root))
+
+
+def run_recipe(argv: list[str], **kwargs) -> str:
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, **kwargs)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("name", ["cli-1.5", "cli-1.4"])
+def test_the_duckdb_cli_recipes_install_and_query_as_written(served, name, tmp_path):
+    shell = recipe(name, served[0], tmp_path)
+    answer = run_recipe(["bash", "-euo", "pipefail", "-c", shell])
+    assert re.search(r"^│\s+411\s+│$", answer, re.MULTILINE), answer  # the CLI's box, one row
+
+
+@pytest.mark.parametrize("env", ["project", "superset"])
+def test_the_python_recipe_runs_as_written(served, env, tmp_path):
+    python = dict(python_clients())[env]
+    assert run_recipe([str(python), "-c", recipe("python", served[0], tmp_path)]) == "411\n"
+
+
+def node_api() -> Path:
+    """The node_modules folder `make clients` installs @duckdb/node-api into."""
+    modules = CLIENTS / "node-api" / "node_modules"
+    if not (modules / "@duckdb" / "node-api" / "package.json").exists():
+        if os.environ.get("PAPERHOUSE_CI"):
+            pytest.fail(f"{modules} has no @duckdb/node-api: `make clients` installs it")
+        pytest.skip(f"{modules} has no @duckdb/node-api: `make clients` installs it")
+    return modules
+
+
+def run_node(script: str, folder: Path) -> str:
+    """Run the ES module `script` from `folder`, which sees .clients/node-api's packages."""
+    (folder / "node_modules").symlink_to(node_api())
+    (folder / "recipe.mjs").write_text(script, encoding="utf-8")
+    return run_recipe(["node", "recipe.mjs"], cwd=folder)
+
+
+def test_the_node_api_recipe_runs_as_written(served, tmp_path):
+    assert run_node(recipe("node-api", served[0], tmp_path), tmp_path) == "411\n"
+
+
+# What Evidence's duckdb source (@evidence-dev/duckdb 1.0.13, packages/datasources/duckdb/index.cjs,
+# runQuery) opens: path.join(the source's folder, filename), READ_ONLY, through @duckdb/node-api.
+EVIDENCE_OPENS = """
+import { DuckDBInstance } from "@duckdb/node-api";
+import path from "node:path";
+import fs from "node:fs";
+const [directory, filename] = process.argv.slice(2);
+const opened = path.join(directory, filename);
+if (!fs.existsSync(opened)) { console.log("missing " + opened); process.exit(0); }
+const instance = await DuckDBInstance.create(opened, { access_mode: "READ_ONLY", custom_user_agent: "evidence-dev" });
+const reader = await (await instance.connect()).runAndReadAll("select count(*) from v_papers");
+console.log(String(reader.getRows()[0][0]));
+"""
+
+
+def test_the_evidence_recipe_opens_the_copy_the_way_evidences_duckdb_source_does(served, tmp_path):
+    import yaml
+
+    project = tmp_path / "evidence"
+    project.mkdir()
+    run_recipe(["bash", "-euo", "pipefail", "-c", recipe("evidence-link", served[0], tmp_path)], cwd=project)
+    source = project / "sources" / "papers"
+    connection = yaml.safe_load(recipe("evidence-connection", served[0], tmp_path))
+    assert (connection["name"], connection["type"]) == (source.name, "duckdb")
+    (source / "connection.yaml").write_text(
+        recipe("evidence-connection", served[0], tmp_path), encoding="utf-8"
+    )
+    (tmp_path / "node_modules").symlink_to(node_api())
+    (tmp_path / "opens.mjs").write_text(EVIDENCE_OPENS, encoding="utf-8")
+
+    def opens(filename: str) -> str:
+        return run_recipe(["node", "opens.mjs", str(source), filename], cwd=tmp_path).strip()
+
+    assert opens(connection["options"]["filename"]) == "411"
+    # What the README said before: an absolute filename is joined onto the source's folder.
+    absolute = str(served[1])
+    assert opens(absolute) == f"missing {source}{absolute}"
