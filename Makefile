@@ -23,14 +23,15 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)  ## create .venv and install the project with its locked dependencies
 
-$(CLIENTS_STAMP): $(foreach env,$(CLIENT_ENVS),tests/clients/requirements-$(env).txt) tests/clients/node-api/package-lock.json
+$(CLIENTS_STAMP): $(foreach env,$(CLIENT_ENVS),tests/clients/requirements-$(env).txt) tests/clients/node-api/package.json
 	for env in $(CLIENT_ENVS); do \
 	  $(PYTHON) -m venv $(CLIENTS)/$$env && \
 	  $(CLIENTS)/$$env/bin/pip install --quiet -r tests/clients/requirements-$$env.txt || exit 1; \
 	done
 	chmod +x $(CLIENTS)/cli-*/bin/duckdb  # the 1.4 wheel installs its binary without the execute bit
-	mkdir -p $(CLIENTS)/node-api && cp tests/clients/node-api/package.json tests/clients/node-api/package-lock.json $(CLIENTS)/node-api/
-	cd $(CLIENTS)/node-api && npm ci --no-audit --no-fund --silent  # @duckdb/node-api, as Evidence's duckdb source runs it
+	mkdir -p $(CLIENTS)/node-api && cp tests/clients/node-api/package.json $(CLIENTS)/node-api/
+	# @duckdb/node-api, as Evidence's duckdb source runs it; pinned exactly, and it pins its bindings exactly
+	cd $(CLIENTS)/node-api && npm install --no-package-lock --no-audit --no-fund --silent
 	touch $(CLIENTS_STAMP)
 
 clients: $(CLIENTS_STAMP)  ## build .clients/: the duckdb CLI 1.5 and 1.4, a Superset-like Python and @duckdb/node-api, for the client tests
