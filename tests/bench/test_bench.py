@@ -160,7 +160,16 @@ def test_benchmark_run_reports_every_stage_and_comparison(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     figures = json.loads(out.read_text())
     ours = figures["ours"]
-    assert set(ours["stages"]) == {"read", "parse", "dedupe", "links", "keywords", "assemble", "load", "views"}
+    assert set(ours["stages"]) == {
+        "read",
+        "parse",
+        "dedupe",
+        "links",
+        "keywords",
+        "assemble",
+        "load",
+        "views",
+    }
     assert all(s["seconds"] > 0 and s["peak_rss"] > 0 for s in ours["stages"].values())
     assert ours["batches"] == 3 and ours["entries"] == 3 * 116
     fifths = ours["peak_rss_by_fifth"]
