@@ -172,6 +172,12 @@ def markdown(found: list[Relation] | None = None) -> str:
         "as table, view and column comments (`migrations/docs.py`), so DBeaver, Superset, the duckdb CLI",
         "(`duckdb_tables()`, `duckdb_views()`, `duckdb_columns()`) and Dagster's column schemas show it too.",
         "",
+        "Ids: every key (`paper_id`, `file_id`, `text_id`, `link_id`, `keyword_id`, ...) is a BIGINT below",
+        "2^53, the first 53 bits of the SHA-256 of the text that names it (`etl/keys.py`), so every client",
+        "reads it exactly, also as a JSON number or a JavaScript `Number` (`@duckdb/node-api`, Evidence):",
+        "no id needs a cast to text. The same text gives the same key on every machine and in any load",
+        "order. Date keys (`*_date_id`) are the date as the integer YYYYMMDD.",
+        "",
     ]
     for kind, title in (("table", "Tables"), ("view", "Views")):
         names = [r.name for r in found if r.kind == kind]

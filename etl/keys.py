@@ -1,11 +1,19 @@
-"""How every warehouse key is made: the first 63 bits of SHA-256 of a text, so a key never depends on load order.
+"""How every warehouse key is made: the first 53 bits of SHA-256 of a text, so a key never depends on load order.
 
 A paper, link, keyword, organization and dump version is keyed by the content that names it
 (its identity text, its URL, its phrase, its handle, its name and sha256), joined by
 `KEY_SEPARATOR` where a key has several parts. The same text gives the same key in every
 run, on every machine and in every engine, so batches, reloads and subsets of a folder agree
-without a lookup of keys already given, and a merge is a join on keys. The top bit is dropped
-so the key fits a signed BIGINT.
+without a lookup of keys already given, and a merge is a join on keys.
+
+A key is below 2^53 (`KEY_BITS`): every client reads it exactly, also those that hold numbers as
+IEEE doubles (JavaScript's `Number`, JSON readers, `@duckdb/node-api`'s JSON, BI tools), which
+round larger integers (4951195403184159498 read back as 4951195403184159744) and so break joins
+between their queries. Keys were the first 63 bits until migration 0015, which shifted every
+stored key right by 10 bits: the first 53 bits of the same digest, so no text is hashed again.
+With 53 bits, two of a million distinct texts share a key with a chance of about 1 in 18,000 (1 in
+18 million with 63). Migration 0015 refuses a warehouse whose keys shortening would make equal, and
+the integrity checks refuse a batch that stores a key twice (`row_keys_unique`, `paper_id_unique`).
 
 Hashing runs where it is fastest. Short texts (keywords, URLs, handles: most keys) are hashed
 by DuckDB's `sha256`, which makes no Python object per row; long ones (titles with abstracts)
@@ -27,12 +35,16 @@ import polars as pl
 
 KEY_SEPARATOR = "\x1f"  # the ASCII unit separator: it cannot occur in a dump's text
 _SHORT_TEXT_MAX_BYTES = 512  # up to this, DuckDB hashes faster than Python's hashlib
-_SHA256_PREFIX_SQL = "SELECT (('0x' || sha256(text)[1:16])::UBIGINT >> 1)::BIGINT AS id FROM short_texts"
+KEY_BITS = 53  # every key is below 2**53: exact in a double, so in JavaScript and JSON
+_SHIFT = 64 - KEY_BITS  # the first 8 bytes of the digest, shifted right to keep the first KEY_BITS bits
+_SHA256_PREFIX_SQL = (
+    f"SELECT (('0x' || sha256(text)[1:16])::UBIGINT >> {_SHIFT})::BIGINT AS id FROM short_texts"
+)
 
 
 def stable_id(text: str) -> int:
-    """Return a positive 63-bit id: the first 8 bytes of SHA-256 of the UTF-8 text."""
-    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") >> 1
+    """Return a key below 2**53: the first `KEY_BITS` bits of SHA-256 of the UTF-8 text."""
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") >> _SHIFT
 
 
 def file_id_for(file_name: str, sha256: str) -> int:
@@ -71,7 +83,7 @@ def _long_text_ids(texts: pl.Series) -> pl.Series:
     values = texts.cast(pl.Binary).to_list()  # UTF-8 bytes, without a Python str per value
     # The first 8 bytes of each digest, read as big-endian words in one go: no Python int per value.
     prefixes = b"".join([digest(v).digest()[:8] for v in values])
-    return pl.Series("id", np.frombuffer(prefixes, dtype=">u8") >> 1).cast(pl.Int64)
+    return pl.Series("id", np.frombuffer(prefixes, dtype=">u8") >> _SHIFT).cast(pl.Int64)
 
 
 def stable_ids(texts: pl.Series) -> pl.Series:

@@ -33,7 +33,7 @@ from etl.stopping import LoadInterrupted, StopSwitch
 EXTRACTOR = "keywords"  # its row in extractor_versions
 BATCH_PAPERS = 4096  # papers per transaction: about 6 MB of text, and RAKE's chunk
 BATCH_STEPS = ("delete_paper_keywords", "insert_keywords", "insert_paper_keywords")
-_BEFORE_EVERY_KEY = -(2**63)  # keys are 63-bit hashes, never below this
+_BEFORE_EVERY_KEY = -(2**63)  # keys are non-negative hashes (etl.keys), never below this
 _PAPER_SCHEMA = {"paper_id": pl.Int64, "title": pl.String, "abstract": pl.String}
 
 

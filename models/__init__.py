@@ -83,7 +83,7 @@ class SourceFile(Base):
         BigInteger,
         primary_key=True,
         autoincrement=False,
-        comment="Key of the version: the first 63 bits of the SHA-256 of its file name and sha256, "
+        comment="Key of the version: the first 53 bits of the SHA-256 of its file name and sha256, "
         "joined by the character U+001F; the same version has the same id on every machine and in every run.",
     )
     file_name: Mapped[str] = mapped_column(
@@ -219,7 +219,7 @@ class Organization(Base):
         BigInteger,
         primary_key=True,
         autoincrement=False,
-        comment="Key: the first 63 bits of the SHA-256 of the handle.",
+        comment="Key: the first 53 bits of the SHA-256 of the handle.",
     )
     handle: Mapped[str] = mapped_column(
         String,
@@ -251,14 +251,15 @@ class Paper(Base):
         BigInteger,
         primary_key=True,
         autoincrement=False,
-        comment="Key of the paper: the first 63 bits of the SHA-256 of its normalized title and "
+        comment="Key of the paper: the first 53 bits of the SHA-256 of its normalized title and "
         "normalized abstract (NFKC, case folded, whitespace collapsed), joined by the character "
-        "U+001F; the same on every machine, in every run and in any load order.",
+        "U+001F; the same on every machine, in every run and in any load order, and below 2^53, so JavaScript "
+        "and JSON clients read it exactly.",
     )
     title_id: Mapped[int] = mapped_column(
         BigInteger,
         nullable=False,
-        comment="The first 63 bits of the SHA-256 of the normalized title alone: papers with the same "
+        comment="The first 53 bits of the SHA-256 of the normalized title alone: papers with the same "
         "title and different abstracts share it (see `v_title_collisions`).",
     )
     title: Mapped[str] = mapped_column(
@@ -379,7 +380,7 @@ class PaperAppearance(Base):
     text_id: Mapped[int] = mapped_column(
         BigInteger,
         nullable=False,
-        comment="The title and abstract as this entry prints them: the first 63 bits of the SHA-256 of both, "
+        comment="The title and abstract as this entry prints them: the first 53 bits of the SHA-256 of both, "
         "joined by the character U+001F; the text is `papers`' when it is `papers.text_id`, else in `paper_texts`.",
     )
     organization_name: Mapped[str | None] = mapped_column(
@@ -402,7 +403,7 @@ class PaperText(Base):
         BigInteger,
         primary_key=True,
         autoincrement=False,
-        comment="Key: the first 63 bits of the SHA-256 of the title and the abstract as printed, joined by "
+        comment="Key: the first 53 bits of the SHA-256 of the title and the abstract as printed, joined by "
         "the character U+001F (`paper_appearances.text_id`).",
     )
     paper_id: Mapped[int] = mapped_column(
@@ -422,7 +423,7 @@ class Link(Base):
     __mapper_args__ = {"primary_key": ["link_id"]}
 
     link_id: Mapped[int] = mapped_column(
-        BigInteger, nullable=False, comment="Key: the first 63 bits of the SHA-256 of the cleaned URL."
+        BigInteger, nullable=False, comment="Key: the first 53 bits of the SHA-256 of the cleaned URL."
     )
     url: Mapped[str] = mapped_column(
         String,
@@ -477,7 +478,7 @@ class Keyword(Base):
     keyword_id: Mapped[int] = mapped_column(
         BigInteger,
         nullable=False,
-        comment="Key: the first 63 bits of the SHA-256 of the kind and the keyword, joined by the character U+001F.",
+        comment="Key: the first 53 bits of the SHA-256 of the kind and the keyword, joined by the character U+001F.",
     )
     keyword: Mapped[str] = mapped_column(
         String,

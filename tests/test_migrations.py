@@ -283,3 +283,54 @@ def test_0013_fills_each_form_with_its_keyword_and_the_next_load_derives_every_k
         assert c.execute(text("SELECT extractor, version FROM extractor_versions")).all() == [
             ("keywords", EXTRACTOR_VERSION)
         ]
+
+
+def load_with_63_bit_keys(engine, sample_dir, monkeypatch) -> None:
+    """Load the sample as paperhouse did before 0015, with 63-bit keys, and leave the warehouse
+    at 0014: the schema is the head's (0015 changes rows only), the keys those of 0014's code."""
+    import etl.keys
+
+    with monkeypatch.context() as patched:
+        patched.setattr(etl.keys, "_SHIFT", 1)
+        patched.setattr(etl.keys, "_SHA256_PREFIX_SQL", etl.keys._SHA256_PREFIX_SQL.replace(">> 11", ">> 1"))
+        load_dumps(sample_dir, engine)
+    with engine.begin() as c:
+        c.execute(text("UPDATE alembic_version SET version_num = '0014'"))
+
+
+def test_0015_shortens_63_bit_keys_to_exactly_the_keys_a_fresh_load_gives(
+    engine, sample_dir, tmp_path, warehouse_target, monkeypatch
+):
+    load_dumps(sample_dir, engine)
+    fresh = snapshot(engine)
+    assert max(r[0] for r in fresh["papers"]) < 2**53
+    downgrade(engine, "base")
+    migrate(engine)
+    load_with_63_bit_keys(engine, sample_dir, monkeypatch)
+    earlier = snapshot(engine)
+    assert max(r[0] for r in earlier["papers"]) >= 2**53  # the keys of 0014's code
+    assert earlier != fresh
+    migrate(engine)
+    assert current_revision(engine) == HEAD
+    assert snapshot(engine) == fresh
+    downgrade(engine, "0014")  # hashes the stored texts again: the 63-bit keys come back
+    assert snapshot(engine) == earlier
+
+
+def test_0015_refuses_keys_that_would_become_equal_and_changes_nothing(engine, sample_dir, monkeypatch):
+    load_with_63_bit_keys(engine, sample_dir, monkeypatch)
+    with engine.begin() as c:  # a keyword whose key differs from another's in its last 10 bits only
+        c.execute(
+            text(
+                "INSERT INTO keywords SELECT keyword_id # 1, 'colliding keyword', kind FROM keywords "
+                "ORDER BY keyword_id LIMIT 1"
+                if engine.dialect.name == "postgresql"
+                else "INSERT INTO keywords SELECT xor(keyword_id, 1), 'colliding keyword', kind FROM keywords "
+                "ORDER BY keyword_id LIMIT 1"
+            )
+        )
+    before = snapshot(engine)
+    with pytest.raises(Exception, match="1 keyword_ids would become equal to another key"):
+        migrate(engine)
+    assert current_revision(engine) == "0014"
+    assert snapshot(engine) == before

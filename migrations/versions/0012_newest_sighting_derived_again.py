@@ -20,13 +20,14 @@ up the sightings of the organizations it touched, to name them and to drop those
 
 """
 
+import hashlib
 from collections.abc import Sequence
 
 import polars as pl
 import sqlalchemy as sa
 from alembic import op
 
-from etl.keys import stable_id_expr
+from etl.keys import KEY_SEPARATOR
 from etl.staging import read_frame, stage_frame, unstage
 
 revision: str = "0012"
@@ -138,6 +139,12 @@ EARLIER_COLUMN_COMMENTS = {
 }
 
 
+def _text_key(title: str, abstract: str) -> int:
+    """The key of a printed text as this revision made it: the first 63 bits of SHA-256 (0015 shifts it to 53)."""
+    joined = f"{title}{KEY_SEPARATOR}{abstract}".encode()
+    return int.from_bytes(hashlib.sha256(joined).digest()[:8], "big") >> 1
+
+
 def _backfill_text_ids() -> None:
     """Give each paper the key of the text it shows, and each sighting its paper's."""
     bind = op.get_bind()
@@ -146,7 +153,16 @@ def _backfill_text_ids() -> None:
         "SELECT paper_id, title, abstract FROM papers",
         {"paper_id": pl.Int64, "title": pl.String, "abstract": pl.String},
     )
-    stage_frame(bind, "stg_text_ids", papers.select("paper_id", text_id=stable_id_expr("title", "abstract")))
+    stage_frame(
+        bind,
+        "stg_text_ids",
+        papers.select(
+            "paper_id",
+            text_id=pl.struct("title", "abstract").map_elements(
+                lambda text: _text_key(text["title"], text["abstract"]), return_dtype=pl.Int64
+            ),
+        ),
+    )
     try:
         op.execute(
             "UPDATE papers SET text_id = s.text_id FROM stg_text_ids AS s WHERE papers.paper_id = s.paper_id"

@@ -38,7 +38,7 @@ WITH newest AS (
     SELECT 1 AS k, 'papers without a sighting' AS what, count(*) AS n FROM papers AS p
     WHERE NOT EXISTS (SELECT 1 FROM paper_appearances AS a WHERE a.paper_id = p.paper_id)
     UNION ALL SELECT 2, 'papers.title and abstract -> text_id', count(*) FROM papers
-    WHERE ((('x' || substr(encode(sha256(convert_to(title || chr(31) || abstract, 'UTF8')), 'hex'), 1, 16))::bit(64) >> 1)::bigint) <> text_id
+    WHERE ((('x' || substr(encode(sha256(convert_to(title || chr(31) || abstract, 'UTF8')), 'hex'), 1, 16))::bit(64) >> 11)::bigint) <> text_id
     UNION ALL SELECT 3, 'papers.text_id', text_id FROM paper_counts
     UNION ALL SELECT 4, 'papers.author_count', author_count FROM paper_counts
     UNION ALL SELECT 5, 'papers.organization_id', organization_id FROM paper_counts

@@ -1,0 +1,210 @@
+"""every key below 2^53: the first 53 bits of its SHA-256, which every client reads exactly
+
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-12 12:00:00
+
+Keys were the first 63 bits of SHA-256 of the text that names them. A client that reads numbers
+as IEEE doubles (JavaScript's `Number`, so `@duckdb/node-api`'s JSON and Evidence, and any JSON
+reader) rounds integers above 2^53: 410 of the sample's 411 `paper_id`s changed in Evidence
+(4951195403184159498 read as 4951195403184159744), and joins between its queries failed. A key
+is now the first 53 bits of the same digest (`etl.keys.KEY_BITS`), so a stored key becomes
+exactly the key a load makes now by a shift of 10 bits: no text is read or hashed again. Dates
+keep their YYYYMMDD keys.
+
+The upgrade first counts, in each keyed table, the keys that the shift would make equal (two
+papers, texts, dump versions, organizations, links, keywords or titles that share their first
+53 bits); if any, it refuses, naming them, and changes nothing: a collision is never merged.
+Then every key and every reference to one is shifted (`KEY_COLUMNS`). On PostgreSQL the primary
+keys are dropped for the update and added again, so that no row's new key meets another row's
+old one midway.
+
+The downgrade hashes the stored texts again with the 63-bit rule (a shift cannot give back the
+bits dropped): each key's text is in the warehouse (a dump version's name and sha256, a paper's
+normalized title and abstract, a printed text, a handle, a URL, a keyword and its kind).
+"""
+
+import hashlib
+from collections.abc import Sequence
+
+import polars as pl
+from alembic import op
+
+from etl.keys import KEY_SEPARATOR
+from etl.normalize import identity_keys
+from etl.staging import read_frame, stage_frame, unstage
+
+revision: str = "0015"
+down_revision: str | None = "0014"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+SHIFT = 10  # from the first 63 bits to the first 53
+
+# Every BIGINT column holding a key or a reference to one, by the key it holds.
+KEY_COLUMNS = {
+    "file_id": (("source_files", "file_id"), ("paper_appearances", "file_id")),
+    "organization_id": (
+        ("organizations", "organization_id"),
+        ("papers", "organization_id"),
+        ("paper_appearances", "organization_id"),
+    ),
+    "paper_id": (
+        ("papers", "paper_id"),
+        ("paper_appearances", "paper_id"),
+        ("paper_texts", "paper_id"),
+        ("paper_links", "paper_id"),
+        ("paper_keywords", "paper_id"),
+    ),
+    "title_id": (("papers", "title_id"),),
+    "text_id": (("papers", "text_id"), ("paper_texts", "text_id"), ("paper_appearances", "text_id")),
+    "link_id": (("links", "link_id"), ("paper_links", "link_id")),
+    "keyword_id": (("keywords", "keyword_id"), ("paper_keywords", "keyword_id")),
+}
+
+# The distinct keys of each kind: two of them that the shift makes equal are a collision.
+DISTINCT_KEYS = {
+    "file_id": "SELECT file_id AS k FROM source_files",
+    "organization_id": "SELECT organization_id AS k FROM organizations",
+    "paper_id": "SELECT paper_id AS k FROM papers",
+    "title_id": "SELECT DISTINCT title_id AS k FROM papers",
+    "text_id": "SELECT text_id AS k FROM papers UNION SELECT text_id FROM paper_texts",
+    "link_id": "SELECT link_id AS k FROM links",
+    "keyword_id": "SELECT keyword_id AS k FROM keywords",
+}
+
+# Tables whose key is a PRIMARY KEY on PostgreSQL (DuckDB keeps them too, but updates them in place).
+PRIMARY_KEYS = {
+    "source_files": ("file_id",),
+    "organizations": ("organization_id",),
+    "papers": ("paper_id",),
+    "paper_texts": ("text_id",),
+}
+
+
+class KeyCollision(RuntimeError):
+    """Shortening the keys would make two keys of a table equal: the upgrade refuses, changing nothing."""
+
+
+def _collisions() -> dict[str, int]:
+    """Per key kind, how many distinct keys the shift would merge into another (none: an empty dict)."""
+    bind = op.get_bind()
+    found = {}
+    for kind, keys in DISTINCT_KEYS.items():
+        query = f"SELECT count(DISTINCT k) - count(DISTINCT k >> {SHIFT}) FROM ({keys}) AS keys"
+        merged = bind.exec_driver_sql(query).scalar_one()
+        if merged:
+            found[kind] = merged
+    return found
+
+
+def _shift(amount: int) -> None:
+    """Shift every key and reference right by `amount` bits."""
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        for table in PRIMARY_KEYS:
+            op.drop_constraint(op.f(f"pk_{table}"), table, type_="primary")
+    tables: dict[str, list[str]] = {}
+    for columns in KEY_COLUMNS.values():
+        for table, column in columns:
+            tables.setdefault(table, []).append(column)
+    for table, columns in tables.items():
+        assignments = ", ".join(f"{c} = {c} >> {amount}" for c in columns)
+        op.execute(f"UPDATE {table} SET {assignments}")
+    if postgresql:
+        for table, key in PRIMARY_KEYS.items():
+            op.create_primary_key(op.f(f"pk_{table}"), table, list(key))
+
+
+def upgrade() -> None:
+    """Refuse if two keys would become one; else shift every key to its first 53 bits."""
+    collisions = _collisions()
+    if collisions:
+        named = ", ".join(f"{n} {kind}s" for kind, n in collisions.items())
+        raise KeyCollision(
+            f"keys cannot be shortened to 53 bits: {named} would become equal to another key of "
+            "their table; nothing was changed. Keep this warehouse at revision 0014 (paperhouse "
+            "before keys below 2^53) and report the collision."
+        )
+    _shift(SHIFT)
+
+
+def _key63(text: str) -> int:
+    """The key of a text before this revision: the first 63 bits of its SHA-256."""
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") >> 1
+
+
+def _keys63(*parts: pl.Expr) -> pl.Expr:
+    """`_key63` of the parts joined by the key separator."""
+    joined = pl.concat_str(list(parts), separator=KEY_SEPARATOR)
+    return joined.map_elements(_key63, return_dtype=pl.Int64)
+
+
+# For each key kind: the query reading each stored key with the texts that name it, and how its
+# 63-bit key is made from them.
+EARLIER_KEYS = {
+    "file_id": (
+        "SELECT file_id AS k, file_name, sha256 FROM source_files",
+        lambda: _keys63(pl.col("file_name"), pl.col("sha256")),
+    ),
+    "organization_id": (
+        "SELECT organization_id AS k, handle FROM organizations",
+        lambda: _keys63(pl.col("handle")),
+    ),
+    "paper_id": (
+        "SELECT paper_id AS k, title, abstract FROM papers",
+        lambda: _keys63(
+            pl.col("title").map_batches(identity_keys, return_dtype=pl.String),
+            pl.col("abstract").map_batches(identity_keys, return_dtype=pl.String),
+        ),
+    ),
+    "title_id": (
+        "SELECT DISTINCT title_id AS k, title FROM papers",
+        lambda: _keys63(pl.col("title").map_batches(identity_keys, return_dtype=pl.String)),
+    ),
+    "text_id": (
+        "SELECT text_id AS k, title, abstract FROM papers UNION SELECT text_id, title, abstract FROM paper_texts",
+        lambda: _keys63(pl.col("title"), pl.col("abstract")),
+    ),
+    "link_id": ("SELECT link_id AS k, url FROM links", lambda: _keys63(pl.col("url"))),
+    "keyword_id": (
+        "SELECT keyword_id AS k, kind, keyword FROM keywords",
+        lambda: _keys63(pl.col("kind"), pl.col("keyword")),
+    ),
+}
+
+
+EARLIER_TEXTS = {  # the text columns each query of EARLIER_KEYS reads beside the key
+    "file_id": ("file_name", "sha256"),
+    "organization_id": ("handle",),
+    "paper_id": ("title", "abstract"),
+    "title_id": ("title",),
+    "text_id": ("title", "abstract"),
+    "link_id": ("url",),
+    "keyword_id": ("kind", "keyword"),
+}
+
+
+def downgrade() -> None:
+    """Give every key back its 63 bits, hashing the stored texts that name it again."""
+    bind = op.get_bind()
+    postgresql = bind.dialect.name == "postgresql"
+    if postgresql:
+        for table in PRIMARY_KEYS:
+            op.drop_constraint(op.f(f"pk_{table}"), table, type_="primary")
+    for kind, (query, earlier) in EARLIER_KEYS.items():
+        texts = EARLIER_TEXTS[kind]
+        stored = read_frame(bind, query, {"k": pl.Int64, **dict.fromkeys(texts, pl.String)})
+        keys = stored.select("k", earlier=earlier()).unique("k")
+        stage_frame(bind, "stg_earlier_keys", keys)
+        try:
+            for table, column in KEY_COLUMNS[kind]:
+                op.execute(
+                    f"UPDATE {table} SET {column} = e.earlier FROM stg_earlier_keys AS e "
+                    f"WHERE {table}.{column} = e.k"
+                )
+        finally:
+            unstage(bind, ["stg_earlier_keys"])
+    if postgresql:
+        for table, key in PRIMARY_KEYS.items():
+            op.create_primary_key(op.f(f"pk_{table}"), table, list(key))
