@@ -13,7 +13,8 @@ between their queries. Keys were the first 63 bits until migration 0015, which s
 stored key right by 10 bits: the first 53 bits of the same digest, so no text is hashed again.
 With 53 bits, two of a million distinct texts share a key with a chance of about 1 in 18,000 (1 in
 18 million with 63). Migration 0015 refuses a warehouse whose keys shortening would make equal, and
-the integrity checks refuse a batch that stores a key twice (`row_keys_unique`, `paper_id_unique`).
+the integrity checks refuse a batch that stores a key twice (`row_keys_unique`, `paper_id_unique`);
+two papers whose keys collide within or across batches are not yet told apart from one paper.
 
 Hashing runs where it is fastest. Short texts (keywords, URLs, handles: most keys) are hashed
 by DuckDB's `sha256`, which makes no Python object per row; long ones (titles with abstracts)

@@ -48,7 +48,7 @@ def test_every_id_a_view_exposes_is_below_2_53(engine, sample_dir):
 
 @pytest.mark.slow
 def test_node_api_reads_every_id_of_every_view_exactly(tmp_path):
-    modules = CLIENTS / "node" / "node_modules"
+    modules = CLIENTS / "node-api" / "node_modules"
     if shutil.which("node") is None or not (modules / "@duckdb" / "node-api").is_dir():
         if os.environ.get("PAPERHOUSE_CI"):
             pytest.fail(f"{modules}/@duckdb/node-api is missing: `make clients` installs it")

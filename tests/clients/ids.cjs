@@ -1,5 +1,5 @@
-// Run by Node.js with @duckdb/node-api (`make clients` installs it in .clients/node), not the project:
-//   NODE_PATH=.clients/node/node_modules node ids.cjs SERVING_COPY
+// Run by Node.js with @duckdb/node-api (`make clients` installs it in .clients/node-api), not the project:
+//   NODE_PATH=.clients/node-api/node_modules node ids.cjs SERVING_COPY
 // Opens the serving copy read-only, finds in the catalog every column named id or *_id of every
 // view, and prints one JSON object: the DuckDB version, and for each "view.column" the column's
 // values (ordered, nulls first) as node-api's JSON gives them and as JavaScript Numbers.
