@@ -9,10 +9,10 @@ without a lookup of keys already given, and a merge is a join on keys.
 A key is below 2^53 (`KEY_BITS`): every client reads it exactly, also those that hold numbers as
 IEEE doubles (JavaScript's `Number`, JSON readers, `@duckdb/node-api`'s JSON, BI tools), which
 round larger integers (4951195403184159498 read back as 4951195403184159744) and so break joins
-between their queries. Keys were the first 63 bits until migration 0015, which shifted every
+between their queries. Keys were the first 63 bits until migration 0016, which shifted every
 stored key right by 10 bits: the first 53 bits of the same digest, so no text is hashed again.
 With 53 bits, two of a million distinct texts share a key with a chance of about 1 in 18,000 (1 in
-18 million with 63). Migration 0015 refuses a warehouse whose keys shortening would make equal, and
+18 million with 63). Migration 0016 refuses a warehouse whose keys shortening would make equal, and
 the integrity checks refuse a batch that stores a key twice (`row_keys_unique`, `paper_id_unique`);
 two papers whose keys collide within or across batches are not yet told apart from one paper.
 

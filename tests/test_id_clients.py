@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from etl.cli import EXIT_OK, main
 from etl.keys import KEY_BITS
-from etl.pipeline import load_dumps
+from etl.pipeline import load_folder
 from etl.warehouse import warehouse_engine
 from tests.catalog import column_comments, view_names
 from tests.conftest import ROOT, SAMPLE_DIR
@@ -37,7 +37,7 @@ def view_id_columns(connection) -> list[tuple[str, str]]:
 
 
 def test_every_id_a_view_exposes_is_below_2_53(engine, sample_dir):
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     with engine.connect() as c:
         columns = view_id_columns(c)
         assert ("v_papers", "paper_id") in columns and len(columns) >= 9

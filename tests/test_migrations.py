@@ -286,24 +286,24 @@ def test_0013_fills_each_form_with_its_keyword_and_the_next_load_derives_every_k
 
 
 def load_with_63_bit_keys(engine, sample_dir, monkeypatch) -> None:
-    """Load the sample as paperhouse did before 0015, with 63-bit keys, and leave the warehouse
-    at 0014: the schema is the head's (0015 changes rows only), the keys those of 0014's code."""
+    """Load the sample as paperhouse did before 0016, with 63-bit keys, and leave the warehouse
+    at 0015: the schema is the head's (0016 changes rows only), the keys those of 0015's code."""
     import etl.keys
 
     with monkeypatch.context() as patched:
         patched.setattr(etl.keys, "_SHIFT", 1)
         patched.setattr(etl.keys, "_SHA256_PREFIX_SQL", etl.keys._SHA256_PREFIX_SQL.replace(">> 11", ">> 1"))
-        load_dumps(sample_dir, engine)
+        load_folder(sample_dir, engine)
     with engine.begin() as c:
-        c.execute(text("UPDATE alembic_version SET version_num = '0014'"))
+        c.execute(text("UPDATE alembic_version SET version_num = '0015'"))
 
 
-def test_0015_shifts_every_key_column_of_the_models():
-    # Every BIGINT column named *_id of the models holds a key or a reference to one: 0015 shifts it.
-    # A keyed table from a revision merged in before 0015 fails this until 0015 lists its columns.
+def test_0016_shifts_every_key_column_of_the_models():
+    # Every BIGINT column named *_id of the models holds a key or a reference to one: 0016 shifts it.
+    # A keyed table from a revision merged in before 0016 fails this until 0016 lists its columns.
     import importlib
 
-    shifted = importlib.import_module("migrations.versions.0015_keys_below_2_53").KEY_COLUMNS
+    shifted = importlib.import_module("migrations.versions.0016_keys_below_2_53").KEY_COLUMNS
     assert sorted(c for columns in shifted.values() for c in columns) == sorted(
         (table.name, column.name)
         for table in models.metadata.sorted_tables
@@ -312,8 +312,8 @@ def test_0015_shifts_every_key_column_of_the_models():
     )
 
 
-def test_0015_shortens_63_bit_keys_to_exactly_the_keys_a_fresh_load_gives(engine, sample_dir, monkeypatch):
-    load_dumps(sample_dir, engine)
+def test_0016_shortens_63_bit_keys_to_exactly_the_keys_a_fresh_load_gives(engine, sample_dir, monkeypatch):
+    load_folder(sample_dir, engine)
     fresh = snapshot(engine)
     assert max(r[0] for r in fresh["papers"]) < 2**53
     with engine.connect() as c:
@@ -322,20 +322,20 @@ def test_0015_shortens_63_bit_keys_to_exactly_the_keys_a_fresh_load_gives(engine
     migrate(engine)
     load_with_63_bit_keys(engine, sample_dir, monkeypatch)
     earlier = snapshot(engine)
-    assert max(r[0] for r in earlier["papers"]) >= 2**53  # the keys of 0014's code
+    assert max(r[0] for r in earlier["papers"]) >= 2**53  # the keys of 0015's code
     assert earlier != fresh
     migrate(engine)
     assert current_revision(engine) == HEAD
     assert snapshot(engine) == fresh
     with engine.connect() as c:
         assert (index_names(c), primary_key_tables(c)) == indexes  # PostgreSQL's, dropped for the update
-    downgrade(engine, "0014")  # hashes the stored texts again: the 63-bit keys come back
+    downgrade(engine, "0015")  # hashes the stored texts again: the 63-bit keys come back
     assert snapshot(engine) == earlier
     with engine.connect() as c:
         assert (index_names(c), primary_key_tables(c)) == indexes
 
 
-def test_0015_refuses_keys_that_would_become_equal_and_changes_nothing(engine, sample_dir, monkeypatch):
+def test_0016_refuses_keys_that_would_become_equal_and_changes_nothing(engine, sample_dir, monkeypatch):
     load_with_63_bit_keys(engine, sample_dir, monkeypatch)
     with engine.begin() as c:  # a keyword whose key differs from another's in its last 10 bits only
         c.execute(
@@ -350,5 +350,5 @@ def test_0015_refuses_keys_that_would_become_equal_and_changes_nothing(engine, s
     before = snapshot(engine)
     with pytest.raises(Exception, match="1 keyword_ids would become equal to another key"):
         migrate(engine)
-    assert current_revision(engine) == "0014"
+    assert current_revision(engine) == "0015"
     assert snapshot(engine) == before

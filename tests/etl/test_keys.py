@@ -20,7 +20,7 @@ def test_stable_id_is_sha256_prefix_pinned():
 
 
 def test_a_key_is_the_earlier_63_bit_key_shifted_right_by_10():
-    # What migration 0015 relies on: it shifts every stored key instead of hashing the texts again.
+    # What migration 0016 relies on: it shifts every stored key instead of hashing the texts again.
     earlier = int.from_bytes(hashlib.sha256(b"raft").digest()[:8], "big") >> 1
     assert earlier == 4274382485992320141 and stable_id("raft") == earlier >> 10
 

@@ -1,7 +1,7 @@
 """every key below 2^53: the first 53 bits of its SHA-256, which every client reads exactly
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-12 12:00:00
 
 Keys were the first 63 bits of SHA-256 of the text that names them. A client that reads numbers
@@ -34,8 +34,8 @@ from etl.keys import KEY_SEPARATOR
 from etl.normalize import identity_keys
 from etl.staging import read_frame, stage_frame, unstage
 
-revision: str = "0015"
-down_revision: str | None = "0014"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -153,7 +153,7 @@ def upgrade() -> None:
         named = ", ".join(f"{n} {kind}s" for kind, n in collisions.items())
         raise KeyCollision(
             f"keys cannot be shortened to 53 bits: {named} would become equal to another key of "
-            "their table; nothing was changed. Keep this warehouse at revision 0014 (paperhouse "
+            "their table; nothing was changed. Keep this warehouse at revision 0015 (paperhouse "
             "before keys below 2^53) and report the collision."
         )
     _shift(SHIFT)
