@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 import threading
 from pathlib import Path
 
@@ -151,3 +152,18 @@ def test_postgresql_keeps_no_file_to_pin_or_rewrite():
     own = engine_at(url)
     with own.pinned(url):
         assert own.ensure_storage_format(url, "v1.0.0", "1GB", 0, None, None) is None
+
+
+def test_how_to_add_an_engine_names_every_method_an_engine_implements():
+    # ARCHITECTURE.md's "How to add an engine", step 1, is the checklist of a new engine module.
+    text_ = (Path(__file__).resolve().parents[3] / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    step = text_.split("## How to add an engine", 1)[1].split("\n2. ", 1)[0]
+    named = set(re.findall(r"`(\w+)`", step))
+    abstract = set(WarehouseEngine.__abstractmethods__)
+    assert abstract <= named, f"the how-to misses {sorted(abstract - named)}"
+    assert {"name", "kind", "pool"} <= named
+    assert named - abstract - {"name", "kind", "pool"} <= {
+        "ENGINE",
+        "wait_for_lock",
+        "WarehouseLocked",
+    }, "the how-to names a method the interface does not have"
