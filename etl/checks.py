@@ -11,17 +11,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import polars as pl
 from sqlalchemy import Connection, text
 
 from etl.engines import engine_of
 from etl.extract import text_names
+from etl.keys import KEY_SEPARATOR
 from etl.parse import CLOCK_SKEW
 from etl.sql import sql_file, sql_names
 from etl.staging import read_frame, stage_frame, unstage
 
+if TYPE_CHECKING:
+    from etl.batch import StagingFrames
+
 SCOPE = "check_scope"  # a relation (paper_id) naming the papers whose rows the rules read
+KEYS = "checked_keys"  # a relation (`KEYS_SCHEMA`): the keys a batch gives, with the text each names
+# `what`: the table; `text`: the text hashed (null for papers); `title_id`: a paper's; `texts`: how
+# many identities the batch's entries of a paper have (etl.dedupe), 1 for every other row.
+KEYS_SCHEMA = {"what": pl.String, "key": pl.Int64, "text": pl.String, "title_id": pl.Int64, "texts": pl.Int32}
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,12 @@ RULES = (
         ("latest",),
         lambda _, p: {"latest_allowed": p["latest"].isoformat()},
     ),
+    Rule(
+        "keys_name_one_text",
+        "papers",
+        "No key names two texts: no two papers, links, keywords or organizations of a batch, or of a "
+        "batch and the warehouse, share a key (53-bit hashes can collide).",
+    ),
 )
 # Rules the audit adds, over whole tables: the whole-table form of row_keys_unique (a load reads only
 # the touched rows' keys), and what every load keeps by deriving again (too costly to recheck in each load).
@@ -138,11 +153,45 @@ _CHECKED_TABLES = (
 _COUNT_TABLES = ("checked_links_counts", "checked_keywords_counts")
 
 
+def batch_keys(batch: StagingFrames) -> pl.DataFrame:
+    """The keys `batch` gives (`KEYS_SCHEMA`): one row per paper, and per distinct link, keyword and handle
+    with its text, so that a key with two rows of one table names two texts."""
+    one, no_text, no_title = pl.lit(1, pl.Int32), pl.lit(None, pl.String), pl.lit(None, pl.Int64)
+    return pl.concat(
+        [
+            batch.papers.select(
+                what=pl.lit("papers"), key="paper_id", text=no_text, title_id="title_id", texts="identities"
+            ),
+            batch.links.select(what=pl.lit("links"), key="link_id", text="url", title_id=no_title, texts=one),
+            batch.keywords.select(
+                what=pl.lit("keywords"),
+                key="keyword_id",
+                text=pl.concat_str("kind", "keyword", separator=KEY_SEPARATOR),
+                title_id=no_title,
+                texts=one,
+            ),
+            batch.organizations.select(
+                what=pl.lit("organizations"),
+                key="organization_id",
+                text="handle",
+                title_id=no_title,
+                texts=one,
+            ),
+        ]
+    ).cast(KEYS_SCHEMA)
+
+
 def integrity_outcomes(
-    connection: Connection, loaded_file_ids: list[int], today: date, touched_papers: pl.DataFrame
+    connection: Connection,
+    loaded_file_ids: list[int],
+    today: date,
+    touched_papers: pl.DataFrame,
+    keys: pl.DataFrame | None = None,
 ) -> dict[str, CheckOutcome]:
-    """Every rule's outcome over the rows of `touched_papers` (paper_id) and the dumps `loaded_file_ids`."""
+    """Every rule's outcome over the rows of `touched_papers` (paper_id), the dumps `loaded_file_ids` and the keys
+    `keys` gives (`batch_keys`; none when omitted)."""
     stage_frame(connection, SCOPE, touched_papers.select("paper_id"))
+    stage_frame(connection, KEYS, pl.DataFrame(schema=KEYS_SCHEMA) if keys is None else keys)
     try:
         for name in sql_names("check_scope"):
             connection.execute(text(sql_file("check_scope", name)))
@@ -151,18 +200,21 @@ def integrity_outcomes(
     finally:
         for table in (*_CHECKED_TABLES, *_COUNT_TABLES):
             connection.execute(text(f"DROP TABLE IF EXISTS {table}"))  # vetted identifiers
-        unstage(connection, [SCOPE])
+        unstage(connection, [SCOPE, KEYS])
 
 
 def audit(connection: Connection, today: date) -> dict[str, CheckOutcome]:
     """Every rule over the whole warehouse: every paper any table names, every loaded dump, whole key tables.
 
     Row keys are checked over whole tables (`sql/audit/row_keys_unique.sql`), rows no paper
-    names included; the other rules read every row that names a paper or a loaded dump.
+    names included; `keys_name_one_text` reads every stored key with its text
+    (`sql/audit/stored_keys.sql`) as a load reads its batch's; the other rules read every row
+    that names a paper or a loaded dump.
     """
     every_paper = read_frame(connection, sql_file("audit", "every_paper"), {"paper_id": pl.Int64})
     loaded = connection.execute(text(sql_file("audit", "loaded_files"))).scalars().all()
-    outcomes = integrity_outcomes(connection, list(loaded), today, every_paper)
+    stored_keys = read_frame(connection, sql_file("audit", "stored_keys"), KEYS_SCHEMA)
+    outcomes = integrity_outcomes(connection, list(loaded), today, every_paper, stored_keys)
     return outcomes | {rule.name: rule.evaluate(connection, {}) for rule in AUDIT_RULES}
 
 

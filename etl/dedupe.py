@@ -8,10 +8,20 @@ from etl.keys import stable_id_expr
 from etl.normalize import identity_keys
 
 RECENCY = ("listing_date", "file_name", "position")
+# The seed of `identity_check`: any fixed value; the check is compared within one batch, never stored.
+_CHECK_SEED = 0x6B657973
 
 
 def identify_papers(entries: pl.DataFrame) -> pl.DataFrame:
-    """Add `title_id` and `paper_id` (stable hashes of the normalized title and abstract) and `text_id` (of both as printed)."""
+    """Add `title_id` and `paper_id` (stable hashes of the normalized title and abstract), `text_id` (of both as
+    printed) and `identity_check`.
+
+    `identity_check` is a second hash of the normalized title and abstract, by another function
+    (Polars' 64-bit hash, seeded) than the key's SHA-256: entries with one `paper_id` and two
+    checks are two papers whose keys collide, which `latest_paper_texts` counts (`identities`) and
+    the rule `keys_name_one_text` refuses. Two identities escape it only if both hashes collide
+    (about 2^-117 per pair). It is never stored, so it need not be stable across Polars versions.
+    """
     keyed = entries.with_columns(
         title_key=pl.col("title").map_batches(identity_keys, return_dtype=pl.String),
         abstract_key=pl.col("abstract").map_batches(identity_keys, return_dtype=pl.String),
@@ -20,11 +30,16 @@ def identify_papers(entries: pl.DataFrame) -> pl.DataFrame:
         title_id=stable_id_expr("title_key"),
         paper_id=stable_id_expr("title_key", "abstract_key"),
         text_id=stable_id_expr("title", "abstract"),
+        identity_check=pl.struct("title_key", "abstract_key").hash(_CHECK_SEED),
     ).drop("title_key", "abstract_key")
 
 
 def latest_paper_texts(identified: pl.DataFrame) -> pl.DataFrame:
-    """One row per paper: title and abstract as printed in its most recent sighting."""
+    """One row per paper: title and abstract as printed in its most recent sighting.
+
+    `identities` is how many normalized titles and abstracts the batch's entries of the paper
+    have (`identity_check`): 1, or more when different papers' keys collide.
+    """
     return (
         identified.sort(*RECENCY)
         .group_by("paper_id")
@@ -33,6 +48,7 @@ def latest_paper_texts(identified: pl.DataFrame) -> pl.DataFrame:
             pl.col("text_id").last(),
             pl.col("title").last(),
             pl.col("abstract").last(),
+            identities=pl.col("identity_check").n_unique().cast(pl.Int32),
         )
         .sort("paper_id")
     )

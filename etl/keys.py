@@ -13,8 +13,15 @@ between their queries. Keys were the first 63 bits until migration 0016, which s
 stored key right by 10 bits: the first 53 bits of the same digest, so no text is hashed again.
 With 53 bits, two of a million distinct texts share a key with a chance of about 1 in 18,000 (1 in
 18 million with 63). Migration 0016 refuses a warehouse whose keys shortening would make equal, and
-the integrity checks refuse a batch that stores a key twice (`row_keys_unique`, `paper_id_unique`);
-two papers whose keys collide within or across batches are not yet told apart from one paper.
+the integrity rule `keys_name_one_text` refuses a batch (its transaction rolls back) that gives one
+key to two texts: within the batch, two papers (their entries' normalized title and abstract
+have a second, independent hash, `etl.dedupe`'s `identity_check`, which differs), two URLs, two
+keywords or two handles; against the warehouse, a paper stored under its key with another
+`title_id`, a link, keyword or organization stored with another URL, keyword or handle. It does not
+tell apart, without storing more, a batch paper whose key is stored for a paper with the same
+normalized title and another abstract (the stored identity is not kept, only `title_id`), nor texts
+the merge extracts again from stored papers (`sql/retext/`). `row_keys_unique` and
+`paper_id_unique` refuse a key stored twice.
 
 Hashing runs where it is fastest. Short texts (keywords, URLs, handles: most keys) are hashed
 by DuckDB's `sha256`, which makes no Python object per row; long ones (titles with abstracts)

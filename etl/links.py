@@ -86,7 +86,9 @@ def extract_links(papers: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     host = pl.col("url").str.extract(r"^https?://([^/?#:@]+)", 1).str.strip_prefix("www.")
     links = (
         found.select("link_id", "url")
-        .unique("link_id")
+        .unique(
+            "url"
+        )  # one row per URL, not per key: two URLs whose keys collide stay two (keys_name_one_text)
         .with_columns(host=host)
         .with_columns(kind=link_kind(pl.col("host")))
         .sort("link_id")

@@ -32,7 +32,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from etl import clock as load_clock
 from etl.batch import CommittedBatch, StagingFrames
-from etl.checks import CheckOutcome, integrity_outcomes, raise_if_broken
+from etl.checks import CheckOutcome, batch_keys, integrity_outcomes, raise_if_broken
 from etl.extract import DumpFile, discover_dumps
 from etl.inventory import HeldVersions, held_versions, list_dumps, loaded_entries, still_refused
 from etl.merge import MergeStats, clear_warehouse, merge_batch
@@ -145,7 +145,7 @@ def merge_checked(
         record_version(connection)  # every keyword from here on is this extractor's
     stats = merge_batch(connection, batch, datetime.now(UTC), planned.present_files, stop.check)
     loaded = batch.source_files.filter(pl.col("status") == "loaded")["file_id"].to_list()
-    outcomes = integrity_outcomes(connection, loaded, today, stats.touched_papers)
+    outcomes = integrity_outcomes(connection, loaded, today, stats.touched_papers, batch_keys(batch))
     raise_if_broken(outcomes)
     stop.check()
     return stats, outcomes

@@ -721,7 +721,7 @@ def test_check_audits_the_whole_warehouse_read_only(warehouse_target, warehouse_
     assert lines[1].startswith(
         "BROKEN row_keys_unique: 1 failing rows; {'paper_appearances': 0, 'paper_links': 0"
     )
-    assert [line.split()[0] for line in lines] == ["ok", "BROKEN", "ok", "ok", "ok", "ok", "ok"]
+    assert [line.split()[0] for line in lines] == ["ok", "BROKEN", "ok", "ok", "ok", "ok", "ok", "ok"]
 
 
 def test_check_says_when_there_is_no_warehouse_or_a_load_holds_it(tmp_path, capsys):

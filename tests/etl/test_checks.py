@@ -8,24 +8,41 @@ from datetime import date
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
+import etl.keys
 from etl.checks import (
     AUDIT_RULES,
+    KEYS_SCHEMA,
     REFUSED_DUMPS,
     RULES,
     CheckOutcome,
     RuleBroken,
     audit,
+    batch_keys,
     integrity_outcomes,
     merge_outcomes,
     raise_if_broken,
     refused_dumps,
 )
+from etl.extract import discover_dumps, read_dumps
+from etl.keys import KEY_SEPARATOR
+from etl.normalize import identity_keys
 from etl.pipeline import load_folder, load_paths
 from etl.sql import SQL_DIR, sql_file, sql_names
+from etl.transform import transform
 from models import TABLES
-from tests.conftest import CUT_DUMP, CUT_REASON, dump_text, temporary_tables, write_dump
+from tests.conftest import (
+    CUT_DUMP,
+    CUT_REASON,
+    dump_text,
+    fresh_warehouse,
+    snapshot,
+    temporary_tables,
+    write_dump,
+)
 
 
 def test_refused_dumps_names_each_refused_file_in_the_folder_until_a_new_version_loads(engine, sample_dir):
@@ -135,6 +152,7 @@ SAMPLE_AUDIT = {
         },
     ),
     "no_future_listing_dates": CheckOutcome(True, 0, {"latest_allowed": "2026-12-03"}),
+    "keys_name_one_text": CheckOutcome(True, 0, {"papers": 0, "links": 0, "keywords": 0, "organizations": 0}),
 }
 FIELDS = (
     "papers without a sighting",
@@ -275,3 +293,139 @@ def test_the_audit_finds_papers_and_names_that_are_not_their_newest_sightings(en
     assert outcomes["no_unreferenced_rows"] == CheckOutcome(
         False, 2, {"dates": 1, "organizations": 0, "paper_texts": 1}
     )
+
+
+# keys_name_one_text: two texts given one key (as 53-bit keys can be), within a batch or against the warehouse.
+def collide(monkeypatch, *texts: str) -> None:
+    """Give each of `texts` one key (42) wherever `etl.keys.stable_ids` hashes it; every other text keeps its own."""
+    real = etl.keys.stable_ids
+
+    def colliding(series: pl.Series) -> pl.Series:
+        ids = real(series)
+        return ids.scatter(series.is_in(list(texts)).fill_null(False).arg_true(), 42)
+
+    monkeypatch.setattr(etl.keys, "stable_ids", colliding)
+
+
+def entry(title: str, abstract: str, card: str | None = None) -> str:
+    return f"{title}\n\n{abstract}" + ("" if card is None else f"\n\n{card}\n·\nJan 1 3")
+
+
+def identity(title: str, abstract: str) -> str:
+    """The text a paper's key is the hash of (etl.dedupe)."""
+    keys = identity_keys(pl.Series([title, abstract]))
+    return keys[0] + KEY_SEPARATOR + keys[1]
+
+
+PAPER_A = ("Alpha Things", "We study alpha. See https://a.example.org/x.", "acme ACME Inc")
+PAPER_B = ("Beta Things", "We study beta. See https://b.example.org/y.", "beta Beta Lab")
+METHODS = ("RAFTX: Alpha Things", "ZORBX: Beta Things")  # titles announcing a method name each
+COLLISIONS = {  # what collides -> (the texts whose keys are made equal, the papers of the dumps)
+    "papers": ([identity(*PAPER_A[:2]), identity(*PAPER_B[:2])], PAPER_A, PAPER_B),
+    "links": (["https://a.example.org/x", "https://b.example.org/y"], PAPER_A, PAPER_B),
+    "keywords": (
+        [f"method{KEY_SEPARATOR}RAFTX", f"method{KEY_SEPARATOR}ZORBX"],
+        (METHODS[0], *PAPER_A[1:]),
+        (METHODS[1], *PAPER_B[1:]),
+    ),
+    "organizations": (["acme", "beta"], PAPER_A, PAPER_B),
+}
+
+
+def _counts(engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {t: connection.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES}
+
+
+@pytest.mark.parametrize("what", list(COLLISIONS))
+def test_two_texts_of_one_key_in_one_batch_refuse_the_batch(engine, tmp_path, monkeypatch, what):
+    texts, first, second = COLLISIONS[what]
+    write_dump(tmp_path / "raw", "2025-01-01.txt", dump_text("Jan 1", [entry(*first), entry(*second)]))
+    collide(monkeypatch, *texts)
+    with pytest.raises(RuleBroken, match=r"keys_name_one_text: \{.*'" + what + "': 1") as raised:
+        load_folder(tmp_path / "raw", engine)
+    outcome = raised.value.outcomes["keys_name_one_text"]
+    assert (outcome.passed, outcome.failures, outcome.details[what]) == (False, 1, 1)
+    assert set(_counts(engine).values()) == {0}  # nothing committed
+
+
+@pytest.mark.parametrize("what", list(COLLISIONS))
+def test_a_text_whose_key_is_stored_with_another_text_refuses_the_batch(engine, tmp_path, monkeypatch, what):
+    texts, first, second = COLLISIONS[what]
+    write_dump(tmp_path / "raw", "2025-01-01.txt", dump_text("Jan 1", [entry(*first)]))
+    collide(monkeypatch, *texts)
+    load_folder(tmp_path / "raw", engine)
+    before = snapshot(engine)
+    write_dump(tmp_path / "raw", "2025-01-02.txt", dump_text("Jan 2", [entry(*second)]))
+    with pytest.raises(RuleBroken, match="keys_name_one_text") as raised:
+        load_folder(tmp_path / "raw", engine)
+    assert raised.value.outcomes["keys_name_one_text"].details[what] == 1
+    assert snapshot(engine) == before  # the second dump's batch rolled back
+    with engine.connect() as connection:
+        assert audit(connection, TODAY)["keys_name_one_text"].passed  # what is stored names one text per key
+
+
+def test_the_rule_reads_the_keys_a_batch_gives_with_their_texts(tmp_path):
+    write_dump(tmp_path, "2025-01-01.txt", dump_text("Jan 1", [entry(*PAPER_A), entry(*PAPER_B)]))
+    batch = transform(read_dumps(discover_dumps(tmp_path)), 2025)
+    keys = batch_keys(batch)
+    assert keys.schema == pl.Schema(KEYS_SCHEMA)
+    assert keys.group_by("what").len().sort("what").rows() == [
+        ("keywords", batch.keywords.height),
+        ("links", 2),
+        ("organizations", 2),
+        ("papers", 2),
+    ]
+    assert keys.filter(pl.col("what") == "papers")["texts"].to_list() == [1, 1]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(
+            st.text(
+                st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")),
+                min_size=1,
+                max_size=30,
+            ),
+            st.sampled_from(
+                ["We study it.", "we  STUDY it.", "See https://x.example.org/a and https://X.example.org/a."]
+            ),
+            st.sampled_from([None, "acme ACME Inc", "acme ACME Corp", "beta Beta Lab"]),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.integers(1, 3),
+)
+def test_a_load_of_distinct_texts_never_breaks_keys_name_one_text(tmp_path_factory, papers, batches):
+    """With real keys, any dumps (titles repeated in any case and spacing, links, organizations) load."""
+    raw = tmp_path_factory.mktemp("raw")
+    for n in range(batches):
+        blocks = [entry(f"Paper {t.strip() or 'x'}", a, c) for t, a, c in papers[n::batches]]
+        write_dump(raw, f"2025-01-0{n + 1}.txt", dump_text(f"Jan {n + 1}", blocks))
+    with fresh_warehouse("duckdb", tmp_path_factory.mktemp("wh")) as engine:
+        report = load_folder(raw, engine)
+        assert report.checks["keys_name_one_text"].passed
+        with engine.connect() as connection:
+            assert audit(connection, TODAY)["keys_name_one_text"].passed
+
+
+@pytest.mark.parametrize(
+    ("table", "another_text"),
+    [
+        ("links", "SELECT link_id, url || 'x', host, kind FROM links LIMIT 1"),
+        ("keywords", "SELECT keyword_id, keyword || 'x', kind FROM keywords LIMIT 1"),
+    ],
+)
+def test_the_audit_finds_a_key_stored_with_two_texts(engine, sample_dir, table, another_text):
+    load_folder(sample_dir, engine)
+    with engine.begin() as connection:
+        connection.execute(
+            text(f"INSERT INTO {table} SELECT * FROM {table} LIMIT 1")
+        )  # one text twice: not this rule's
+        assert audit(connection, TODAY)["keys_name_one_text"].passed
+        connection.execute(text(f"INSERT INTO {table} {another_text}"))
+        outcome = audit(connection, TODAY)["keys_name_one_text"]
+        connection.rollback()
+    assert (outcome.passed, outcome.details[table]) == (False, 1)

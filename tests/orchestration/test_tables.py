@@ -260,7 +260,7 @@ def test_a_run_that_meets_another_writer_fails_with_a_message_naming_it(instance
 def test_a_broken_integrity_rule_rolls_its_batch_back_and_fails_the_run(
     instance, resources, sample_dir, monkeypatch
 ):
-    def broken(connection, loaded, today, touched):
+    def broken(connection, loaded, today, touched, keys=None):
         return dict.fromkeys(INTEGRITY, CheckOutcome(True, 0, {})) | {
             "paper_id_unique": CheckOutcome(False, 2, {"duplicate_paper_ids": 2})
         }
