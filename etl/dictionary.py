@@ -2,7 +2,7 @@
 
 It is generated from the sources the warehouse's comments come from, so the two cannot differ:
 the models (a model's docstring describes its table, each column's `comment=` the column) and
-the headers of `sql/views/*.sql` (format in `migrations/views.py`), a view column's `= t.c`
+the headers of `sql/views/*.sql` (format in `models/views.py`), a view column's `= t.c`
 taking the description of that column. Types are DuckDB's, read from an in-memory database
 built from the models and the view files (opened only when asked: importing this module opens
 no database). Regenerate the checked-in copy with
@@ -29,7 +29,7 @@ from sqlalchemy.schema import CreateTable
 
 import models
 from etl.sql import sql_file, sql_names, sql_texts
-from migrations.views import reads, view_descriptions, view_header
+from models.views import reads, view_descriptions, view_header
 
 REGENERATE = "python -m etl.dictionary > docs/data_dictionary.md"
 VIEW_TYPES = files("etl") / "view_types.json"
@@ -168,7 +168,7 @@ def markdown(found: list[Relation] | None = None) -> str:
         "Every table, view and column of the warehouse, with its DuckDB type and description. The",
         "descriptions are written once, in the SQLAlchemy models (`models/__init__.py`: a model's",
         "docstring describes its table, a column's `comment=` the column) and in the header of each view",
-        "file (`sql/views/*.sql`, format in `migrations/views.py`). Every upgrade applies the same text",
+        "file (`sql/views/*.sql`, format in `models/views.py`). Every upgrade applies the same text",
         "as table, view and column comments (`migrations/docs.py`), so DBeaver, Superset, the duckdb CLI",
         "(`duckdb_tables()`, `duckdb_views()`, `duckdb_columns()`) and Dagster's column schemas show it too.",
         "",

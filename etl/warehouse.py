@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -9,14 +10,15 @@ from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import URL
 
-import migrations
 from etl.duckdb_exit import release_at_exit
 from etl.engines import WarehouseLocked, engine_at, engine_of
 from etl.engines.duckdb import WarehousePathError
 from etl.settings import DEFAULTS
+from models.views import pinned_views
 
 if TYPE_CHECKING:
     from etl.settings import Settings
@@ -122,9 +124,15 @@ def interrupter(connection: Connection) -> Callable[[], None]:
 
 
 def alembic_config() -> Config:
-    """Alembic configuration pointing at the packaged migrations."""
+    """Alembic configuration pointing at the packaged migrations.
+
+    Found, not imported: `etl` imports nothing from `migrations` (Alembic runs its env.py).
+    """
+    spec = importlib.util.find_spec("migrations")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the migrations package is not installed beside etl")
     config = Config()
-    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    config.set_main_option("script_location", spec.submodule_search_locations[0])
     return config
 
 
@@ -180,14 +188,4 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_views(dialect: str = "duckdb") -> dict[str, str]:
     """Each view's SQL text for `dialect` as the newest migration that touches it pins it, in creation order."""
-    from alembic.script import ScriptDirectory
-
-    from migrations.views import engine_text
-
-    scripts = ScriptDirectory.from_config(alembic_config())
-    views: dict[str, str] = {}
-    for script in reversed(list(scripts.walk_revisions())):  # base first
-        pinned = getattr(script.module, "VIEWS", {})
-        engine_views = getattr(script.module, "ENGINE_VIEWS", None)
-        views.update({name: engine_text(name, pinned, engine_views, dialect) for name in pinned})
-    return views
+    return pinned_views(ScriptDirectory.from_config(alembic_config()), dialect)

@@ -2,7 +2,7 @@
 
 Every table, view and column carries a comment, written once: a table's is its model's docstring,
 a column's its `comment=` (`models/`), a view's and its columns' the header of its file in
-`sql/views/` (format in `migrations/views.py`). `migrations/env.py` calls `persist_docs` at the
+`sql/views/` (format in `models/views.py`). `migrations/env.py` calls `persist_docs` at the
 end of every upgrade that leaves the warehouse at the head revision, even when there was nothing
 to upgrade; it writes the comments that differ, so a warehouse already described is not written.
 
