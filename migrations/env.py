@@ -1,13 +1,18 @@
-"""Alembic environment: models.metadata is the target; a caller may inject its connection."""
+"""Alembic environment: models.metadata is the target; a caller may inject its connection.
+
+Nothing here imports `etl`: the library passes its connection, and the `alembic` command line
+opens the warehouse with plain SQLAlchemy (`migrations/command_line.py`).
+"""
 
 from __future__ import annotations
+
+import os
 
 from alembic import context
 
 import migrations.duckdb_support  # noqa: F401  (registers Alembic's DuckDB implementation)
 import models
-from etl.settings import Settings
-from etl.warehouse import engine_for
+from migrations.command_line import open_warehouse, warehouse_url
 from migrations.compare import include_object
 from migrations.docs import persist_docs_at_head
 
@@ -31,11 +36,13 @@ def run_migrations_online() -> None:
     if connection is not None:
         run_migrations(connection)
         return
-    settings = Settings.from_env()
-    engine = engine_for(settings)
-    with engine.connect() as connection:
-        run_migrations(connection)
-        connection.commit()
+    engine = open_warehouse(warehouse_url(os.environ, context.config.get_main_option("sqlalchemy.url")))
+    try:
+        with engine.connect() as connection:
+            run_migrations(connection)
+            connection.commit()
+    finally:
+        engine.dispose()
 
 
 if context.is_offline_mode():
