@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import os
 import subprocess
 import sys
@@ -20,6 +22,7 @@ from sqlalchemy.engine import URL
 import migrations.duckdb_support  # noqa: F401
 import models
 from etl.engines.duckdb import DIALECT
+from etl.keys import KEY_SEPARATOR, stable_id
 from etl.keywords import EXTRACTOR_VERSION
 from etl.pipeline import load_folder
 from etl.settings import DEFAULTS, Settings
@@ -311,6 +314,27 @@ def test_0012_backfills_the_printed_text_keys_and_names_a_load_gives(engine, sam
             c.execute(text("SELECT count(DISTINCT organization_name) FROM paper_appearances")).scalar_one()
             > 0
         )
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        ("A title", "An abstract."),
+        ("Ünïcödé — 🚀 ﬁ", "x" * 600),  # non-ASCII; longer than the library's short-text threshold
+        ("", ""),
+        ("It's", "a\nb\tc; -- not SQL"),
+    ],
+)
+def test_0012_frozen_text_key_is_the_63_bit_key_of_its_time(engine, title, abstract):
+    """0012 keys the printed texts in SQL of its own, frozen: the key `etl.keys` gave then (the first
+    63 bits of SHA-256, which 0016 shortens to the library's 53), on each engine."""
+    frozen = importlib.import_module("migrations.versions.0012_newest_sighting_derived_again").TEXT_ID_SQL
+    query = f"SELECT {frozen[engine.dialect.name]} FROM (SELECT CAST(:t AS VARCHAR) AS title, CAST(:a AS VARCHAR) AS abstract) AS p"
+    with engine.connect() as c:
+        key = c.execute(text(query), {"t": title, "a": abstract}).scalar_one()
+    digest = hashlib.sha256(f"{title}{KEY_SEPARATOR}{abstract}".encode()).digest()
+    assert key == int.from_bytes(digest[:8], "big") >> 1
+    assert key >> 10 == stable_id(f"{title}{KEY_SEPARATOR}{abstract}")
 
 
 def test_0013_fills_each_form_with_its_keyword_and_the_next_load_derives_every_keyword_again(
