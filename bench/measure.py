@@ -26,7 +26,8 @@ from sqlalchemy import text
 import etl.pipeline
 import etl.transform
 from etl.extract import discover_dumps
-from etl.serving import default_serving_path, publish
+from etl.serving import publish
+from etl.serving_layout import default_serving_path
 from etl.settings import Settings
 from etl.timing import StageClock
 from etl.warehouse import engine_for, head_views, migrate

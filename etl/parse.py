@@ -19,6 +19,7 @@ import polars as pl
 
 from etl import clock
 from etl.normalize import nfc
+from etl.years import EARLIEST_CARD_YEAR, EARLIEST_LISTING_YEAR
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH = "(" + "|".join(MONTHS) + ")"
@@ -42,9 +43,6 @@ MAX_TITLE_CHARS = 400
 
 # A date may be this far after today: clocks and time zones disagree by up to a day.
 CLOCK_SKEW = timedelta(days=1)
-# Daily Papers started in 2023; one year of margin. Card dates are arXiv publication dates (arXiv: 1991).
-EARLIEST_LISTING_YEAR = 2022
-EARLIEST_CARD_YEAR = 1990
 INT32_MAX = 2**31 - 1
 
 # The listing year rules, first match wins, and how an error message names each.
@@ -94,15 +92,6 @@ class ParsedDumps:
 
     entries: pl.DataFrame
     files: pl.DataFrame
-
-
-def listing_year_problem(year: int, today: date) -> str | None:
-    """Why a configured listing year cannot be right (outside 2022 to next year), or None."""
-    if year < EARLIEST_LISTING_YEAR:
-        return f"before {EARLIEST_LISTING_YEAR}, when Daily Papers did not exist"
-    if year > today.year + 1:
-        return f"after {today.year + 1}, the year after today ({today.isoformat()})"
-    return None
 
 
 def _month_number(expr: pl.Expr) -> pl.Expr:

@@ -27,7 +27,7 @@ from etl.extract import discover_dumps
 from etl.inventory import loaded_names
 from etl.pipeline import LoadOptions, load_with
 from etl.report import LoadReport, cause
-from etl.serving import is_own_file
+from etl.serving_layout import is_own_file
 from etl.settings import Settings
 from etl.stopping import LoadInterrupted, StopSwitch
 from etl.warehouse import (

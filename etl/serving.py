@@ -64,6 +64,14 @@ from typing import TYPE_CHECKING
 import duckdb
 from sqlalchemy import Connection, Engine, text
 
+from etl.serving_layout import (
+    current_sequence,
+    link_target,
+    read_stamp,
+    sequence_of,
+    stamp_path,
+    versions_dir,
+)
 from etl.storage import copy_file, oldest_reader, storage_number, storage_version_of
 
 if TYPE_CHECKING:
@@ -92,31 +100,6 @@ class PublishLocked(RuntimeError):
             "(another publish of the same serving copy)"
         )
         self.versions, self.holder = versions, holder
-
-
-def default_serving_path(warehouse: Path) -> Path:
-    """The serving copy's default place: serving/<name> beside the warehouse file."""
-    return warehouse.parent / "serving" / warehouse.name
-
-
-def is_own_file(path: Path, warehouse: Path, serving: Path | None) -> bool:
-    """Whether `path`, links resolved, is the warehouse, its WAL, or a file of its serving copy."""
-    real = Path(os.path.realpath(path))
-    own = {Path(os.path.realpath(f)) for f in (warehouse, warehouse.with_name(warehouse.name + ".wal"))}
-    if serving is not None:
-        own.add(Path(os.path.realpath(_stamp_path(serving))))
-        versions = Path(os.path.realpath(_versions_dir(serving)))
-        if versions in real.parents:
-            return True
-    return real in own
-
-
-def _stamp_path(serving: Path) -> Path:
-    return serving.with_name(serving.name + ".published.json")
-
-
-def _versions_dir(serving: Path) -> Path:
-    return serving.with_name(f".{serving.name}.versions")
 
 
 def _temp_path(serving: Path, purpose: str) -> Path:
@@ -153,127 +136,13 @@ def _served_marker(path: Path) -> str | None:
         connection.close()
 
 
-def _read_stamp(serving: Path) -> dict | None:
-    """The stamp's content; None when it is missing, unreadable, or not a JSON object."""
-    try:
-        stamp = json.loads(_stamp_path(serving).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return stamp if isinstance(stamp, dict) else None
-
-
-def _link_target(serving: Path) -> str | None:
-    """Where the stable path's symlink points (relative to its folder); None when it is no symlink."""
-    try:
-        return os.readlink(serving)
-    except OSError:
-        return None
-
-
-def _sequence(name: str) -> int | None:
-    return int(name) if name.isdigit() else None
-
-
 def _sequences(versions: Path) -> list[int]:
     """The sequence numbers of the version folders present, ascending."""
-    return sorted(s for entry in versions.iterdir() if (s := _sequence(entry.name)) is not None)
+    return sorted(s for entry in versions.iterdir() if (s := sequence_of(entry.name)) is not None)
 
 
 def _folder_name(sequence: int) -> str:
     return f"{sequence:0{_SEQUENCE_DIGITS}d}"
-
-
-def _placed(path: Path) -> Path:
-    """Where `path` itself lands: its folder resolved, its own name kept (a symlink there is replaced, not followed)."""
-    return path.parent.resolve() / path.name
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
-
-
-def _is_old_layout(serving: Path) -> bool:
-    """Whether the regular file `serving` is a copy of the old single-file layout: a DuckDB file with a stamp."""
-    if not _stamp_path(serving).is_file() or storage_number(serving) is None:
-        return False
-    return "marker" in (_read_stamp(serving) or {})
-
-
-def _first_existing(path: Path) -> Path:
-    return next(p for p in [path, *path.parents] if os.path.lexists(p))
-
-
-def serving_problem(serving: Path, warehouse: Path, raw_dir: Path) -> str | None:
-    """Why publishing to `serving` could replace or delete what is not a serving copy; None when it cannot.
-
-    A publish replaces the serving path and its stamp and empties its versions folder. So each
-    must be missing or what paperhouse made there (the serving path: a symlink into the versions
-    folder, or a DuckDB file with a stamp, the old layout), and none may land on the warehouse
-    (or its WAL) or inside the raw folder. Paths are compared resolved: `..`, a symlinked folder
-    or a symlinked warehouse are seen for what they name. Reads only; creates nothing.
-    """
-    advice = "give --serving (PAPERHOUSE_SERVING) another path"
-    if serving.name in ("", ".."):
-        return f"the serving copy {serving} is a folder: give --serving (PAPERHOUSE_SERVING) a file path"
-    try:
-        placed = _placed(serving)
-        stamp, versions = _stamp_path(placed), _versions_dir(placed)
-        written = {placed, stamp, versions, placed.resolve(), stamp.resolve()}
-        emptied = {versions, versions.resolve()}  # every publish deletes what else is in it
-        itself = {_placed(warehouse), warehouse.resolve()}
-        stored = itself | {p.with_name(p.name + ".wal") for p in itself}
-        raw = raw_dir.resolve()
-    except (OSError, RuntimeError) as exc:  # a symlink loop
-        return f"the serving copy {serving} cannot be resolved ({exc}): {advice}"
-    if placed in itself or placed.resolve() in itself:
-        return (
-            f"the serving copy {serving} is the warehouse itself: {advice}, or leave it unset "
-            "(serving/ beside the warehouse)"
-        )
-    if written & stored or any(_inside(w, v) for w in stored for v in emptied):
-        return f"the serving copy {serving} would write over the warehouse {warehouse}'s files: {advice}"
-    if any(_inside(p, raw) for p in written | emptied) or any(_inside(raw, v) for v in emptied):
-        return f"the serving copy {serving} is inside the raw dump folder {raw_dir}: {advice}, outside it"
-    ours = _current_sequence(placed) is not None
-    not_ours = (
-        f"the serving copy {serving} exists and is not one paperhouse published (a symlink into "
-        f"{versions.name}/): move it away, or {advice}"
-    )
-    if placed.is_symlink():
-        if not ours:
-            return not_ours
-    elif placed.is_dir():
-        return f"the serving copy {serving} is a folder: give --serving (PAPERHOUSE_SERVING) a file path"
-    elif os.path.lexists(placed):
-        if not (placed.is_file() and _is_old_layout(placed)):
-            return not_ours
-    elif not _first_existing(placed.parent).is_dir():
-        return f"the serving copy {serving} cannot be created: {_first_existing(placed.parent)} is not a folder; {advice}"
-    if os.path.lexists(stamp) and (
-        stamp.is_symlink() or not stamp.is_file() or not ours and "marker" not in (_read_stamp(placed) or {})
-    ):
-        return (
-            f"the serving copy's stamp {_stamp_path(serving)} exists and is not one paperhouse wrote: "
-            f"move it away, or {advice}"
-        )
-    if os.path.lexists(versions) and (versions.is_symlink() or not versions.is_dir()):
-        return (
-            f"the serving copy's versions folder {_versions_dir(serving)} exists and is not a folder "
-            "paperhouse made: "
-            f"move it away, or {advice}"
-        )
-    return None
-
-
-def _current_sequence(serving: Path) -> int | None:
-    """The sequence number of the version the stable path points to, if it is one of ours."""
-    target = _link_target(serving)
-    if target is None:
-        return None
-    parts = Path(target).parts
-    if len(parts) != 3 or parts[0] != _versions_dir(serving).name or parts[2] != serving.name:
-        return None
-    return _sequence(parts[1])
 
 
 def is_current(engine: Engine, serving: Path, warehouse: Path | None = None) -> bool:
@@ -285,7 +154,7 @@ def is_current(engine: Engine, serving: Path, warehouse: Path | None = None) -> 
     client wrote to, a stamp without the file record of a read-only version) is stale.
     With `warehouse`, a copy in another storage format than the warehouse file is stale too.
     """
-    stamp, target = _read_stamp(serving), _link_target(serving)
+    stamp, target = read_stamp(serving), link_target(serving)
     if stamp is None or target is None or stamp.get("version") != target:
         return False
     if warehouse is not None and storage_number(serving) != storage_number(warehouse):
@@ -308,7 +177,7 @@ def changed_by_client(serving: Path) -> bool:
     Only root (or a client that changed the mode) can: each version is published read-only. A
     stamp without a file record (a publish of an older paperhouse) is stale, not changed.
     """
-    stamp, target = _read_stamp(serving), _link_target(serving)
+    stamp, target = read_stamp(serving), link_target(serving)
     if stamp is None or target is None or stamp.get("version") != target or "file" not in stamp:
         return False
     version = serving.parent / target
@@ -321,7 +190,7 @@ def changed_by_client(serving: Path) -> bool:
 
 def _keep_changed(serving: Path) -> Path | None:
     """Keep the current version when a client changed it: a hard link beside the serving path; its path."""
-    sequence = _current_sequence(serving)
+    sequence = current_sequence(serving)
     if sequence is None or not changed_by_client(serving):
         return None
     kept = serving.with_name(f"{serving.name}.changed-{_folder_name(sequence)}")
@@ -406,7 +275,7 @@ def _remove(path: Path) -> None:
 
 def _sweep(serving: Path, keep: set[str]) -> None:
     """Remove every version folder but `keep`, and every temporary file of this serving path."""
-    versions = _versions_dir(serving)
+    versions = versions_dir(serving)
     for entry in versions.iterdir():
         if entry.name not in keep:
             _remove(entry)
@@ -416,10 +285,10 @@ def _sweep(serving: Path, keep: set[str]) -> None:
 
 def _retained(serving: Path) -> set[str]:
     """The current version's folder and the newest older one (the previous version)."""
-    current = _current_sequence(serving)
+    current = current_sequence(serving)
     if current is None:
         return set()
-    older = [s for s in _sequences(_versions_dir(serving)) if s < current]
+    older = [s for s in _sequences(versions_dir(serving)) if s < current]
     return {_folder_name(s) for s in [current, *older[-1:]]}
 
 
@@ -431,7 +300,7 @@ def _write_stamp(serving: Path, stamp: dict) -> None:
             json.dump(stamp, handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(staging, _stamp_path(serving))
+        os.replace(staging, stamp_path(serving))
     finally:
         _remove(staging)
     _fsync(serving.parent, directory=True)
@@ -485,10 +354,10 @@ def publish(
     `on_changed` hears where, once the new version is swapped in.
     """
     started = time.perf_counter()
-    versions = _versions_dir(serving)
+    versions = versions_dir(serving)
     versions.mkdir(parents=True, exist_ok=True)
     with _publish_lock(versions, wait_seconds, stop_check, on_wait):
-        replaced = _current_sequence(serving)  # becomes the previous version
+        replaced = current_sequence(serving)  # becomes the previous version
         kept = _keep_changed(serving)  # before any sweep: a client's writes are never deleted
         # Numbered past every folder present, leftovers included: a number once published is never
         # reused (a reader process holding that deleted file open would share its stale instance).

@@ -20,10 +20,13 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from etl import clock
-from etl.engines.postgresql import DRIVER
-from etl.parse import listing_year_problem
-from etl.serving import default_serving_path, serving_problem
+from etl.serving_layout import default_serving_path, serving_problem
 from etl.storage import STORAGE_FORMATS
+from etl.years import listing_year_problem
+
+POSTGRES_DRIVER = (
+    "postgresql+psycopg"  # the PostgreSQL warehouse's SQLAlchemy driver (etl.engines.postgresql)
+)
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
 _UNIT_BYTES = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
@@ -77,7 +80,7 @@ def _warehouse(value: str) -> Path | URL:
         raise ValueError(value)
     if url.password is not None or any(key.lower() == "password" for key in url.query):
         raise ValueError(value)  # a password in a URL lands in shell histories, process lists and logs
-    return url.set(drivername=DRIVER)
+    return url.set(drivername=POSTGRES_DRIVER)
 
 
 def _password_spans(raw: str) -> list[tuple[int, int]]:
@@ -401,7 +404,7 @@ class Settings:
 
         Paths are checked against the file system (read only): the warehouse must not be inside
         the raw folder, and the serving copy must not replace what paperhouse did not make there
-        (`etl.serving.serving_problem`).
+        (`etl.serving_layout.serving_problem`).
         """
         if self.on_server and self.serving is not None:
             raise SettingsError(

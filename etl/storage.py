@@ -5,19 +5,18 @@ versions between 64 and 68"), and every DuckDB client that BI tools embed today 
 created in an older format stays in it when DuckDB 2.0 writes it later, so the warehouse is
 created in the configured format (`storage_compatibility_version`) and the serving copy, a byte
 copy of it, is in that format too. A warehouse found in another format is rewritten once
-(`COPY FROM DATABASE`, which keeps tables, views, comments and constraints).
+(`COPY FROM DATABASE`, which keeps tables, views, comments and constraints: the DuckDB engine's
+`rewrite_in_format`). This module reads files only, with no database: `etl.settings` imports it.
 """
 
 from __future__ import annotations
 
 import os
 import struct
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import duckdb
 from sqlalchemy.engine import URL
 
 # The version number in a DuckDB file's header for each storage format DuckDB 2.0 can write,
@@ -133,37 +132,3 @@ def storage_version_of(path: Path) -> str | None:
 def oldest_reader(version: str) -> str:
     """The oldest DuckDB release that opens files in storage format `version` ("1.0")."""
     return STORAGE_FORMATS[version][1]
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
-def rewrite_in_format(path: Path, version: str, memory_limit: str) -> float | None:
-    """Rewrite the DuckDB file at `path` in storage format `version` if it is in another; return the seconds.
-
-    The rewrite holds the file's write lock throughout and renames the new file over the old
-    one before releasing it, so no other writer can write to the old file in between. Raises
-    DuckDB's lock error when another process holds the file (the caller waits or reports it).
-    """
-    if not path.exists() or storage_number(path) in (None, STORAGE_FORMATS[version][0]):
-        return None
-    started = time.perf_counter()
-    staging = path.with_name(f".{path.name}.{version}.tmp")
-    staging.unlink(missing_ok=True)
-    connection = duckdb.connect(str(path), config={"memory_limit": memory_limit, **NO_EXTENSION_DOWNLOADS})
-    try:
-        connection.execute("CHECKPOINT")
-        catalog = connection.execute("SELECT current_database()").fetchone()[0].replace('"', '""')
-        connection.execute(f"ATTACH '{_quoted(staging)}' AS rewritten (STORAGE_VERSION '{version}')")
-        connection.execute(f'COPY FROM DATABASE "{catalog}" TO rewritten')
-        connection.execute("DETACH rewritten")
-        with staging.open("rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(staging, path)  # still holding the old file's lock: nobody wrote to it meanwhile
-    except BaseException:
-        staging.unlink(missing_ok=True)
-        raise
-    finally:
-        connection.close()
-    return time.perf_counter() - started

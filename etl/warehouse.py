@@ -104,7 +104,7 @@ def ensure_storage_format(
 
     Call it before opening an engine on `path`, which it opens first, waiting like
     `hold_writer_lock`; a path that is no DuckDB warehouse raises `WarehousePathError` first. See
-    `etl.storage.rewrite_in_format`. Nothing to do on PostgreSQL (a URL): the server owns its storage.
+    `etl.engines.duckdb.rewrite_in_format`. Nothing to do on PostgreSQL (a URL): the server owns its storage.
     """
     return engine_at(path).ensure_storage_format(path, version, memory_limit, wait_seconds, check, on_wait)
 

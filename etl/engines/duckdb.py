@@ -9,7 +9,9 @@ tools) open the serving copy that each load publishes (`etl.serving`), never the
 from __future__ import annotations
 
 import errno
+import os
 import re
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, suppress
 from pathlib import Path
@@ -23,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 
 from etl.engines import HELD, WarehouseEngine, WarehouseLocked, wait_for_lock, waited_text
 from etl.serving import publish_configured
-from etl.storage import NO_EXTENSION_DOWNLOADS, foreign_kind, pinned, rewrite_in_format
+from etl.storage import NO_EXTENSION_DOWNLOADS, STORAGE_FORMATS, foreign_kind, pinned, storage_number
 
 if TYPE_CHECKING:
     from etl.settings import Settings
@@ -70,6 +72,40 @@ def prepare_warehouse_path(path: Path, read_only: bool = False) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise WarehousePathError(path, _os_reason(path, exc)) from None
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def rewrite_in_format(path: Path, version: str, memory_limit: str) -> float | None:
+    """Rewrite the DuckDB file at `path` in storage format `version` if it is in another; return the seconds.
+
+    The rewrite holds the file's write lock throughout and renames the new file over the old
+    one before releasing it, so no other writer can write to the old file in between. Raises
+    DuckDB's lock error when another process holds the file (the caller waits or reports it).
+    """
+    if not path.exists() or storage_number(path) in (None, STORAGE_FORMATS[version][0]):
+        return None
+    started = time.perf_counter()
+    staging = path.with_name(f".{path.name}.{version}.tmp")
+    staging.unlink(missing_ok=True)
+    connection = duckdb.connect(str(path), config={"memory_limit": memory_limit, **NO_EXTENSION_DOWNLOADS})
+    try:
+        connection.execute("CHECKPOINT")
+        catalog = connection.execute("SELECT current_database()").fetchone()[0].replace('"', '""')
+        connection.execute(f"ATTACH '{_quoted(staging)}' AS rewritten (STORAGE_VERSION '{version}')")
+        connection.execute(f'COPY FROM DATABASE "{catalog}" TO rewritten')
+        connection.execute("DETACH rewritten")
+        with staging.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(staging, path)  # still holding the old file's lock: nobody wrote to it meanwhile
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
+    finally:
+        connection.close()
+    return time.perf_counter() - started
 
 
 def lock_holder(error: BaseException) -> tuple[str, int] | None:
@@ -183,7 +219,7 @@ class DuckDBEngine(WarehouseEngine):
         check: Callable[[], None] | None,
         on_wait: Callable[[str], None] | None,
     ) -> float | None:
-        """Rewrite the file in storage format `version` if it is in another (`etl.storage.rewrite_in_format`)."""
+        """Rewrite the file in storage format `version` if it is in another (`rewrite_in_format`)."""
         prepare_warehouse_path(warehouse)
         rewrite = lambda: rewrite_in_format(warehouse, version, memory_limit)  # noqa: E731
         return _while_locked(rewrite, warehouse, wait_seconds, check, on_wait)

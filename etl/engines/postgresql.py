@@ -25,12 +25,12 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
 from etl.engines import HELD, WarehouseEngine, WarehouseLocked, wait_for_lock, waited_text
+from etl.settings import POSTGRES_DRIVER
 from etl.sql import sql_file
 
 if TYPE_CHECKING:
     from etl.settings import Settings
 
-DRIVER = "postgresql+psycopg"
 APPLICATION = "paperhouse load"  # application_name of the connection that holds the load lock
 # The advisory lock key every paperhouse load takes: the first 63 bits of sha256("paperhouse.load").
 LOAD_LOCK_KEY = 0x323A_7270_29F3_001C
@@ -90,7 +90,7 @@ def postgres_engine(
         from etl.settings import DEFAULTS  # here: etl.settings imports this module
 
         connect_timeout = DEFAULTS.connect_timeout
-    url = url.set(drivername=DRIVER)
+    url = url.set(drivername=POSTGRES_DRIVER)
     if "connect_timeout" not in url.query:
         url = url.update_query_dict({"connect_timeout": str(connect_timeout)})
     return create_engine(url, connect_args=connect_args, pool_pre_ping=True)

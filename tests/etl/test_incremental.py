@@ -15,7 +15,8 @@ from sqlalchemy import text
 
 from etl.checks import CheckOutcome, RuleBroken
 from etl.pipeline import load_folder
-from etl.serving import default_serving_path, is_current, publish
+from etl.serving import is_current, publish
+from etl.serving_layout import default_serving_path
 from etl.warehouse import warehouse_engine
 from tests.conftest import (
     ROOT,

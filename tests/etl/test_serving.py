@@ -25,9 +25,9 @@ from etl.serving import (
     is_current,
     publish,
     publish_if_stale,
-    serving_problem,
     warehouse_marker,
 )
+from etl.serving_layout import serving_problem
 from etl.stopping import LoadInterrupted, StopSwitch
 from etl.warehouse import warehouse_engine
 from tests.conftest import ROOT, dump_text, file_tree, write_dump

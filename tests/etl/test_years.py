@@ -10,14 +10,8 @@ import pytest
 
 from etl import clock
 from etl.extract import discover_dumps, read_dumps
-from etl.parse import (
-    CLOCK_SKEW,
-    EARLIEST_CARD_YEAR,
-    EARLIEST_LISTING_YEAR,
-    ParsedDumps,
-    listing_year_problem,
-    parse_dumps,
-)
+from etl.parse import CLOCK_SKEW, ParsedDumps, parse_dumps
+from etl.years import EARLIEST_CARD_YEAR, EARLIEST_LISTING_YEAR, listing_year_problem
 from tests.conftest import dump_text, write_dump
 
 TODAY = dt.date(2026, 12, 1)
