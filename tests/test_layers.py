@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-# Which top-level package each layer may not import, and why (ARCHITECTURE.md, Layout).
+# Which top-level packages each layer may not import, and why (ARCHITECTURE.md, Layers).
 FORBIDDEN = {
     "etl": "migrations",  # the library finds the Alembic scripts (find_spec) and runs them
     "migrations": "etl",  # a migration freezes what it needs; env.py opens the warehouse itself
