@@ -25,14 +25,12 @@ normalized title and abstract, a printed text, a handle, a URL, a keyword and it
 """
 
 import hashlib
+import unicodedata
 from collections.abc import Sequence
 
 import polars as pl
+import sqlalchemy as sa
 from alembic import op
-
-from etl.keys import KEY_SEPARATOR
-from etl.normalize import identity_keys
-from etl.staging import read_frame, stage_frame, unstage
 
 revision: str = "0016"
 down_revision: str | None = "0015"
@@ -159,6 +157,20 @@ def upgrade() -> None:
     _shift(SHIFT)
 
 
+# Frozen here, as this revision's downgrade made keys (a migration imports no app code, which may change).
+KEY_SEPARATOR = "\x1f"
+
+
+def _identity(text: str) -> str:
+    """The identity form of a title or abstract: NFKC, case folded, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def identity_keys(texts: pl.Series) -> pl.Series:
+    """`_identity` of every text of a column."""
+    return texts.map_elements(_identity, return_dtype=pl.String)
+
+
 def _key63(text: str) -> int:
     """The key of a text before this revision: the first 63 bits of its SHA-256."""
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") >> 1
@@ -221,16 +233,20 @@ def downgrade() -> None:
     restore = _without_indexes()
     for kind, (query, earlier) in EARLIER_KEYS.items():
         texts = EARLIER_TEXTS[kind]
-        stored = read_frame(bind, query, {"k": pl.Int64, **dict.fromkeys(texts, pl.String)})
+        rows = bind.execute(sa.text(query)).all()
+        schema = {"k": pl.Int64, **dict.fromkeys(texts, pl.String)}
+        stored = pl.DataFrame(rows, schema=schema, orient="row")
         keys = stored.select("k", earlier=earlier()).unique("k")
-        stage_frame(bind, "stg_earlier_keys", keys)
+        op.execute("CREATE TEMP TABLE stg_earlier_keys (k BIGINT, earlier BIGINT)")
         try:
+            if keys.height:  # bound rows, not pasted: a downgrade is rare, so row by row will do
+                bind.execute(sa.text("INSERT INTO stg_earlier_keys VALUES (:k, :earlier)"), keys.to_dicts())
             for table, column in KEY_COLUMNS[kind]:
                 op.execute(
                     f"UPDATE {table} SET {column} = e.earlier FROM stg_earlier_keys AS e "
                     f"WHERE {table}.{column} = e.k"
                 )
         finally:
-            unstage(bind, ["stg_earlier_keys"])
+            op.execute("DROP TABLE stg_earlier_keys")
     for statement in restore:
         op.execute(statement)
