@@ -23,7 +23,9 @@ COMPUTED = {
         "last_seen_date_id", "upvotes", "author_count", "sightings",
     },
 }  # fmt: skip
-STAGING_ONLY = {"papers": {"extracted"}}  # whether the batch extracted the links and keywords of its text
+# Whether the batch extracted the links and keywords of its text; how many identities its entries
+# of the paper have (the rule keys_name_one_text refuses two).
+STAGING_ONLY = {"papers": {"extracted", "identities"}}
 
 
 def batch_of(tmp_path) -> StagingFrames:
