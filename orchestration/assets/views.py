@@ -5,8 +5,6 @@ queued or running after a table changed: their row counts, and the serving copy,
 load with no click.
 """
 
-import re
-
 import dagster as dg
 from sqlalchemy import text
 
@@ -14,6 +12,7 @@ from etl.dictionary import view_descriptions, views_in_creation_order
 from etl.engines import engine_at
 from etl.warehouse import migrate
 from models import TABLES
+from models.views import reads
 from orchestration.assets.tables import WAREHOUSE_POOL
 from orchestration.engine import WAREHOUSE_ENGINE
 from orchestration.metadata import serving_metadata, view_column_schemas
@@ -28,11 +27,6 @@ AFTER_EVERY_LOAD = (
 ).with_label("after every load")
 
 
-def _reads(sql: str, candidates: list[str]) -> list[str]:
-    """The tables and views a view's SQL reads, for an exact lineage graph."""
-    return [name for name in candidates if re.search(rf"\b(?:from|join)\s+{name}\b", sql, re.IGNORECASE)]
-
-
 _VIEWS = views_in_creation_order()  # the files: no Alembic walk, no database at import
 _SCHEMAS = view_column_schemas(_VIEWS)
 _DESCRIPTIONS = {name: description for name, (description, _) in view_descriptions(_VIEWS).items()}
@@ -42,7 +36,7 @@ VIEW_SPECS = [
         group_name=GROUP,
         kinds={WAREHOUSE_ENGINE.kind, "view"},
         description=_DESCRIPTIONS[name],
-        deps=_reads(sql, [*TABLES, *(v for v in _VIEWS if v != name)]),
+        deps=reads(sql, [*TABLES, *(v for v in _VIEWS if v != name)]),
         metadata={
             "sql": dg.MetadataValue.md(f"```sql\n{sql}\n```"),
             "dagster/table_name": name,
