@@ -28,7 +28,7 @@ from etl.links import extract_links
 from etl.sql import sql_file
 from etl.staging import read_frame, stage_frame, unstage
 from etl.steps import Step, load_steps, temp_tables
-from models import HELD_STATUSES, TABLES
+from models import HELD_STATUSES, SEARCH_INDEX_TABLES, TABLES
 
 # The parameters a step may bind (`-- binds:`): `merge_batch` supplies each of them.
 BINDS = frozenset({"held", "loaded_at", "prune"})
@@ -145,6 +145,6 @@ def stage_retexted(connection: Connection) -> list[str]:
 
 
 def clear_warehouse(connection: Connection) -> None:
-    """Delete every row of every warehouse table, inside the caller's transaction (full rebuilds)."""
-    for table in TABLES.values():
+    """Delete every row of every warehouse table and of the search index, inside the caller's transaction (full rebuilds)."""
+    for table in (*TABLES.values(), *SEARCH_INDEX_TABLES.values()):
         connection.execute(table.delete())

@@ -24,6 +24,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -558,10 +559,85 @@ class ExtractorVersion(Base):
     )
 
 
+class SearchStopword(Base):
+    """The words full-text search leaves out, as PostgreSQL's English text search does: its 127
+    stop words (`the`, `of`, `and`, ...). A query word among them is ignored, and a paper's
+    words among them are not indexed, though they keep their place, so a quoted phrase skips
+    them as PostgreSQL's does. Written by migration 0014; loads never change it."""
+
+    __tablename__ = "search_stopwords"
+
+    word: Mapped[str] = mapped_column(
+        String, primary_key=True, comment="Key: the stop word, in lowercase (`the`)."
+    )
+
+
+class SearchDocument(Base):
+    """The full-text search index's documents: one row per paper, with the number of words of its
+    title and abstract that the index holds, for BM25's length normalization
+    (`search_papers`). Written by the merge whenever a paper's shown text changes, and
+    deleted with the paper."""
+
+    __tablename__ = "search_documents"
+    __mapper_args__ = {"primary_key": ["paper_id"]}
+
+    paper_id: Mapped[int] = mapped_column(BigInteger, nullable=False, comment="The paper: key of `papers`.")
+    terms: Mapped[int] = mapped_column(
+        Integer,
+        nullable=False,
+        comment="Number of indexed words in the paper's title and abstract (`papers`), stop words left "
+        "out: its document length for BM25.",
+    )
+
+
+class SearchPosting(Base):
+    """The full-text search index's postings: one row per term and paper whose title or abstract
+    holds it, with where. A paper's words are its title then its abstract (`papers`), split on
+    every character that is not a letter or a digit and lowercased; a stop word
+    (`search_stopwords`) is not indexed; a plural is folded into its singular by a light rule
+    (`studies` to `study`, `models` to `model`; not after `ss`, `us` or `is`). The same rule
+    splits queries (`search_papers`). Written by the merge whenever a paper's shown text changes,
+    ordered by term within each load, and deleted with the paper."""
+
+    __tablename__ = "search_postings"
+    __mapper_args__ = {"primary_key": ["term", "paper_id"]}
+
+    term: Mapped[str] = mapped_column(
+        String,
+        nullable=False,
+        comment="The term: a word as the index folds it (lowercase, a plural in its singular: `model` for "
+        "`Models`).",
+    )
+    paper_id: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, comment="The paper whose title or abstract holds it: key of `papers`."
+    )
+    tf: Mapped[int] = mapped_column(
+        Integer,
+        nullable=False,
+        comment="How often the paper's title and abstract hold the term (BM25's term frequency).",
+    )
+    positions: Mapped[list[int]] = mapped_column(
+        ARRAY(Integer),
+        nullable=False,
+        comment="Where the term occurs: the places of its words among the paper's words (title first, from "
+        "1, stop words counted), ascending; a quoted phrase matches words at consecutive places.",
+    )
+
+
 metadata = Base.metadata
 # What the loads record about themselves, not rows drawn from the dumps: no staging frame, no
 # Dagster asset, and a full refresh, which empties the tables, keeps them.
 LOAD_STATE_TABLES = ("extractor_versions",)
+# The full-text search index (docs/search.md): drawn from `papers` by the merge, not staged from
+# the batch, so no staging frame and no Dagster asset; a full refresh empties the documents and
+# postings with the papers (`SEARCH_INDEX_TABLES`), and the stop words, written by their
+# migration, stay.
+SEARCH_TABLES = ("search_stopwords", "search_documents", "search_postings")
+SEARCH_INDEX_TABLES = {name: metadata.tables[name] for name in SEARCH_TABLES[1:]}
 # In the order a dump's data flows into them (the classes' order): the CLI and Dagster list them so.
-TABLES = {name: table for name, table in metadata.tables.items() if name not in LOAD_STATE_TABLES}
+TABLES = {
+    name: table
+    for name, table in metadata.tables.items()
+    if name not in LOAD_STATE_TABLES and name not in SEARCH_TABLES
+}
 DESCRIPTIONS = {name: table.comment for name, table in TABLES.items()}

@@ -53,12 +53,17 @@ PINNED = [
     ("31_delete_released_paper_links", (), "released", (), None),
     ("32_delete_released_paper_keywords", (), "released", (), None),
     ("33_delete_orphan_papers", (), "released", (), None),
+    ("33a_delete_released_search_postings", (), "released", (), None),
+    ("33b_delete_released_search_documents", (), "released", (), None),
     ("34_create_changed_paper_links", (), None, ("changed_paper_links",), None),
     ("35_create_changed_paper_keywords", (), None, ("changed_paper_keywords",), None),
+    ("35a_create_changed_search_words", (), None, ("changed_search_words",), None),
     ("36_insert_links", (), None, (), None),
     ("37_insert_paper_links", (), None, (), None),
     ("38_insert_keywords", (), None, (), None),
     ("39_insert_paper_keywords", (), None, (), None),
+    ("39a_insert_search_postings", (), None, (), None),
+    ("39b_insert_search_documents", (), None, (), None),
     ("40_delete_released_links", (), "released", (), None),
     ("41_delete_released_keywords", (), "released", (), None),
     ("42_delete_released_dates", (), "unloaded", (), None),
@@ -111,6 +116,7 @@ def test_the_steps_headers_describe_the_merge_as_it_ran(dialect):
         "released_keywords",
         "changed_paper_links",
         "changed_paper_keywords",
+        "changed_search_words",
     )
 
 

@@ -1,0 +1,288 @@
+"""full-text search on DuckDB without an extension: index tables kept by the loads, search_papers()
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-12 12:00:00
+
+Ranked (BM25) full-text search that every DuckDB client can run on the serving copy, read-only,
+without the fts extension (docs/search.md). Three tables (`models`): `search_stopwords`
+(PostgreSQL's English stop words, written here), `search_documents` and `search_postings`, the
+index, which this revision builds for the papers already in the warehouse and the merge keeps
+from then on (`sql/merge/*search*`). Two scalar functions split a text into words and fold a
+word into its term, on both engines (DuckDB macros, PostgreSQL SQL functions), so that the
+merge's steps are the same text on both. On DuckDB the table macro `search_papers(query)` ranks
+the papers; PostgreSQL keeps its own `search_papers` (0008: tsvector, GIN), which takes the same
+queries. The texts are pinned here, as view texts are; `sql/functions/<engine>/` holds the head
+texts, and a test checks they agree.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0014"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+TABLE_COMMENTS = {
+    "search_stopwords": (
+        "The words full-text search leaves out, as PostgreSQL's English text search does: its 127 "
+        "stop words (`the`, `of`, `and`, ...). A query word among them is ignored, and a paper's "
+        "words among them are not indexed, though they keep their place, so a quoted phrase skips "
+        "them as PostgreSQL's does. Written by migration 0014; loads never change it."
+    ),
+    "search_documents": (
+        "The full-text search index's documents: one row per paper, with the number of words of its "
+        "title and abstract that the index holds, for BM25's length normalization (`search_papers`). "
+        "Written by the merge whenever a paper's shown text changes, and deleted with the paper."
+    ),
+    "search_postings": (
+        "The full-text search index's postings: one row per term and paper whose title or abstract "
+        "holds it, with where. A paper's words are its title then its abstract (`papers`), split on "
+        "every character that is not a letter or a digit and lowercased; a stop word "
+        "(`search_stopwords`) is not indexed; a plural is folded into its singular by a light rule "
+        "(`studies` to `study`, `models` to `model`; not after `ss`, `us` or `is`). The same rule "
+        "splits queries (`search_papers`). Written by the merge whenever a paper's shown text "
+        "changes, ordered by term within each load, and deleted with the paper."
+    ),
+}
+
+COLUMN_COMMENTS = {
+    "search_stopwords": {
+        "word": ("Key: the stop word, in lowercase (`the`)."),
+    },
+    "search_documents": {
+        "paper_id": ("The paper: key of `papers`."),
+        "terms": (
+            "Number of indexed words in the paper's title and abstract (`papers`), stop words left out: "
+            "its document length for BM25."
+        ),
+    },
+    "search_postings": {
+        "term": (
+            "The term: a word as the index folds it (lowercase, a plural in its singular: `model` for "
+            "`Models`)."
+        ),
+        "paper_id": ("The paper whose title or abstract holds it: key of `papers`."),
+        "tf": ("How often the paper's title and abstract hold the term (BM25's term frequency)."),
+        "positions": (
+            "Where the term occurs: the places of its words among the paper's words (title first, from 1, "
+            "stop words counted), ascending; a quoted phrase matches words at consecutive places."
+        ),
+    },
+}
+
+STOPWORDS = (
+    "i me my myself we our ours ourselves you your yours yourself yourselves he him his himself "
+    "she her hers herself it its itself they them their theirs themselves what which who whom "
+    "this that these those am is are was were be been being have has had having do does did doing "
+    "a an the and but if or because as until while of at by for with about against between into "
+    "through during before after above below to from up down in out on off over under again "
+    "further then once here there when where why how all any both each few more most other some "
+    "such no nor not only own same so than too very s t can will just don should now"
+).split()
+
+DUCKDB_FUNCTIONS = {
+    "search_words": """\
+-- The words of a text, for full-text search: lowercased and split on every character that is
+-- not a letter or a digit (`GPT-4o's` gives `gpt`, `4o`, `s`), in order. The merge indexes
+-- a paper's title and abstract with it, and search_papers splits a query with it, so both
+-- sides split alike. Stop words are left out, and plurals folded (search_term), afterwards.
+CREATE MACRO search_words(document) AS
+    list_filter(regexp_split_to_array(lower(document), '[^\\p{L}\\p{N}]+'), lambda w: w <> '')
+""",
+    "search_term": """\
+-- The term a word of search_words is indexed and searched under: a plural folded into its
+-- singular by a light, deterministic rule (`studies` to `study`, `models` to `model`; a word of
+-- at most three letters, or ending in `ss`, `us` or `is`, stays as it is). No stemmer: DuckDB's
+-- stem() is in the fts extension, which clients cannot be counted on to have.
+CREATE MACRO search_term(word) AS
+    CASE
+        WHEN length(word) > 4 AND word LIKE '%ies' THEN left(word, -3) || 'y'
+        WHEN length(word) > 3 AND word LIKE '%s' AND word NOT LIKE '%ss' AND word NOT LIKE '%us'
+             AND word NOT LIKE '%is' THEN left(word, -1)
+        ELSE word
+    END
+""",
+    "search_papers": """\
+-- Full-text search over papers on DuckDB, without any extension: the papers whose title or
+-- abstract match a web-search style query, best first by BM25 (k1 = 1.5, b = 0.75), read from
+-- the index tables the loads keep (search_postings, search_documents). The same queries as
+-- PostgreSQL's search_papers: words (all must match), a "quoted phrase" (its words at
+-- consecutive places, stop words counted), -word or -"phrase" (must not match), and `or`
+-- between them (`diffusion -video or "world model"`: either side; `or` binds loosest, as in
+-- websearch_to_tsquery). Stop words are ignored; a plural matches its singular. The score sums,
+-- over the query's searched terms the paper holds, idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b
+-- * length / average length)), idf = ln(1 + (N - df + 0.5) / (df + 0.5)); N, the average length
+-- and each term's df are counted when the query runs, so they are always those of the papers
+-- the warehouse holds. SELECT * FROM search_papers('diffusion -video') LIMIT 10;
+CREATE MACRO search_papers(query) AS TABLE
+WITH items AS (
+    -- The query's items in order: a word, a "phrase" (a missing closing quote ends it at the
+    -- end), either with a leading - (excluded), or `or`; each `or` starts a new group.
+    SELECT q.item, q.n,
+           sum(CASE WHEN lower(q.item) = 'or' THEN 1 ELSE 0 END) OVER (ORDER BY q.n) AS grp
+    FROM unnest(regexp_extract_all(query, '-?"[^"]*"?|[^\\s"]+')) WITH ORDINALITY AS q (item, n)
+), words AS (
+    -- Each item's searched words with their places: stop words keep their place, unsearched.
+    SELECT i.grp, i.n, i.item LIKE '-_%' AS excluded, search_term(w.word) AS term, w.position
+    FROM items AS i
+    CROSS JOIN LATERAL unnest(
+        search_words(CASE WHEN i.item LIKE '-_%' THEN i.item[2:] ELSE i.item END)
+    ) WITH ORDINALITY AS w (word, position)
+    WHERE lower(i.item) <> 'or' AND w.word NOT IN (SELECT word FROM search_stopwords)
+), terms AS (
+    -- An item of one word matches its term; one of several words (quoted, or `gpt-4`) a phrase.
+    SELECT grp, n, excluded, term,
+           position - min(position) OVER (PARTITION BY grp, n) AS word_offset,
+           count(*) OVER (PARTITION BY grp, n) AS width
+    FROM words
+), hits AS (
+    SELECT p.term, p.paper_id, p.tf, p.positions FROM search_postings AS p
+    WHERE p.term IN (SELECT term FROM terms)
+), item_papers AS (
+    SELECT t.grp, t.n, t.excluded, h.paper_id
+    FROM terms AS t JOIN hits AS h ON h.term = t.term
+    WHERE t.width = 1
+    UNION
+    SELECT grp, n, excluded, paper_id FROM (
+        SELECT t.grp, t.n, t.excluded, t.width, t.word_offset, h.paper_id,
+               unnest(h.positions) - t.word_offset AS start
+        FROM terms AS t JOIN hits AS h ON h.term = t.term
+        WHERE t.width > 1
+    ) AS placed
+    GROUP BY grp, n, excluded, paper_id, start, width
+    HAVING count(DISTINCT word_offset) = width
+), wanted AS (
+    SELECT grp, count(DISTINCT n) AS items FROM terms WHERE NOT excluded GROUP BY grp
+), matched AS (
+    -- A group matches a paper that all its searched items match and none of its excluded ones.
+    SELECT DISTINCT m.paper_id FROM (
+        SELECT i.grp, i.paper_id FROM item_papers AS i JOIN wanted AS w ON w.grp = i.grp
+        WHERE NOT i.excluded
+        GROUP BY i.grp, i.paper_id, w.items
+        HAVING count(*) = w.items
+    ) AS m
+    WHERE NOT EXISTS (
+        SELECT 1 FROM item_papers AS x WHERE x.excluded AND x.grp = m.grp AND x.paper_id = m.paper_id
+    )
+), stats AS (
+    SELECT count(*) AS documents, avg(terms) AS average_terms FROM search_documents
+), weights AS (
+    SELECT h.term, ln(1 + (s.documents - count(*) + 0.5) / (count(*) + 0.5)) AS idf
+    FROM hits AS h CROSS JOIN stats AS s
+    WHERE h.term IN (SELECT term FROM terms WHERE NOT excluded)
+    GROUP BY h.term, s.documents
+), scores AS (
+    SELECT m.paper_id,
+           sum(w.idf * h.tf * 2.5 / (h.tf + 1.5 * (0.25 + 0.75 * d.terms / s.average_terms))) AS rank
+    FROM matched AS m
+    JOIN hits AS h ON h.paper_id = m.paper_id
+    JOIN weights AS w ON w.term = h.term
+    JOIN search_documents AS d ON d.paper_id = m.paper_id
+    CROSS JOIN stats AS s
+    GROUP BY m.paper_id
+)
+SELECT s.paper_id, p.title, s.rank
+FROM scores AS s JOIN papers AS p ON p.paper_id = s.paper_id
+ORDER BY s.rank DESC, s.paper_id
+""",
+}
+POSTGRESQL_FUNCTIONS = {
+    "search_words": """\
+-- The words of a text, for the search index's tables: lowercased and split on every character
+-- that is not a letter or a digit, in order; DuckDB's search_words (sql/functions/duckdb/) on
+-- PostgreSQL, so that the merge's shared steps fill the same tables on both engines.
+CREATE FUNCTION search_words(document text)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT array_remove(regexp_split_to_array(lower(document), '[^[:alnum:]]+'), '')
+$$
+""",
+    "search_term": """\
+-- The term a word is indexed under: DuckDB's search_term (sql/functions/duckdb/) on PostgreSQL.
+CREATE FUNCTION search_term(word text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT CASE
+        WHEN length(word) > 4 AND word LIKE '%ies' THEN left(word, -3) || 'y'
+        WHEN length(word) > 3 AND word LIKE '%s' AND word NOT LIKE '%ss' AND word NOT LIKE '%us'
+             AND word NOT LIKE '%is' THEN left(word, -1)
+        ELSE word
+    END
+$$
+""",
+}
+# The index of the papers already in the warehouse: what the merge's steps write for a changed
+# paper (sql/merge/35a_create_changed_search_words.sql and the inserts after it), for every paper.
+BUILD = (
+    """CREATE TEMP TABLE migrating_search_words AS
+SELECT p.paper_id, search_term(w.word) AS term, w.position
+FROM papers AS p
+CROSS JOIN LATERAL unnest(search_words(p.title || ' ' || p.abstract)) WITH ORDINALITY AS w (word, position)
+WHERE NOT EXISTS (SELECT 1 FROM search_stopwords AS s WHERE s.word = w.word)""",
+    """INSERT INTO search_postings (term, paper_id, tf, positions)
+SELECT term, paper_id, count(*), array_agg(position ORDER BY position)
+FROM migrating_search_words
+GROUP BY term, paper_id
+ORDER BY term, paper_id""",
+    """INSERT INTO search_documents (paper_id, terms)
+SELECT p.paper_id, count(w.term)
+FROM papers AS p LEFT JOIN migrating_search_words AS w ON w.paper_id = p.paper_id
+GROUP BY p.paper_id""",
+    "DROP TABLE migrating_search_words",
+)
+
+
+def upgrade() -> None:
+    """Create the search tables and functions, write the stop words and index every paper."""
+    columns = COLUMN_COMMENTS["search_stopwords"]
+    op.create_table(
+        "search_stopwords",
+        sa.Column("word", sa.String(), nullable=False, comment=columns["word"]),
+        sa.PrimaryKeyConstraint("word", name=op.f("pk_search_stopwords")),
+        comment=TABLE_COMMENTS["search_stopwords"],
+    )
+    columns = COLUMN_COMMENTS["search_documents"]
+    op.create_table(
+        "search_documents",
+        sa.Column("paper_id", sa.BigInteger(), nullable=False, comment=columns["paper_id"]),
+        sa.Column("terms", sa.Integer(), nullable=False, comment=columns["terms"]),
+        comment=TABLE_COMMENTS["search_documents"],
+    )
+    columns = COLUMN_COMMENTS["search_postings"]
+    op.create_table(
+        "search_postings",
+        sa.Column("term", sa.String(), nullable=False, comment=columns["term"]),
+        sa.Column("paper_id", sa.BigInteger(), nullable=False, comment=columns["paper_id"]),
+        sa.Column("tf", sa.Integer(), nullable=False, comment=columns["tf"]),
+        sa.Column("positions", sa.ARRAY(sa.Integer()), nullable=False, comment=columns["positions"]),
+        comment=TABLE_COMMENTS["search_postings"],
+    )
+    stopwords = sa.table("search_stopwords", sa.column("word", sa.String()))
+    op.bulk_insert(stopwords, [{"word": word} for word in STOPWORDS])
+    connection = op.get_bind()
+    functions = DUCKDB_FUNCTIONS if connection.dialect.name == "duckdb" else POSTGRESQL_FUNCTIONS
+    for sql in functions.values():
+        connection.exec_driver_sql(sql)  # driver-level: the texts hold no parameters
+    for sql in BUILD:
+        connection.exec_driver_sql(sql)
+
+
+def downgrade() -> None:
+    """Drop the search functions and tables."""
+    connection = op.get_bind()
+    if connection.dialect.name == "duckdb":
+        connection.exec_driver_sql("DROP MACRO TABLE IF EXISTS search_papers")
+        connection.exec_driver_sql("DROP MACRO IF EXISTS search_term")
+        connection.exec_driver_sql("DROP MACRO IF EXISTS search_words")
+    else:
+        connection.exec_driver_sql("DROP FUNCTION IF EXISTS search_term(text)")
+        connection.exec_driver_sql("DROP FUNCTION IF EXISTS search_words(text)")
+    op.drop_table("search_postings")
+    op.drop_table("search_documents")
+    op.drop_table("search_stopwords")

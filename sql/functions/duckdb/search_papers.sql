@@ -1,0 +1,81 @@
+-- Full-text search over papers on DuckDB, without any extension: the papers whose title or
+-- abstract match a web-search style query, best first by BM25 (k1 = 1.5, b = 0.75), read from
+-- the index tables the loads keep (search_postings, search_documents). The same queries as
+-- PostgreSQL's search_papers: words (all must match), a "quoted phrase" (its words at
+-- consecutive places, stop words counted), -word or -"phrase" (must not match), and `or`
+-- between them (`diffusion -video or "world model"`: either side; `or` binds loosest, as in
+-- websearch_to_tsquery). Stop words are ignored; a plural matches its singular. The score sums,
+-- over the query's searched terms the paper holds, idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b
+-- * length / average length)), idf = ln(1 + (N - df + 0.5) / (df + 0.5)); N, the average length
+-- and each term's df are counted when the query runs, so they are always those of the papers
+-- the warehouse holds. SELECT * FROM search_papers('diffusion -video') LIMIT 10;
+CREATE MACRO search_papers(query) AS TABLE
+WITH items AS (
+    -- The query's items in order: a word, a "phrase" (a missing closing quote ends it at the
+    -- end), either with a leading - (excluded), or `or`; each `or` starts a new group.
+    SELECT q.item, q.n,
+           sum(CASE WHEN lower(q.item) = 'or' THEN 1 ELSE 0 END) OVER (ORDER BY q.n) AS grp
+    FROM unnest(regexp_extract_all(query, '-?"[^"]*"?|[^\s"]+')) WITH ORDINALITY AS q (item, n)
+), words AS (
+    -- Each item's searched words with their places: stop words keep their place, unsearched.
+    SELECT i.grp, i.n, i.item LIKE '-_%' AS excluded, search_term(w.word) AS term, w.position
+    FROM items AS i
+    CROSS JOIN LATERAL unnest(
+        search_words(CASE WHEN i.item LIKE '-_%' THEN i.item[2:] ELSE i.item END)
+    ) WITH ORDINALITY AS w (word, position)
+    WHERE lower(i.item) <> 'or' AND w.word NOT IN (SELECT word FROM search_stopwords)
+), terms AS (
+    -- An item of one word matches its term; one of several words (quoted, or `gpt-4`) a phrase.
+    SELECT grp, n, excluded, term,
+           position - min(position) OVER (PARTITION BY grp, n) AS word_offset,
+           count(*) OVER (PARTITION BY grp, n) AS width
+    FROM words
+), hits AS (
+    SELECT p.term, p.paper_id, p.tf, p.positions FROM search_postings AS p
+    WHERE p.term IN (SELECT term FROM terms)
+), item_papers AS (
+    SELECT t.grp, t.n, t.excluded, h.paper_id
+    FROM terms AS t JOIN hits AS h ON h.term = t.term
+    WHERE t.width = 1
+    UNION
+    SELECT grp, n, excluded, paper_id FROM (
+        SELECT t.grp, t.n, t.excluded, t.width, t.word_offset, h.paper_id,
+               unnest(h.positions) - t.word_offset AS start
+        FROM terms AS t JOIN hits AS h ON h.term = t.term
+        WHERE t.width > 1
+    ) AS placed
+    GROUP BY grp, n, excluded, paper_id, start, width
+    HAVING count(DISTINCT word_offset) = width
+), wanted AS (
+    SELECT grp, count(DISTINCT n) AS items FROM terms WHERE NOT excluded GROUP BY grp
+), matched AS (
+    -- A group matches a paper that all its searched items match and none of its excluded ones.
+    SELECT DISTINCT m.paper_id FROM (
+        SELECT i.grp, i.paper_id FROM item_papers AS i JOIN wanted AS w ON w.grp = i.grp
+        WHERE NOT i.excluded
+        GROUP BY i.grp, i.paper_id, w.items
+        HAVING count(*) = w.items
+    ) AS m
+    WHERE NOT EXISTS (
+        SELECT 1 FROM item_papers AS x WHERE x.excluded AND x.grp = m.grp AND x.paper_id = m.paper_id
+    )
+), stats AS (
+    SELECT count(*) AS documents, avg(terms) AS average_terms FROM search_documents
+), weights AS (
+    SELECT h.term, ln(1 + (s.documents - count(*) + 0.5) / (count(*) + 0.5)) AS idf
+    FROM hits AS h CROSS JOIN stats AS s
+    WHERE h.term IN (SELECT term FROM terms WHERE NOT excluded)
+    GROUP BY h.term, s.documents
+), scores AS (
+    SELECT m.paper_id,
+           sum(w.idf * h.tf * 2.5 / (h.tf + 1.5 * (0.25 + 0.75 * d.terms / s.average_terms))) AS rank
+    FROM matched AS m
+    JOIN hits AS h ON h.paper_id = m.paper_id
+    JOIN weights AS w ON w.term = h.term
+    JOIN search_documents AS d ON d.paper_id = m.paper_id
+    CROSS JOIN stats AS s
+    GROUP BY m.paper_id
+)
+SELECT s.paper_id, p.title, s.rank
+FROM scores AS s JOIN papers AS p ON p.paper_id = s.paper_id
+ORDER BY s.rank DESC, s.paper_id
