@@ -4,9 +4,9 @@ RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
     SELECT CASE
-        WHEN length(word) > 4 AND word LIKE '%ies' THEN left(word, -3) || 'y'
-        WHEN length(word) > 3 AND word LIKE '%s' AND word NOT LIKE '%ss' AND word NOT LIKE '%us'
-             AND word NOT LIKE '%is' THEN left(word, -1)
+        WHEN length(word) > 4 AND right(word, 3) = 'ies' THEN left(word, -3) || 'y'
+        WHEN length(word) > 3 AND right(word, 1) = 's'
+             AND right(word, 2) NOT IN ('ss', 'us', 'is') THEN left(word, -1)
         ELSE word
     END
 $$
