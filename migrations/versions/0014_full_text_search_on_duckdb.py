@@ -218,13 +218,17 @@ $$
 """,
 }
 # The index of the papers already in the warehouse: what the merge's steps write for a changed
-# paper (sql/merge/35a_create_changed_search_words.sql and the inserts after it), for every paper.
+# paper (sql/merge/35a_create_changed_search_words.sql and the inserts after it), for every paper,
+# in 16 parts by the top bits of the key (a 500k-paper warehouse's 75 million words at once
+# outgrow the load's memory limit and spill gigabytes), each part's postings ordered by term.
+BUILD_PARTS = 16
 BUILD = (
     """CREATE TEMP TABLE migrating_search_words AS
 SELECT p.paper_id, search_term(w.word) AS term, w.position
 FROM papers AS p
 CROSS JOIN LATERAL unnest(search_words(p.title || ' ' || p.abstract)) WITH ORDINALITY AS w (word, position)
-WHERE NOT EXISTS (SELECT 1 FROM search_stopwords AS s WHERE s.word = w.word)""",
+WHERE p.paper_id BETWEEN {low} AND {high}
+  AND NOT EXISTS (SELECT 1 FROM search_stopwords AS s WHERE s.word = w.word)""",
     """INSERT INTO search_postings (term, paper_id, tf, positions)
 SELECT term, paper_id, count(*), array_agg(position ORDER BY position)
 FROM migrating_search_words
@@ -233,6 +237,7 @@ ORDER BY term, paper_id""",
     """INSERT INTO search_documents (paper_id, terms)
 SELECT p.paper_id, count(w.term)
 FROM papers AS p LEFT JOIN migrating_search_words AS w ON w.paper_id = p.paper_id
+WHERE p.paper_id BETWEEN {low} AND {high}
 GROUP BY p.paper_id""",
     "DROP TABLE migrating_search_words",
 )
@@ -269,8 +274,11 @@ def upgrade() -> None:
     functions = DUCKDB_FUNCTIONS if connection.dialect.name == "duckdb" else POSTGRESQL_FUNCTIONS
     for sql in functions.values():
         connection.exec_driver_sql(sql)  # driver-level: the texts hold no parameters
-    for sql in BUILD:
-        connection.exec_driver_sql(sql)
+    step = 2**63 // BUILD_PARTS  # keys are the first 63 bits of a SHA-256: 0 to 2**63 - 1
+    for part in range(BUILD_PARTS):
+        low, high = part * step, (part + 1) * step - 1 if part < BUILD_PARTS - 1 else 2**63 - 1
+        for sql in BUILD:
+            connection.exec_driver_sql(sql.format(low=low, high=high))
 
 
 def downgrade() -> None:

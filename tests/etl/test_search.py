@@ -10,12 +10,12 @@ import duckdb
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 
 from bench.search_agreement import QUERIES, agreement
 from bench.search_reference import Corpus, matching, placed_terms
 from etl.pipeline import load_dumps
-from etl.warehouse import warehouse_engine
+from etl.warehouse import downgrade, migrate, warehouse_engine
 from tests.conftest import dump_text, snapshot, write_dump
 
 
@@ -140,3 +140,16 @@ def test_a_texts_terms_depend_only_on_the_text_and_follow_the_reference(memory, 
         [document],
     ).fetchall()
     assert [(t, int(n)) for t, n in rows] == placed_terms(document)
+
+
+def test_0014_indexes_the_papers_a_warehouse_already_holds_as_the_loads_would(engine, sample_dir):
+    load_dumps(sample_dir, engine)
+    before = snapshot(engine)
+    downgrade(engine, "0013")
+    assert "search_postings" not in inspect(engine).get_table_names()
+    migrate(engine)
+    after = snapshot(engine)
+    assert after["search_postings"] == before["search_postings"]
+    assert after["search_documents"] == before["search_documents"]
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM search_stopwords")).scalar_one() == 127
