@@ -218,7 +218,7 @@ $$
 """,
 }
 # The index of the papers already in the warehouse: what the merge's steps write for a changed
-# paper (sql/merge/35a_create_changed_search_words.sql and the inserts after it), for every paper,
+# paper (sql/merge/17a_create_changed_search_words.sql and the inserts after it), for every paper,
 # in 16 parts by the top bits of the key (a 500k-paper warehouse's 75 million words at once
 # outgrow the load's memory limit and spill gigabytes), each part's postings ordered by term.
 BUILD_PARTS = 16

@@ -37,6 +37,7 @@ PINNED = [
     ("15_insert_appearances", (), None, (), None),
     ("16_create_paper_stats", (), None, ("paper_stats",), None),
     ("17_create_changed_texts", (), None, ("changed_texts",), None),
+    ("17a_create_changed_search_words", (), None, ("changed_search_words",), None),
     ("18_keep_shown_texts", (), None, (), None),
     ("19_insert_new_papers", (), None, (), None),
     ("20_update_known_papers", (), None, (), None),
@@ -57,7 +58,6 @@ PINNED = [
     ("33b_delete_released_search_documents", (), "released", (), None),
     ("34_create_changed_paper_links", (), None, ("changed_paper_links",), None),
     ("35_create_changed_paper_keywords", (), None, ("changed_paper_keywords",), None),
-    ("35a_create_changed_search_words", (), None, ("changed_search_words",), None),
     ("36_insert_links", (), None, (), None),
     ("37_insert_paper_links", (), None, (), None),
     ("38_insert_keywords", (), None, (), None),
@@ -110,13 +110,13 @@ def test_the_steps_headers_describe_the_merge_as_it_ran(dialect):
         "released_dates",
         "paper_stats",
         "changed_texts",
+        "changed_search_words",
         "orphan_papers",
         "released_papers",
         "released_links",
         "released_keywords",
         "changed_paper_links",
         "changed_paper_keywords",
-        "changed_search_words",
     )
 
 
