@@ -563,7 +563,7 @@ class SearchStopword(Base):
     """The words full-text search leaves out, as PostgreSQL's English text search does: its 127
     stop words (`the`, `of`, `and`, ...). A query word among them is ignored, and a paper's
     words among them are not indexed, though they keep their place, so a quoted phrase skips
-    them as PostgreSQL's does. Written by migration 0014; loads never change it."""
+    them as PostgreSQL's does. Written by migration 0016; loads never change it."""
 
     __tablename__ = "search_stopwords"
 

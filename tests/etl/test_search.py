@@ -14,7 +14,7 @@ from sqlalchemy import Engine, inspect, text
 
 from bench.search_agreement import QUERIES, agreement
 from bench.search_reference import Corpus, matching, placed_terms
-from etl.pipeline import load_dumps
+from etl.pipeline import load_folder
 from etl.warehouse import downgrade, migrate, warehouse_engine
 from tests.conftest import dump_text, snapshot, write_dump
 
@@ -38,7 +38,7 @@ def expected_postings(title: str, abstract: str) -> list[tuple[str, int, list[in
 
 
 def test_the_index_holds_each_paper_as_the_reference_splits_its_text(engine, sample_dir):
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     with engine.connect() as c:
         papers = c.execute(text("SELECT paper_id, title, abstract FROM papers")).all()
         lengths = dict(c.execute(text("SELECT paper_id, terms FROM search_documents")).all())
@@ -54,18 +54,18 @@ def test_a_paper_that_shows_another_text_or_goes_leaves_no_stale_postings(engine
     raw = tmp_path / "raw"
     raw.mkdir()
     write_dump(raw, "2025-01-01_a.txt", dump_text("Jan 1", ["Diffusion Models\n\nWe study diffusion."]))
-    load_dumps(raw, engine)
+    load_folder(raw, engine)
     write_dump(raw, "2025-01-01_a.txt", dump_text("Jan 1", ["Robots Walking\n\nWe study robots."]))
-    load_dumps(raw, engine, prune=True)
+    load_folder(raw, engine, prune=True)
     assert sorted(t for ps in postings(engine).values() for t, _, _ in ps) == ["robot", "study", "walking"]
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM search_documents")).scalar_one() == 1
 
 
 def test_a_full_refresh_rebuilds_the_same_index(engine, sample_dir):
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     before = snapshot(engine)
-    load_dumps(sample_dir, engine, full_refresh=True)
+    load_folder(sample_dir, engine, full_refresh=True)
     after = snapshot(engine)
     assert after["search_postings"] == before["search_postings"] and len(before["search_postings"]) == 46048
     assert after["search_documents"] == before["search_documents"]
@@ -73,7 +73,7 @@ def test_a_full_refresh_rebuilds_the_same_index(engine, sample_dir):
 
 def test_every_query_runs_on_both_engines(engine, sample_dir):
     """The same query set (words, phrases, exclusions, or) on DuckDB's macro and PostgreSQL's function."""
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     with engine.connect() as c:
         counts = {
             q: c.execute(text("SELECT count(*) FROM search_papers(:q)"), {"q": q}).scalar_one()
@@ -88,7 +88,7 @@ def test_every_query_runs_on_both_engines(engine, sample_dir):
 def test_the_macro_matches_what_the_reference_matches_and_ranks_as_rank_bm25(tmp_path, sample_dir):
     target = tmp_path / "w.duckdb"
     engine = warehouse_engine(target)
-    load_dumps(sample_dir, engine)
+    load_folder(sample_dir, engine)
     engine.dispose()
     with duckdb.connect(str(target), read_only=True) as connection:
         rows = connection.execute("SELECT paper_id, title, abstract FROM papers").fetchall()
@@ -108,7 +108,7 @@ def memory() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB holding the search functions of the head migration."""
     import importlib
 
-    pinned = importlib.import_module("migrations.versions.0014_full_text_search_on_duckdb")
+    pinned = importlib.import_module("migrations.versions.0016_full_text_search_on_duckdb")
     connection = duckdb.connect()
     for sql in pinned.DUCKDB_FUNCTIONS.values():
         if "AS TABLE" not in sql:
@@ -142,10 +142,10 @@ def test_a_texts_terms_depend_only_on_the_text_and_follow_the_reference(memory, 
     assert [(t, int(n)) for t, n in rows] == placed_terms(document)
 
 
-def test_0014_indexes_the_papers_a_warehouse_already_holds_as_the_loads_would(engine, sample_dir):
-    load_dumps(sample_dir, engine)
+def test_0016_indexes_the_papers_a_warehouse_already_holds_as_the_loads_would(engine, sample_dir):
+    load_folder(sample_dir, engine)
     before = snapshot(engine)
-    downgrade(engine, "0013")
+    downgrade(engine, "0015")
     assert "search_postings" not in inspect(engine).get_table_names()
     migrate(engine)
     after = snapshot(engine)

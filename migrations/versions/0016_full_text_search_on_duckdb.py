@@ -1,7 +1,7 @@
 """full-text search on DuckDB without an extension: index tables kept by the loads, search_papers()
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-12 12:00:00
 
 Ranked (BM25) full-text search that every DuckDB client can run on the serving copy, read-only,
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -31,7 +31,7 @@ TABLE_COMMENTS = {
         "The words full-text search leaves out, as PostgreSQL's English text search does: its 127 "
         "stop words (`the`, `of`, `and`, ...). A query word among them is ignored, and a paper's "
         "words among them are not indexed, though they keep their place, so a quoted phrase skips "
-        "them as PostgreSQL's does. Written by migration 0014; loads never change it."
+        "them as PostgreSQL's does. Written by migration 0016; loads never change it."
     ),
     "search_documents": (
         "The full-text search index's documents: one row per paper, with the number of words of its "
