@@ -86,7 +86,7 @@ def test_a_superset_like_environment_ranks_as_the_project_does(served):
 
 def test_node_api_ranks_as_the_project_does(served):
     serving, expected = served
-    modules = CLIENTS / "node" / "node_modules"
+    modules = CLIENTS / "node-api" / "node_modules"
     if shutil.which("node") is None or not (modules / "@duckdb" / "node-api").is_dir():
         if os.environ.get("PAPERHOUSE_CI"):
             pytest.fail(f"{modules}/@duckdb/node-api is missing: `make clients` installs it")

@@ -1,5 +1,5 @@
-// Run by Node.js with @duckdb/node-api (`make clients` installs it in .clients/node), not the project:
-//   NODE_PATH=.clients/node/node_modules node search.cjs SERVING_COPY QUERY...
+// Run by Node.js with @duckdb/node-api (`make clients` installs it in .clients/node-api), not the project:
+//   NODE_PATH=.clients/node-api/node_modules node search.cjs SERVING_COPY QUERY...
 // Opens the serving copy read-only and prints one JSON object: the DuckDB version, and for each
 // query the ids (as text: a JavaScript number cannot hold them) of search_papers' first 10 rows.
 const { DuckDBInstance } = require("@duckdb/node-api");
