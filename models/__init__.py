@@ -24,7 +24,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    ARRAY,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -592,12 +591,13 @@ class SearchDocument(Base):
 
 class SearchPosting(Base):
     """The full-text search index's postings: one row per term and paper whose title or abstract
-    holds it, with where. A paper's words are its title then its abstract (`papers`), split on
+    holds it, with how often. A paper's words are its title then its abstract (`papers`), split on
     every character that is not a letter or a digit and lowercased; a stop word
     (`search_stopwords`) is not indexed; a plural is folded into its singular by a light rule
     (`studies` to `study`, `models` to `model`; not after `ss`, `us` or `is`). The same rule
-    splits queries (`search_papers`). Written by the merge whenever a paper's shown text changes,
-    ordered by term within each load, and deleted with the paper."""
+    splits queries (`search_papers`). Counted by the load (`etl.search`) and written by the merge
+    whenever a paper's shown text changes, ordered by term within each load, and deleted with the
+    paper."""
 
     __tablename__ = "search_postings"
     __mapper_args__ = {"primary_key": ["term", "paper_id"]}
@@ -616,22 +616,16 @@ class SearchPosting(Base):
         nullable=False,
         comment="How often the paper's title and abstract hold the term (BM25's term frequency).",
     )
-    positions: Mapped[list[int]] = mapped_column(
-        ARRAY(Integer),
-        nullable=False,
-        comment="Where the term occurs: the places of its words among the paper's words (title first, from "
-        "1, stop words counted), ascending; a quoted phrase matches words at consecutive places.",
-    )
 
 
 metadata = Base.metadata
 # What the loads record about themselves, not rows drawn from the dumps: no staging frame, no
 # Dagster asset, and a full refresh, which empties the tables, keeps them.
 LOAD_STATE_TABLES = ("extractor_versions",)
-# The full-text search index (docs/search.md): drawn from `papers` by the merge, not staged from
-# the batch, so no staging frame and no Dagster asset; a full refresh empties the documents and
-# postings with the papers (`SEARCH_INDEX_TABLES`), and the stop words, written by their
-# migration, stay.
+# The full-text search index (docs/search.md): the documents and postings are staged from the
+# batch (`etl.batch.StagingFrames`, after the tables of `TABLES`) but are no Dagster asset; a full
+# refresh empties them with the papers (`SEARCH_INDEX_TABLES`), and the stop words, written by
+# their migration, stay.
 SEARCH_TABLES = ("search_stopwords", "search_documents", "search_postings")
 SEARCH_INDEX_TABLES = {name: metadata.tables[name] for name in SEARCH_TABLES[1:]}
 # In the order a dump's data flows into them (the classes' order): the CLI and Dagster list them so.

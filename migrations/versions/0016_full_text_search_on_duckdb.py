@@ -40,12 +40,13 @@ TABLE_COMMENTS = {
     ),
     "search_postings": (
         "The full-text search index's postings: one row per term and paper whose title or abstract "
-        "holds it, with where. A paper's words are its title then its abstract (`papers`), split on "
+        "holds it, with how often. A paper's words are its title then its abstract (`papers`), split on "
         "every character that is not a letter or a digit and lowercased; a stop word "
         "(`search_stopwords`) is not indexed; a plural is folded into its singular by a light rule "
         "(`studies` to `study`, `models` to `model`; not after `ss`, `us` or `is`). The same rule "
-        "splits queries (`search_papers`). Written by the merge whenever a paper's shown text "
-        "changes, ordered by term within each load, and deleted with the paper."
+        "splits queries (`search_papers`). Counted by the load (`etl.search`) and written by the merge "
+        "whenever a paper's shown text changes, ordered by term within each load, and deleted with the "
+        "paper."
     ),
 }
 
@@ -67,10 +68,6 @@ COLUMN_COMMENTS = {
         ),
         "paper_id": ("The paper whose title or abstract holds it: key of `papers`."),
         "tf": ("How often the paper's title and abstract hold the term (BM25's term frequency)."),
-        "positions": (
-            "Where the term occurs: the places of its words among the paper's words (title first, from 1, "
-            "stop words counted), ascending; a quoted phrase matches words at consecutive places."
-        ),
     },
 }
 
@@ -111,7 +108,7 @@ CREATE MACRO search_term(word) AS
 -- abstract match a web-search style query, best first by BM25 (k1 = 1.5, b = 0.75), read from
 -- the index tables the loads keep (search_postings, search_documents). The same queries as
 -- PostgreSQL's search_papers: words (all must match), a "quoted phrase" (its words at
--- consecutive places, stop words counted), -word or -"phrase" (must not match), and `or`
+-- consecutive places, stop words counted: checked in the text of the papers holding its terms), -word or -"phrase" (must not match), and `or`
 -- between them (`diffusion -video or "world model"`: either side; `or` binds loosest, as in
 -- websearch_to_tsquery). Stop words are ignored; a plural matches its singular. The score sums,
 -- over the query's searched terms the paper holds, idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b
@@ -140,21 +137,28 @@ WITH items AS (
            count(*) OVER (PARTITION BY grp, n) AS width
     FROM words
 ), hits AS (
-    SELECT p.term, p.paper_id, p.tf, p.positions FROM search_postings AS p
+    SELECT p.term, p.paper_id, p.tf FROM search_postings AS p
     WHERE p.term IN (SELECT term FROM terms)
-), item_papers AS (
-    SELECT t.grp, t.n, t.excluded, h.paper_id
+), item_candidates AS (
+    -- The papers holding every term of an item: those of a one-word item match it.
+    SELECT t.grp, t.n, t.excluded, t.width, h.paper_id
     FROM terms AS t JOIN hits AS h ON h.term = t.term
-    WHERE t.width = 1
+    GROUP BY t.grp, t.n, t.excluded, t.width, h.paper_id
+    HAVING count(DISTINCT t.word_offset) = t.width
+), phrase_places AS (
+    -- A phrase is checked in the text of the papers holding all its terms, and theirs only: their
+    -- words split and placed as the index splits them (stop words counted, not searched).
+    SELECT c.grp, c.n, c.excluded, c.width, c.paper_id, search_term(w.word) AS term, w.position
+    FROM item_candidates AS c JOIN papers AS p ON p.paper_id = c.paper_id
+    CROSS JOIN LATERAL unnest(search_words(p.title || ' ' || p.abstract)) WITH ORDINALITY AS w (word, position)
+    WHERE c.width > 1 AND w.word NOT IN (SELECT word FROM search_stopwords)
+), item_papers AS (
+    SELECT grp, n, excluded, paper_id FROM item_candidates WHERE width = 1
     UNION
-    SELECT grp, n, excluded, paper_id FROM (
-        SELECT t.grp, t.n, t.excluded, t.width, t.word_offset, h.paper_id,
-               unnest(h.positions) - t.word_offset AS start
-        FROM terms AS t JOIN hits AS h ON h.term = t.term
-        WHERE t.width > 1
-    ) AS placed
-    GROUP BY grp, n, excluded, paper_id, start, width
-    HAVING count(DISTINCT word_offset) = width
+    SELECT pp.grp, pp.n, pp.excluded, pp.paper_id
+    FROM phrase_places AS pp JOIN terms AS t ON t.grp = pp.grp AND t.n = pp.n AND t.term = pp.term
+    GROUP BY pp.grp, pp.n, pp.excluded, pp.paper_id, pp.width, pp.position - t.word_offset
+    HAVING count(DISTINCT t.word_offset) = pp.width
 ), wanted AS (
     SELECT grp, count(DISTINCT n) AS items FROM terms WHERE NOT excluded GROUP BY grp
 ), matched AS (
@@ -217,20 +221,21 @@ AS $$
 $$
 """,
 }
-# The index of the papers already in the warehouse: what the merge's steps write for a changed
-# paper (sql/merge/17a_create_changed_search_words.sql and the inserts after it), for every paper,
-# in 16 parts by the top bits of the key (a 500k-paper warehouse's 75 million words at once
-# outgrow the load's memory limit and spill gigabytes), each part's postings ordered by term.
+# The index of the papers already in the warehouse: what the load counts for a changed paper
+# (etl.search, which a migration does not import), in SQL by the functions above, which split and
+# fold as it does (tests/etl/test_search.py); in 16 parts by the top bits of the key (a 500k-paper
+# warehouse's 75 million words at once outgrow the load's memory limit and spill gigabytes), each
+# part's postings ordered by term.
 BUILD_PARTS = 16
 BUILD = (
     """CREATE TEMP TABLE migrating_search_words AS
-SELECT p.paper_id, search_term(w.word) AS term, w.position
+SELECT p.paper_id, search_term(w.word) AS term
 FROM papers AS p
-CROSS JOIN LATERAL unnest(search_words(p.title || ' ' || p.abstract)) WITH ORDINALITY AS w (word, position)
+CROSS JOIN LATERAL unnest(search_words(p.title || ' ' || p.abstract)) AS w (word)
 WHERE p.paper_id BETWEEN {low} AND {high}
   AND NOT EXISTS (SELECT 1 FROM search_stopwords AS s WHERE s.word = w.word)""",
-    """INSERT INTO search_postings (term, paper_id, tf, positions)
-SELECT term, paper_id, count(*), array_agg(position ORDER BY position)
+    """INSERT INTO search_postings (term, paper_id, tf)
+SELECT term, paper_id, count(*)
 FROM migrating_search_words
 GROUP BY term, paper_id
 ORDER BY term, paper_id""",
@@ -265,7 +270,6 @@ def upgrade() -> None:
         sa.Column("term", sa.String(), nullable=False, comment=columns["term"]),
         sa.Column("paper_id", sa.BigInteger(), nullable=False, comment=columns["paper_id"]),
         sa.Column("tf", sa.Integer(), nullable=False, comment=columns["tf"]),
-        sa.Column("positions", sa.ARRAY(sa.Integer()), nullable=False, comment=columns["positions"]),
         comment=TABLE_COMMENTS["search_postings"],
     )
     stopwords = sa.table("search_stopwords", sa.column("word", sa.String()))

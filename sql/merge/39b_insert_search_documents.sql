@@ -1,7 +1,8 @@
 -- The changed papers' documents: how many indexed words each holds (0 for a text of stop words
--- only), BM25's document length.
--- reads: changed_texts, changed_search_words
+-- only), BM25's document length, counted where their postings were.
+-- reads: changed_texts
 INSERT INTO search_documents (paper_id, terms)
-SELECT c.paper_id, count(w.term)
-FROM changed_texts AS c LEFT JOIN changed_search_words AS w ON w.paper_id = c.paper_id
-GROUP BY c.paper_id
+SELECT d.paper_id, d.terms FROM stg_search_documents AS d
+JOIN changed_texts AS c ON c.paper_id = d.paper_id
+JOIN stg_papers AS s ON s.paper_id = d.paper_id AND s.text_id = c.text_id AND s.extracted
+UNION ALL SELECT paper_id, terms FROM stg_retext_search_documents

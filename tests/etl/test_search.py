@@ -6,7 +6,10 @@ Both take the same queries (bench.search_agreement.QUERIES); the index tables ar
 
 from __future__ import annotations
 
+from collections import Counter
+
 import duckdb
+import polars as pl
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -15,26 +18,24 @@ from sqlalchemy import Engine, inspect, text
 from bench.search_agreement import QUERIES, agreement
 from bench.search_reference import Corpus, matching, placed_terms
 from etl.pipeline import load_folder
+from etl.search import search_index
 from etl.warehouse import downgrade, migrate, warehouse_engine
 from tests.conftest import dump_text, snapshot, write_dump
 
 
-def postings(engine: Engine) -> dict[int, list[tuple[str, int, list[int]]]]:
-    """Each paper's postings, (term, tf, positions), sorted."""
+def postings(engine: Engine) -> dict[int, list[tuple[str, int]]]:
+    """Each paper's postings, (term, tf), sorted."""
     found: dict[int, list] = {}
     with engine.connect() as c:
-        for paper_id, term, tf, positions in c.execute(
-            text("SELECT paper_id, term, tf, positions FROM search_postings ORDER BY paper_id, term")
+        for paper_id, term, tf in c.execute(
+            text("SELECT paper_id, term, tf FROM search_postings ORDER BY paper_id, term")
         ):
-            found.setdefault(paper_id, []).append((term, tf, list(positions)))
+            found.setdefault(paper_id, []).append((term, tf))
     return found
 
 
-def expected_postings(title: str, abstract: str) -> list[tuple[str, int, list[int]]]:
-    where: dict[str, list[int]] = {}
-    for term, place in placed_terms(f"{title} {abstract}"):
-        where.setdefault(term, []).append(place)
-    return sorted((t, len(p), p) for t, p in where.items())
+def expected_postings(title: str, abstract: str) -> list[tuple[str, int]]:
+    return sorted(Counter(term for term, _ in placed_terms(f"{title} {abstract}")).items())
 
 
 def test_the_index_holds_each_paper_as_the_reference_splits_its_text(engine, sample_dir):
@@ -47,7 +48,7 @@ def test_the_index_holds_each_paper_as_the_reference_splits_its_text(engine, sam
     for paper_id, title, abstract in papers:
         want = expected_postings(title, abstract)
         assert stored.get(paper_id, []) == want, title
-        assert lengths[paper_id] == sum(tf for _, tf, _ in want)
+        assert lengths[paper_id] == sum(tf for _, tf in want)
 
 
 def test_a_paper_that_shows_another_text_or_goes_leaves_no_stale_postings(engine, tmp_path):
@@ -57,7 +58,7 @@ def test_a_paper_that_shows_another_text_or_goes_leaves_no_stale_postings(engine
     load_folder(raw, engine)
     write_dump(raw, "2025-01-01_a.txt", dump_text("Jan 1", ["Robots Walking\n\nWe study robots."]))
     load_folder(raw, engine, prune=True)
-    assert sorted(t for ps in postings(engine).values() for t, _, _ in ps) == ["robot", "study", "walking"]
+    assert sorted(t for ps in postings(engine).values() for t, _ in ps) == ["robot", "study", "walking"]
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM search_documents")).scalar_one() == 1
 
@@ -140,6 +141,23 @@ def test_a_texts_terms_depend_only_on_the_text_and_follow_the_reference(memory, 
         [document],
     ).fetchall()
     assert [(t, int(n)) for t, n in rows] == placed_terms(document)
+
+
+@settings(max_examples=300, deadline=None)
+@given(title=WORDISH, abstract=WORDISH)
+def test_the_loads_polars_word_rule_is_the_macros_for_any_text(memory, title, abstract):
+    """The index the load counts in Polars (etl.search) holds the words and terms that the macros a
+    query is split with (search_words, search_term) give for the same text, any letters included."""
+    rows = memory.execute(
+        """SELECT search_term(w.word) AS term, count(*) AS tf
+           FROM unnest(search_words(? || ' ' || ?)) AS w (word)
+           WHERE w.word NOT IN (SELECT word FROM search_stopwords) GROUP BY ALL ORDER BY term""",
+        [title, abstract],
+    ).fetchall()
+    papers = pl.DataFrame({"paper_id": [7], "title": [title], "abstract": [abstract]})
+    postings, documents = search_index(papers)
+    assert [(t, int(n)) for t, n in rows] == postings.select("term", "tf").rows()
+    assert documents.rows() == [(7, sum(int(n) for _, n in rows))]
 
 
 def test_0016_indexes_the_papers_a_warehouse_already_holds_as_the_loads_would(engine, sample_dir):

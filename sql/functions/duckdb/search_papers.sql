@@ -2,7 +2,7 @@
 -- abstract match a web-search style query, best first by BM25 (k1 = 1.5, b = 0.75), read from
 -- the index tables the loads keep (search_postings, search_documents). The same queries as
 -- PostgreSQL's search_papers: words (all must match), a "quoted phrase" (its words at
--- consecutive places, stop words counted), -word or -"phrase" (must not match), and `or`
+-- consecutive places, stop words counted: checked in the text of the papers holding its terms), -word or -"phrase" (must not match), and `or`
 -- between them (`diffusion -video or "world model"`: either side; `or` binds loosest, as in
 -- websearch_to_tsquery). Stop words are ignored; a plural matches its singular. The score sums,
 -- over the query's searched terms the paper holds, idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b
@@ -31,21 +31,28 @@ WITH items AS (
            count(*) OVER (PARTITION BY grp, n) AS width
     FROM words
 ), hits AS (
-    SELECT p.term, p.paper_id, p.tf, p.positions FROM search_postings AS p
+    SELECT p.term, p.paper_id, p.tf FROM search_postings AS p
     WHERE p.term IN (SELECT term FROM terms)
-), item_papers AS (
-    SELECT t.grp, t.n, t.excluded, h.paper_id
+), item_candidates AS (
+    -- The papers holding every term of an item: those of a one-word item match it.
+    SELECT t.grp, t.n, t.excluded, t.width, h.paper_id
     FROM terms AS t JOIN hits AS h ON h.term = t.term
-    WHERE t.width = 1
+    GROUP BY t.grp, t.n, t.excluded, t.width, h.paper_id
+    HAVING count(DISTINCT t.word_offset) = t.width
+), phrase_places AS (
+    -- A phrase is checked in the text of the papers holding all its terms, and theirs only: their
+    -- words split and placed as the index splits them (stop words counted, not searched).
+    SELECT c.grp, c.n, c.excluded, c.width, c.paper_id, search_term(w.word) AS term, w.position
+    FROM item_candidates AS c JOIN papers AS p ON p.paper_id = c.paper_id
+    CROSS JOIN LATERAL unnest(search_words(p.title || ' ' || p.abstract)) WITH ORDINALITY AS w (word, position)
+    WHERE c.width > 1 AND w.word NOT IN (SELECT word FROM search_stopwords)
+), item_papers AS (
+    SELECT grp, n, excluded, paper_id FROM item_candidates WHERE width = 1
     UNION
-    SELECT grp, n, excluded, paper_id FROM (
-        SELECT t.grp, t.n, t.excluded, t.width, t.word_offset, h.paper_id,
-               unnest(h.positions) - t.word_offset AS start
-        FROM terms AS t JOIN hits AS h ON h.term = t.term
-        WHERE t.width > 1
-    ) AS placed
-    GROUP BY grp, n, excluded, paper_id, start, width
-    HAVING count(DISTINCT word_offset) = width
+    SELECT pp.grp, pp.n, pp.excluded, pp.paper_id
+    FROM phrase_places AS pp JOIN terms AS t ON t.grp = pp.grp AND t.n = pp.n AND t.term = pp.term
+    GROUP BY pp.grp, pp.n, pp.excluded, pp.paper_id, pp.width, pp.position - t.word_offset
+    HAVING count(DISTINCT t.word_offset) = pp.width
 ), wanted AS (
     SELECT grp, count(DISTINCT n) AS items FROM terms WHERE NOT excluded GROUP BY grp
 ), matched AS (

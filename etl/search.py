@@ -1,0 +1,126 @@
+"""The full-text search index of a batch's papers (docs/search.md): postings and document lengths.
+
+A paper's words are its title, a space and its abstract as the warehouse's macro `search_words`
+splits them (lowercased, runs of letters and digits), a stop word (`STOPWORDS`, migration 0016's
+`search_stopwords`) left out, each under its term (the macro `search_term`: a plural folded into
+its singular). The query side splits with the same macros, in SQL, in every client; so the words
+are found by those very macros (`sql/functions/duckdb/`), run by an in-memory DuckDB on the
+distinct pieces of text only: Python's, Polars' and DuckDB's lowercasing and letter classes
+disagree on some letters (`İ`, a final `Σ`, letters newer than a library's Unicode tables).
+
+Strings are handled once per distinct piece: the texts are cut at spaces (a literal split, which
+the word rule agrees with), the pieces coded by a categorical, only the distinct ones split into
+words by the macros, and the counting runs on integer codes (one sort of `term << 32 | paper`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from functools import cached_property
+
+import duckdb
+import polars as pl
+
+from etl.sql import sql_file
+
+# PostgreSQL's 127 English stop words, as migration 0016 writes them (`search_stopwords`).
+STOPWORDS: list[str] = importlib.import_module(
+    "migrations.versions.0016_full_text_search_on_duckdb"
+).STOPWORDS
+_TERMS_SQL = """SELECT p.code, search_term(w.word) AS term
+FROM search_pieces AS p CROSS JOIN LATERAL unnest(search_words(p.piece)) AS w (word)
+WHERE w.word NOT IN (SELECT word FROM search_stopwords)"""
+
+
+class WordRule:
+    """The warehouse's word rule (its macros), run by an in-memory DuckDB (a cursor per thread)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @cached_property
+    def _database(self) -> duckdb.DuckDBPyConnection:
+        database = duckdb.connect(":memory:")
+        for name in ("search_words", "search_term"):
+            database.execute(sql_file("functions", name, "duckdb"))
+        database.execute("CREATE TABLE search_stopwords AS SELECT unnest(?::VARCHAR[]) AS word", [STOPWORDS])
+        return database
+
+    def terms(self, pieces: pl.DataFrame) -> pl.DataFrame:
+        """(code, term) of each indexed word of each piece of `pieces` (code, piece), in no order."""
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._local.cursor = self._database.cursor()
+        cursor.register("search_pieces", pieces.to_arrow())
+        try:
+            return cursor.sql(_TERMS_SQL).pl().cast({"code": pl.UInt32, "term": pl.String})
+        finally:
+            cursor.unregister("search_pieces")
+
+
+WORD_RULE = WordRule()  # shared by every load of this process: it holds no data between calls
+
+
+def search_index(papers: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Return (search_postings, search_documents) for papers with `paper_id`, `title` and `abstract`.
+
+    Postings: one row per term and paper, with its count (`tf`), ordered by term then paper.
+    Documents: one row per paper, with its number of indexed words (0 when it has none).
+    """
+    papers = papers.select("paper_id", "title", "abstract").sort("paper_id")
+    pieces = papers.select(
+        paper=pl.int_range(pl.len(), dtype=pl.UInt64),
+        piece=pl.concat_str("title", "abstract", separator=" ").str.split(" "),
+    ).explode("piece")
+    # Codes dense from 0 (categories of this call alone), so a code indexes a lookup series.
+    codes = pieces["piece"].cast(pl.Categorical(pl.Categories.random()))
+    distinct = codes.unique()
+    codes = codes.to_physical()
+    # The distinct pieces: their words (none, one or several: `GPT-4o,`, a URL), stop words left out, as terms.
+    vocabulary = WORD_RULE.terms(
+        pl.DataFrame({"code": distinct.to_physical(), "piece": distinct.cast(pl.String)})
+    )
+    terms = vocabulary["term"].unique().sort()
+    vocabulary = vocabulary.select(
+        "code", term_code=pl.col("term").cast(pl.Enum(terms)).to_physical().cast(pl.UInt64)
+    )
+    # Each piece's term by a gather when it has one (most), by a join for the few with several.
+    per_code = pl.DataFrame({"code": pl.int_range(len(distinct), dtype=pl.UInt32, eager=True)}).join(
+        vocabulary.group_by("code").agg(words=pl.len(), term_code=pl.col("term_code").first()),
+        on="code",
+        how="left",
+        maintain_order="left",
+    )
+    single = per_code.select(pl.when(pl.col("words") == 1).then("term_code"))["term_code"]
+    several = per_code["words"].fill_null(0) > 1
+    placed = pl.concat(
+        [
+            pl.DataFrame({"paper": pieces["paper"], "term_code": single.gather(codes)}).drop_nulls(),
+            pl.DataFrame({"paper": pieces["paper"], "code": codes})
+            .filter(several.gather(codes))
+            .join(vocabulary, on="code")
+            .select("paper", "term_code"),
+        ]
+    )
+    # Counted by one sort of term << 32 | paper: postings come out ordered by term, then paper_id.
+    counted = (
+        placed.select(key=pl.col("term_code") * 2**32 + pl.col("paper"))["key"].sort().rle().struct.unnest()
+    )
+    counted = counted.select(
+        term_code=pl.col("value") // 2**32, paper=pl.col("value") % 2**32, tf=pl.col("len").cast(pl.Int32)
+    )
+    lengths = counted.group_by("paper").agg(terms=pl.col("tf").sum())
+    documents = (
+        papers.select("paper_id", paper=pl.int_range(pl.len(), dtype=pl.UInt64))
+        .join(lengths, on="paper", how="left")
+        .select("paper_id", terms=pl.col("terms").fill_null(0).cast(pl.Int32))
+    )
+    postings = pl.DataFrame(
+        {
+            "term": terms.gather(counted["term_code"]),
+            "paper_id": papers["paper_id"].gather(counted["paper"]),
+            "tf": counted["tf"],
+        }
+    )
+    return postings, documents
