@@ -139,19 +139,22 @@ WITH items AS (
 ), hits AS (
     SELECT p.term, p.paper_id, p.tf FROM search_postings AS p
     WHERE p.term IN (SELECT term FROM terms)
-), item_candidates AS (
+), item_candidates AS MATERIALIZED (
     -- The papers holding every term of an item: those of a one-word item match it.
     SELECT t.grp, t.n, t.excluded, t.width, h.paper_id
     FROM terms AS t JOIN hits AS h ON h.term = t.term
     GROUP BY t.grp, t.n, t.excluded, t.width, h.paper_id
     HAVING count(DISTINCT t.word_offset) = t.width
+), phrase_texts AS MATERIALIZED (
+    -- A phrase is checked in the text of the papers holding all its terms, and theirs only.
+    SELECT c.grp, c.n, c.excluded, c.width, c.paper_id, p.title || ' ' || p.abstract AS document
+    FROM (SELECT * FROM item_candidates WHERE width > 1) AS c JOIN papers AS p ON p.paper_id = c.paper_id
 ), phrase_places AS (
-    -- A phrase is checked in the text of the papers holding all its terms, and theirs only: their
-    -- words split and placed as the index splits them (stop words counted, not searched).
+    -- Their words split and placed as the index splits them (stop words counted, not searched).
     SELECT c.grp, c.n, c.excluded, c.width, c.paper_id, search_term(w.word) AS term, w.position
-    FROM item_candidates AS c JOIN papers AS p ON p.paper_id = c.paper_id
-    CROSS JOIN LATERAL unnest(search_words(p.title || ' ' || p.abstract)) WITH ORDINALITY AS w (word, position)
-    WHERE c.width > 1 AND w.word NOT IN (SELECT word FROM search_stopwords)
+    FROM phrase_texts AS c
+    CROSS JOIN LATERAL unnest(search_words(c.document)) WITH ORDINALITY AS w (word, position)
+    WHERE w.word NOT IN (SELECT word FROM search_stopwords)
 ), item_papers AS (
     SELECT grp, n, excluded, paper_id FROM item_candidates WHERE width = 1
     UNION
