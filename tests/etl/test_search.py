@@ -171,3 +171,44 @@ def test_0016_indexes_the_papers_a_warehouse_already_holds_as_the_loads_would(en
     assert after["search_documents"] == before["search_documents"]
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM search_stopwords")).scalar_one() == 127
+
+
+PHRASE_TEXTS = (
+    "Large_Language Models\n\nWe study them.",
+    "Large—language models\n\nAn em dash between.",
+    "Naïve large language models\n\nNon-ASCII before the phrase.",
+    "Large x language models\n\nA word between.",
+    "Large language\n\nModels in the abstract, after the title.",
+    "Chain of thought\n\nAnd chains-of-thoughts, plural.",
+    "Chain to the thought\n\nTwo words between.",
+    "Studies of diffusion\n\nA study of it.",
+)
+PHRASE_QUERIES = (
+    '"large language models"',
+    '"large language model" -"x language"',
+    '"chain of thought"',
+    '"chain of the thought"',
+    '"study of diffusion"',
+    '"the chain"',
+    '-"large language" or chain',
+)
+
+
+def test_a_phrase_matches_what_the_reference_matches_whatever_separates_its_words(tmp_path):
+    """Phrases are checked in the candidates' text: underscores, non-ASCII letters and dashes between
+    the words, words between them, a phrase across title and abstract, plurals."""
+    raw = tmp_path / "raw"
+    write_dump(raw, "2025-01-01_a.txt", dump_text("Jan 1", list(PHRASE_TEXTS)))
+    target = tmp_path / "w.duckdb"
+    engine = warehouse_engine(target)
+    load_folder(raw, engine)
+    engine.dispose()
+    with duckdb.connect(str(target), read_only=True) as connection:
+        corpus = Corpus.of(connection.execute("SELECT paper_id, title, abstract FROM papers").fetchall())
+        assert len(corpus.paper_ids) == len(PHRASE_TEXTS)
+        for query in PHRASE_QUERIES:
+            found = {
+                r[0] for r in connection.execute("SELECT paper_id FROM search_papers(?)", [query]).fetchall()
+            }
+            assert found == {corpus.paper_ids[i] for i in matching(corpus, query)[0]}, query
+            assert found or query == '"chain of the thought"', query
