@@ -20,6 +20,7 @@ import threading
 from functools import cached_property
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from etl.sql import sql_file
@@ -28,9 +29,10 @@ from etl.sql import sql_file
 STOPWORDS: list[str] = importlib.import_module(
     "migrations.versions.0016_full_text_search_on_duckdb"
 ).STOPWORDS
-_TERMS_SQL = """SELECT p.code, search_term(w.word) AS term
-FROM search_pieces AS p CROSS JOIN LATERAL unnest(search_words(p.piece)) AS w (word)
-WHERE w.word NOT IN (SELECT word FROM search_stopwords)"""
+_TERMS_SQL = """SELECT p.code, list_transform(
+    list_filter(search_words(p.piece), lambda w: NOT list_contains(s.words, w)), lambda w: search_term(w)
+) AS terms
+FROM search_pieces AS p, (SELECT list(word) AS words FROM search_stopwords) AS s"""
 
 
 class WordRule:
@@ -54,7 +56,8 @@ class WordRule:
             cursor = self._local.cursor = self._database.cursor()
         cursor.register("search_pieces", pieces.to_arrow())
         try:
-            return cursor.sql(_TERMS_SQL).pl().cast({"code": pl.UInt32, "term": pl.String})
+            found = cursor.sql(_TERMS_SQL).pl().explode("terms").drop_nulls()
+            return found.select(pl.col("code").cast(pl.UInt32), term=pl.col("terms").cast(pl.String))
         finally:
             cursor.unregister("search_pieces")
 
@@ -110,12 +113,8 @@ def search_index(papers: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     counted = counted.select(
         term_code=pl.col("value") // 2**32, paper=pl.col("value") % 2**32, tf=pl.col("len").cast(pl.Int32)
     )
-    lengths = counted.group_by("paper").agg(terms=pl.col("tf").sum())
-    documents = (
-        papers.select("paper_id", paper=pl.int_range(pl.len(), dtype=pl.UInt64))
-        .join(lengths, on="paper", how="left")
-        .select("paper_id", terms=pl.col("terms").fill_null(0).cast(pl.Int32))
-    )
+    lengths = np.bincount(placed["paper"].to_numpy(), minlength=papers.height)
+    documents = papers.select("paper_id", terms=pl.Series(lengths, dtype=pl.Int32))
     postings = pl.DataFrame(
         {
             "term": terms.gather(counted["term_code"]),

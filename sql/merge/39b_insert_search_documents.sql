@@ -2,7 +2,9 @@
 -- only), BM25's document length, counted where their postings were.
 -- reads: changed_texts
 INSERT INTO search_documents (paper_id, terms)
-SELECT d.paper_id, d.terms FROM stg_search_documents AS d
-JOIN changed_texts AS c ON c.paper_id = d.paper_id
-JOIN stg_papers AS s ON s.paper_id = d.paper_id AND s.text_id = c.text_id AND s.extracted
+SELECT paper_id, terms FROM stg_search_documents
+WHERE paper_id IN (
+    SELECT c.paper_id FROM changed_texts AS c
+    JOIN stg_papers AS s ON s.paper_id = c.paper_id AND s.text_id = c.text_id AND s.extracted
+)
 UNION ALL SELECT paper_id, terms FROM stg_retext_search_documents
