@@ -72,54 +72,49 @@ def search_index(papers: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     Documents: one row per paper, with its number of indexed words (0 when it has none).
     """
     papers = papers.select("paper_id", "title", "abstract").sort("paper_id")
-    pieces = papers.select(
-        paper=pl.int_range(pl.len(), dtype=pl.UInt64),
-        piece=pl.concat_str("title", "abstract", separator=" ").str.split(" "),
-    ).explode("piece")
-    # Codes dense from 0 (categories of this call alone), so a code indexes a lookup series.
-    codes = pieces["piece"].cast(pl.Categorical(pl.Categories.random()))
-    distinct = codes.unique()
-    codes = codes.to_physical()
+    split = papers.select(pl.concat_str("title", "abstract", separator=" ").str.split(" ").alias("pieces"))
+    paper = pl.Series(
+        np.repeat(np.arange(papers.height, dtype=np.uint64), split["pieces"].list.len().to_numpy())
+    )
+    # Codes dense from 0 in the order of the categories (of this call alone): a code indexes a series.
+    coded = split["pieces"].explode().cast(pl.Categorical(pl.Categories.random()))
+    codes = coded.to_physical()
+    distinct = coded.dtype.categories.to_series()  # type: ignore[attr-defined]
     # The distinct pieces: their words (none, one or several: `GPT-4o,`, a URL), stop words left out, as terms.
     vocabulary = WORD_RULE.terms(
-        pl.DataFrame({"code": distinct.to_physical(), "piece": distinct.cast(pl.String)})
+        pl.DataFrame({"code": pl.int_range(len(distinct), dtype=pl.UInt32, eager=True), "piece": distinct})
     )
     terms = vocabulary["term"].unique().sort()
     vocabulary = vocabulary.select(
-        "code", term_code=pl.col("term").cast(pl.Enum(terms)).to_physical().cast(pl.UInt64)
+        "code", term_key=pl.col("term").cast(pl.Enum(terms)).to_physical().cast(pl.UInt64) * 2**32
     )
     # Each piece's term by a gather when it has one (most), by a join for the few with several.
     per_code = pl.DataFrame({"code": pl.int_range(len(distinct), dtype=pl.UInt32, eager=True)}).join(
-        vocabulary.group_by("code").agg(words=pl.len(), term_code=pl.col("term_code").first()),
+        vocabulary.group_by("code").agg(words=pl.len(), term_key=pl.col("term_key").first()),
         on="code",
         how="left",
         maintain_order="left",
     )
-    single = per_code.select(pl.when(pl.col("words") == 1).then("term_code"))["term_code"]
+    single = per_code.select(pl.when(pl.col("words") == 1).then("term_key"))["term_key"]
     several = per_code["words"].fill_null(0) > 1
-    placed = pl.concat(
+    # Counted by one sort of term << 32 | paper: postings come out ordered by term, then paper_id.
+    keys = pl.concat(
         [
-            pl.DataFrame({"paper": pieces["paper"], "term_code": single.gather(codes)}).drop_nulls(),
-            pl.DataFrame({"paper": pieces["paper"], "code": codes})
+            (single.gather(codes) + paper).drop_nulls(),
+            pl.DataFrame({"paper": paper, "code": codes})
             .filter(several.gather(codes))
             .join(vocabulary, on="code")
-            .select("paper", "term_code"),
+            .select(key=pl.col("term_key") + pl.col("paper"))["key"],
         ]
     )
-    # Counted by one sort of term << 32 | paper: postings come out ordered by term, then paper_id.
-    counted = (
-        placed.select(key=pl.col("term_code") * 2**32 + pl.col("paper"))["key"].sort().rle().struct.unnest()
-    )
-    counted = counted.select(
-        term_code=pl.col("value") // 2**32, paper=pl.col("value") % 2**32, tf=pl.col("len").cast(pl.Int32)
-    )
-    lengths = np.bincount(placed["paper"].to_numpy(), minlength=papers.height)
+    lengths = np.bincount((keys % 2**32).to_numpy(), minlength=papers.height)
     documents = papers.select("paper_id", terms=pl.Series(lengths, dtype=pl.Int32))
+    counted = keys.sort().rle().struct.unnest()
     postings = pl.DataFrame(
         {
-            "term": terms.gather(counted["term_code"]),
-            "paper_id": papers["paper_id"].gather(counted["paper"]),
-            "tf": counted["tf"],
+            "term": terms.gather(counted["value"] // 2**32),
+            "paper_id": papers["paper_id"].gather(counted["value"] % 2**32),
+            "tf": counted["len"].cast(pl.Int32),
         }
     )
     return postings, documents
