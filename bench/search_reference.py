@@ -2,8 +2,7 @@
 its query grammar, for `bench.search_agreement` and the tests (written from docs/search.md, not
 from the SQL).
 
-Words: the text lowercased, runs of letters and digits (`[^\\W_]+`). Stop words (migration 0016's
-list) are dropped but keep their place. Terms: `ies` to `y` after more than one letter, else a final
+Words: the text lowercased, runs of letters and digits (`[^\\W_]+`). Stop words (`models.SEARCH_STOPWORDS`) are dropped but keep their place. Terms: `ies` to `y` after more than one letter, else a final
 `s` dropped from a word of four letters or more not ending in `ss`, `us`, `is`. A query: items
 (a word, a "phrase", either after `-`), with `or` between groups; a group matches a paper holding
 all its searched items and none of its excluded ones; an item of several words is a phrase.
@@ -11,14 +10,13 @@ all its searched items and none of its excluded ones; an item of several words i
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-STOPWORDS = frozenset(
-    importlib.import_module("migrations.versions.0016_full_text_search_on_duckdb").STOPWORDS
-)
+from models import SEARCH_STOPWORDS
+
+STOPWORDS = frozenset(SEARCH_STOPWORDS)
 _WORD = re.compile(r"[^\W_]+")
 _ITEM = re.compile(r'-?"[^"]*"?|[^\s"]+')
 

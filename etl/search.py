@@ -1,7 +1,7 @@
 """The full-text search index of a batch's papers (docs/search.md): postings and document lengths.
 
 A paper's words are its title, a space and its abstract as the warehouse's macro `search_words`
-splits them (lowercased, runs of letters and digits), a stop word (`STOPWORDS`, migration 0016's
+splits them (lowercased, runs of letters and digits), a stop word (`models.SEARCH_STOPWORDS`, the rows of
 `search_stopwords`) left out, each under its term (the macro `search_term`: a plural folded into
 its singular). The query side splits with the same macros, in SQL, in every client; so the words
 are found by those very macros (`sql/functions/duckdb/`), run by an in-memory DuckDB on the
@@ -15,7 +15,6 @@ words by the macros, and the counting runs on integer codes (one sort of `term <
 
 from __future__ import annotations
 
-import importlib
 import threading
 from functools import cached_property
 
@@ -24,11 +23,8 @@ import numpy as np
 import polars as pl
 
 from etl.sql import sql_file
+from models import SEARCH_STOPWORDS
 
-# PostgreSQL's 127 English stop words, as migration 0016 writes them (`search_stopwords`).
-STOPWORDS: list[str] = importlib.import_module(
-    "migrations.versions.0016_full_text_search_on_duckdb"
-).STOPWORDS
 _TERMS_SQL = """SELECT p.code, list_transform(
     list_filter(search_words(p.piece), lambda w: NOT list_contains(s.words, w)), lambda w: search_term(w)
 ) AS terms
@@ -46,7 +42,9 @@ class WordRule:
         database = duckdb.connect(":memory:")
         for name in ("search_words", "search_term"):
             database.execute(sql_file("functions", name, "duckdb"))
-        database.execute("CREATE TABLE search_stopwords AS SELECT unnest(?::VARCHAR[]) AS word", [STOPWORDS])
+        database.execute(
+            "CREATE TABLE search_stopwords AS SELECT unnest(?::VARCHAR[]) AS word", [SEARCH_STOPWORDS]
+        )
         return database
 
     def terms(self, pieces: pl.DataFrame) -> pl.DataFrame:

@@ -562,13 +562,25 @@ class SearchStopword(Base):
     """The words full-text search leaves out, as PostgreSQL's English text search does: its 127
     stop words (`the`, `of`, `and`, ...). A query word among them is ignored, and a paper's
     words among them are not indexed, though they keep their place, so a quoted phrase skips
-    them as PostgreSQL's does. Written by migration 0016; loads never change it."""
+    them as PostgreSQL's does. Written by migration 0017; loads never change it."""
 
     __tablename__ = "search_stopwords"
 
     word: Mapped[str] = mapped_column(
         String, primary_key=True, comment="Key: the stop word, in lowercase (`the`)."
     )
+
+
+# PostgreSQL's 127 English stop words: the rows of `search_stopwords` (migration 0017 froze this list).
+SEARCH_STOPWORDS = (
+    "i me my myself we our ours ourselves you your yours yourself yourselves he him his himself "
+    "she her hers herself it its itself they them their theirs themselves what which who whom "
+    "this that these those am is are was were be been being have has had having do does did doing "
+    "a an the and but if or because as until while of at by for with about against between into "
+    "through during before after above below to from up down in out on off over under again "
+    "further then once here there when where why how all any both each few more most other some "
+    "such no nor not only own same so than too very s t can will just don should now"
+).split()
 
 
 class SearchDocument(Base):

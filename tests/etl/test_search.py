@@ -20,7 +20,7 @@ from bench.search_reference import Corpus, matching, placed_terms
 from etl.pipeline import load_folder
 from etl.search import search_index
 from etl.warehouse import downgrade, migrate, warehouse_engine
-from tests.conftest import dump_text, snapshot, write_dump
+from tests.conftest import ROOT, dump_text, snapshot, write_dump
 
 
 def postings(engine: Engine) -> dict[int, list[tuple[str, int]]]:
@@ -109,7 +109,7 @@ def memory() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB holding the search functions of the head migration."""
     import importlib
 
-    pinned = importlib.import_module("migrations.versions.0016_full_text_search_on_duckdb")
+    pinned = importlib.import_module("migrations.versions.0017_full_text_search_on_duckdb")
     connection = duckdb.connect()
     for sql in pinned.DUCKDB_FUNCTIONS.values():
         if "AS TABLE" not in sql:
@@ -160,7 +160,7 @@ def test_the_loads_polars_word_rule_is_the_macros_for_any_text(memory, title, ab
     assert documents.rows() == [(7, sum(int(n) for _, n in rows))]
 
 
-def test_0016_indexes_the_papers_a_warehouse_already_holds_as_the_loads_would(engine, sample_dir):
+def test_0017_indexes_the_papers_a_warehouse_already_holds_as_the_loads_would(engine, sample_dir):
     load_folder(sample_dir, engine)
     before = snapshot(engine)
     downgrade(engine, "0015")
@@ -212,3 +212,18 @@ def test_a_phrase_matches_what_the_reference_matches_whatever_separates_its_word
             }
             assert found == {corpus.paper_ids[i] for i in matching(corpus, query)[0]}, query
             assert found or query == '"chain of the thought"', query
+
+
+def test_the_head_texts_and_stop_words_are_those_migration_0017_pins():
+    import importlib
+
+    from models import SEARCH_STOPWORDS
+
+    pinned = importlib.import_module("migrations.versions.0017_full_text_search_on_duckdb")
+    assert pinned.STOPWORDS == SEARCH_STOPWORDS and len(set(SEARCH_STOPWORDS)) == 127
+    for engine, functions in (
+        ("duckdb", pinned.DUCKDB_FUNCTIONS),
+        ("postgresql", pinned.POSTGRESQL_FUNCTIONS),
+    ):
+        for name, body in functions.items():
+            assert (ROOT / "sql" / "functions" / engine / f"{name}.sql").read_text() == body, (engine, name)

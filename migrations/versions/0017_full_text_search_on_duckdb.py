@@ -1,7 +1,7 @@
 """full-text search on DuckDB without an extension: index tables kept by the loads, search_papers()
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-12 12:00:00
 
 Ranked (BM25) full-text search that every DuckDB client can run on the serving copy, read-only,
@@ -21,56 +21,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016"
-down_revision: str | None = "0015"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TABLE_COMMENTS = {
-    "search_stopwords": (
-        "The words full-text search leaves out, as PostgreSQL's English text search does: its 127 "
-        "stop words (`the`, `of`, `and`, ...). A query word among them is ignored, and a paper's "
-        "words among them are not indexed, though they keep their place, so a quoted phrase skips "
-        "them as PostgreSQL's does. Written by migration 0016; loads never change it."
-    ),
-    "search_documents": (
-        "The full-text search index's documents: one row per paper, with the number of words of its "
-        "title and abstract that the index holds, for BM25's length normalization (`search_papers`). "
-        "Written by the merge whenever a paper's shown text changes, and deleted with the paper."
-    ),
-    "search_postings": (
-        "The full-text search index's postings: one row per term and paper whose title or abstract "
-        "holds it, with how often. A paper's words are its title then its abstract (`papers`), split on "
-        "every character that is not a letter or a digit and lowercased; a stop word "
-        "(`search_stopwords`) is not indexed; a plural is folded into its singular by a light rule "
-        "(`studies` to `study`, `models` to `model`; not after `ss`, `us` or `is`). The same rule "
-        "splits queries (`search_papers`). Counted by the load (`etl.search`) and written by the merge "
-        "whenever a paper's shown text changes, ordered by term within each load, and deleted with the "
-        "paper."
-    ),
-}
-
-COLUMN_COMMENTS = {
-    "search_stopwords": {
-        "word": ("Key: the stop word, in lowercase (`the`)."),
-    },
-    "search_documents": {
-        "paper_id": ("The paper: key of `papers`."),
-        "terms": (
-            "Number of indexed words in the paper's title and abstract (`papers`), stop words left out: "
-            "its document length for BM25."
-        ),
-    },
-    "search_postings": {
-        "term": (
-            "The term: a word as the index folds it (lowercase, a plural in its singular: `model` for "
-            "`Models`)."
-        ),
-        "paper_id": ("The paper whose title or abstract holds it: key of `papers`."),
-        "tf": ("How often the paper's title and abstract hold the term (BM25's term frequency)."),
-    },
-}
-
+# PostgreSQL's English stop words, frozen here (the head's list: models.SEARCH_STOPWORDS).
 STOPWORDS = (
     "i me my myself we our ours ourselves you your yours yourself yourselves he him his himself "
     "she her hers herself it its itself they them their theirs themselves what which who whom "
@@ -277,27 +233,21 @@ GROUP BY p.paper_id""",
 
 def upgrade() -> None:
     """Create the search tables and functions, write the stop words and index every paper."""
-    columns = COLUMN_COMMENTS["search_stopwords"]
     op.create_table(
         "search_stopwords",
-        sa.Column("word", sa.String(), nullable=False, comment=columns["word"]),
+        sa.Column("word", sa.String(), nullable=False),
         sa.PrimaryKeyConstraint("word", name=op.f("pk_search_stopwords")),
-        comment=TABLE_COMMENTS["search_stopwords"],
     )
-    columns = COLUMN_COMMENTS["search_documents"]
     op.create_table(
         "search_documents",
-        sa.Column("paper_id", sa.BigInteger(), nullable=False, comment=columns["paper_id"]),
-        sa.Column("terms", sa.Integer(), nullable=False, comment=columns["terms"]),
-        comment=TABLE_COMMENTS["search_documents"],
+        sa.Column("paper_id", sa.BigInteger(), nullable=False),
+        sa.Column("terms", sa.Integer(), nullable=False),
     )
-    columns = COLUMN_COMMENTS["search_postings"]
     op.create_table(
         "search_postings",
-        sa.Column("term", sa.String(), nullable=False, comment=columns["term"]),
-        sa.Column("paper_id", sa.BigInteger(), nullable=False, comment=columns["paper_id"]),
-        sa.Column("tf", sa.Integer(), nullable=False, comment=columns["tf"]),
-        comment=TABLE_COMMENTS["search_postings"],
+        sa.Column("term", sa.String(), nullable=False),
+        sa.Column("paper_id", sa.BigInteger(), nullable=False),
+        sa.Column("tf", sa.Integer(), nullable=False),
     )
     stopwords = sa.table("search_stopwords", sa.column("word", sa.String()))
     op.bulk_insert(stopwords, [{"word": word} for word in STOPWORDS])
@@ -305,9 +255,9 @@ def upgrade() -> None:
     functions = DUCKDB_FUNCTIONS if connection.dialect.name == "duckdb" else POSTGRESQL_FUNCTIONS
     for sql in functions.values():
         connection.exec_driver_sql(sql)  # driver-level: the texts hold no parameters
-    step = 2**63 // BUILD_PARTS  # keys are the first 63 bits of a SHA-256: 0 to 2**63 - 1
+    step = 2**53 // BUILD_PARTS  # keys are the first 53 bits of a SHA-256 (0016): 0 to 2**53 - 1
     for part in range(BUILD_PARTS):
-        low, high = part * step, (part + 1) * step - 1 if part < BUILD_PARTS - 1 else 2**63 - 1
+        low, high = part * step, (part + 1) * step - 1 if part < BUILD_PARTS - 1 else 2**53 - 1
         for sql in BUILD:
             connection.exec_driver_sql(sql.format(low=low, high=high))
 
