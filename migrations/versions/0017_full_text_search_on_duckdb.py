@@ -112,14 +112,13 @@ WITH items AS (
         SELECT grp, n, excluded, width, bit_or(bit) AS word_bits, any_value(searched_words) AS searched_words
         FROM terms GROUP BY grp, n, excluded, width
     )
-), query_groups AS (
-    -- A group matches a paper holding every bit of its searched items and all the bits of none
-    -- of its excluded ones; a group without a searched item matches nothing.
-    SELECT list({searched: searched, excluded: excluded}) AS groups FROM (
-        SELECT bit_or(item_bit) FILTER (WHERE NOT excluded) AS searched,
-               coalesce(list(item_bit) FILTER (WHERE excluded), []::HUGEINT[]) AS excluded
-        FROM item_bits GROUP BY grp
-    ) WHERE searched IS NOT NULL
+), query_groups AS MATERIALIZED (
+    -- A group matches a paper holding every bit of its searched items and none of its excluded
+    -- ones (an item's bit is one bit: its word's, or its phrase's); one without a searched item
+    -- matches nothing.
+    SELECT bit_or(item_bit) FILTER (WHERE NOT excluded) AS searched,
+           coalesce(bit_or(item_bit) FILTER (WHERE excluded), 0) AS excluded
+    FROM item_bits GROUP BY grp HAVING bool_or(NOT excluded)
 ), term_bits AS (
     SELECT term, bit_or(bit) AS bits, bool_or(NOT excluded) AS scored FROM terms GROUP BY term
 ), hits AS MATERIALIZED (
@@ -192,10 +191,9 @@ JOIN papers AS p ON p.paper_id = s.paper_id
 WHERE (SELECT CASE WHEN coalesce(max(bits_used), 0) <= 126 THEN true
               ELSE error('search_papers: a query holds at most 126 searched words and phrases') END
        FROM item_bits)
-  AND list_bool_or(list_transform((SELECT groups FROM query_groups), lambda g:
-      s.bits & g.searched = g.searched
-      AND NOT list_bool_or(list_transform(g.excluded, lambda x: s.bits & x = x) || [false])
-  ))
+  AND EXISTS (
+      SELECT 1 FROM query_groups AS g WHERE s.bits & g.searched = g.searched AND s.bits & g.excluded = 0
+  )
 ORDER BY s.rank DESC, s.paper_id
 """,
 }
