@@ -48,7 +48,9 @@ def timings(warehouse: Path, cli: Path, repeat: int = 3) -> dict[str, dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("warehouse", type=Path)
     parser.add_argument("--cli", type=Path, required=True, help="a duckdb CLI binary")
     parser.add_argument("--repeat", type=int, default=3)

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -101,3 +102,20 @@ def test_node_api_ranks_as_the_project_does(served):
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout)
     assert seen["version"].startswith("v1.") and seen["results"] == expected
+
+
+def test_the_speed_benchmark_times_every_query_in_the_cli_and_counts_what_it_matches(served):
+    from bench.search_agreement import QUERIES as BENCH_QUERIES
+    from bench.search_speed import timings
+
+    serving, _ = served
+    found = timings(Path(serving), client("cli-1.5", "duckdb"), repeat=2)
+    with duckdb.connect(serving, read_only=True) as connection:
+        counts = {
+            q: connection.execute("SELECT count(*) FROM search_papers(?)", [q]).fetchone()[0]
+            for q in BENCH_QUERIES
+        }
+    assert list(found) == list(BENCH_QUERIES)
+    assert {q: f["matches"] for q, f in found.items()} == counts
+    assert counts["diffusion"] == 43 and counts['"large language models"'] == 108
+    assert all(0 < f["seconds"] < 60 for f in found.values())
