@@ -103,18 +103,18 @@ def load_events(version: LoadedVersion) -> list[dg.AssetMaterialization]:
 )
 def loads_outside_dagster(
     context: dg.SensorEvaluationContext, warehouse: WarehouseResource
-) -> dg.SensorResult | dg.SkipReason:
+) -> dg.SensorResult:
     """Report each dump version loaded outside Dagster since the last tick as materializations of every table."""
     if context.instance.get_run_records(dg.RunsFilter(statuses=list(_IN_PROGRESS)), limit=1):
-        return dg.SkipReason("a run is in progress; its own loads are recorded when it ends")
+        return dg.SensorResult(skip_reason="a run is in progress; its own loads are recorded when it ends")
     target = run_settings(warehouse=warehouse).warehouse
     position, seen_stamp = _read_cursor(context.cursor)
     stamp = _file_stamp(target) if isinstance(target, Path) else None
     if stamp is not None and stamp == seen_stamp:
-        return dg.SkipReason("the warehouse has not changed since the last tick")
+        return dg.SensorResult(skip_reason="the warehouse has not changed since the last tick")
     versions = loaded_since(target, position, VERSIONS_PER_TICK)
     if versions is None:
-        return dg.SkipReason("the warehouse is being written right now; the next tick reads it")
+        return dg.SensorResult(skip_reason="the warehouse is being written right now; the next tick reads it")
     if not versions:
         return dg.SensorResult(
             skip_reason="no load outside Dagster since the last tick", cursor=_cursor(position, stamp)

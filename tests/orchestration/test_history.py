@@ -8,6 +8,7 @@ from datetime import UTC
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.test_utils import create_run_for_test
 from sqlalchemy import text
 
 from etl.cli import EXIT_OK, main
@@ -29,7 +30,7 @@ def evaluate(instance, resources: dict, cursor: str | None = None):  # noqa: ANN
 
 def events_of(result) -> list[tuple[str, str, dict]]:  # noqa: ANN001
     """(table, partition, metadata values) of each event a tick reported."""
-    events = result.asset_events if isinstance(result, dg.SensorResult) else []
+    events = result.asset_events
     return [
         (e.asset_key.to_user_string(), e.partition, {k: v.value for k, v in e.metadata.items()})
         for e in events
@@ -88,6 +89,11 @@ def test_cli_loads_are_reported_once_as_materializations_of_every_table(
 
     again = evaluate(instance, resources, first.cursor)
     assert events_of(again) == []
+    unchanged = "the warehouse has not changed since the last tick"  # a DuckDB file is not even opened
+    reads = "no load outside Dagster since the last tick"
+    assert again.skip_reason.skip_message == (
+        unchanged if resources["warehouse"].path.endswith(".duckdb") else reads
+    )
 
     shutil.copy(sample_dir / names[0], sample_dir / "copy.txt")  # a new dump, loaded by the CLI
     cli_load(sample_dir, resources)
@@ -125,3 +131,11 @@ def test_no_warehouse_yet_is_nothing_to_report(instance, tmp_path):
 def test_the_history_sensor_is_registered_on_by_default():
     sensor = defs.resolve_sensor_def("loads_outside_dagster")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_nothing_is_read_while_a_run_is_in_progress(instance, resources, sample_dir, capsys):
+    cli_load(sample_dir, resources)
+    create_run_for_test(instance, job_name="load_dumps_job", status=dg.DagsterRunStatus.STARTED)
+    result = evaluate(instance, resources)
+    assert events_of(result) == [] and result.cursor is None  # the next tick reads from the same point
+    assert result.skip_reason.skip_message == "a run is in progress; its own loads are recorded when it ends"
