@@ -51,32 +51,52 @@ def _file_stamp(warehouse: Path) -> list[int] | None:
     return stamp
 
 
-def _recorded_by_dagster(instance: dg.DagsterInstance, versions: list[LoadedVersion]) -> set[int]:
-    """The versions whose partition of `source_files` Dagster materialized at or after their load."""
-    since = min(v.loaded_at for v in versions).replace(tzinfo=UTC).timestamp()
-    latest: dict[str, float] = {}
-    cursor = None
+def _materializations(instance: dg.DagsterInstance, versions: list[LoadedVersion]) -> list[dg.EventLogRecord]:
+    """The materializations of `source_files` for the versions' partitions since the oldest was loaded."""
+    records_filter = dg.AssetRecordsFilter(
+        asset_key=SOURCE_FILES,
+        asset_partitions=sorted({v.file_name for v in versions}),
+        after_timestamp=min(_timestamp(v) for v in versions),
+    )
+    records, cursor = [], None
     while True:
-        page = instance.fetch_materializations(
-            dg.AssetRecordsFilter(
-                asset_key=SOURCE_FILES,
-                asset_partitions=sorted({v.file_name for v in versions}),
-                after_timestamp=since,
-            ),
-            limit=1000,
-            cursor=cursor,
-        )
-        for record in page.records:
-            name = record.partition_key
-            latest[name] = max(latest.get(name, 0.0), record.timestamp)
+        page = instance.fetch_materializations(records_filter, limit=1000, cursor=cursor)
+        records += page.records
         if not page.has_more:
-            break
+            return records
         cursor = page.cursor
-    return {
-        v.file_id
-        for v in versions
-        if latest.get(v.file_name, 0.0) >= v.loaded_at.replace(tzinfo=UTC).timestamp()
+
+
+def _recorded_by_dagster(instance: dg.DagsterInstance, versions: list[LoadedVersion]) -> set[int]:
+    """The versions Dagster already shows: loaded by a run (started before, materialized after), or reported here.
+
+    A run that found the version already loaded (a no-op) materializes it too, but later than it
+    started, so it does not hide the load that brought it.
+    """
+    records = _materializations(instance, versions)
+    run_ids = sorted({r.run_id for r in records if r.run_id})
+    started = {
+        record.dagster_run.run_id: record.start_time
+        for record in (instance.get_run_records(dg.RunsFilter(run_ids=run_ids)) if run_ids else [])
     }
+    recorded = set()
+    for version in versions:
+        at = _timestamp(version)
+        for record in (r for r in records if r.partition_key == version.file_name):
+            if record.run_id:
+                start = started.get(record.run_id)
+                if start is not None and start <= at <= record.timestamp:
+                    recorded.add(version.file_id)
+            elif (
+                getattr(record.asset_materialization.metadata.get("file_id"), "value", None)
+                == version.file_id
+            ):
+                recorded.add(version.file_id)
+    return recorded
+
+
+def _timestamp(version: LoadedVersion) -> float:
+    return version.loaded_at.replace(tzinfo=UTC).timestamp()
 
 
 def load_events(version: LoadedVersion) -> list[dg.AssetMaterialization]:

@@ -139,3 +139,24 @@ def test_nothing_is_read_while_a_run_is_in_progress(instance, resources, sample_
     result = evaluate(instance, resources)
     assert events_of(result) == [] and result.cursor is None  # the next tick reads from the same point
     assert result.skip_reason.skip_message == "a run is in progress; its own loads are recorded when it ends"
+
+
+def test_a_dagster_run_that_found_the_dumps_loaded_does_not_hide_the_cli_load(
+    instance, resources, sample_dir, capsys
+):
+    names = sorted(p.name for p in sample_dir.iterdir())
+    cli_load(sample_dir, resources)
+    assert materialize_partitions(instance, resources, names).success  # nothing left to load: a no-op
+    assert events_of(evaluate(instance, resources)) == recorded_loads(resources, names)
+
+
+def test_a_reset_cursor_reports_nothing_already_reported(instance, resources, sample_dir, capsys):
+    cli_load(sample_dir, resources)
+    first = evaluate(instance, resources)
+    for event in first.asset_events:
+        instance.report_runless_asset_event(event)
+    again = evaluate(instance, resources)  # no cursor: from the beginning of the record
+    assert (
+        events_of(again) == []
+        and json.loads(again.cursor)["loaded_at"] == json.loads(first.cursor)["loaded_at"]
+    )
