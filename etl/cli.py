@@ -71,7 +71,9 @@ def _parser() -> argparse.ArgumentParser:
         help="remove dumps no longer in the folder (their sightings, orphan papers)",
     )
     load.add_argument(
-        "--force", action="store_true", help="with --prune: allow an empty folder (removes every dump)"
+        "--force",
+        action="store_true",
+        help="with --prune or --full-refresh: allow a folder without the loaded dumps (removes every one)",
     )
     load.add_argument(
         "--full-refresh",

@@ -59,7 +59,7 @@ class LoadRequest:
 
     full_refresh: bool = False  # empty every table, then load the whole folder (whatever `only` says)
     prune: bool = False  # remove loaded dumps the folder no longer holds
-    force: bool = False  # with `prune`: even when that removes every dump
+    force: bool = False  # with `prune` or `full_refresh`: even when that removes every dump
     only: Sequence[str] | None = None  # load only these file names (Dagster's partitions); None: all
     accept_shrink: bool = False  # apply versions held back as suspect (etl.shrink)
     rederive_keywords: bool = False  # derive every paper's keywords again even if the extractor is unchanged
@@ -113,24 +113,38 @@ def _without_own_files(settings: Settings, paths: list[Path]) -> tuple[list[Path
     return [p for p in paths if p not in own], refusals
 
 
+def _removing_option(request: LoadRequest) -> tuple[str, str] | None:
+    """(option, what it does) when the request removes the dumps missing from the folder, unforced."""
+    if request.force:
+        return None
+    if request.full_refresh:  # a rebuild keeps only what the folder holds, like a prune
+        return "--full-refresh", "rebuilding from it"
+    return ("--prune", "pruning") if request.prune else None
+
+
 def _emptying_prune(settings: Settings, present: list[str], request: LoadRequest) -> str | None:
-    if request.prune and not request.force and not present:
+    removing = _removing_option(request)
+    if removing and not present:
+        option, doing = removing
         return (
-            f"refusing --prune: {settings.raw_dir} holds no dumps, and pruning would remove every dump from "
+            f"refusing {option}: {settings.raw_dir} holds no dumps, and {doing} would remove every dump from "
             "the warehouse (an unmounted share looks exactly like this); pass --force (Dagster: `force: true`) to do it anyway"
         )
     return None
 
 
-def _refuse_pruning_everything(lock: Connection, present: list[str], settings: Settings) -> None:
-    """A prune that would remove every loaded dump (an unmounted share with a stray file) needs force."""
+def _refuse_pruning_everything(
+    lock: Connection, present: list[str], settings: Settings, removing: tuple[str, str]
+) -> None:
+    """A prune or rebuild that would remove every loaded dump (an unmounted share with a stray file) needs force."""
     loaded = loaded_names(lock)
     lock.rollback()
     if loaded and not set(present) & set(loaded):
+        option, doing = removing
         raise _End(
             Outcome.BAD_REQUEST,
-            f"refusing --prune: none of the {len(loaded)} dumps the warehouse holds is in {settings.raw_dir} "
-            "any more, so pruning would remove every one of them (an unmounted share looks exactly like "
+            f"refusing {option}: none of the {len(loaded)} dumps the warehouse holds is in {settings.raw_dir} "
+            f"any more, so {doing} would remove every one of them (an unmounted share looks exactly like "
             "this); pass --force (Dagster: `force: true`) to do it anyway",
         )
 
@@ -309,8 +323,9 @@ def _run_holding_lock(  # noqa: PLR0913
     report = run.report
     failure = None
     try:
-        if request.prune and not request.force:
-            _refuse_pruning_everything(lock, run.present, settings)
+        removing = _removing_option(request)
+        if removing:
+            _refuse_pruning_everything(lock, run.present, settings, removing)
         options = LoadOptions.from_settings(
             settings,
             request.full_refresh,

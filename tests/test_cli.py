@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 from sqlalchemy import text
 
@@ -218,6 +219,38 @@ def test_prune_on_an_empty_folder_is_refused_without_force(tmp_path, sample_dir,
     assert main(["load", str(empty), "--warehouse", warehouse, "--prune", "--force", "--json"]) == EXIT_OK
     report = json.loads(capsys.readouterr().out)
     assert (report["files_removed"], report["papers_removed"]) == (5, 411)
+    assert report["warehouse_rows"]["papers"] == 0
+
+
+def test_a_full_refresh_of_a_folder_without_the_loaded_dumps_is_refused_without_force(
+    tmp_path, sample_dir, capsys
+):
+    # A rebuild keeps only what the folder holds: from an empty or unmounted share it would empty
+    # the warehouse, so it needs --force as a prune does.
+    warehouse = str(tmp_path / "w.duckdb")
+    assert main(["load", str(sample_dir), "--warehouse", warehouse]) == EXIT_OK
+    empty, share = tmp_path / "unmounted", tmp_path / "share"
+    empty.mkdir()
+    write_dump(share, "notes.txt", "a stray file on the mount point")
+    capsys.readouterr()
+    assert main(["load", str(empty), "--warehouse", warehouse, "--full-refresh"]) == EXIT_USAGE
+    assert capsys.readouterr().err == (
+        f"paperhouse: refusing --full-refresh: {empty} holds no dumps, and rebuilding from it would remove every "
+        "dump from the warehouse (an unmounted share looks exactly like this); pass --force (Dagster: `force: "
+        "true`) to do it anyway\n"
+    )
+    assert main(["load", str(share), "--warehouse", warehouse, "--full-refresh"]) == EXIT_USAGE
+    assert capsys.readouterr().err == (
+        f"paperhouse: refusing --full-refresh: none of the 5 dumps the warehouse holds is in {share} any more, "
+        "so rebuilding from it would remove every one of them (an unmounted share looks exactly like this); "
+        "pass --force (Dagster: `force: true`) to do it anyway\n"
+    )
+    with duckdb.connect(warehouse, read_only=True) as connection:  # both refusals changed nothing
+        assert connection.execute("SELECT count(*) FROM papers").fetchone() == (411,)
+    assert (
+        main(["load", str(empty), "--warehouse", warehouse, "--full-refresh", "--force", "--json"]) == EXIT_OK
+    )
+    report = json.loads(capsys.readouterr().out)
     assert report["warehouse_rows"]["papers"] == 0
 
 
