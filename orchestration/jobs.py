@@ -1,4 +1,4 @@
-"""Jobs: load dumps (per partition), rebuild from scratch, refresh the views.
+"""Jobs: load dumps (per partition), rebuild from scratch, refresh the views, check for refused dumps.
 
 None needs a tag to keep writers apart: every step that writes the warehouse is in the pool of
 its engine (`WAREHOUSE_POOL`: `duckdb_warehouse` or `postgres_warehouse`), which
@@ -8,6 +8,7 @@ sensor, the schedule, a backfill, or "Materialize" in the UI).
 
 import dagster as dg
 
+from orchestration.assets.refused import no_refused_dumps
 from orchestration.assets.tables import load_dumps
 from orchestration.assets.views import analyst_views
 
@@ -28,4 +29,10 @@ refresh_views_job = dg.define_asset_job(
     "refresh_views_job",
     selection=dg.AssetSelection.assets(analyst_views),
     description="Bring the analyst views to the newest migration, publish the serving copy, count their rows.",
+)
+
+refused_dumps_job = dg.define_asset_job(
+    "refused_dumps_job",
+    selection=dg.AssetSelection.checks(no_refused_dumps),
+    description="Name the dumps of the folder the warehouse holds as refused (no load).",
 )
