@@ -131,17 +131,21 @@ class FolderMark:
     digest: str = ""
 
     @classmethod
-    def of(cls, listing: FolderListing) -> FolderMark:
-        """The mark of a listing: its newest mtime, and a sha256 over every (name, size, mtime)."""
-        entries = sorted((f.path.name, f.size, f.mtime_ns) for f in listing.files) + sorted(
-            r["file"] for r in listing.unreadable
-        )
+    def of(cls, listing: FolderListing, before: FolderMark | None = None) -> FolderMark:
+        """The mark after `listing`: the newest mtime ever listed (a deleted file's too), and a sha256 over every entry."""
+        entries = sorted((f.path.name, f.size, f.mtime_ns) for f in listing.files)
+        entries += sorted((r["file"], -1, -1) for r in listing.unreadable)
         digest = hashlib.sha256(repr(entries).encode("utf-8", "surrogateescape")).hexdigest()
-        return cls(max((f.mtime_ns for f in listing.files), default=0), digest)
+        newest = max((f.mtime_ns for f in listing.files), default=0)
+        return cls(max(newest, before.newest_mtime_ns if before else 0), digest)
 
     def since(self, listing: FolderListing, known: set[str]) -> list[DumpFile]:
-        """The files a load may not hold: names not in `known` (new, renamed, moved back) and files modified after the mark."""
-        return [f for f in listing.files if f.path.name not in known or f.mtime_ns > self.newest_mtime_ns]
+        """The files a load may not hold: names not in `known` (new, renamed, moved back), and files not older than the mark.
+
+        A file at the mark itself is included: file times are coarse (a clock tick), so a file
+        written just after the last look may carry the same mtime as the newest file it saw.
+        """
+        return [f for f in listing.files if f.path.name not in known or f.mtime_ns >= self.newest_mtime_ns]
 
 
 def unloaded_dumps(

@@ -75,7 +75,7 @@ def new_dump_sensor(context: dg.SensorEvaluationContext, dumps: DumpFolderResour
         return dg.SensorResult(skip_reason=f"dump folder {folder} does not exist")
     tick, mark = _read_cursor(context.cursor)
     listing = list_dumps(discover_dumps(folder))
-    now = FolderMark.of(listing)
+    now = FolderMark.of(listing, mark)
     skipped = unreadable_note(listing)
     if skipped:  # a file no load can read (a name that is not UTF-8, no permission): say so, skip it
         context.log.warning(skipped.removeprefix("; "))
