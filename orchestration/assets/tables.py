@@ -29,6 +29,7 @@ from etl.runner import LoadRequest, LoadRun, Outcome, run_load
 from etl.settings import unset_means
 from models import DESCRIPTIONS, TABLES
 from orchestration.assets.dumps import dump_files
+from orchestration.assets.refused import refused_evaluation
 from orchestration.engine import WAREHOUSE_ENGINE, qualified_name
 from orchestration.metadata import column_schema, partition_metadata, table_metadata
 from orchestration.partitions import dump_partitions
@@ -105,19 +106,20 @@ class LoadConfig(dg.Config):
     batch_mb: float | None = Field(default=None, description=unset_means("batch_mb"))
 
 
-def _read_back(engine: Engine, run: LoadRun) -> tuple[dict, dict[str, tuple[str, int]]]:
-    """Read the committed state: previews of the run's rows, and the loaded version of each dump of the folder.
+def _read_back(engine: Engine, run: LoadRun) -> tuple[checks.CheckOutcome | None, dict, dict]:
+    """Read the committed state: the folder's refused dumps, previews of the run's rows, the dumps' loaded versions.
 
     Nothing when the warehouse cannot be read (a load that failed before its schema existed).
     """
     try:
         with engine.connect() as connection:
+            refused = checks.refused_dumps(connection, run.present)
             previews = table_previews(connection, run.report.loaded_file_ids)
             versions = loaded_versions(connection, text_names(run.present))
             connection.rollback()
     except Exception:  # noqa: BLE001 - the load's own error is the one to report
-        return {}, {}
-    return previews, versions
+        return None, {}, {}
+    return refused, previews, versions
 
 
 @dg.multi_asset(
@@ -172,7 +174,7 @@ def load_dumps(
     error = run.message if run.load_failed else None
     if run.outcome is Outcome.NOT_PUBLISHED:
         context.log.warning(run.message)
-    previews, versions = run.inspected or ({}, {})
+    refused_check, previews, versions = run.inspected or (None, {}, {})
     partitions = run.read if config.full_refresh else names
     refused = {n: r for n, r in report.refused().items() if n in partitions}
     for reason in refused.values():
@@ -186,6 +188,8 @@ def load_dumps(
             own = partition_metadata(table, versions.get(name))
             yield dg.AssetMaterialization(asset_key=table, partition=name, metadata=metadata[table] | own)
     yield from _check_results(report)
+    if refused_check is not None:
+        context.log_event(refused_evaluation(refused_check))
     if error:
         raise dg.Failure(
             description=_failure_message(refused, error, loaded),

@@ -14,6 +14,7 @@ from etl.settings import unset_means
 from models import TABLES
 from orchestration import defs
 from orchestration.assets.tables import WAREHOUSE_POOL, LoadConfig
+from orchestration.engine import qualified_name
 from orchestration.metadata import view_column_schemas
 from orchestration.partitions import dump_partitions
 from orchestration.resources import RUN_LOCK_WAIT_SECONDS, DumpFolderResource, WarehouseResource, run_settings
@@ -33,7 +34,7 @@ def test_definitions_load_and_every_job_resolves():
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert keys == {"dump_files"} | set(TABLES) | VIEW_NAMES
-    for job in ("load_dumps_job", "rebuild_warehouse_job", "refresh_views_job"):
+    for job in ("load_dumps_job", "rebuild_warehouse_job", "refresh_views_job", "refused_dumps_job"):
         defs.resolve_job_def(job)
     groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
     assert groups == {"dump_files": "raw"} | dict.fromkeys(TABLES, "warehouse") | dict.fromkeys(
@@ -82,7 +83,7 @@ def test_warehouse_tables_carry_their_model_schema():
         described = {c.name: c.description for c in node.metadata["dagster/column_schema"].columns}
         assert described == {c.name: c.comment for c in table.columns}
         assert all(described.values())
-        assert node.metadata["dagster/table_name"] == name
+        assert node.metadata["dagster/table_name"] == qualified_name(name)
 
 
 def test_views_carry_their_header_schema_and_description():
