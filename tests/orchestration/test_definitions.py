@@ -8,6 +8,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import yaml
+from dagster._core.definitions.run_request import InstigatorType
+from dagster._core.scheduler.instigation import TickStatus
 
 from etl.dictionary import relations, views_in_creation_order
 from etl.settings import unset_means
@@ -177,3 +179,17 @@ def test_sensors_are_on_by_default():
     views = defs.resolve_sensor_def("views_after_loads")
     assert views.default_status == dg.DefaultSensorStatus.RUNNING
     assert views.asset_selection.resolve(defs.resolve_asset_graph()) == {dg.AssetKey(v) for v in VIEW_NAMES}
+
+
+@pytest.mark.parametrize("home", ["dagster_home", "dagster_home/postgres"])
+def test_the_shipped_instances_purge_old_ticks(home):
+    settings = yaml.safe_load((ROOT / home / "dagster.yaml").read_text())
+    kept = {"skipped": 1, "success": 30, "failure": 30}
+    assert settings["retention"] == {
+        "sensor": {"purge_after_days": kept},
+        "auto_materialize": {"purge_after_days": kept},
+        "schedule": {"purge_after_days": 90},
+    }
+    with dg.instance_for_test(overrides={"retention": settings["retention"]}) as instance:
+        sensor = instance.get_tick_retention_settings(InstigatorType.SENSOR)
+        assert (sensor[TickStatus.SKIPPED], sensor[TickStatus.SUCCESS]) == (1, 30)
