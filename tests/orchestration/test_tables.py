@@ -43,6 +43,7 @@ from tests.orchestration.conftest import (
 
 INTEGRITY = {rule.name for rule in RULES}
 REFUSED = "no_refused_dumps"
+REMOVED_WITH_THE_LAST_SAMPLE_DUMP = 41  # papers only the sample's last dump lists
 
 
 def sample_names(sample_dir: Path) -> list[str]:
@@ -260,10 +261,33 @@ def test_full_refresh_rebuilds_from_scratch(instance, resources, sample_dir):
         c.execute(text("UPDATE papers SET upvotes = -1"))
     engine.dispose()
     full = {"ops": {"load_dumps": {"config": {"full_refresh": True}}}}
-    assert materialize_partitions(instance, resources, names, full).success
+    rebuilt = materialize_partitions(instance, resources, names, full)
+    assert rebuilt.success
     engine = warehouse_of(resources)
     assert snapshot(engine) == before
     engine.dispose()
+    papers = {
+        k: v.value for k, v in metadata_of(rebuilt, names[0])["papers"].items() if k.startswith("papers_")
+    }
+    assert papers == {"papers_new": 0, "papers_already_known": 411, "papers_removed": 0}  # the same papers
+
+
+def test_a_full_refresh_reports_the_papers_it_removed(instance, resources, sample_dir):
+    names = sample_names(sample_dir)
+    assert materialize_partitions(instance, resources, names).success
+    (sample_dir / names[-1]).unlink()
+    full = {"ops": {"load_dumps": {"config": {"full_refresh": True}}}}
+    rebuilt = materialize_partitions(instance, resources, names[:-1], full)
+    assert rebuilt.success
+    papers = {
+        k: v.value for k, v in metadata_of(rebuilt, names[0])["papers"].items() if k.startswith("papers_")
+    }
+    engine = warehouse_of(resources)
+    with engine.connect() as c:
+        after = c.execute(text("SELECT count(*) FROM papers")).scalar_one()
+    engine.dispose()
+    assert papers == {"papers_new": 0, "papers_already_known": after, "papers_removed": 411 - after}
+    assert 411 - after == REMOVED_WITH_THE_LAST_SAMPLE_DUMP
 
 
 def test_a_missing_file_is_skipped_and_said(instance, resources, sample_dir):

@@ -1,0 +1,2 @@
+-- The refresh's comparison is made: its copy of the earlier keys goes.
+DROP TABLE refresh_papers_before
