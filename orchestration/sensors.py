@@ -27,10 +27,14 @@ def _run_requests(names: list[str], key: object, batch: int) -> list[dg.RunReque
     """
     chunks = [names[i : i + batch] for i in range(0, len(names), batch)]
     return [
-        dg.RunRequest(run_key=f"{key}:{n + 1}/{len(chunks)}", partition_key=chunk[0])
+        dg.RunRequest(
+            run_key=f"{key}:{n + 1}/{len(chunks)}", job_name=load_dumps_job.name, partition_key=chunk[0]
+        )
         if len(chunk) == 1
         else dg.RunRequest(
-            run_key=f"{key}:{n + 1}/{len(chunks)}", tags={RANGE_START: chunk[0], RANGE_END: chunk[-1]}
+            run_key=f"{key}:{n + 1}/{len(chunks)}",
+            job_name=load_dumps_job.name,
+            tags={RANGE_START: chunk[0], RANGE_END: chunk[-1]},
         )
         for n, chunk in enumerate(chunks)
     ]

@@ -19,14 +19,20 @@ from orchestration.sensors import RANGE_END, RANGE_START, build_sweep_schedule, 
 from tests.conftest import dump_text, write_dump
 
 
+JOBS = {"load_dumps_job", "refused_dumps_job"}
+
+
 def evaluate(instance, folder, cursor=None, batch=None):
     context = dg.build_sensor_context(
-        instance=instance, cursor=cursor, resources={"dumps": DumpFolderResource(path=str(folder))}
+        instance=instance,
+        cursor=cursor,
+        resources={"dumps": DumpFolderResource(path=str(folder))},
     )
     with pytest.MonkeyPatch.context() as env:
         if batch is not None:
             env.setenv("PAPERHOUSE_SENSOR_BATCH", str(batch))
         result = new_dump_sensor(context)
+    assert all(r.job_name in JOBS for r in result.run_requests)  # a sensor of two jobs must name one
     for request in result.dynamic_partitions_requests or []:  # in order, as the daemon applies them
         if isinstance(request, dg.DeleteDynamicPartitionsRequest):
             for key in request.partition_keys:
@@ -206,7 +212,7 @@ def test_a_name_that_is_not_utf8_is_skipped_and_said_so(instance, tmp_path):
 
 
 def test_missing_folder_skips(instance, tmp_path):
-    assert evaluate(instance, tmp_path / "nope").skip_reason
+    assert evaluate(instance, tmp_path / "nope").skip_reason.skip_message
 
 
 def test_sensor_is_on_by_default_and_targets_the_load_job():
