@@ -18,7 +18,6 @@ from orchestration.resources import DumpFolderResource, WarehouseResource
 from orchestration.sensors import RANGE_END, RANGE_START, build_sweep_schedule, new_dump_sensor
 from tests.conftest import dump_text, write_dump
 
-
 JOBS = {"load_dumps_job", "refused_dumps_job"}
 
 
