@@ -59,7 +59,7 @@ def analyst_views(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                 spec.key: connection.execute(text(f"SELECT count(*) FROM {spec.key.path[-1]}")).scalar_one()
                 for spec in VIEW_SPECS  # vetted identifiers
             }
-        serving = engine_at(settings.warehouse).publish(engine, settings, on_wait=context.log.info)
+        serving = engine_at(settings.warehouse).publish(engine, settings, on_wait=context.log.warning)
     published = serving_metadata(serving)
     for key, rows in counts.items():
         yield dg.MaterializeResult(asset_key=key, metadata={"dagster/row_count": rows, **published})
