@@ -201,7 +201,7 @@ def load_dumps(
 def _batch_line(done: CommittedBatch, report: LoadReport) -> str:
     """The log line of one committed batch: loaded, refused, new papers; or that nothing needed reading."""
     if not done.files:
-        return f"nothing to read: {report.files_unchanged} dumps unchanged, no batch committed"
+        return f"nothing to read ({report.files_unchanged} unchanged), no batch committed"
     files = done.batch.source_files
     refused = files.filter(files["status"] == "rejected")["file_name"].to_list()
     line = (

@@ -94,6 +94,17 @@ def test_one_partition_per_dump_loads_alone(instance, resources, sample_dir):
     engine.dispose()
 
 
+def test_a_run_with_nothing_to_read_says_so_and_commits_no_batch(instance, resources, sample_dir):
+    names = sample_names(sample_dir)
+    assert materialize_partitions(instance, resources, names[:2]).success
+    again = materialize_partitions(instance, resources, names[:2])
+    assert again.success and materialized(again) == names[:2]  # still loaded: the warehouse holds them
+    said = [e.user_message for e in instance.all_logs(again.run_id) if "batch" in e.user_message]
+    assert said[0].startswith("nothing to read (2 unchanged), no batch committed; ")
+    assert not any("committed:" in line for line in said)
+    assert metadata_of(again, names[0])["source_files"]["batches"].value == 0
+
+
 def test_all_partitions_in_one_run_equal_the_cli_load(instance, resources, sample_dir, tmp_path):
     names = sample_names(sample_dir)
     result = materialize_partitions(instance, resources, names)
