@@ -8,6 +8,7 @@ the sensor requests when a file leaves the folder), so a deleted dump's refusal 
 with no load.
 """
 
+import re
 from pathlib import Path
 
 import dagster as dg
@@ -36,14 +37,24 @@ def refused_fields(outcome: checks.CheckOutcome | None) -> dict:
             "description": f"every dump read from the folder is loaded ({in_folder} in the folder)",
             "metadata": {"failures": 0},
         }
-    reasons = [str(reason) for reason in outcome.details.values()]
-    listed = "\n".join(f"- **{name}**: {why}" for name, why in outcome.details.items())
-    return {
+    reasons = [_markdown_text(str(reason)) for reason in outcome.details.values()]
+    listed = "\n".join(
+        f"- **{_markdown_text(str(name))}**: {why}"
+        for name, why in zip(outcome.details, reasons, strict=True)
+    )
+    return {  # the UI renders the description as Markdown: a list, one refusal a line
         "passed": False,
         "severity": dg.AssetCheckSeverity.WARN,
-        "description": "\n".join([f"refused dumps in the folder: {len(reasons)}", *reasons, WHAT_TO_DO]),
+        "description": "\n\n".join(
+            [f"refused dumps in the folder: {len(reasons)}", "\n".join(f"- {r}" for r in reasons), WHAT_TO_DO]
+        ),
         "metadata": {"refused": dg.MetadataValue.md(listed), "failures": outcome.failures},
     }
+
+
+def _markdown_text(text: str) -> str:
+    """`text` with the characters Markdown would read as markup escaped (a title may hold `*` or `_`)."""
+    return re.sub(r"([\\`*_\[\]<>|#])", r"\\\1", text)
 
 
 def refused_evaluation(outcome: checks.CheckOutcome) -> dg.AssetCheckEvaluation:

@@ -297,11 +297,10 @@ def test_a_broken_dump_warns_and_fails_no_table_until_its_file_is_fixed(dagster_
         "FAILED",
         "WARN",
     )
-    assert check["evaluation"]["description"].splitlines() == [
-        "refused dumps in the folder: 1",
-        CUT_REASON,
-        WHAT_TO_DO,
-    ]
+    assert (
+        check["evaluation"]["description"]
+        == f"refused dumps in the folder: 1\n\n- {CUT_REASON}\n\n{WHAT_TO_DO}"
+    )
 
     relaunched = graphql(port, REEXECUTE, parent=refused["runId"])["launchPipelineReexecution"]
     assert relaunched["__typename"] == "LaunchRunSuccess", relaunched
@@ -360,9 +359,10 @@ def test_a_drop_of_200_dumps_loads_in_at_most_3_runs_and_one_refused_leaves_the_
         assert statuses["failed"] == [] and "2024-03-01_cut.txt" not in statuses["materialized"], table
     check = latest_check(port, "source_files", "no_refused_dumps")
     assert (check["status"], check["evaluation"]["severity"]) == ("FAILED", "WARN")
-    assert check["evaluation"]["description"].splitlines()[:2] == [
+    assert check["evaluation"]["description"].splitlines()[:3] == [
         "refused dumps in the folder: 1",
-        CUT_REASON.replace("cut.txt", "2024-03-01_cut.txt"),
+        "",
+        "- " + CUT_REASON.replace("cut.txt", "2024-03-01\\_cut.txt"),  # Markdown: `_` escaped
     ]
     if Path(os.environ.get("CHROMIUM", "/usr/bin/chromium")).exists():
         shots = ROOT / "artifacts" / "ui" / "drop"

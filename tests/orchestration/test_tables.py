@@ -201,7 +201,7 @@ def test_a_refused_dump_warns_until_its_file_changes_and_fails_nothing(instance,
     assert [e.user_message for e in warned] == [f"Refused: {CUT_REASON}"]
     refused = refused_check(first)
     assert (refused.passed, refused.severity) == (False, dg.AssetCheckSeverity.WARN)
-    assert refused.description == f"refused dumps in the folder: 1\n{CUT_REASON}\n{WHAT_TO_DO}"
+    assert refused.description == f"refused dumps in the folder: 1\n\n- {CUT_REASON}\n\n{WHAT_TO_DO}"
     assert refused.metadata["refused"].value == f"- **cut.txt**: {CUT_REASON}"
 
     again = materialize_partitions(instance, resources, ["cut.txt"])  # the same bytes: the same verdict
@@ -246,10 +246,12 @@ def test_in_a_run_of_many_only_the_refused_partitions_are_left_out(instance, res
         "picture.txt": None,
     }
     picture = "picture.txt: not a text dump: the content is a PNG image (byte offset 0)"
-    assert refused_check(result).description.splitlines() == [
+    assert refused_check(result).description.splitlines() == [  # Markdown: a list, one refusal a line
         "refused dumps in the folder: 2",
-        CUT_REASON,
-        picture,
+        "",
+        f"- {CUT_REASON}",
+        f"- {picture}",
+        "",
         WHAT_TO_DO,
     ]
     assert instance.get_run_by_id(result.run_id).tags[REFUSED_TAG] == "cut.txt, picture.txt"
