@@ -9,6 +9,9 @@ import shutil
 
 import dagster as dg
 import pytest
+from dagster._core.definitions.sensor_definition import (
+    _check_dynamic_partitions_requests as check_partition_requests,
+)
 
 from etl.pipeline import load_folder
 from etl.warehouse import warehouse_engine
@@ -32,6 +35,7 @@ def evaluate(instance, folder, cursor=None, batch=None):
             env.setenv("PAPERHOUSE_SENSOR_BATCH", str(batch))
         result = new_dump_sensor(context)
     assert all(r.job_name in JOBS for r in result.run_requests)  # a sensor of two jobs must name one
+    check_partition_requests(result.dynamic_partitions_requests)  # what the daemon refuses
     for request in result.dynamic_partitions_requests or []:  # in order, as the daemon applies them
         if isinstance(request, dg.DeleteDynamicPartitionsRequest):
             for key in request.partition_keys:
