@@ -140,12 +140,14 @@ class FolderMark:
         return cls(max(newest, before.newest_mtime_ns if before else 0), digest)
 
     def since(self, listing: FolderListing, known: set[str]) -> list[DumpFile]:
-        """The files a load may not hold: names not in `known` (new, renamed, moved back), and files not older than the mark.
+        """The files a load may not hold: names not in `known` (new, renamed, moved back), and files modified after the mark.
 
-        A file at the mark itself is included: file times are coarse (a clock tick), so a file
-        written just after the last look may carry the same mtime as the newest file it saw.
+        A file at the mark is not read again: it was listed, so its load is requested or done.
+        One rewritten within the same clock tick as the newest file listed (file times are
+        coarse), or rewritten with an older mtime, changes the digest but not this list: the
+        daily sweep, which asks the warehouse, loads it.
         """
-        return [f for f in listing.files if f.path.name not in known or f.mtime_ns >= self.newest_mtime_ns]
+        return [f for f in listing.files if f.path.name not in known or f.mtime_ns > self.newest_mtime_ns]
 
 
 def unloaded_dumps(
