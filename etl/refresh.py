@@ -13,6 +13,7 @@ from etl.sql import sql_file
 
 def remember_papers(connection: Connection) -> None:
     """Keep the keys of the papers the warehouse holds, for `compare_papers` (inside the refresh's first transaction)."""
+    connection.execute(text(sql_file("refresh", "forget_papers")))
     connection.execute(text(sql_file("refresh", "remember_papers")))
 
 
