@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class StagingFrames:
-    """Staging frames, one per warehouse table, for one transactional load."""
+    """Staging frames, one per warehouse table and search index table, for one transactional load."""
 
     source_files: pl.DataFrame
     dates: pl.DataFrame
@@ -31,6 +31,8 @@ class StagingFrames:
     paper_links: pl.DataFrame
     keywords: pl.DataFrame
     paper_keywords: pl.DataFrame
+    search_documents: pl.DataFrame  # the full-text search index of the batch's texts (etl.search)
+    search_postings: pl.DataFrame
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """The staging frames by table name."""
@@ -111,6 +113,7 @@ def assemble_batch(
     papers: pl.DataFrame,
     links: tuple[pl.DataFrame, pl.DataFrame],
     keywords: tuple[pl.DataFrame, pl.DataFrame],
+    search: tuple[pl.DataFrame, pl.DataFrame],
     listing_year: int | None = None,
 ) -> StagingFrames:
     """Put the results of each step together as the staging frames of one batch."""
@@ -127,6 +130,8 @@ def assemble_batch(
         paper_links=links[1],
         keywords=keywords[0],
         paper_keywords=keywords[1],
+        search_documents=search[1],
+        search_postings=search[0],
     )
 
 

@@ -25,10 +25,11 @@ from etl.engines import engine_of
 from etl.extract import text_names
 from etl.keywords import extract_keywords
 from etl.links import extract_links
+from etl.search import search_index
 from etl.sql import sql_file
 from etl.staging import read_frame, stage_frame, unstage
 from etl.steps import Step, load_steps, temp_tables
-from models import HELD_STATUSES, TABLES
+from models import HELD_STATUSES, SEARCH_INDEX_TABLES, TABLES
 
 # The parameters a step may bind (`-- binds:`): `merge_batch` supplies each of them.
 BINDS = frozenset({"held", "loaded_at", "prune"})
@@ -128,16 +129,19 @@ def merge_params(loaded_at: datetime, present_files: list[str] | None) -> dict[s
 
 
 def stage_retexted(connection: Connection) -> list[str]:
-    """Extract the links and keywords of the papers whose new shown text the batch did not extract,
-    and stage them as `stg_retext_<table>` (empty when there is none); returns the staged names."""
+    """Extract the links, keywords and search index of the papers whose new shown text the batch did
+    not extract, and stage them as `stg_retext_<table>` (empty when there is none); returns the staged names."""
     texts = read_frame(connection, sql_file("retext", "texts_to_extract"), _TEXT_SCHEMA)
     links, paper_links = extract_links(texts)
     keywords, paper_keywords = extract_keywords(texts)
+    search_postings, search_documents = search_index(texts)
     frames = {
         "links": links,
         "paper_links": paper_links,
         "keywords": keywords,
         "paper_keywords": paper_keywords,
+        "search_postings": search_postings,
+        "search_documents": search_documents,
     }
     for name, frame in frames.items():
         stage_frame(connection, f"stg_retext_{name}", frame)
@@ -145,6 +149,6 @@ def stage_retexted(connection: Connection) -> list[str]:
 
 
 def clear_warehouse(connection: Connection) -> None:
-    """Delete every row of every warehouse table, inside the caller's transaction (full rebuilds)."""
-    for table in TABLES.values():
+    """Delete every row of every warehouse table and of the search index, inside the caller's transaction (full rebuilds)."""
+    for table in (*TABLES.values(), *SEARCH_INDEX_TABLES.values()):
         connection.execute(table.delete())

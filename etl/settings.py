@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -188,6 +189,75 @@ MAX_SETTLE_SECONDS = 300.0  # the pause is taken once per load, holding the ware
 MAX_SENSOR_BATCH = 100_000  # dumps in one sensor run; batch_mb still bounds each transaction
 
 
+def _http_url(value: str) -> str:
+    """An http or https URL with a host, such as https://hooks.slack.com/services/T0/B0/X."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or re.search(r"[\s\x00-\x1f\x7f]", value):
+        raise ValueError(value)
+    return value
+
+
+def _url_origin(raw: str) -> str:
+    """A URL as a message quotes it: scheme and host only (a webhook's path is its secret)."""
+    try:
+        parts = urlsplit(raw.strip())
+    except ValueError:
+        return "***"
+    return f"{parts.scheme}://{parts.hostname}/***" if parts.scheme and parts.hostname else "***"
+
+
+_EMAIL = re.compile(r"[^@\s,<>]+@[^@\s,<>]+")
+_TEAM = re.compile(r"team:[A-Za-z0-9_.-]+")
+
+
+def _addresses(value: str) -> tuple[str, ...]:
+    """One or more e-mail addresses, separated by commas."""
+    addresses = tuple(a.strip() for a in value.split(","))
+    if not all(_EMAIL.fullmatch(a) for a in addresses):
+        raise ValueError(value)
+    return addresses
+
+
+def _address(value: str) -> str:
+    """One e-mail address."""
+    if not _EMAIL.fullmatch(value):
+        raise ValueError(value)
+    return value
+
+
+def _owners(value: str) -> tuple[str, ...]:
+    """One or more owners, separated by commas: e-mail addresses, or team names such as team:data."""
+    owners = tuple(o.strip() for o in value.split(","))
+    if not all(_EMAIL.fullmatch(o) or _TEAM.fullmatch(o) for o in owners):
+        raise ValueError(value)
+    return owners
+
+
+def _host(value: str) -> str:
+    """A host name or address, such as smtp.example.org or 127.0.0.1."""
+    if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,253}", value):
+        raise ValueError(value)
+    return value
+
+
+def _port(value: str) -> int:
+    """A TCP port, 1 to 65535."""
+    if not re.fullmatch(r"[0-9]{1,5}", value) or not 1 <= int(value) <= 65535:
+        raise ValueError(value)
+    return int(value)
+
+
+def _branch(value: str) -> str:
+    """A git branch name, such as main."""
+    if not re.fullmatch(r"[A-Za-z0-9._/-]{1,200}", value) or ".." in value:
+        raise ValueError(value)
+    return value
+
+
+MIN_FRESHNESS_HOURS, MAX_FRESHNESS_HOURS = 1, 8760  # Dagster's window is a minute at least; a year at most
+MAX_ALERT_TIMEOUT_SECONDS = 60  # the alert is sent from the sensor's tick, which must not hang
+
+
 _settle_seconds = _seconds(0, MAX_SETTLE_SECONDS)
 
 
@@ -340,6 +410,101 @@ class Settings:
         _cron,
         "a five-field cron expression, such as '0 6 * * *'",
         "when Dagster's daily sweep loads what the sensor missed (read when the definitions load)",
+    )
+    freshness_hours: float = _setting(
+        26.0,
+        "PAPERHOUSE_FRESHNESS_HOURS",
+        None,
+        _seconds(MIN_FRESHNESS_HOURS, MAX_FRESHNESS_HOURS),
+        f"a number of hours from {MIN_FRESHNESS_HOURS} to {MAX_FRESHNESS_HOURS}, such as 26",
+        "Dagster marks the warehouse tables stale (health red) when no dump was loaded for this long "
+        "(read when the definitions load)",
+    )
+    owners: tuple[str, ...] = _setting(
+        ("team:paperhouse",),
+        "PAPERHOUSE_OWNERS",
+        None,
+        _owners,
+        "e-mail addresses or team names such as team:data, separated by commas",
+        "the owners of every Dagster asset (read when the definitions load)",
+    )
+    git_url: str | None = _setting(
+        None,
+        "PAPERHOUSE_GIT_URL",
+        None,
+        _http_url,
+        "the URL of the repository, such as https://github.com/acme/paperhouse",
+        "Dagster links each asset to its source file in this repository (read when the definitions load)",
+        unset="local file paths",
+    )
+    git_branch: str = _setting(
+        "main",
+        "PAPERHOUSE_GIT_BRANCH",
+        None,
+        _branch,
+        "a git branch name, such as main",
+        "the branch whose source files the code references link to",
+    )
+    dagster_url: str | None = _setting(
+        None,
+        "PAPERHOUSE_DAGSTER_URL",
+        None,
+        _http_url,
+        "the URL of the Dagster UI, such as http://dagster.example.org:3000",
+        "alerts link to the failed run in this UI",
+        unset="no link",
+    )
+    alert_webhook: str | None = _setting(
+        None,
+        "PAPERHOUSE_ALERT_WEBHOOK",
+        None,
+        _http_url,
+        "an http or https URL, such as a Slack incoming webhook's",
+        'a failed Dagster run is posted here as Slack-compatible JSON ({"text": ...})',
+        shown=_url_origin,
+        unset="no webhook",
+    )
+    alert_smtp_host: str | None = _setting(
+        None,
+        "PAPERHOUSE_ALERT_SMTP_HOST",
+        None,
+        _host,
+        "a host name or address, such as smtp.example.org",
+        "a failed Dagster run is e-mailed through this SMTP server to PAPERHOUSE_ALERT_EMAIL_TO",
+        unset="no e-mail",
+    )
+    alert_smtp_port: int = _setting(
+        25,
+        "PAPERHOUSE_ALERT_SMTP_PORT",
+        None,
+        _port,
+        "a port number from 1 to 65535",
+        "the SMTP server's port",
+    )
+    alert_email_from: str = _setting(
+        "paperhouse@localhost",
+        "PAPERHOUSE_ALERT_EMAIL_FROM",
+        None,
+        _address,
+        "an e-mail address",
+        "the sender of alert e-mails",
+    )
+    alert_email_to: tuple[str, ...] | None = _setting(
+        None,
+        "PAPERHOUSE_ALERT_EMAIL_TO",
+        None,
+        _addresses,
+        "e-mail addresses separated by commas",
+        "the recipients of alert e-mails",
+        unset="no e-mail",
+    )
+    alert_timeout_seconds: float = _setting(
+        10.0,
+        "PAPERHOUSE_ALERT_TIMEOUT",
+        None,
+        _seconds(1, MAX_ALERT_TIMEOUT_SECONDS),
+        f"a number of seconds from 1 to {MAX_ALERT_TIMEOUT_SECONDS}",
+        "how long an alert may take to be delivered before it is given up with a warning",
     )
     sensor_batch: int = _setting(
         200,
@@ -509,6 +674,8 @@ def shown_default(setting: Setting, value: object) -> str:
     """A default as the docs show it: `32` rather than `32.0`; for None, what it means, else `none`."""
     if value is None:
         return setting.unset or "none"
+    if isinstance(value, tuple):
+        return ", ".join(value)
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-STAGES = ("read", "parse", "dedupe", "links", "keywords", "assemble", "load")
+STAGES = ("read", "parse", "dedupe", "links", "keywords", "search", "assemble", "load")
 
 
 @dataclass

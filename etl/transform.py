@@ -16,6 +16,7 @@ from etl.extract import DumpFile, read_dump_files
 from etl.keywords import extract_keywords
 from etl.links import extract_links
 from etl.parse import parse_dumps
+from etl.search import search_index
 from etl.shrink import hold_shrunk
 from etl.timing import StageClock
 
@@ -71,9 +72,10 @@ def transform(
     seen: PapersSeen | None = None,
     loaded_entries: dict[str, int] | None = None,
 ) -> StagingFrames:
-    """Parse dumps, identify and deduplicate papers, extract links and keywords: one warehouse batch.
+    """Parse dumps, identify and deduplicate papers, extract links, keywords and the search index's
+    words: one warehouse batch.
 
-    With `seen`, links and keywords are extracted only for papers it does not hold, and the
+    With `seen`, links, keywords and search words are extracted only for papers it does not hold, and the
     batch's papers are added to it. With `loaded_entries`, a version that lost entries of its
     loaded predecessor is held back as suspect (`etl.shrink`).
     """
@@ -88,13 +90,15 @@ def transform(
         links = extract_links(first_seen)
     with clock.stage("keywords"):
         keywords = extract_keywords(first_seen)
+    with clock.stage("search"):
+        search = search_index(first_seen)
     if seen is not None:
         seen.add(papers)
         papers = papers.with_columns(extracted=pl.col("text_id").is_in(first_seen["text_id"].implode()))
     else:
         papers = papers.with_columns(extracted=pl.lit(True))
     with clock.stage("assemble"):
-        return assemble_batch(dumps, parsed, identified, papers, links, keywords, listing_year)
+        return assemble_batch(dumps, parsed, identified, papers, links, keywords, search, listing_year)
 
 
 def prepare_batch(files: list[DumpFile], held: frozenset[int], options: ReadOptions) -> TransformedBatch:

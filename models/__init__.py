@@ -558,10 +558,92 @@ class ExtractorVersion(Base):
     )
 
 
+class SearchStopword(Base):
+    """The words full-text search leaves out, as PostgreSQL's English text search does: its 127
+    stop words (`the`, `of`, `and`, ...). A query word among them is ignored, and a paper's
+    words among them are not indexed, though they keep their place, so a quoted phrase skips
+    them as PostgreSQL's does. Written by migration 0017; loads never change it."""
+
+    __tablename__ = "search_stopwords"
+
+    word: Mapped[str] = mapped_column(
+        String, primary_key=True, comment="Key: the stop word, in lowercase (`the`)."
+    )
+
+
+# PostgreSQL's 127 English stop words: the rows of `search_stopwords` (migration 0017 froze this list).
+SEARCH_STOPWORDS = (
+    "i me my myself we our ours ourselves you your yours yourself yourselves he him his himself "
+    "she her hers herself it its itself they them their theirs themselves what which who whom "
+    "this that these those am is are was were be been being have has had having do does did doing "
+    "a an the and but if or because as until while of at by for with about against between into "
+    "through during before after above below to from up down in out on off over under again "
+    "further then once here there when where why how all any both each few more most other some "
+    "such no nor not only own same so than too very s t can will just don should now"
+).split()
+
+
+class SearchDocument(Base):
+    """The full-text search index's documents: one row per paper, with the number of words of its
+    title and abstract that the index holds, for BM25's length normalization
+    (`search_papers`). Written by the merge whenever a paper's shown text changes, and
+    deleted with the paper."""
+
+    __tablename__ = "search_documents"
+    __mapper_args__ = {"primary_key": ["paper_id"]}
+
+    paper_id: Mapped[int] = mapped_column(BigInteger, nullable=False, comment="The paper: key of `papers`.")
+    terms: Mapped[int] = mapped_column(
+        Integer,
+        nullable=False,
+        comment="Number of indexed words in the paper's title and abstract (`papers`), stop words left "
+        "out: its document length for BM25.",
+    )
+
+
+class SearchPosting(Base):
+    """The full-text search index's postings: one row per term and paper whose title or abstract
+    holds it, with how often. A paper's words are its title then its abstract (`papers`), split on
+    every character that is not a letter or a digit and lowercased; a stop word
+    (`search_stopwords`) is not indexed; a plural is folded into its singular by a light rule
+    (`studies` to `study`, `models` to `model`; not after `ss`, `us` or `is`). The same rule
+    splits queries (`search_papers`). Counted by the load (`etl.search`) and written by the merge
+    whenever a paper's shown text changes, ordered by term within each load, and deleted with the
+    paper."""
+
+    __tablename__ = "search_postings"
+    __mapper_args__ = {"primary_key": ["term", "paper_id"]}
+
+    term: Mapped[str] = mapped_column(
+        String,
+        nullable=False,
+        comment="The term: a word as the index folds it (lowercase, a plural in its singular: `model` for "
+        "`Models`).",
+    )
+    paper_id: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, comment="The paper whose title or abstract holds it: key of `papers`."
+    )
+    tf: Mapped[int] = mapped_column(
+        Integer,
+        nullable=False,
+        comment="How often the paper's title and abstract hold the term (BM25's term frequency).",
+    )
+
+
 metadata = Base.metadata
 # What the loads record about themselves, not rows drawn from the dumps: no staging frame, no
 # Dagster asset, and a full refresh, which empties the tables, keeps them.
 LOAD_STATE_TABLES = ("extractor_versions",)
+# The full-text search index (docs/search.md): the documents and postings are staged from the
+# batch (`etl.batch.StagingFrames`, after the tables of `TABLES`) but are no Dagster asset; a full
+# refresh empties them with the papers (`SEARCH_INDEX_TABLES`), and the stop words, written by
+# their migration, stay.
+SEARCH_TABLES = ("search_stopwords", "search_documents", "search_postings")
+SEARCH_INDEX_TABLES = {name: metadata.tables[name] for name in SEARCH_TABLES[1:]}
 # In the order a dump's data flows into them (the classes' order): the CLI and Dagster list them so.
-TABLES = {name: table for name, table in metadata.tables.items() if name not in LOAD_STATE_TABLES}
+TABLES = {
+    name: table
+    for name, table in metadata.tables.items()
+    if name not in LOAD_STATE_TABLES and name not in SEARCH_TABLES
+}
 DESCRIPTIONS = {name: table.comment for name, table in TABLES.items()}

@@ -23,7 +23,7 @@ import etl.clock
 from etl.extract import discover_dumps, read_dumps
 from etl.parse import ParsedDumps, parse_dumps
 from etl.warehouse import migrate, warehouse_engine
-from models import TABLES
+from models import SEARCH_INDEX_TABLES, TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "raw"
@@ -65,7 +65,8 @@ def snapshot(engine: Engine) -> dict[str, list[tuple]]:
     tables: dict[str, list[tuple]] = {}
     with engine.connect() as connection:
         present = set(inspect(connection).get_table_names())
-        for table in (t for t in TABLES if t in present):  # a downgraded warehouse lacks the newer ones
+        # A downgraded warehouse lacks the newer ones.
+        for table in (t for t in (*TABLES, *SEARCH_INDEX_TABLES) if t in present):
             columns = [
                 c
                 for c in connection.execute(text(f"SELECT * FROM {table} LIMIT 0")).keys()

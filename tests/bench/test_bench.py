@@ -166,6 +166,7 @@ def test_benchmark_run_reports_every_stage_and_comparison(tmp_path):
         "dedupe",
         "links",
         "keywords",
+        "search",
         "assemble",
         "load",
         "views",

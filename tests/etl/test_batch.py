@@ -1,4 +1,5 @@
-"""Assembling a batch (etl.batch): one staging frame per warehouse table, with the models' columns."""
+"""Assembling a batch (etl.batch): one staging frame per warehouse table and search index table, with the
+models' columns."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from etl.batch import StagingFrames
 from etl.extract import read_dump_files
 from etl.inventory import list_dumps
 from etl.transform import transform
-from models import TABLES
+from models import SEARCH_INDEX_TABLES, TABLES
 from tests.conftest import CUT_DUMP, CUT_REASON, DATA_DIR
 
 TODAY = date(2026, 12, 2)
@@ -38,9 +39,10 @@ def batch_of(tmp_path) -> StagingFrames:
 
 def test_a_batch_has_a_frame_per_table_with_its_columns(tmp_path):
     frames = batch_of(tmp_path).frames()
-    assert list(frames) == list(TABLES)
+    tables = TABLES | SEARCH_INDEX_TABLES
+    assert list(frames) == list(tables)
     for name, frame in frames.items():
-        columns = {c.name for c in TABLES[name].columns}
+        columns = {c.name for c in tables[name].columns}
         assert set(frame.columns) == columns - COMPUTED.get(name, set()) | STAGING_ONLY.get(name, set()), name
 
 
@@ -49,6 +51,7 @@ def test_the_cards_dump_and_a_refused_one_as_staging_rows(tmp_path):
     assert {n: f.height for n, f in batch.frames().items()} == {
         "source_files": 2, "dates": 5, "organizations": 1, "papers": 5, "paper_appearances": 5,
         "paper_texts": 5, "links": 2, "paper_links": 2, "keywords": 11, "paper_keywords": 11,
+        "search_documents": 5, "search_postings": 45,
     }  # fmt: skip
     files = batch.source_files.sort("file_name").select("file_name", "status", "error", "entries")
     assert files.rows() == [

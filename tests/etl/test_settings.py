@@ -384,3 +384,79 @@ def test_a_path_that_is_not_valid_utf8_is_a_bad_setting(tmp_path):
         "such as postgresql+psycopg://loader@db:5432/papers with no password in it (PGPASSWORD or ~/.pgpass "
         "holds it)"
     )
+
+
+def test_the_dagster_catalog_and_alert_settings_parse():
+    env = {
+        "PAPERHOUSE_FRESHNESS_HOURS": "48",
+        "PAPERHOUSE_OWNERS": "ops@papers.test, team:data",
+        "PAPERHOUSE_GIT_URL": "https://github.com/acme/paperhouse",
+        "PAPERHOUSE_GIT_BRANCH": "release/1.2",
+        "PAPERHOUSE_DAGSTER_URL": "http://dagster.papers.test:3000",
+        "PAPERHOUSE_ALERT_WEBHOOK": "https://hooks.slack.com/services/T0/B0/secret",
+        "PAPERHOUSE_ALERT_SMTP_HOST": "smtp.papers.test",
+        "PAPERHOUSE_ALERT_SMTP_PORT": "2525",
+        "PAPERHOUSE_ALERT_EMAIL_FROM": "dagster@papers.test",
+        "PAPERHOUSE_ALERT_EMAIL_TO": "a@papers.test,b@papers.test",
+        "PAPERHOUSE_ALERT_TIMEOUT": "2.5",
+    }
+    settings = Settings.from_env(env, TODAY)
+    assert (settings.freshness_hours, settings.owners, settings.git_branch) == (
+        48.0,
+        ("ops@papers.test", "team:data"),
+        "release/1.2",
+    )
+    assert (settings.alert_smtp_port, settings.alert_email_to, settings.alert_timeout_seconds) == (
+        2525,
+        ("a@papers.test", "b@papers.test"),
+        2.5,
+    )
+    defaults = Settings.from_env({}, TODAY)
+    assert (defaults.alert_webhook, defaults.alert_smtp_host, defaults.alert_email_to) == (None, None, None)
+    assert (defaults.freshness_hours, defaults.owners, defaults.git_url) == (26.0, ("team:paperhouse",), None)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"PAPERHOUSE_ALERT_WEBHOOK": "hooks.slack.com/services/T0/B0/secret"},
+            "PAPERHOUSE_ALERT_WEBHOOK='***': expected an http or https URL, such as a Slack incoming webhook's",
+        ),
+        (
+            {"PAPERHOUSE_ALERT_WEBHOOK": "ftp://hooks.slack.com/services/T0/B0/secret"},
+            "PAPERHOUSE_ALERT_WEBHOOK='ftp://hooks.slack.com/***': expected an http or https URL, "
+            "such as a Slack incoming webhook's",
+        ),
+        (
+            {"PAPERHOUSE_OWNERS": "data team"},
+            "PAPERHOUSE_OWNERS='data team': expected e-mail addresses or team names such as team:data, "
+            "separated by commas",
+        ),
+        (
+            {"PAPERHOUSE_ALERT_SMTP_PORT": "70000"},
+            "PAPERHOUSE_ALERT_SMTP_PORT='70000': expected a port number from 1 to 65535",
+        ),
+        (
+            {"PAPERHOUSE_ALERT_EMAIL_TO": "ops@papers.test; b@papers.test"},
+            "PAPERHOUSE_ALERT_EMAIL_TO='ops@papers.test; b@papers.test': expected e-mail addresses "
+            "separated by commas",
+        ),
+        (
+            {"PAPERHOUSE_FRESHNESS_HOURS": "0.5"},
+            "PAPERHOUSE_FRESHNESS_HOURS='0.5': expected a number of hours from 1 to 8760, such as 26",
+        ),
+        (
+            {"PAPERHOUSE_ALERT_TIMEOUT": "600"},
+            "PAPERHOUSE_ALERT_TIMEOUT='600': expected a number of seconds from 1 to 60",
+        ),
+        (
+            {"PAPERHOUSE_GIT_BRANCH": "../main"},
+            "PAPERHOUSE_GIT_BRANCH='../main': expected a git branch name, such as main",
+        ),
+    ],
+)
+def test_a_bad_dagster_setting_is_one_line_naming_it_and_the_form(env, message):
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env(env, TODAY)
+    assert str(caught.value) == message

@@ -1,0 +1,135 @@
+-- Full-text search over papers on DuckDB, without any extension: the papers whose title or
+-- abstract match a web-search style query, best first by BM25 (k1 = 1.5, b = 0.75), read from
+-- the index tables the loads keep (search_postings, search_documents). The same queries as
+-- PostgreSQL's search_papers: words (all must match), a "quoted phrase" (its words at
+-- consecutive places, stop words counted: checked in the text of the papers holding its
+-- terms), -word or -"phrase" (must not match), and `or` between them (`diffusion -video or
+-- "world model"`: either side; `or` binds loosest, as in websearch_to_tsquery). Stop words are
+-- ignored; a plural matches its singular. The score sums, over the query's searched terms the
+-- paper holds, idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average length)),
+-- idf = ln(1 + (N - df + 0.5) / (df + 0.5)); N, the average length and each term's df are
+-- counted when the query runs, so they are always those of the papers the warehouse holds; the
+-- score is rounded to 12 decimals, so that papers tied up to the order of a sum come by paper_id.
+-- The postings are read once and grouped once by paper: each query word is a bit, and a paper's
+-- bits say which items and groups it matches. SELECT * FROM search_papers('diffusion -video') LIMIT 10;
+CREATE MACRO search_papers(query) AS TABLE
+WITH items AS (
+    -- The query's items in order: a word, a "phrase" (a missing closing quote ends it at the
+    -- end), either with a leading - (excluded), or `or`; each `or` starts a new group.
+    SELECT q.item, q.n,
+           sum(CASE WHEN lower(q.item) = 'or' THEN 1 ELSE 0 END) OVER (ORDER BY q.n) AS grp
+    FROM unnest(regexp_extract_all(query, '-?"[^"]*"?|[^\s"]+')) WITH ORDINALITY AS q (item, n)
+), words AS (
+    -- Each item's searched words with their places: stop words keep their place, unsearched.
+    SELECT i.grp, i.n, i.item LIKE '-_%' AS excluded, search_term(w.word) AS term, w.position
+    FROM items AS i
+    CROSS JOIN LATERAL unnest(
+        search_words(CASE WHEN i.item LIKE '-_%' THEN i.item[2:] ELSE i.item END)
+    ) WITH ORDINALITY AS w (word, position)
+    WHERE lower(i.item) <> 'or' AND w.word NOT IN (SELECT word FROM search_stopwords)
+), terms AS MATERIALIZED (
+    -- An item of one word matches its term; one of several words (quoted, or `gpt-4`) a phrase.
+    -- Each searched word is a bit of a HUGEINT, and so is each phrase (set once it is checked).
+    SELECT grp, n, excluded, term, word_offset, width,
+           (1::HUGEINT << least(126, row_number() OVER (ORDER BY grp, n, word_offset) - 1)::INTEGER) AS bit,
+           count(*) OVER () AS searched_words
+    FROM (
+        SELECT grp, n, excluded, term,
+               position - min(position) OVER (PARTITION BY grp, n) AS word_offset,
+               count(*) OVER (PARTITION BY grp, n) AS width
+        FROM words
+    )
+), item_bits AS MATERIALIZED (
+    -- An item's words' bits, and the bit that says it matches: its word's for one word; for a
+    -- phrase its own, numbered after the words' (at most 126 bits in all: error() beyond).
+    SELECT grp, n, excluded, width, word_bits,
+           CASE WHEN width = 1 THEN word_bits ELSE 1::HUGEINT << least(126, searched_words - 1 + row_number()
+               OVER (PARTITION BY width > 1 ORDER BY grp, n))::INTEGER END AS item_bit,
+           searched_words + count(*) FILTER (WHERE width > 1) OVER () AS bits_used
+    FROM (
+        SELECT grp, n, excluded, width, bit_or(bit) AS word_bits, any_value(searched_words) AS searched_words
+        FROM terms GROUP BY grp, n, excluded, width
+    )
+), query_groups AS MATERIALIZED (
+    -- A group matches a paper holding every bit of its searched items and none of its excluded
+    -- ones (an item's bit is one bit: its word's, or its phrase's); one without a searched item
+    -- matches nothing.
+    SELECT bit_or(item_bit) FILTER (WHERE NOT excluded) AS searched,
+           coalesce(bit_or(item_bit) FILTER (WHERE excluded), 0) AS excluded
+    FROM item_bits GROUP BY grp HAVING bool_or(NOT excluded)
+), term_bits AS (
+    SELECT term, bit_or(bit) AS bits, bool_or(NOT excluded) AS scored FROM terms GROUP BY term
+), hits AS MATERIALIZED (
+    SELECT p.term, p.paper_id, p.tf FROM search_postings AS p
+    WHERE p.term IN (SELECT term FROM terms)
+), stats AS (
+    SELECT count(*) AS documents, avg(terms) AS average_terms FROM search_documents
+), weights AS (
+    SELECT h.term, any_value(t.bits) AS bits, any_value(t.scored) AS scored,
+           ln(1 + (any_value(s.documents) - count(*) + 0.5) / (count(*) + 0.5)) AS idf
+    FROM hits AS h JOIN term_bits AS t ON t.term = h.term CROSS JOIN stats AS s
+    GROUP BY h.term
+), paper_bits AS MATERIALIZED (
+    -- One pass over the postings: each paper's word bits and its score.
+    SELECT h.paper_id, bit_or(w.bits) AS bits,
+           sum(CASE WHEN w.scored THEN
+               w.idf * h.tf * 2.5 / (h.tf + 1.5 * (0.25 + 0.75 * d.terms / s.average_terms))
+           END) AS rank_sum
+    FROM hits AS h
+    JOIN weights AS w ON w.term = h.term
+    JOIN search_documents AS d ON d.paper_id = h.paper_id
+    CROSS JOIN stats AS s
+    GROUP BY h.paper_id
+), phrase_texts AS MATERIALIZED (
+    -- A phrase is checked in the text of the papers holding all its words, and theirs only, once a
+    -- regular expression has dropped those where none of the query's phrases can be: each one's
+    -- searched words (a plural's forms allowed) in order, at most as many words apart as the query
+    -- holds. Made from the query alone, it is compiled once; written with ASCII classes (Unicode's
+    -- make it 25 times slower), it decides only for a text all ASCII (as many bytes as characters).
+    SELECT i.grp, i.n, i.width, i.item_bit, c.paper_id, p.title || ' ' || p.abstract AS document
+    FROM item_bits AS i
+    JOIN paper_bits AS c ON i.width > 1 AND c.bits & i.word_bits = i.word_bits
+    JOIN papers AS p ON p.paper_id = c.paper_id
+    WHERE strlen(p.title || ' ' || p.abstract) <> length(p.title || ' ' || p.abstract) OR regexp_matches(
+        lower(p.title || ' ' || p.abstract),
+        '(?:^|[^a-z0-9])(?:' || array_to_string(list_transform(
+            list_filter(
+                list_transform(
+                    regexp_extract_all(query, '-?"[^"]*"?|[^\s"]+'),
+                    lambda i: list_filter(search_words(i), lambda w: NOT list_contains(['i', 'me', 'my', 'myself', 'we', 'our', 'ours', 'ourselves', 'you', 'your', 'yours', 'yourself', 'yourselves', 'he', 'him', 'his', 'himself', 'she', 'her', 'hers', 'herself', 'it', 'its', 'itself', 'they', 'them', 'their', 'theirs', 'themselves', 'what', 'which', 'who', 'whom', 'this', 'that', 'these', 'those', 'am', 'is', 'are', 'was', 'were', 'be', 'been', 'being', 'have', 'has', 'had', 'having', 'do', 'does', 'did', 'doing', 'a', 'an', 'the', 'and', 'but', 'if', 'or', 'because', 'as', 'until', 'while', 'of', 'at', 'by', 'for', 'with', 'about', 'against', 'between', 'into', 'through', 'during', 'before', 'after', 'above', 'below', 'to', 'from', 'up', 'down', 'in', 'out', 'on', 'off', 'over', 'under', 'again', 'further', 'then', 'once', 'here', 'there', 'when', 'where', 'why', 'how', 'all', 'any', 'both', 'each', 'few', 'more', 'most', 'other', 'some', 'such', 'no', 'nor', 'not', 'only', 'own', 'same', 'so', 'than', 'too', 'very', 's', 't', 'can', 'will', 'just', 'don', 'should', 'now'], w))
+                ),
+                lambda ws: len(ws) > 1
+            ),
+            lambda ws: array_to_string(list_transform(ws, lambda w, k:
+                CASE WHEN k = 1 THEN '' ELSE
+                    '[^a-z0-9]+(?:[a-z0-9]+[^a-z0-9]+){0,' || len(search_words(query)) || '}'
+                END || '(?:' || search_term(w) || 's?|' || left(search_term(w), -1) || 'ies)'
+            ), '')
+        ), '|') || ')(?:[^a-z0-9]|$)'
+    )
+), phrase_bits AS (
+    -- Their words split and placed as the index splits them (stop words counted, not searched):
+    -- a phrase matches where all its words follow each other.
+    SELECT paper_id, bit_or(item_bit) AS bits FROM (
+        SELECT DISTINCT c.paper_id, c.item_bit
+        FROM phrase_texts AS c
+        CROSS JOIN LATERAL unnest(search_words(c.document)) WITH ORDINALITY AS w (word, position)
+        JOIN terms AS t ON t.grp = c.grp AND t.n = c.n AND t.term = search_term(w.word)
+        WHERE w.word NOT IN (SELECT word FROM search_stopwords)
+        GROUP BY c.paper_id, c.item_bit, c.width, w.position - t.word_offset
+        HAVING count(DISTINCT t.word_offset) = c.width
+    ) GROUP BY paper_id
+), scores AS (
+    SELECT b.paper_id, round(b.rank_sum, 12) AS rank, b.bits | coalesce(f.bits, 0) AS bits
+    FROM paper_bits AS b LEFT JOIN phrase_bits AS f ON f.paper_id = b.paper_id
+)
+SELECT s.paper_id, p.title, s.rank
+FROM scores AS s
+JOIN papers AS p ON p.paper_id = s.paper_id
+WHERE (SELECT CASE WHEN coalesce(max(bits_used), 0) <= 126 THEN true
+              ELSE error('search_papers: a query holds at most 126 searched words and phrases') END
+       FROM item_bits)
+  AND EXISTS (
+      SELECT 1 FROM query_groups AS g WHERE s.bits & g.searched = g.searched AND s.bits & g.excluded = 0
+  )
+ORDER BY s.rank DESC, s.paper_id

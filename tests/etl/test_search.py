@@ -1,0 +1,229 @@
+"""Full-text search: the index the merge keeps (search_postings, search_documents) and search_papers.
+
+On DuckDB the table macro ranks by BM25 from the index; PostgreSQL keeps its tsvector function.
+Both take the same queries (bench.search_agreement.QUERIES); the index tables are kept on both.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import duckdb
+import polars as pl
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, inspect, text
+
+from bench.search_agreement import QUERIES, agreement
+from bench.search_reference import Corpus, matching, placed_terms
+from etl.pipeline import load_folder
+from etl.search import search_index
+from etl.warehouse import downgrade, migrate, warehouse_engine
+from tests.conftest import ROOT, dump_text, snapshot, write_dump
+
+
+def postings(engine: Engine) -> dict[int, list[tuple[str, int]]]:
+    """Each paper's postings, (term, tf), sorted."""
+    found: dict[int, list] = {}
+    with engine.connect() as c:
+        for paper_id, term, tf in c.execute(
+            text("SELECT paper_id, term, tf FROM search_postings ORDER BY paper_id, term")
+        ):
+            found.setdefault(paper_id, []).append((term, tf))
+    return found
+
+
+def expected_postings(title: str, abstract: str) -> list[tuple[str, int]]:
+    return sorted(Counter(term for term, _ in placed_terms(f"{title} {abstract}")).items())
+
+
+def test_the_index_holds_each_paper_as_the_reference_splits_its_text(engine, sample_dir):
+    load_folder(sample_dir, engine)
+    with engine.connect() as c:
+        papers = c.execute(text("SELECT paper_id, title, abstract FROM papers")).all()
+        lengths = dict(c.execute(text("SELECT paper_id, terms FROM search_documents")).all())
+    stored = postings(engine)
+    assert len(papers) == len(lengths) == 411
+    for paper_id, title, abstract in papers:
+        want = expected_postings(title, abstract)
+        assert stored.get(paper_id, []) == want, title
+        assert lengths[paper_id] == sum(tf for _, tf in want)
+
+
+def test_a_paper_that_shows_another_text_or_goes_leaves_no_stale_postings(engine, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_dump(raw, "2025-01-01_a.txt", dump_text("Jan 1", ["Diffusion Models\n\nWe study diffusion."]))
+    load_folder(raw, engine)
+    write_dump(raw, "2025-01-01_a.txt", dump_text("Jan 1", ["Robots Walking\n\nWe study robots."]))
+    load_folder(raw, engine, prune=True)
+    assert sorted(t for ps in postings(engine).values() for t, _ in ps) == ["robot", "study", "walking"]
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM search_documents")).scalar_one() == 1
+
+
+def test_a_full_refresh_rebuilds_the_same_index(engine, sample_dir):
+    load_folder(sample_dir, engine)
+    before = snapshot(engine)
+    load_folder(sample_dir, engine, full_refresh=True)
+    after = snapshot(engine)
+    assert after["search_postings"] == before["search_postings"] and len(before["search_postings"]) == 46048
+    assert after["search_documents"] == before["search_documents"]
+
+
+def test_every_query_runs_on_both_engines(engine, sample_dir):
+    """The same query set (words, phrases, exclusions, or) on DuckDB's macro and PostgreSQL's function."""
+    load_folder(sample_dir, engine)
+    with engine.connect() as c:
+        counts = {
+            q: c.execute(text("SELECT count(*) FROM search_papers(:q)"), {"q": q}).scalar_one()
+            for q in QUERIES
+        }
+        top = c.execute(text("SELECT title FROM search_papers('diffusion') LIMIT 1")).scalar_one()
+    assert counts["diffusion"] == 43 and "Diffusion" in top
+    assert counts["diffusion -video"] < counts["diffusion"]
+    assert sum(1 for n in counts.values() if n) >= 20
+
+
+def test_the_macro_matches_what_the_reference_matches_and_ranks_as_rank_bm25(tmp_path, sample_dir):
+    target = tmp_path / "w.duckdb"
+    engine = warehouse_engine(target)
+    load_folder(sample_dir, engine)
+    engine.dispose()
+    with duckdb.connect(str(target), read_only=True) as connection:
+        rows = connection.execute("SELECT paper_id, title, abstract FROM papers").fetchall()
+        corpus = Corpus.of(rows)
+        for query in (*QUERIES, "-video", "the of", '"language" or', 'agents "world models', "GPT-4o's"):
+            found = {
+                r[0] for r in connection.execute("SELECT paper_id FROM search_papers(?)", [query]).fetchall()
+            }
+            expected = {corpus.paper_ids[i] for i in matching(corpus, query)[0]}
+            assert found == expected, query
+    result = agreement(target)
+    assert result["lucene_idf"] >= 0.9 and result["queries"] >= 20
+
+
+@pytest.fixture(scope="module")
+def memory() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB holding the search functions of the head migration."""
+    import importlib
+
+    pinned = importlib.import_module("migrations.versions.0017_full_text_search_on_duckdb")
+    connection = duckdb.connect()
+    for sql in pinned.DUCKDB_FUNCTIONS.values():
+        if "AS TABLE" not in sql:
+            connection.execute(sql)
+    connection.execute(
+        "CREATE TABLE search_stopwords AS SELECT unnest(?::VARCHAR[]) AS word", [pinned.STOPWORDS]
+    )
+    return connection
+
+
+WORDISH = st.text(
+    st.characters(codec="utf-8", categories=["Lu", "Ll", "Nd", "Zs", "Po", "Pd", "Ps", "Pe", "Sm"]),
+    max_size=80,
+) | st.lists(
+    st.sampled_from(["the", "Models", "studies", "is", "bus", "GPT-4", "of", "x_y", "ÉTÉ", "42"]), max_size=12
+).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=WORDISH)
+def test_a_texts_terms_depend_only_on_the_text_and_follow_the_reference(memory, document):
+    """The SQL word rule (search_words, search_term, stop words by place) is the reference's. Python
+    lowercases a few letters into two code points (`İ` into `i` and a combining dot), DuckDB into one."""
+    assume(all(len(ch.lower()) == 1 for ch in document))
+    rows = memory.execute(
+        """SELECT search_term(w.word), w.position
+           FROM unnest(search_words(?)) WITH ORDINALITY AS w (word, position)
+           WHERE w.word NOT IN (SELECT word FROM search_stopwords) ORDER BY w.position""",
+        [document],
+    ).fetchall()
+    assert [(t, int(n)) for t, n in rows] == placed_terms(document)
+
+
+@settings(max_examples=300, deadline=None)
+@given(title=WORDISH, abstract=WORDISH)
+def test_the_loads_polars_word_rule_is_the_macros_for_any_text(memory, title, abstract):
+    """The index the load counts in Polars (etl.search) holds the words and terms that the macros a
+    query is split with (search_words, search_term) give for the same text, any letters included."""
+    rows = memory.execute(
+        """SELECT search_term(w.word) AS term, count(*) AS tf
+           FROM unnest(search_words(? || ' ' || ?)) AS w (word)
+           WHERE w.word NOT IN (SELECT word FROM search_stopwords) GROUP BY ALL ORDER BY term""",
+        [title, abstract],
+    ).fetchall()
+    papers = pl.DataFrame({"paper_id": [7], "title": [title], "abstract": [abstract]})
+    postings, documents = search_index(papers)
+    assert [(t, int(n)) for t, n in rows] == postings.select("term", "tf").rows()
+    assert documents.rows() == [(7, sum(int(n) for _, n in rows))]
+
+
+def test_0017_indexes_the_papers_a_warehouse_already_holds_as_the_loads_would(engine, sample_dir):
+    load_folder(sample_dir, engine)
+    before = snapshot(engine)
+    downgrade(engine, "0015")
+    assert "search_postings" not in inspect(engine).get_table_names()
+    migrate(engine)
+    after = snapshot(engine)
+    assert after["search_postings"] == before["search_postings"]
+    assert after["search_documents"] == before["search_documents"]
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM search_stopwords")).scalar_one() == 127
+
+
+PHRASE_TEXTS = (
+    "Large_Language Models\n\nWe study them.",
+    "Large—language models\n\nAn em dash between.",
+    "Naïve large language models\n\nNon-ASCII before the phrase.",
+    "Large x language models\n\nA word between.",
+    "Large language\n\nModels in the abstract, after the title.",
+    "Chain of thought\n\nAnd chains-of-thoughts, plural.",
+    "Chain to the thought\n\nTwo words between.",
+    "Studies of diffusion\n\nA study of it.",
+)
+PHRASE_QUERIES = (
+    '"large language models"',
+    '"large language model" -"x language"',
+    '"chain of thought"',
+    '"chain of the thought"',
+    '"study of diffusion"',
+    '"the chain"',
+    '-"large language" or chain',
+)
+
+
+def test_a_phrase_matches_what_the_reference_matches_whatever_separates_its_words(tmp_path):
+    """Phrases are checked in the candidates' text: underscores, non-ASCII letters and dashes between
+    the words, words between them, a phrase across title and abstract, plurals."""
+    raw = tmp_path / "raw"
+    write_dump(raw, "2025-01-01_a.txt", dump_text("Jan 1", list(PHRASE_TEXTS)))
+    target = tmp_path / "w.duckdb"
+    engine = warehouse_engine(target)
+    load_folder(raw, engine)
+    engine.dispose()
+    with duckdb.connect(str(target), read_only=True) as connection:
+        corpus = Corpus.of(connection.execute("SELECT paper_id, title, abstract FROM papers").fetchall())
+        assert len(corpus.paper_ids) == len(PHRASE_TEXTS)
+        for query in PHRASE_QUERIES:
+            found = {
+                r[0] for r in connection.execute("SELECT paper_id FROM search_papers(?)", [query]).fetchall()
+            }
+            assert found == {corpus.paper_ids[i] for i in matching(corpus, query)[0]}, query
+            assert found or query == '"chain of the thought"', query
+
+
+def test_the_head_texts_and_stop_words_are_those_migration_0017_pins():
+    import importlib
+
+    from models import SEARCH_STOPWORDS
+
+    pinned = importlib.import_module("migrations.versions.0017_full_text_search_on_duckdb")
+    assert pinned.STOPWORDS == SEARCH_STOPWORDS and len(set(SEARCH_STOPWORDS)) == 127
+    for engine, functions in (
+        ("duckdb", pinned.DUCKDB_FUNCTIONS),
+        ("postgresql", pinned.POSTGRESQL_FUNCTIONS),
+    ):
+        for name, body in functions.items():
+            assert (ROOT / "sql" / "functions" / engine / f"{name}.sql").read_text() == body, (engine, name)
