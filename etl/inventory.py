@@ -3,13 +3,14 @@
 A dump version is held when the warehouse stores it as loaded, or as rejected for a reason
 that still holds. The loader reads only the files whose (name, size, mtime) matches no held
 version; the ones it reads are then identified by sha256, so a file touched but not changed
-is still recognised. The sensor compares the folder with its own cursor of fingerprints (it
-never opens the warehouse, which a running load holds); the daily sweep compares it with
-the warehouse, read-only.
+is still recognised. The sensor compares the folder with a bounded mark of its last look
+(`FolderMark`: the newest mtime and a digest; it never opens the warehouse, which a running
+load holds); the daily sweep compares it with the warehouse, read-only.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -95,6 +96,12 @@ def loaded_entries(connection: Connection) -> dict[str, int]:
     return dict(connection.execute(text(sql_file("inventory", "loaded_entries"))).all())
 
 
+def loaded_versions(connection: Connection, names: list[str]) -> dict[str, tuple[str, int]]:
+    """Name -> (sha256, entries) of the loaded version of each of `names` the warehouse holds."""
+    rows = connection.execute(text(sql_file("inventory", "loaded_versions")), {"names": names}).all()
+    return {name: (sha, entries) for name, sha, entries in rows}
+
+
 def still_refused(
     connection: Connection, file_ids: list[int]
 ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
@@ -112,26 +119,35 @@ def unreadable_note(listing: FolderListing) -> str:
     return "; skipped: " + "; ".join(r["reason"] for r in listing.unreadable)
 
 
-def fingerprints(listing: FolderListing, previous: dict[str, dict]) -> dict[str, dict]:
-    """sha256, size and mtime of each dump; a file whose size and mtime match `previous` is not re-read.
+@dataclass(frozen=True)
+class FolderMark:
+    """The sensor's bounded memory of a folder: the newest modification time listed, and a digest of the listing.
 
-    This is the sensor's cursor. A file that cannot be read is left out: the load that lists
-    the folder reports it by name.
+    Its size does not grow with the folder. What a load holds is the warehouse's record
+    (`source_files`); the mark only says which files may have changed since the last look.
     """
 
-    def unchanged(file: DumpFile) -> bool:
-        before = previous.get(file.path.name, {})
-        return before.get("size") == file.size and before.get("mtime_ns") == file.mtime_ns
+    newest_mtime_ns: int = 0
+    digest: str = ""
 
-    hashed = _hashed([f for f in listing.files if not unchanged(f)])
-    current: dict[str, dict] = {}
-    for file in listing.files:
-        name = file.path.name
-        if unchanged(file):
-            current[name] = previous[name]
-        elif name in hashed:
-            current[name] = {"size": file.size, "mtime_ns": file.mtime_ns, "sha256": hashed[name]}
-    return current
+    @classmethod
+    def of(cls, listing: FolderListing, before: FolderMark | None = None) -> FolderMark:
+        """The mark after `listing`: the newest mtime ever listed (a deleted file's too), and a sha256 over every entry."""
+        entries = sorted((f.path.name, f.size, f.mtime_ns) for f in listing.files)
+        entries += sorted((r["file"], -1, -1) for r in listing.unreadable)
+        digest = hashlib.sha256(repr(entries).encode("utf-8", "surrogateescape")).hexdigest()
+        newest = max((f.mtime_ns for f in listing.files), default=0)
+        return cls(max(newest, before.newest_mtime_ns if before else 0), digest)
+
+    def since(self, listing: FolderListing, known: set[str]) -> list[DumpFile]:
+        """The files a load may not hold: names not in `known` (new, renamed, moved back), and files modified after the mark.
+
+        A file at the mark is not read again: it was listed, so its load is requested or done.
+        One rewritten within the same clock tick as the newest file listed (file times are
+        coarse), or rewritten with an older mtime, changes the digest but not this list: the
+        daily sweep, which asks the warehouse, loads it.
+        """
+        return [f for f in listing.files if f.path.name not in known or f.mtime_ns > self.newest_mtime_ns]
 
 
 def unloaded_dumps(
@@ -143,12 +159,12 @@ def unloaded_dumps(
     write lock (a PostgreSQL reader never waits for a load).
     """
     if isinstance(warehouse, Path) and not warehouse.exists():
-        return _hashed(listing.files)
+        return hashed(listing.files)
     engine = warehouse_engine(warehouse, read_only=True)
     try:
         with engine.connect() as connection:
             if not inspect(connection).has_table("source_files"):
-                return _hashed(listing.files)
+                return hashed(listing.files)
             held = held_versions(connection, listing_year, today)
     except OperationalError:
         if isinstance(warehouse, Path):  # DuckDB: another process holds the write lock
@@ -157,17 +173,15 @@ def unloaded_dumps(
     finally:
         engine.dispose()
     to_read, _ = held.split(listing.files)
-    return {
-        name: sha for name, sha in _hashed(to_read).items() if file_id_for(name, sha) not in held.file_ids
-    }
+    return {name: sha for name, sha in hashed(to_read).items() if file_id_for(name, sha) not in held.file_ids}
 
 
-def _hashed(files: list[DumpFile]) -> dict[str, str]:
+def hashed(files: list[DumpFile]) -> dict[str, str]:
     """Name -> sha256 of each file that can still be read."""
-    hashed = {}
+    found = {}
     for file in files:
         try:
-            hashed[file.path.name] = sha256_of(file.path)
+            found[file.path.name] = sha256_of(file.path)
         except OSError:
             continue
-    return hashed
+    return found

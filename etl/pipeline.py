@@ -37,6 +37,7 @@ from etl.extract import DumpFile, discover_dumps
 from etl.inventory import HeldVersions, held_versions, list_dumps, loaded_entries, still_refused
 from etl.merge import MergeStats, clear_warehouse, merge_batch
 from etl.rederive import record_version, rederive_keywords
+from etl.refresh import compare_papers, remember_papers
 from etl.report import LoadReport
 from etl.settings import DEFAULTS, Settings
 from etl.stopping import LoadInterrupted, StopSwitch
@@ -141,6 +142,7 @@ def merge_checked(
 ) -> tuple[MergeStats, dict[str, CheckOutcome]]:
     """Merge and check one batch inside the caller's transaction; a broken rule raises."""
     if planned.clear_first:
+        remember_papers(connection)
         clear_warehouse(connection)
         record_version(connection)  # every keyword from here on is this extractor's
     stats = merge_batch(connection, batch, datetime.now(UTC), planned.present_files, stop.check)
@@ -256,6 +258,8 @@ def load_batches(
         finally:
             if transaction is not None:
                 transaction.rollback()
+        if options.full_refresh:
+            report.papers_new, report.papers_already_known, report.papers_removed = compare_papers(connection)
         rejected, suspect = still_refused(connection, unchanged)
         report.finish(table_counts(connection), rejected, listing.unreadable, suspect, listing.deferred)
         if report.wrote:

@@ -186,6 +186,7 @@ def _whole_seconds(least: int, most: int) -> Callable[[str], int]:
 
 
 MAX_SETTLE_SECONDS = 300.0  # the pause is taken once per load, holding the warehouse
+MAX_SENSOR_BATCH = 100_000  # dumps in one sensor run; batch_mb still bounds each transaction
 
 
 def _http_url(value: str) -> str:
@@ -258,6 +259,17 @@ MAX_ALERT_TIMEOUT_SECONDS = 60  # the alert is sent from the sensor's tick, whic
 
 
 _settle_seconds = _seconds(0, MAX_SETTLE_SECONDS)
+
+
+def _count(least: int, most: int) -> Callable[[str], int]:
+    """A parser of a whole number from `least` to `most`."""
+
+    def parse(value: str) -> int:
+        if not re.fullmatch(r"[0-9]{1,9}", value) or not least <= int(value) <= most:
+            raise ValueError(value)
+        return int(value)
+
+    return parse
 
 
 def _cron(value: str) -> str:
@@ -493,6 +505,15 @@ class Settings:
         _seconds(1, MAX_ALERT_TIMEOUT_SECONDS),
         f"a number of seconds from 1 to {MAX_ALERT_TIMEOUT_SECONDS}",
         "how long an alert may take to be delivered before it is given up with a warning",
+    )
+    sensor_batch: int = _setting(
+        200,
+        "PAPERHOUSE_SENSOR_BATCH",
+        None,
+        _count(1, MAX_SENSOR_BATCH),
+        f"a whole number of dumps from 1 to {MAX_SENSOR_BATCH}",
+        "most dumps Dagster's sensor puts in one run: the new and changed files of a tick make one "
+        "run per this many",
     )
 
     @property

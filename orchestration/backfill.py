@@ -19,8 +19,10 @@ from orchestration.resources import run_settings
 
 
 def register_partitions(instance: dg.DagsterInstance, names: list[str]) -> list[str]:
-    """Add a partition for each name not registered yet; return every registered partition."""
+    """Add a partition for each name not registered yet, remove those of files gone; return every registered partition."""
     known = set(instance.get_dynamic_partitions(dump_partitions.name))
+    for gone in sorted(known - set(names)):  # a stale partition would only be reported missing
+        instance.delete_dynamic_partition(dump_partitions.name, gone)
     new = [n for n in names if n not in known]
     if new:
         instance.add_dynamic_partitions(dump_partitions.name, new)

@@ -7,11 +7,12 @@ import dagster as dg
 from orchestration.alerts import alert_on_run_failure
 from orchestration.assets import dumps
 from orchestration.assets.dumps import dump_files
+from orchestration.assets.refused import no_refused_dumps
 from orchestration.assets.tables import load_dumps
 from orchestration.assets.views import analyst_views
 from orchestration.catalog import catalogued
 from orchestration.history import loads_outside_dagster
-from orchestration.jobs import load_dumps_job, rebuild_warehouse_job, refresh_views_job
+from orchestration.jobs import load_dumps_job, rebuild_warehouse_job, refresh_views_job, refused_dumps_job
 from orchestration.resources import DumpFolderResource, WarehouseResource
 from orchestration.sensors import build_sweep_schedule, new_dump_sensor, views_after_loads
 
@@ -20,7 +21,8 @@ defs = dg.Definitions(
         [dump_files, load_dumps, analyst_views],
         sources={dump_files.key.to_user_string(): Path(dumps.__file__)},
     ),
-    jobs=[load_dumps_job, rebuild_warehouse_job, refresh_views_job],
+    asset_checks=[no_refused_dumps],
+    jobs=[load_dumps_job, rebuild_warehouse_job, refresh_views_job, refused_dumps_job],
     sensors=[new_dump_sensor, views_after_loads, loads_outside_dagster, alert_on_run_failure],
     schedules=[build_sweep_schedule()],
     resources={"warehouse": WarehouseResource(), "dumps": DumpFolderResource()},

@@ -7,18 +7,37 @@ labels then are those of the default warehouse.
 """
 
 from dataclasses import fields
+from pathlib import Path
+
+from sqlalchemy.engine import URL
 
 from etl.engines import WarehouseEngine, engine_at
 from etl.settings import Settings, SettingsError
 
 
+def configured_warehouse() -> Path | URL:
+    """$PAPERHOUSE_WAREHOUSE (the default warehouse when unset or bad)."""
+    try:
+        return Settings.read_one("warehouse")
+    except SettingsError:
+        return next(f.default for f in fields(Settings) if f.name == "warehouse")
+
+
 def configured_engine() -> WarehouseEngine:
     """The engine of $PAPERHOUSE_WAREHOUSE (DuckDB when unset or bad)."""
-    try:
-        warehouse = Settings.read_one("warehouse")
-    except SettingsError:
-        warehouse = next(f.default for f in fields(Settings) if f.name == "warehouse")
-    return engine_at(warehouse)
+    return engine_at(configured_warehouse())
+
+
+def qualified_name(name: str, warehouse: Path | URL | None = None) -> str:
+    """A table's or view's name as `catalog.schema.name`, the catalog being the DuckDB file's stem or the database.
+
+    PostgreSQL's schema is taken to be `public`, the loader's usual search path: the
+    definitions never connect.
+    """
+    warehouse = configured_warehouse() if warehouse is None else warehouse
+    if isinstance(warehouse, URL):
+        return f"{warehouse.database}.public.{name}"
+    return f"{warehouse.stem}.main.{name}"
 
 
 WAREHOUSE_ENGINE = configured_engine()

@@ -24,7 +24,7 @@ def markdown_preview(frame: pl.DataFrame) -> dg.MetadataValue:
     """The rows of a (small) frame as a markdown table, long cells cut."""
 
     def cell(value: object) -> str:
-        text = "" if value is None else str(value)
+        text = "" if value is None else str(round(value, 6)) if isinstance(value, float) else str(value)
         text = text if len(text) <= PREVIEW_CELL_CHARS else text[: PREVIEW_CELL_CHARS - 1] + "…"
         return text.replace("|", "\\|").replace("\n", " ")
 
@@ -36,11 +36,15 @@ def markdown_preview(frame: pl.DataFrame) -> dg.MetadataValue:
 def table_metadata(
     report: LoadReport, previews: dict[str, pl.DataFrame], files_missing: int
 ) -> dict[str, dict[str, object]]:
-    """Per table, what the run's materialization shows: rows stored and staged, the load's figures, a preview."""
+    """Per table, the run's figures each partition shows: the table's rows, rows staged, the load's figures, a preview.
+
+    The table's rows are `table_rows`, not `dagster/row_count`: a partition (one dump) holds only
+    part of a table, and most tables' rows (a paper seen in many dumps) belong to no one dump.
+    """
     metadata: dict[str, dict[str, object]] = {
         name: {
-            "dagster/row_count": report.warehouse_rows.get(name, 0),
-            "rows_in_run": report.rows_staged.get(name, 0),
+            "table_rows": report.warehouse_rows.get(name, 0),
+            "rows_staged": report.rows_staged.get(name, 0),
             **({"preview": markdown_preview(previews[name])} if name in previews else {}),
         }
         for name in TABLES
@@ -69,6 +73,21 @@ def table_metadata(
         "papers_rederived": report.keywords_rederived.get("papers", 0),
     }
     return metadata
+
+
+def partition_metadata(table: str, version: tuple[str, int] | None) -> dict[str, object]:
+    """What one partition's materialization says of its own dump: its sha256 and, where a dump owns rows, their count.
+
+    `version` is the (sha256, entries) of the dump's loaded version; None when it was not read back.
+    """
+    if version is None:
+        return {}
+    sha256, entries = version
+    if table == "source_files":
+        return {"sha256": sha256, "dagster/partition_row_count": 1}
+    if table == "paper_appearances":
+        return {"dagster/partition_row_count": entries}
+    return {}
 
 
 def serving_metadata(serving: dict[str, object]) -> dict[str, object]:

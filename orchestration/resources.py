@@ -56,7 +56,7 @@ class WarehouseResource(dg.ConfigurableResource):
     @contextmanager
     def engine(self, settings: Settings) -> Iterator[Engine]:
         """An engine on the run's warehouse holding its write lock, disposed (file released) on exit, even on error."""
-        said = dg.get_dagster_logger().info  # whom a run waits for, in the run's log
+        said = dg.get_dagster_logger().warning  # whom a run waits for, once, in the run's log
         try:
             ensure_storage_format(
                 settings.warehouse,

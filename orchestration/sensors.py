@@ -1,5 +1,6 @@
 """The sensors (new and changed dumps; views after loads) and the daily sweep schedule."""
 
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -8,66 +9,111 @@ import dagster as dg
 
 from etl import clock
 from etl.extract import discover_dumps
-from etl.inventory import fingerprints, list_dumps, unloaded_dumps, unreadable_note
+from etl.inventory import FolderMark, hashed, list_dumps, unloaded_dumps, unreadable_note
 from etl.settings import Settings, SettingsError
-from orchestration.jobs import load_dumps_job
+from orchestration.jobs import load_dumps_job, refused_dumps_job
 from orchestration.partitions import dump_partitions
 from orchestration.resources import DumpFolderResource, WarehouseResource, run_settings
 
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
-def _run_requests(changed: dict[str, str], tick: int | None = None) -> list[dg.RunRequest]:
-    """One run per changed dump, keyed by name, sha256 and the tick that saw the change.
 
-    The tick makes a revert (A, then B, then A again) or a file moved out and back a new run;
-    a retried evaluation of the same tick repeats its keys, which Dagster ignores.
+def _run_requests(names: list[str], key: object, batch: int) -> list[dg.RunRequest]:
+    """One run per `batch` dumps (names that follow each other in the partitions' order), keyed by `key`.
+
+    The sensor's key is the tick that saw the dumps: a revert (A, then B, then A again) or a
+    file moved out and back is a new run, and a retried evaluation of the same tick repeats its
+    keys, which Dagster ignores.
     """
-    suffix = "" if tick is None else f":{tick}"
+    chunks = [names[i : i + batch] for i in range(0, len(names), batch)]
     return [
-        dg.RunRequest(run_key=f"{name}:{sha}{suffix}", partition_key=name)
-        for name, sha in sorted(changed.items())
+        dg.RunRequest(
+            run_key=f"{key}:{n + 1}/{len(chunks)}", job_name=load_dumps_job.name, partition_key=chunk[0]
+        )
+        if len(chunk) == 1
+        else dg.RunRequest(
+            run_key=f"{key}:{n + 1}/{len(chunks)}",
+            job_name=load_dumps_job.name,
+            tags={RANGE_START: chunk[0], RANGE_END: chunk[-1]},
+        )
+        for n, chunk in enumerate(chunks)
     ]
 
 
-def _read_cursor(cursor: str | None) -> tuple[int, dict[str, dict]]:
-    """(the number of the last tick that saw changes, the folder's fingerprints) from the sensor's cursor.
+def _read_cursor(cursor: str | None) -> tuple[int, FolderMark]:
+    """(the number of the last tick that requested anything, the folder's mark) from the sensor's cursor.
 
     A cursor without a tick (none yet, reset, or the first bare form) counts on from the clock's
     milliseconds: ticks that saw changes are at least 30 s apart, so a reset sensor's run keys
     never repeat earlier ones (Dagster would skip such a run), and the same cursor always gives
-    the same keys (a retried evaluation requests nothing twice).
+    the same keys (a retried evaluation requests nothing twice). A cursor of the fingerprint
+    form this one replaced keeps only its newest mtime.
     """
     stored = json.loads(cursor) if cursor else {}
-    if "files" in stored and "tick" in stored:
-        return stored["tick"], stored["files"]
-    return time.time_ns() // 1_000_000, stored
+    if "digest" in stored:
+        return stored["tick"], FolderMark(stored["newest_mtime_ns"], stored["digest"])
+    tick = stored.get("tick", time.time_ns() // 1_000_000)
+    files = stored.get("files", {} if "tick" in stored else stored)
+    return tick, FolderMark(max((fp["mtime_ns"] for fp in files.values()), default=0))
 
 
-@dg.sensor(job=load_dumps_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
+def _loaded_sha256(instance: dg.DagsterInstance, name: str) -> str | None:
+    """The sha256 the latest materialization of `name`'s source_files partition recorded, if any."""
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey("source_files"), asset_partitions=[name]), limit=1
+    ).records
+    value = records[0].asset_materialization.metadata.get("sha256") if records else None
+    return value.value if value is not None else None
+
+
+@dg.sensor(
+    jobs=[load_dumps_job, refused_dumps_job],
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
 def new_dump_sensor(context: dg.SensorEvaluationContext, dumps: DumpFolderResource) -> dg.SensorResult:
-    """Add a partition and request a run for every dump file that is new or whose sha256 changed."""
-    folder = run_settings(dumps).raw_dir.absolute()
+    """Request one run per `sensor_batch` dumps new or changed since the last tick; drop the partitions of deleted files."""
+    settings = run_settings(dumps)
+    folder = settings.raw_dir.absolute()
     if not folder.is_dir():
         return dg.SensorResult(skip_reason=f"dump folder {folder} does not exist")
-    ticks, previous = _read_cursor(context.cursor)
+    tick, mark = _read_cursor(context.cursor)
     listing = list_dumps(discover_dumps(folder))
-    current = fingerprints(listing, previous)
+    now = FolderMark.of(listing, mark)
     skipped = unreadable_note(listing)
     if skipped:  # a file no load can read (a name that is not UTF-8, no permission): say so, skip it
         context.log.warning(skipped.removeprefix("; "))
-    changed = {
-        name: fp["sha256"]
-        for name, fp in current.items()
-        if previous.get(name, {}).get("sha256") != fp["sha256"]
-    }
-    ticks += 1 if changed else 0
-    new_partitions = sorted(set(changed) - set(context.instance.get_dynamic_partitions(dump_partitions.name)))
+    if now.digest == mark.digest:
+        return dg.SensorResult(skip_reason=f"no file changed among {len(listing.files)}{skipped}")
+    registered = list(context.instance.get_dynamic_partitions(dump_partitions.name))
+    present = {f.path.name for f in listing.files}
+    gone = [name for name in registered if name not in present]
+    candidates = mark.since(listing, set(registered))
+    known = set(registered)
+    new = [f.path.name for f in candidates if f.path.name not in known]
+    rewritten = [f for f in candidates if f.path.name in known]
+    changed = [n for n, sha in hashed(rewritten).items() if _loaded_sha256(context.instance, n) != sha]
+    to_load = sorted(new + changed)
+    tick += 1 if to_load or gone else 0
+    # A changed dump's partition is added again, after the new ones: the run's dumps are then
+    # one range of the partitions' order, so one run loads them all. A result may not remove and
+    # add one key, so it is removed here (a tick that fails next adds it back as a new file).
+    for name in changed:
+        context.instance.delete_dynamic_partition(dump_partitions.name, name)
+    partitions = [dump_partitions.build_delete_request(gone)] if gone else []
+    if to_load:
+        partitions.append(dump_partitions.build_add_request(to_load))
+    runs = _run_requests(to_load, tick, settings.sensor_batch)
+    if gone and not to_load:  # the check forgets the refusals of deleted dumps with no load
+        runs.append(dg.RunRequest(run_key=f"{tick}:check", job_name=refused_dumps_job.name))
+    for name in gone:
+        context.log.info(f"dump {name} left the folder: its partition is removed")
+    said = f"no new or changed dump among {len(listing.files)} files{skipped}"
     return dg.SensorResult(
-        run_requests=_run_requests(changed, ticks),
-        dynamic_partitions_requests=[dump_partitions.build_add_request(new_partitions)]
-        if new_partitions
-        else [],
-        cursor=json.dumps({"tick": ticks, "files": current}, sort_keys=True),
-        skip_reason=None if changed else f"no new or changed dump among {len(current)} files{skipped}",
+        run_requests=runs,
+        dynamic_partitions_requests=partitions,
+        cursor=json.dumps({"tick": tick, "newest_mtime_ns": now.newest_mtime_ns, "digest": now.digest}),
+        skip_reason=None if runs else said,
     )
 
 
@@ -109,10 +155,13 @@ def build_sweep_schedule() -> dg.ScheduleDefinition:
             )
         if not pending:
             return dg.SkipReason("the warehouse holds the current version of every dump in the folder")
+        names = sorted(pending)
         known = set(context.instance.get_dynamic_partitions(dump_partitions.name))
-        new_partitions = sorted(set(pending) - known)
-        if new_partitions:  # schedules cannot return partition requests: add them directly
-            context.instance.add_dynamic_partitions(dump_partitions.name, new_partitions)
-        return _run_requests(pending)
+        for name in names:  # schedules cannot return partition requests: change them directly
+            if name in known:  # added again after the others, as the sensor does: one range
+                context.instance.delete_dynamic_partition(dump_partitions.name, name)
+        context.instance.add_dynamic_partitions(dump_partitions.name, names)
+        versions = hashlib.sha256(json.dumps(sorted(pending.items())).encode()).hexdigest()[:16]
+        return _run_requests(names, f"sweep:{versions}", settings.sensor_batch)
 
     return daily_dump_sweep

@@ -6,10 +6,10 @@ PAGE is one of:
   graph                          the global lineage graph, collapsed and with every group
                                  unfolded, and each group's graph; every asset the GraphQL API
                                  knows must be drawn
-  partitions:ASSET:PARTITION     ASSET's partitions page, with PARTITION selected; it must read
-                                 "Failed" and name PARTITION
-  run:RUN_ID                     a run's page; it must show the run's failure reason ("Refused: ")
-  check:ASSET:CHECK              a check's page on ASSET; it must name the refused file
+  partitions:ASSET:PARTITION     ASSET's partitions page, with PARTITION selected; it must name
+                                 PARTITION
+  run:RUN_ID                     a run's page; it must show the refusal its log warns of ("Refused: ")
+  check:ASSET:CHECK              a check's page on ASSET; it must say how many dumps are refused
 
 Drives Debian's chromium (or $CHROMIUM) with Playwright; no browser is downloaded.
 """
@@ -112,16 +112,16 @@ def _shot_and_expect(page: Page, path: Path, needles: list[str]) -> list[str]:
 
 
 def partitions_page(page: Page, base_url: str, folder: Path, asset: str, partition: str) -> list[str]:
-    """The asset's partitions page with one partition selected: it must read Failed and name it."""
+    """The asset's partitions page with one partition selected: it must name it."""
     query = urllib.parse.urlencode({"view": "partitions", "partition": partition})
     _open(page, f"{base_url}/assets/{asset}?{query}", wait_for="")
-    return _shot_and_expect(page, folder / f"partitions_{asset}.png", ["Failed", partition])
+    return _shot_and_expect(page, folder / f"partitions_{asset}.png", [partition])
 
 
 def run_page(page: Page, base_url: str, folder: Path, run_id: str) -> list[str]:
-    """A failed run's page: its failure reason must be on it."""
+    """A run's page: the refusal its log warns of must be on it."""
     _open(page, f"{base_url}/runs/{run_id}", wait_for="")
-    return _shot_and_expect(page, folder / "failed_run.png", ["Refused: "])
+    return _shot_and_expect(page, folder / "refused_run.png", ["Refused: "])
 
 
 def check_page(page: Page, base_url: str, folder: Path, asset: str, check: str) -> list[str]:

@@ -4,9 +4,11 @@ One step merges every table so that the frames never pass through an IO manager:
 thousands of dumps is one run, in batches of one warehouse transaction each. Each table is its
 own asset, drawn from what it is computed from, with the load's figures as metadata.
 
-A dump that is refused (now, or on an earlier read of the same bytes) is a failed partition:
-its tables are not materialized for it and the run fails with the file, line and reason, while
-every other partition of the run is materialized. Fixing the file (a new sha256) loads it.
+A dump that is refused (now, or on an earlier read of the same bytes) is not loadable: its
+tables are not materialized for it (its partition stays missing, not failed), the run's log
+warns with the file, line and reason, every other partition of the run is materialized, and the
+check `no_refused_dumps` (orchestration/assets/refused.py) warns. Fixing the file (a new sha256)
+loads it. A run fails only when the load itself does (a broken rule, a lock held too long).
 """
 
 import time
@@ -18,6 +20,8 @@ from sqlalchemy import Engine
 
 from etl import checks
 from etl.batch import CommittedBatch
+from etl.extract import text_names
+from etl.inventory import loaded_versions
 from etl.preview import table_previews
 from etl.progress import figures
 from etl.report import LoadReport, quoted_names
@@ -25,8 +29,9 @@ from etl.runner import LoadRequest, LoadRun, Outcome, run_load
 from etl.settings import unset_means
 from models import DESCRIPTIONS, TABLES
 from orchestration.assets.dumps import dump_files
-from orchestration.engine import WAREHOUSE_ENGINE
-from orchestration.metadata import column_schema, table_metadata
+from orchestration.assets.refused import refused_evaluation
+from orchestration.engine import WAREHOUSE_ENGINE, qualified_name
+from orchestration.metadata import column_schema, partition_metadata, table_metadata
 from orchestration.partitions import dump_partitions
 from orchestration.resources import DumpFolderResource, WarehouseResource, run_settings
 
@@ -57,7 +62,10 @@ TABLE_SPECS = [
         kinds={WAREHOUSE_ENGINE.kind, "table"},
         partitions_def=dump_partitions,
         skippable=True,  # each partition is reported on its own; a refused dump's is not materialized
-        metadata={"dagster/column_schema": column_schema(TABLES[name]), "dagster/table_name": name},
+        metadata={
+            "dagster/column_schema": column_schema(TABLES[name]),
+            "dagster/table_name": qualified_name(name),
+        },
     )
     for name in LINEAGE
 ]
@@ -66,12 +74,6 @@ INTEGRITY_CHECKS = [
     dg.AssetCheckSpec(rule.name, asset=rule.table, blocking=True, description=rule.description)
     for rule in checks.RULES
 ]
-REFUSED_CHECK = dg.AssetCheckSpec(
-    "no_refused_dumps",
-    asset=checks.REFUSED_DUMPS.table,
-    description=checks.REFUSED_DUMPS.description.removesuffix(".")
-    + " (over the whole folder, whichever run came last).",
-)
 
 
 class LoadConfig(dg.Config):
@@ -104,8 +106,8 @@ class LoadConfig(dg.Config):
     batch_mb: float | None = Field(default=None, description=unset_means("batch_mb"))
 
 
-def _read_back(engine: Engine, run: LoadRun) -> tuple[checks.CheckOutcome | None, dict]:
-    """Read the committed state: the folder's refused dumps, and previews of the run's rows.
+def _read_back(engine: Engine, run: LoadRun) -> tuple[checks.CheckOutcome | None, dict, dict]:
+    """Read the committed state: the folder's refused dumps, previews of the run's rows, the dumps' loaded versions.
 
     Nothing when the warehouse cannot be read (a load that failed before its schema existed).
     """
@@ -113,15 +115,16 @@ def _read_back(engine: Engine, run: LoadRun) -> tuple[checks.CheckOutcome | None
         with engine.connect() as connection:
             refused = checks.refused_dumps(connection, run.present)
             previews = table_previews(connection, run.report.loaded_file_ids)
+            versions = loaded_versions(connection, text_names(run.present))
             connection.rollback()
     except Exception:  # noqa: BLE001 - the load's own error is the one to report
-        return None, {}
-    return refused, previews
+        return None, {}, {}
+    return refused, previews, versions
 
 
 @dg.multi_asset(
     specs=TABLE_SPECS,
-    check_specs=[*INTEGRITY_CHECKS, REFUSED_CHECK],
+    check_specs=INTEGRITY_CHECKS,
     pool=WAREHOUSE_POOL,
     backfill_policy=dg.BackfillPolicy.single_run(),
     name="load_dumps",
@@ -150,7 +153,7 @@ def load_dumps(
             accept_shrink=config.accept_shrink,
             rederive_keywords=config.rederive_keywords,
         ),
-        on_wait=context.log.info,  # whom a run waits for, in the run's log
+        on_wait=context.log.warning,  # whom a run waits for, once, in the run's log
         on_batch=lambda done, so_far: context.log.info(
             f"{_batch_line(done, so_far)}; {figures(so_far, started).line()}"
         ),
@@ -171,18 +174,23 @@ def load_dumps(
     error = run.message if run.load_failed else None
     if run.outcome is Outcome.NOT_PUBLISHED:
         context.log.warning(run.message)
-    refused_check, previews = run.inspected or (None, {})
+    refused_check, previews, versions = run.inspected or (None, {}, {})
     partitions = run.read if config.full_refresh else names
     refused = {n: r for n, r in report.refused().items() if n in partitions}
+    for reason in refused.values():
+        context.log.warning(f"Refused: {reason}")
+    if refused:
+        context.instance.add_run_tags(context.run.run_id, {REFUSED_TAG: _tag_value(refused)})
     loaded = _loaded_partitions(partitions, run.present, report, failed=error is not None)
     metadata = table_metadata(report, previews, files_missing=len(run.missing))
     for name in loaded:
         for table in LINEAGE:
-            yield dg.AssetMaterialization(asset_key=table, partition=name, metadata=metadata[table])
-    yield from _check_results(report, refused_check)
-    if refused or error:
-        if refused:
-            context.instance.add_run_tags(context.run.run_id, {REFUSED_TAG: _tag_value(refused)})
+            own = partition_metadata(table, versions.get(name))
+            yield dg.AssetMaterialization(asset_key=table, partition=name, metadata=metadata[table] | own)
+    yield from _check_results(report)
+    if refused_check is not None:
+        context.log_event(refused_evaluation(refused_check))
+    if error:
         raise dg.Failure(
             description=_failure_message(refused, error, loaded),
             metadata={"refused": dg.MetadataValue.md(_refusal_list(refused) or "none")},
@@ -191,7 +199,9 @@ def load_dumps(
 
 
 def _batch_line(done: CommittedBatch, report: LoadReport) -> str:
-    """The log line of one committed batch: loaded, refused, new papers."""
+    """The log line of one committed batch: loaded, refused, new papers; or that nothing needed reading."""
+    if not done.files:
+        return f"nothing to read ({report.files_unchanged} unchanged), no batch committed"
     files = done.batch.source_files
     refused = files.filter(files["status"] == "rejected")["file_name"].to_list()
     line = (
@@ -211,8 +221,8 @@ def _loaded_partitions(names: list[str], present: list[str], report: LoadReport,
     return [n for n in names if n in in_folder and n in vouched and n not in refused and n not in deferred]
 
 
-def _check_results(report: LoadReport, refused: checks.CheckOutcome | None) -> Iterator[dg.AssetCheckResult]:
-    """A result per integrity rule the load evaluated, and the folder's refused dumps."""
+def _check_results(report: LoadReport) -> Iterator[dg.AssetCheckResult]:
+    """A result per integrity rule the load evaluated."""
     for spec in INTEGRITY_CHECKS:
         outcome = report.checks.get(spec.name)
         if outcome is not None:  # none when the load failed before any batch was checked
@@ -222,24 +232,6 @@ def _check_results(report: LoadReport, refused: checks.CheckOutcome | None) -> I
                 passed=outcome.passed,
                 metadata={"failures": outcome.failures, **{str(k): v for k, v in outcome.details.items()}},
             )
-    if refused is None:
-        return
-    reasons = {} if refused.passed else refused.details
-    yield dg.AssetCheckResult(
-        asset_key=REFUSED_CHECK.asset_key,
-        check_name=REFUSED_CHECK.name,
-        passed=refused.passed,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=(
-            f"refused dumps in the folder: {len(reasons)}. " + " ".join(map(str, reasons.values()))
-            if reasons
-            else f"every dump read from the folder is loaded ({refused.details['dumps_in_folder']} in the folder)"
-        ),
-        metadata={
-            "refused": dg.MetadataValue.md(_refusal_list(reasons) or "none"),
-            "failures": refused.failures,
-        },
-    )
 
 
 def _refusal_list(refused: dict) -> str:
@@ -250,17 +242,12 @@ def _tag_value(refused: dict[str, str]) -> str:
     return quoted_names(list(refused), shown=3, quote=False)  # a tag is short: the Runs list shows it
 
 
-def _failure_message(refused: dict[str, str], error: str | None, loaded: list[str]) -> str:
-    """The run's failure, first thing the operator reads: each refused file, line and reason, then the rest."""
-    lines = [f"Refused: {reason}" for reason in refused.values()]
-    if error:
-        lines.append(f"The load failed: {error}")
-    elif loaded:
-        lines.append(f"Loaded and committed: {len(loaded)} other dumps of this run ({quoted_names(loaded)}).")
-    else:
-        lines.append("No other dump in this run.")
-    if refused:
+def _failure_message(refused: dict[str, str], error: str, loaded: list[str]) -> str:
+    """The run's failure, first thing the operator reads: what failed, then what was committed, then the refusals."""
+    lines = [f"The load failed: {error}"]
+    if loaded:
         lines.append(
-            "A refused dump stays a failed partition until its file changes: fix it, and the sensor loads the new version."
+            f"Committed before the failure: {len(loaded)} dumps of this run ({quoted_names(loaded)})."
         )
+    lines += [f"Refused: {reason}" for reason in refused.values()]
     return "\n".join(lines)

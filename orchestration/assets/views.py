@@ -14,7 +14,7 @@ from etl.warehouse import migrate
 from models import TABLES
 from models.views import reads
 from orchestration.assets.tables import WAREHOUSE_POOL
-from orchestration.engine import WAREHOUSE_ENGINE
+from orchestration.engine import WAREHOUSE_ENGINE, qualified_name
 from orchestration.metadata import serving_metadata, view_column_schemas
 from orchestration.resources import WarehouseResource, run_settings
 
@@ -39,7 +39,7 @@ VIEW_SPECS = [
         deps=reads(sql, [*TABLES, *(v for v in _VIEWS if v != name)]),
         metadata={
             "sql": dg.MetadataValue.md(f"```sql\n{sql}\n```"),
-            "dagster/table_name": name,
+            "dagster/table_name": qualified_name(name),
             "dagster/column_schema": _SCHEMAS[name],
         },
         automation_condition=AFTER_EVERY_LOAD,
@@ -59,7 +59,7 @@ def analyst_views(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                 spec.key: connection.execute(text(f"SELECT count(*) FROM {spec.key.path[-1]}")).scalar_one()
                 for spec in VIEW_SPECS  # vetted identifiers
             }
-        serving = engine_at(settings.warehouse).publish(engine, settings, on_wait=context.log.info)
+        serving = engine_at(settings.warehouse).publish(engine, settings, on_wait=context.log.warning)
     published = serving_metadata(serving)
     for key, rows in counts.items():
         yield dg.MaterializeResult(asset_key=key, metadata={"dagster/row_count": rows, **published})

@@ -8,7 +8,7 @@ import shutil
 from datetime import date
 
 from etl.extract import discover_dumps
-from etl.inventory import fingerprints, held_versions, list_dumps, unloaded_dumps, unreadable_note
+from etl.inventory import FolderMark, hashed, held_versions, list_dumps, unloaded_dumps, unreadable_note
 from etl.pipeline import load_folder
 from tests.conftest import CUT_DUMP, dump_text, write_dump
 
@@ -33,26 +33,33 @@ def test_a_link_loop_and_a_dangling_link_are_listed_and_refused_by_name(tmp_path
     ]
 
 
-def test_fingerprints_leave_out_what_cannot_be_read(tmp_path):
+def test_hashed_leaves_out_what_cannot_be_read(tmp_path):
     write_dump(tmp_path, "good.txt", GOOD)
     os.symlink(tmp_path / "loop.txt", tmp_path / "loop.txt")
-    prints = fingerprints(list_dumps(discover_dumps(tmp_path)), {})
-    assert list(prints) == ["good.txt"]
-    assert prints["good.txt"]["sha256"] == hashlib.sha256(GOOD.encode()).hexdigest()
+    listing = list_dumps(discover_dumps(tmp_path))
+    assert hashed(listing.files) == {"good.txt": hashlib.sha256(GOOD.encode()).hexdigest()}
 
 
-def test_fingerprints_reuse_the_cursor_for_a_file_whose_size_and_mtime_did_not_change(tmp_path):
-    path = write_dump(tmp_path, "a.txt", GOOD)
-    listing = list_dumps([path])
-    stale = {"a.txt": {"size": path.stat().st_size, "mtime_ns": path.stat().st_mtime_ns, "sha256": "cursor"}}
-    assert fingerprints(listing, stale)["a.txt"]["sha256"] == "cursor"  # not read again
-    os.utime(path, ns=(1, 1))
-    fresh = fingerprints(list_dumps([path]), stale)["a.txt"]
-    assert fresh == {
-        "size": path.stat().st_size,
-        "mtime_ns": 1,
-        "sha256": hashlib.sha256(GOOD.encode()).hexdigest(),
-    }
+def test_the_mark_is_the_newest_mtime_ever_listed_and_a_digest_of_the_listing(tmp_path):
+    a = write_dump(tmp_path, "a.txt", GOOD)
+    b = write_dump(tmp_path, "b.txt", GOOD + "\n")
+    os.utime(a, ns=(1, 5_000))
+    os.utime(b, ns=(1, 7_000))
+    first = FolderMark.of(list_dumps(discover_dumps(tmp_path)))
+    assert first.newest_mtime_ns == 7_000 and len(first.digest) == 64
+    assert FolderMark.of(list_dumps(discover_dumps(tmp_path)), first) == first  # nothing changed
+    b.unlink()
+    after = FolderMark.of(list_dumps(discover_dumps(tmp_path)), first)
+    assert after.newest_mtime_ns == 7_000 and after.digest != first.digest  # a deleted file's mtime stays
+    os.utime(a, ns=(1, 7_000))
+    write_dump(tmp_path, "c.txt", GOOD)
+    os.utime(tmp_path / "c.txt", ns=(1, 1_000))  # copied with its old mtime
+    listing = list_dumps(discover_dumps(tmp_path))
+    assert [f.path.name for f in after.since(listing, {"a.txt"})] == ["c.txt"]  # unknown; a.txt at the mark
+    os.utime(a, ns=(1, 7_001))
+    assert [f.path.name for f in after.since(list_dumps(discover_dumps(tmp_path)), {"a.txt", "c.txt"})] == [
+        "a.txt"
+    ]
 
 
 def test_held_versions_split_a_folder_by_stat_alone(engine, sample_dir):
@@ -88,13 +95,14 @@ def test_the_sweep_names_what_a_load_would_read_and_nothing_held(
     }
 
 
-def test_a_name_that_is_not_utf8_is_listed_as_unreadable_and_left_out_of_the_fingerprints(tmp_path):
+def test_a_name_that_is_not_utf8_is_listed_as_unreadable_and_left_out_of_the_hashes(tmp_path):
     write_dump(tmp_path, "good.txt", GOOD)
     (tmp_path / os.fsdecode(b"caf\xe9.txt")).write_bytes(GOOD.encode())
     listing = list_dumps(discover_dumps(tmp_path))
     reason = "caf\\xe9.txt: cannot be read: the file name is not valid UTF-8 (byte 0xe9 at byte offset 3); rename the file"
     assert [f.path.name for f in listing.files] == ["good.txt"]
     assert listing.unreadable == [{"file": "caf\\xe9.txt", "reason": reason}]
-    assert list(fingerprints(listing, {})) == ["good.txt"]
+    assert list(hashed(listing.files)) == ["good.txt"]
+    assert FolderMark.of(listing) != FolderMark.of(list_dumps([tmp_path / "good.txt"]))  # the digest sees it
     assert unreadable_note(listing) == f"; skipped: {reason}"
     assert unreadable_note(list_dumps([tmp_path / "good.txt"])) == ""

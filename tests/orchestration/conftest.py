@@ -11,6 +11,7 @@ from sqlalchemy.engine import URL, make_url
 
 from etl.warehouse import warehouse_engine
 from orchestration.assets.dumps import dump_files
+from orchestration.assets.refused import no_refused_dumps
 from orchestration.assets.tables import load_dumps
 from orchestration.partitions import dump_partitions
 from orchestration.resources import DumpFolderResource, WarehouseResource
@@ -61,8 +62,9 @@ def materialize_partitions(instance, resources, names, run_config=None) -> dg.Ex
     instance.add_dynamic_partitions(dump_partitions.name, [n for n in names if n not in known])
     tags = {"dagster/asset_partition_range_start": names[0], "dagster/asset_partition_range_end": names[-1]}
     return dg.materialize(
-        [dump_files, load_dumps],
-        selection=[load_dumps],
+        [dump_files, load_dumps, no_refused_dumps],
+        selection=dg.AssetSelection.assets(load_dumps)
+        | dg.AssetSelection.checks(no_refused_dumps),  # as the load job
         instance=instance,
         resources=resources,
         tags=tags,

@@ -14,10 +14,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import dagster as dg
 import pytest
 
+import etl.pipeline
+from etl.checks import RULES, CheckOutcome
 from orchestration import defs
 from orchestration.alerts import Alert, AlertSettings, alert_on_run_failure, deliver, run_partition
 from orchestration.resources import DumpFolderResource, WarehouseResource
-from tests.conftest import CUT_DUMP, CUT_REASON
 from tests.orchestration.conftest import failure_message, materialize_partitions
 
 UI = "http://dagster.test:3000"
@@ -108,10 +109,16 @@ def smtp() -> Iterator[SmtpSink]:
 
 @pytest.fixture
 def failed_run(
-    instance, sample_dir, tmp_path
+    instance, sample_dir, tmp_path, monkeypatch
 ) -> tuple[dg.ExecuteInProcessResult, dg.RunFailureSensorContext]:
-    """A load of a cut-off dump, failed in-process, and the run-failure sensor's context of it."""
-    (sample_dir / "cut.txt").write_bytes(CUT_DUMP.read_bytes())
+    """A load whose integrity rule broke (a refused dump fails no run: it warns), failed in-process, and the
+    run-failure sensor's context of it."""
+    (sample_dir / "cut.txt").write_bytes(sorted(sample_dir.glob("*.txt"))[0].read_bytes())
+
+    def broken(connection, loaded, today, touched, keys=None):
+        return {rule.name: CheckOutcome(rule.name != "paper_id_unique", 0, {}) for rule in RULES}
+
+    monkeypatch.setattr(etl.pipeline, "integrity_outcomes", broken)
     resources = {
         "warehouse": WarehouseResource(path=str(tmp_path / "w.duckdb")),
         "dumps": DumpFolderResource(path=str(sample_dir)),
@@ -150,7 +157,9 @@ def test_a_failed_run_is_posted_to_the_webhook_and_emailed(monkeypatch, failed_r
     assert alert_on_run_failure(context) is None
 
     text = expected_text(result)
-    assert CUT_REASON in text
+    assert (
+        "The load failed: an integrity rule broke, so its batch was rolled back (paper_id_unique: {})" in text
+    )
     assert webhook.posts == [
         {
             "path": "/services/T0/B0/secret",

@@ -8,12 +8,15 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import yaml
+from dagster._core.definitions.run_request import InstigatorType
+from dagster._core.scheduler.instigation import TickStatus
 
 from etl.dictionary import relations, views_in_creation_order
 from etl.settings import unset_means
 from models import TABLES
 from orchestration import defs
 from orchestration.assets.tables import WAREHOUSE_POOL, LoadConfig
+from orchestration.engine import qualified_name
 from orchestration.metadata import view_column_schemas
 from orchestration.partitions import dump_partitions
 from orchestration.resources import RUN_LOCK_WAIT_SECONDS, DumpFolderResource, WarehouseResource, run_settings
@@ -33,7 +36,7 @@ def test_definitions_load_and_every_job_resolves():
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert keys == {"dump_files"} | set(TABLES) | VIEW_NAMES
-    for job in ("load_dumps_job", "rebuild_warehouse_job", "refresh_views_job"):
+    for job in ("load_dumps_job", "rebuild_warehouse_job", "refresh_views_job", "refused_dumps_job"):
         defs.resolve_job_def(job)
     groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
     assert groups == {"dump_files": "raw"} | dict.fromkeys(TABLES, "warehouse") | dict.fromkeys(
@@ -82,7 +85,7 @@ def test_warehouse_tables_carry_their_model_schema():
         described = {c.name: c.description for c in node.metadata["dagster/column_schema"].columns}
         assert described == {c.name: c.comment for c in table.columns}
         assert all(described.values())
-        assert node.metadata["dagster/table_name"] == name
+        assert node.metadata["dagster/table_name"] == qualified_name(name)
 
 
 def test_views_carry_their_header_schema_and_description():
@@ -176,3 +179,17 @@ def test_sensors_are_on_by_default():
     views = defs.resolve_sensor_def("views_after_loads")
     assert views.default_status == dg.DefaultSensorStatus.RUNNING
     assert views.asset_selection.resolve(defs.resolve_asset_graph()) == {dg.AssetKey(v) for v in VIEW_NAMES}
+
+
+@pytest.mark.parametrize("home", ["dagster_home", "dagster_home/postgres"])
+def test_the_shipped_instances_purge_old_ticks(home):
+    settings = yaml.safe_load((ROOT / home / "dagster.yaml").read_text())
+    kept = {"skipped": 1, "success": 30, "failure": 30}
+    assert settings["retention"] == {
+        "sensor": {"purge_after_days": kept},
+        "auto_materialize": {"purge_after_days": kept},
+        "schedule": {"purge_after_days": 90},
+    }
+    with dg.instance_for_test(overrides={"retention": settings["retention"]}) as instance:
+        sensor = instance.get_tick_retention_settings(InstigatorType.SENSOR)
+        assert (sensor[TickStatus.SKIPPED], sensor[TickStatus.SUCCESS]) == (1, 30)

@@ -6,9 +6,12 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
+from orchestration.engine import qualified_name
 from tests.conftest import ROOT
 
 PROBE = """
@@ -48,3 +51,9 @@ def test_kinds_and_pool_come_from_the_engine_of_the_configured_warehouse(warehou
         check=True,
     )
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"kinds": [kind], "pools": [pool]}
+
+
+def test_a_table_name_is_qualified_by_the_warehouse_it_is_in():
+    assert qualified_name("papers", Path("warehouse/paperhouse.duckdb")) == "paperhouse.main.papers"
+    url = make_url("postgresql+psycopg://loader@db:5432/papers")
+    assert qualified_name("v_papers", url) == "papers.public.v_papers"

@@ -2,30 +2,70 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 
 import dagster as dg
 import pytest
+from dagster._core.definitions.sensor_definition import (
+    _check_dynamic_partitions_requests as check_partition_requests,
+)
 
 from etl.pipeline import load_folder
 from etl.warehouse import warehouse_engine
 from orchestration import defs
 from orchestration.partitions import dump_partitions
 from orchestration.resources import DumpFolderResource, WarehouseResource
-from orchestration.sensors import build_sweep_schedule, new_dump_sensor
-from tests.conftest import SAMPLE_DIR, dump_text, write_dump
+from orchestration.sensors import RANGE_END, RANGE_START, build_sweep_schedule, new_dump_sensor
+from tests.conftest import dump_text, write_dump
+
+JOBS = {"load_dumps_job", "refused_dumps_job"}
 
 
-def evaluate(instance, folder, cursor=None):
+def evaluate(instance, folder, cursor=None, batch=None):
     context = dg.build_sensor_context(
-        instance=instance, cursor=cursor, resources={"dumps": DumpFolderResource(path=str(folder))}
+        instance=instance,
+        cursor=cursor,
+        resources={"dumps": DumpFolderResource(path=str(folder))},
     )
-    result = new_dump_sensor(context)
-    for request in result.dynamic_partitions_requests or []:
-        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+    with pytest.MonkeyPatch.context() as env:
+        if batch is not None:
+            env.setenv("PAPERHOUSE_SENSOR_BATCH", str(batch))
+        result = new_dump_sensor(context)
+    assert all(r.job_name in JOBS for r in result.run_requests)  # a sensor of two jobs must name one
+    check_partition_requests(result.dynamic_partitions_requests)  # what the daemon refuses
+    for request in result.dynamic_partitions_requests or []:  # in order, as the daemon applies them
+        if isinstance(request, dg.DeleteDynamicPartitionsRequest):
+            for key in request.partition_keys:
+                instance.delete_dynamic_partition(request.partitions_def_name, key)
+        else:
+            instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
     return result
+
+
+def loaded(instance, raw, name):
+    """Record the load of `name` as Dagster would: its source_files partition, with its sha256."""
+    sha = hashlib.sha256((raw / name).read_bytes()).hexdigest()
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization("source_files", partition=name, metadata={"sha256": sha})
+    )
+
+
+def later(path, seconds=1):
+    """Move `path`'s mtime on: file times are coarse, and a test writes faster than they tick."""
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + seconds * 10**9))
+
+
+def partitions_of(request: dg.RunRequest, instance) -> list[str]:
+    """The dumps a run request loads: its partition, or its range in the partitions' order."""
+    if request.partition_key is not None:
+        return [request.partition_key]
+    order = instance.get_dynamic_partitions(dump_partitions.name)
+    start, end = (request.tags[t] for t in (RANGE_START, RANGE_END))
+    return list(order[order.index(start) : order.index(end) + 1])
 
 
 def test_new_file_requests_a_run_same_file_none_changed_file_one(instance, tmp_path):
@@ -34,40 +74,97 @@ def test_new_file_requests_a_run_same_file_none_changed_file_one(instance, tmp_p
     first = evaluate(instance, raw)
     assert [r.partition_key for r in first.run_requests] == ["2025-01-01.txt"]
     assert instance.get_dynamic_partitions(dump_partitions.name) == ["2025-01-01.txt"]
+    loaded(instance, raw, "2025-01-01.txt")
 
     again = evaluate(instance, raw, first.cursor)
-    assert again.run_requests == [] and again.skip_reason
+    assert again.run_requests == [] and again.skip_reason.skip_message == "no file changed among 1"
 
     path = raw / "2025-01-01.txt"
-    stat = path.stat()
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # touched, same bytes
-    touched = evaluate(instance, raw, again.cursor)
+    later(path)  # touched, same bytes
+    touched = evaluate(instance, raw, first.cursor)
     assert touched.run_requests == []
+    assert touched.skip_reason.skip_message == "no new or changed dump among 1 files"
 
     write_dump(raw, "2025-01-01.txt", dump_text("Jan 1", ["A\n\nA, revised."]))
+    later(path, 2)
     changed = evaluate(instance, raw, touched.cursor)
     assert [r.partition_key for r in changed.run_requests] == ["2025-01-01.txt"]
     assert changed.run_requests[0].run_key != first.run_requests[0].run_key
     assert instance.get_dynamic_partitions(dump_partitions.name) == ["2025-01-01.txt"]
 
 
-def test_cursor_is_plain_json_so_it_survives_restarts(instance, tmp_path):
+def test_many_new_files_are_one_run_per_batch_and_a_changed_one_joins_them(instance, tmp_path):
     raw = tmp_path / "raw"
-    shutil.copytree(SAMPLE_DIR, raw)
-    result = evaluate(instance, raw)
-    assert len(result.run_requests) == 5
-    cursor = json.loads(result.cursor)
-    assert cursor["tick"] > 1_700_000_000_000  # the clock's milliseconds
-    assert set(cursor["files"]) == {p.name for p in raw.glob("*.txt")}
-    assert all(len(fp["sha256"]) == 64 for fp in cursor["files"].values())
-    assert evaluate(instance, raw, result.cursor).run_requests == []
+    for n in range(5):
+        write_dump(raw, f"a{n}.txt", dump_text("Jan 1", [f"A{n}\n\nA{n}."]))
+    first = evaluate(instance, raw, batch=3)
+    assert [partitions_of(r, instance) for r in first.run_requests] == [
+        ["a0.txt", "a1.txt", "a2.txt"],
+        ["a3.txt", "a4.txt"],
+    ]
+    for n in range(5):
+        loaded(instance, raw, f"a{n}.txt")
+    write_dump(raw, "a1.txt", dump_text("Jan 1", ["A1\n\nA1, revised."]))  # changed, in the middle
+    later(raw / "a1.txt")
+    write_dump(raw, "b.txt", dump_text("Jan 1", ["B\n\nB."]))
+    second = evaluate(instance, raw, first.cursor, batch=3)
+    assert [partitions_of(r, instance) for r in second.run_requests] == [["a1.txt", "b.txt"]]
+    assert instance.get_dynamic_partitions(dump_partitions.name) == [
+        "a0.txt",
+        "a2.txt",
+        "a3.txt",
+        "a4.txt",
+        "a1.txt",
+        "b.txt",
+    ]
 
 
-def test_a_cursor_of_the_first_form_is_read(instance, tmp_path):
+def test_the_cursor_stays_small_however_many_files_the_folder_holds(instance, tmp_path):
     raw = tmp_path / "raw"
     write_dump(raw, "a.txt", dump_text("Jan 1", ["A\n\nA."]))
-    bare = json.dumps(json.loads(evaluate(instance, raw).cursor)["files"])  # a cursor stored before ticks
-    assert evaluate(instance, raw, bare).run_requests == []
+    small = evaluate(instance, raw).cursor
+    for n in range(300):
+        write_dump(raw, f"{n:04}.txt", dump_text("Jan 1", [f"T{n}\n\nA{n}."]))
+    large = evaluate(instance, raw, small).cursor
+    assert len(large) == len(small) == 141  # 13-digit tick, 19-digit mtime, 64-digit digest
+    stored = json.loads(large)
+    assert set(stored) == {"tick", "newest_mtime_ns", "digest"}
+    assert stored["newest_mtime_ns"] == max(p.stat().st_mtime_ns for p in raw.glob("*.txt"))
+    assert stored["tick"] > 1_700_000_000_000  # the clock's milliseconds
+
+
+def test_a_deleted_file_loses_its_partition_and_the_check_runs(instance, tmp_path):
+    raw = tmp_path / "raw"
+    write_dump(raw, "a.txt", dump_text("Jan 1", ["A\n\nA."]))
+    write_dump(raw, "b.txt", dump_text("Jan 1", ["B\n\nB."]))
+    first = evaluate(instance, raw)
+    (raw / "b.txt").unlink()
+    gone = evaluate(instance, raw, first.cursor)
+    assert instance.get_dynamic_partitions(dump_partitions.name) == ["a.txt"]
+    assert [(r.job_name, r.partition_key) for r in gone.run_requests] == [("refused_dumps_job", None)]
+
+
+def test_a_partition_added_for_a_file_that_does_not_exist_is_removed(instance, tmp_path):
+    raw = tmp_path / "raw"
+    write_dump(raw, "a.txt", dump_text("Jan 1", ["A\n\nA."]))
+    first = evaluate(instance, raw)
+    loaded(instance, raw, "a.txt")
+    instance.add_dynamic_partitions(dump_partitions.name, ["typo.txt"])  # the UI's "Add a partition"
+    write_dump(raw, "b.txt", dump_text("Jan 1", ["B\n\nB."]))
+    second = evaluate(instance, raw, first.cursor)
+    assert instance.get_dynamic_partitions(dump_partitions.name) == ["a.txt", "b.txt"]
+    assert [r.partition_key for r in second.run_requests] == ["b.txt"]
+
+
+def test_a_cursor_of_the_fingerprint_form_keeps_its_newest_mtime(instance, tmp_path):
+    raw = tmp_path / "raw"
+    write_dump(raw, "a.txt", dump_text("Jan 1", ["A\n\nA."]))
+    stat = (raw / "a.txt").stat()
+    old = {"a.txt": {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": "x"}}
+    instance.add_dynamic_partitions(dump_partitions.name, ["a.txt"])
+    loaded(instance, raw, "a.txt")
+    for cursor in (json.dumps({"tick": 7, "files": old}), json.dumps(old)):  # with its tick, and bare
+        assert evaluate(instance, raw, cursor).run_requests == []
 
 
 def test_a_revert_and_a_file_moved_out_and_back_each_request_a_new_run(instance, tmp_path):
@@ -76,21 +173,29 @@ def test_a_revert_and_a_file_moved_out_and_back_each_request_a_new_run(instance,
     a, b = dump_text("Jan 1", ["A\n\nA."]), dump_text("Jan 1", ["B\n\nB."])
     write_dump(raw, "x.txt", a)
     first = evaluate(instance, raw)
+    loaded(instance, raw, "x.txt")
     write_dump(raw, "x.txt", b)
+    later(raw / "x.txt")
     second = evaluate(instance, raw, first.cursor)
+    loaded(instance, raw, "x.txt")
     write_dump(raw, "x.txt", a)  # reverted: the same bytes as the first run's
+    later(raw / "x.txt", 2)
     reverted = evaluate(instance, raw, second.cursor)
+    loaded(instance, raw, "x.txt")
     shutil.move(raw / "x.txt", away / "x.txt")
     gone = evaluate(instance, raw, reverted.cursor)
     shutil.move(away / "x.txt", raw / "x.txt")  # moved back: same bytes, same mtime
     back = evaluate(instance, raw, gone.cursor)
     keys = [r.run_key for result in (first, second, reverted, back) for r in result.run_requests]
     assert len(keys) == 4 and len(set(keys)) == 4  # four distinct runs: Dagster skips none of them
-    assert gone.run_requests == []
-    assert [k.split(":")[1] for k in keys] == [k.split(":")[1] for k in [keys[0], keys[1], keys[0], keys[0]]]
+    assert [r.job_name for r in gone.run_requests] == ["refused_dumps_job"]
+    assert [r.partition_key for r in back.run_requests] == ["x.txt"]
+    instance.delete_dynamic_partition(dump_partitions.name, "x.txt")  # as before the last tick
     retried = evaluate(instance, raw, gone.cursor)  # the last tick evaluated again
     assert [r.run_key for r in retried.run_requests] == [r.run_key for r in back.run_requests]
+    write_dump(raw, "y.txt", b)
     reset = evaluate(instance, raw)  # a sensor whose cursor was reset: its keys are new ones
+    assert [r.partition_key for r in reset.run_requests] == ["y.txt"]
     assert {r.run_key for r in reset.run_requests}.isdisjoint(keys)
 
 
@@ -100,24 +205,23 @@ def test_a_name_that_is_not_utf8_is_skipped_and_said_so(instance, tmp_path):
     (raw / os.fsdecode(b"caf\xe9.txt")).write_bytes(dump_text("Jan 1", ["B\n\nB."]).encode())
     first = evaluate(instance, raw)
     assert [r.partition_key for r in first.run_requests] == ["good.txt"]
-    assert list(json.loads(first.cursor)["files"]) == ["good.txt"]
     again = evaluate(instance, raw, first.cursor)
     assert (again.run_requests, again.skip_reason.skip_message) == (
         [],
-        "no new or changed dump among 1 files; skipped: caf\\xe9.txt: cannot be read: "
+        "no file changed among 1; skipped: caf\\xe9.txt: cannot be read: "
         "the file name is not valid UTF-8 (byte 0xe9 at byte offset 3); rename the file",
     )
     assert instance.get_dynamic_partitions(dump_partitions.name) == ["good.txt"]
 
 
 def test_missing_folder_skips(instance, tmp_path):
-    assert evaluate(instance, tmp_path / "nope").skip_reason
+    assert evaluate(instance, tmp_path / "nope").skip_reason.skip_message
 
 
 def test_sensor_is_on_by_default_and_targets_the_load_job():
     sensor = defs.resolve_sensor_def("new_dump_sensor")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
-    assert sensor.job_name == "load_dumps_job"
+    assert sorted(t.job_name for t in sensor.targets) == ["load_dumps_job", "refused_dumps_job"]
 
 
 def sweep(instance, raw, warehouse):
@@ -136,9 +240,9 @@ def sweep(instance, raw, warehouse):
 def test_daily_sweep_requests_what_the_warehouse_lacks(instance, tmp_path, sample_dir):
     warehouse = tmp_path / "w.duckdb"
     first = sweep(instance, sample_dir, warehouse)
-    assert sorted(r.partition_key for r in first.run_requests) == sorted(
-        p.name for p in sample_dir.glob("*.txt")
-    )
+    assert [partitions_of(r, instance) for r in first.run_requests] == [
+        sorted(p.name for p in sample_dir.glob("*.txt"))
+    ]
     assert sorted(instance.get_dynamic_partitions(dump_partitions.name)) == sorted(
         p.name for p in sample_dir.glob("*.txt")
     )
@@ -147,8 +251,8 @@ def test_daily_sweep_requests_what_the_warehouse_lacks(instance, tmp_path, sampl
     engine.dispose()
     assert not sweep(instance, sample_dir, warehouse).run_requests
     write_dump(sample_dir, "2025-12-01.txt", dump_text("Dec 1", ["New\n\nNew."]))
-    assert [r.partition_key for r in sweep(instance, sample_dir, warehouse).run_requests] == [
-        "2025-12-01.txt"
+    assert [partitions_of(r, instance) for r in sweep(instance, sample_dir, warehouse).run_requests] == [
+        ["2025-12-01.txt"]
     ]
 
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
+import dagster as dg
 from sqlalchemy import text
 
 import etl.pipeline
 from etl.checks import RULES, CheckOutcome
+from etl.extract import sha256_of
 from etl.keywords import EXTRACTOR_VERSION
 from etl.pipeline import load_folder
 from etl.warehouse import warehouse_engine
 from models import TABLES
-from orchestration.assets.tables import REFUSED_CHECK, REFUSED_TAG
+from orchestration.assets.dumps import dump_files
+from orchestration.assets.refused import WHAT_TO_DO, no_refused_dumps
+from orchestration.assets.tables import REFUSED_TAG
 from orchestration.assets.tables import load_dumps as load_dumps_asset
 from orchestration.resources import DumpFolderResource, WarehouseResource
 from tests.conftest import (
@@ -37,7 +42,8 @@ from tests.orchestration.conftest import (
 )
 
 INTEGRITY = {rule.name for rule in RULES}
-FIX_HINT = "A refused dump stays a failed partition until its file changes: fix it, and the sensor loads the new version."
+REFUSED = "no_refused_dumps"
+REMOVED_WITH_THE_LAST_SAMPLE_DUMP = 41  # papers only the sample's last dump lists
 
 
 def sample_names(sample_dir: Path) -> list[str]:
@@ -54,7 +60,7 @@ def metadata_of(result, partition: str) -> dict[str, dict]:
 
 def test_every_rule_is_a_blocking_check_of_the_table_it_guards_and_every_check_a_rule():
     specs = {spec.name: spec for spec in load_dumps_asset.check_specs}
-    assert set(specs) == INTEGRITY | {REFUSED_CHECK.name}
+    assert set(specs) == INTEGRITY
     for rule in RULES:
         spec = specs[rule.name]
         assert (spec.asset_key.to_user_string(), spec.description, spec.blocking) == (
@@ -62,13 +68,18 @@ def test_every_rule_is_a_blocking_check_of_the_table_it_guards_and_every_check_a
             rule.description,
             True,
         )
-    assert not specs[REFUSED_CHECK.name].blocking
+    (refused,) = no_refused_dumps.check_specs  # a check of its own, executable alone
+    assert (refused.name, refused.asset_key.to_user_string(), refused.blocking) == (
+        REFUSED,
+        "source_files",
+        False,
+    )
 
 
 def test_the_dagster_page_names_every_check():
     text = (ROOT / "docs" / "dagster.md").read_text(encoding="utf-8")
     section = text[text.index("\n## Asset checks\n") :].split("\n## ", 2)[1]
-    assert [name for name in (*INTEGRITY, REFUSED_CHECK.name) if f"`{name}`" not in section] == []
+    assert [name for name in (*INTEGRITY, REFUSED) if f"`{name}`" not in section] == []
 
 
 def test_one_partition_per_dump_loads_alone(instance, resources, sample_dir):
@@ -81,6 +92,17 @@ def test_one_partition_per_dump_loads_alone(instance, resources, sample_dir):
     with engine.connect() as c:
         assert c.execute(text("SELECT file_name FROM source_files")).scalars().all() == [names[1]]
     engine.dispose()
+
+
+def test_a_run_with_nothing_to_read_says_so_and_commits_no_batch(instance, resources, sample_dir):
+    names = sample_names(sample_dir)
+    assert materialize_partitions(instance, resources, names[:2]).success
+    again = materialize_partitions(instance, resources, names[:2])
+    assert again.success and materialized(again) == names[:2]  # still loaded: the warehouse holds them
+    said = [e.user_message for e in instance.all_logs(again.run_id) if "batch" in e.user_message]
+    assert said[0].startswith("nothing to read (2 unchanged), no batch committed; ")
+    assert not any("committed:" in line for line in said)
+    assert metadata_of(again, names[0])["source_files"]["batches"].value == 0
 
 
 def test_all_partitions_in_one_run_equal_the_cli_load(instance, resources, sample_dir, tmp_path):
@@ -104,8 +126,21 @@ def test_each_table_shows_the_load_figures_rounded_a_preview_of_its_stored_rows(
     run_config = {"ops": {"load_dumps": {"config": {"batch_mb": 0.2}}}}
     result = materialize_partitions(instance, resources, names, run_config)
     assert result.success and all(checks_of(result).values())
-    metadata = metadata_of(result, names[0])
-    assert metadata == metadata_of(result, names[-1])  # the run's figures, on each partition
+    metadata, last = metadata_of(result, names[0]), metadata_of(result, names[-1])
+    engine = warehouse_of(resources)
+    for name, m in ((names[0], metadata), (names[-1], last)):  # each partition: its own dump
+        assert m["source_files"].pop("sha256").value == sha256_of(sample_dir / name)
+        assert m["source_files"].pop("dagster/partition_row_count").value == 1
+        with engine.connect() as c:
+            sightings = c.execute(
+                text(
+                    "SELECT count(*) FROM paper_appearances JOIN source_files USING (file_id) WHERE file_name = :n"
+                ),
+                {"n": name},
+            ).scalar_one()
+        assert m["paper_appearances"].pop("dagster/partition_row_count").value == sightings > 0
+    engine.dispose()
+    assert metadata == last  # the rest: the run's figures, on each partition
     values = {table: {k: v.value for k, v in m.items() if k != "preview"} for table, m in metadata.items()}
     if warehouse_of(resources).dialect.name == "duckdb":
         serving = Path(values["source_files"].pop("serving_copy"))
@@ -119,8 +154,8 @@ def test_each_table_shows_the_load_figures_rounded_a_preview_of_its_stored_rows(
             == "none: readers query the PostgreSQL warehouse itself"
         )
     assert values["source_files"] == {
-        "dagster/row_count": 5,
-        "rows_in_run": 5,
+        "table_rows": 5,
+        "rows_staged": 5,
         "dumps_read": 5,
         "files_loaded": 5,
         "files_unchanged": 0,
@@ -132,15 +167,15 @@ def test_each_table_shows_the_load_figures_rounded_a_preview_of_its_stored_rows(
         "batches": 5,
     }
     assert values["papers"] == {
-        "dagster/row_count": 411,
-        "rows_in_run": 451,  # staged per batch: a paper of two batches is staged twice
+        "table_rows": 411,
+        "rows_staged": 451,  # staged per batch: a paper of two batches is staged twice
         "papers_new": 411,
         "papers_already_known": 40,
         "papers_removed": 0,
     }
     assert values["paper_appearances"] == {
-        "dagster/row_count": 451,
-        "rows_in_run": 451,
+        "table_rows": 451,
+        "rows_staged": 451,
         "entries_parsed": 451,
     }
     assert values["keywords"]["method"] == "topic phrases"
@@ -148,55 +183,78 @@ def test_each_table_shows_the_load_figures_rounded_a_preview_of_its_stored_rows(
     for table, m in metadata.items():  # previews are stored rows: exactly the schema's columns
         header = m["preview"].value.splitlines()[0]
         assert [c.strip() for c in header.strip("|").split("|")] == [c.name for c in TABLES[table].columns]
-        assert len(m["preview"].value.splitlines()) == 2 + min(5, values[table]["dagster/row_count"])
+        assert len(m["preview"].value.splitlines()) == 2 + min(5, values[table]["table_rows"])
 
 
-def test_a_refused_dump_is_a_failed_partition_with_its_reason_until_its_file_changes(
-    instance, resources, sample_dir
-):
+def refused_check(result) -> dg.AssetCheckEvaluation:
+    return next(e for e in result.get_asset_check_evaluations() if e.check_name == REFUSED)
+
+
+def test_a_refused_dump_warns_until_its_file_changes_and_fails_nothing(instance, resources, sample_dir):
     (sample_dir / "cut.txt").write_bytes(CUT_DUMP.read_bytes())
     first = materialize_partitions(instance, resources, ["cut.txt"])
-    assert not first.success
-    assert failure_message(first) == f"Refused: {CUT_REASON}\nNo other dump in this run.\n{FIX_HINT}\n"
+    assert first.success  # a refused dump is not loadable: nothing failed
     assert materialized(first) == []
-    assert partition_status(instance, ["cut.txt"]) == {"cut.txt": "FAILED"}
+    assert partition_status(instance, ["cut.txt"]) == {"cut.txt": None}  # missing, not failed
     assert instance.get_run_by_id(first.run_id).tags[REFUSED_TAG] == "cut.txt"
-    refused = next(e for e in first.get_asset_check_evaluations() if e.check_name == "no_refused_dumps")
-    assert not refused.passed and refused.description == f"refused dumps in the folder: 1. {CUT_REASON}"
+    warned = [e for e in instance.all_logs(first.run_id) if e.level == logging.WARNING]
+    assert [e.user_message for e in warned] == [f"Refused: {CUT_REASON}"]
+    refused = refused_check(first)
+    assert (refused.passed, refused.severity) == (False, dg.AssetCheckSeverity.WARN)
+    assert refused.description == f"refused dumps in the folder: 1\n\n- {CUT_REASON}\n\n{WHAT_TO_DO}"
     assert refused.metadata["refused"].value == f"- **cut.txt**: {CUT_REASON}"
 
     again = materialize_partitions(instance, resources, ["cut.txt"])  # the same bytes: the same verdict
-    assert not again.success and CUT_REASON in failure_message(again)
-    assert partition_status(instance, ["cut.txt"]) == {"cut.txt": "FAILED"}
+    assert again.success and refused_check(again).passed is False
 
     good = sample_names(sample_dir)[0]
     other = materialize_partitions(instance, resources, [good])  # another dump's run: still named
-    assert other.success and checks_of(other)["no_refused_dumps"] is False
-    assert partition_status(instance, ["cut.txt", good]) == {"cut.txt": "FAILED", good: "MATERIALIZED"}
+    assert other.success and checks_of(other)[REFUSED] is False
+    assert partition_status(instance, ["cut.txt", good]) == {"cut.txt": None, good: "MATERIALIZED"}
 
     (sample_dir / "cut.txt").write_bytes((sample_dir / good).read_bytes())  # fixed: new sha256
     fixed = materialize_partitions(instance, resources, ["cut.txt"])
-    assert fixed.success and checks_of(fixed)["no_refused_dumps"] is True
+    assert fixed.success and checks_of(fixed)[REFUSED] is True
+    assert refused_check(fixed).description == "every dump read from the folder is loaded (6 in the folder)"
     assert partition_status(instance, ["cut.txt"]) == {"cut.txt": "MATERIALIZED"}
 
 
-def test_in_a_run_of_many_only_the_refused_partition_fails(instance, resources, sample_dir):
+def test_the_refused_dumps_check_runs_alone_and_forgets_a_deleted_dump(instance, resources, sample_dir):
+    (sample_dir / "cut.txt").write_bytes(CUT_DUMP.read_bytes())
+    assert checks_of(materialize_partitions(instance, resources, ["cut.txt"]))[REFUSED] is False
+    (sample_dir / "cut.txt").unlink()
+    alone = dg.materialize(
+        [dump_files, load_dumps_asset, no_refused_dumps],
+        selection=dg.AssetSelection.checks(no_refused_dumps),
+        instance=instance,
+        resources=resources,
+    )
+    assert alone.success and checks_of(alone) == {REFUSED: True}  # no load ran
+    assert alone.get_asset_materialization_events() == []
+
+
+def test_in_a_run_of_many_only_the_refused_partitions_are_left_out(instance, resources, sample_dir):
     (sample_dir / "cut.txt").write_bytes(CUT_DUMP.read_bytes())
     (sample_dir / "picture.txt").write_bytes((DATA_DIR / "refused" / "picture.txt").read_bytes())
     names = sorted([*sample_names(sample_dir)])
     result = materialize_partitions(instance, resources, names)
-    assert not result.success
+    assert result.success
     good = [n for n in names if n not in {"cut.txt", "picture.txt"}]
     assert materialized(result) == good
     assert partition_status(instance, names) == {n: "MATERIALIZED" for n in good} | {
-        "cut.txt": "FAILED",
-        "picture.txt": "FAILED",
+        "cut.txt": None,
+        "picture.txt": None,
     }
-    lines = failure_message(result).splitlines()
-    assert lines[0] == f"Refused: {CUT_REASON}"
-    assert lines[1] == "Refused: picture.txt: not a text dump: the content is a PNG image (byte offset 0)"
-    quoted = ", ".join(f"'{n}'" for n in good)
-    assert lines[2:] == [f"Loaded and committed: 5 other dumps of this run ({quoted}).", FIX_HINT]
+    picture = "picture.txt: not a text dump: the content is a PNG image (byte offset 0)"
+    assert refused_check(result).description.splitlines() == [  # Markdown: a list, one refusal a line
+        "refused dumps in the folder: 2",
+        "",
+        f"- {CUT_REASON}",
+        f"- {picture}",
+        "",
+        WHAT_TO_DO,
+    ]
+    assert instance.get_run_by_id(result.run_id).tags[REFUSED_TAG] == "cut.txt, picture.txt"
     assert all(checks_of(result)[name] for name in INTEGRITY)
     engine = warehouse_of(resources)
     with engine.connect() as c:
@@ -216,10 +274,33 @@ def test_full_refresh_rebuilds_from_scratch(instance, resources, sample_dir):
         c.execute(text("UPDATE papers SET upvotes = -1"))
     engine.dispose()
     full = {"ops": {"load_dumps": {"config": {"full_refresh": True}}}}
-    assert materialize_partitions(instance, resources, names, full).success
+    rebuilt = materialize_partitions(instance, resources, names, full)
+    assert rebuilt.success
     engine = warehouse_of(resources)
     assert snapshot(engine) == before
     engine.dispose()
+    papers = {
+        k: v.value for k, v in metadata_of(rebuilt, names[0])["papers"].items() if k.startswith("papers_")
+    }
+    assert papers == {"papers_new": 0, "papers_already_known": 411, "papers_removed": 0}  # the same papers
+
+
+def test_a_full_refresh_reports_the_papers_it_removed(instance, resources, sample_dir):
+    names = sample_names(sample_dir)
+    assert materialize_partitions(instance, resources, names).success
+    (sample_dir / names[-1]).unlink()
+    full = {"ops": {"load_dumps": {"config": {"full_refresh": True}}}}
+    rebuilt = materialize_partitions(instance, resources, names[:-1], full)
+    assert rebuilt.success
+    papers = {
+        k: v.value for k, v in metadata_of(rebuilt, names[0])["papers"].items() if k.startswith("papers_")
+    }
+    engine = warehouse_of(resources)
+    with engine.connect() as c:
+        after = c.execute(text("SELECT count(*) FROM papers")).scalar_one()
+    engine.dispose()
+    assert papers == {"papers_new": 0, "papers_already_known": after, "papers_removed": 411 - after}
+    assert 411 - after == REMOVED_WITH_THE_LAST_SAMPLE_DUMP
 
 
 def test_a_missing_file_is_skipped_and_said(instance, resources, sample_dir):
@@ -344,14 +425,16 @@ def test_a_rebuild_launched_for_one_partition_reads_the_whole_folder(instance, r
     engine.dispose()
 
 
-def test_a_cut_re_download_is_a_failed_partition_until_accept_shrink(instance, resources, sample_dir):
+def test_a_cut_re_download_is_held_back_with_a_warning_until_accept_shrink(instance, resources, sample_dir):
     names = sample_names(sample_dir)
     assert materialize_partitions(instance, resources, names).success
     cut(sample_dir)
     result = materialize_partitions(instance, resources, [CUT_NAME])
-    assert not result.success
-    assert failure_message(result).startswith(f"Refused: {REASON}\n")
-    assert partition_status(instance, [CUT_NAME]) == {CUT_NAME: "FAILED"}
+    assert result.success and materialized(result) == []  # the complete version stays loaded
+    warned = [e.user_message for e in instance.all_logs(result.run_id) if e.level == logging.WARNING]
+    assert warned == [f"Refused: {REASON}"]
+    assert instance.get_run_by_id(result.run_id).tags[REFUSED_TAG] == CUT_NAME
+    assert partition_status(instance, [CUT_NAME]) == {CUT_NAME: "MATERIALIZED"}
     engine = warehouse_of(resources)
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM papers")).scalar_one() == 411
