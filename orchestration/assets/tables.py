@@ -90,8 +90,8 @@ class LoadConfig(dg.Config):
     )
     force: bool = Field(
         default=False,
-        description="With prune: remove every dump even when the folder holds none of the loaded ones "
-        "(an unmounted share looks exactly like this, so it is refused without force).",
+        description="With prune or full_refresh: remove every dump even when the folder holds none of the "
+        "loaded ones (an unmounted share looks exactly like this, so it is refused without force).",
     )
     accept_shrink: bool = Field(
         default=False,
