@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -342,9 +343,9 @@ def test_the_python_recipe_runs_as_written(served, env, tmp_path):
 
 
 def node_api() -> Path:
-    """The node_modules folder `make clients` installs @duckdb/node-api into."""
+    """The node_modules folder `make clients` installs @duckdb/node-api into (and node is there to run it)."""
     modules = CLIENTS / "node-api" / "node_modules"
-    if not (modules / "@duckdb" / "node-api" / "package.json").exists():
+    if shutil.which("node") is None or not (modules / "@duckdb" / "node-api" / "package.json").exists():
         if os.environ.get("PAPERHOUSE_CI"):
             pytest.fail(f"{modules} has no @duckdb/node-api: `make clients` installs it")
         pytest.skip(f"{modules} has no @duckdb/node-api: `make clients` installs it")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 
 import pytest
@@ -22,7 +21,7 @@ from etl.pipeline import load_folder
 from etl.warehouse import warehouse_engine
 from tests.catalog import column_comments, view_names
 from tests.conftest import ROOT, SAMPLE_DIR
-from tests.test_clients import CLIENTS
+from tests.test_clients import node_api
 
 
 def is_id(column: str) -> bool:
@@ -48,11 +47,7 @@ def test_every_id_a_view_exposes_is_below_2_53(engine, sample_dir):
 
 @pytest.mark.slow
 def test_node_api_reads_every_id_of_every_view_exactly(tmp_path):
-    modules = CLIENTS / "node-api" / "node_modules"
-    if shutil.which("node") is None or not (modules / "@duckdb" / "node-api").is_dir():
-        if os.environ.get("PAPERHOUSE_CI"):
-            pytest.fail(f"{modules}/@duckdb/node-api is missing: `make clients` installs it")
-        pytest.skip(f"{modules}/@duckdb/node-api is missing: `make clients` installs it")
+    modules = node_api()
     warehouse = tmp_path / "paperhouse.duckdb"
     assert main(["load", str(SAMPLE_DIR), "--warehouse", str(warehouse)]) == EXIT_OK
     serving = tmp_path / "serving" / "paperhouse.duckdb"

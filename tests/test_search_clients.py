@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import pytest
 
 from etl.cli import EXIT_OK, main
 from tests.conftest import ROOT, SAMPLE_DIR
-from tests.test_clients import CLIENTS, client
+from tests.test_clients import client, node_api
 
 QUERIES = ("diffusion -video", '"world model"', 'agent or "language models"', "GPT-4o's reasoning")
 
@@ -87,11 +86,7 @@ def test_a_superset_like_environment_ranks_as_the_project_does(served):
 
 def test_node_api_ranks_as_the_project_does(served):
     serving, expected = served
-    modules = CLIENTS / "node-api" / "node_modules"
-    if shutil.which("node") is None or not (modules / "@duckdb" / "node-api").is_dir():
-        if os.environ.get("PAPERHOUSE_CI"):
-            pytest.fail(f"{modules}/@duckdb/node-api is missing: `make clients` installs it")
-        pytest.skip(f"{modules}/@duckdb/node-api is missing: `make clients` installs it")
+    modules = node_api()
     done = subprocess.run(
         ["node", str(ROOT / "tests" / "clients" / "search.cjs"), serving, *QUERIES],
         capture_output=True,
