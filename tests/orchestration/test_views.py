@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import dagster as dg
+from sqlalchemy import text
 
+from etl.view_rows import NO_INVARIANT, invariant, invariant_views
 from orchestration import defs
-from orchestration.assets.views import analyst_views
+from orchestration.assets.views import ROW_COUNT_CHECK, analyst_views
+from orchestration.jobs import refresh_views_job
 from tests.conftest import CUT_DUMP
-from tests.orchestration.conftest import VIEW_NAMES, materialize_partitions
+from tests.orchestration.conftest import VIEW_NAMES, materialize_partitions, warehouse_of
 
 VIEWS = dg.AssetSelection.groups("views")
 
@@ -67,3 +70,75 @@ def test_a_refused_dump_does_not_hold_the_views_back(instance, resources, sample
     idle = tick(instance, first.cursor)
     assert materialize_partitions(instance, resources, names).success  # cut.txt: refused, left out
     assert tick(instance, idle.cursor).total_requested == 10  # the other five loaded
+
+
+def refresh_with_checks(instance, resources) -> tuple[dict[str, tuple], dict[str, tuple]]:
+    """Run `refresh_views_job`: each view's row check (passed, metadata) and column schema check (passed, description)."""
+    job = defs.resolve_job_def(refresh_views_job.name)
+    result = job.execute_in_process(instance=instance, resources=resources, raise_on_error=False)
+    rows, schemas = {}, {}
+    for e in result.get_asset_check_evaluations():
+        view = e.asset_key.to_user_string()
+        if e.check_name == ROW_COUNT_CHECK:
+            rows[view] = (e.passed, e.metadata["rows"].value, e.metadata["expected_rows"].value)
+        else:
+            assert e.check_name == "column_schema_change" and e.severity == dg.AssetCheckSeverity.ERROR
+            schemas[view] = (e.passed, e.description)
+    return rows, schemas
+
+
+def test_views_are_checked_against_their_tables_and_their_last_schema(instance, resources, sample_dir):
+    names = sorted(p.name for p in sample_dir.glob("*.txt"))
+    assert materialize_partitions(instance, resources, names).success
+    rows, schemas = refresh_with_checks(instance, resources)
+    assert rows == {  # every view but v_keyword_weeks (NO_INVARIANT): (passed, rows, expected)
+        "v_calendar": (True, rows["v_calendar"][1], rows["v_calendar"][1]),  # spans the clone's file times
+        "v_duplicates": (True, 34, 34),
+        "v_keyword_counts": (True, 2389, 2389),
+        "v_paper_appearances": (True, 451, 451),
+        "v_paper_keywords": (True, 3953, 3953),
+        "v_paper_links": (True, 109, 109),
+        "v_papers": (True, 411, 411),
+        "v_papers_with_code": (True, 72, 72),
+        "v_title_collisions": (True, 0, 0),
+    }
+    assert schemas == {
+        name: (True, "The asset has been materialized fewer than 2 times") for name in VIEW_NAMES
+    }
+    with warehouse_of(resources).begin() as connection:  # an edit by hand: fewer rows, another column
+        connection.execute(
+            text("CREATE OR REPLACE VIEW v_paper_links AS SELECT * FROM paper_links WHERE ordinal = 0")
+        )
+        connection.execute(
+            text(
+                "CREATE OR REPLACE VIEW v_papers_with_code AS SELECT paper_id FROM v_papers WHERE code_url IS NOT NULL"
+            )
+        )
+    rows, schemas = refresh_with_checks(instance, resources)
+    assert rows["v_paper_links"] == (False, 0, 109)  # ordinals start at 1
+    assert rows["v_papers"] == (True, 411, 411)
+    assert rows["v_papers_with_code"] == (True, 72, 72)
+    assert schemas["v_papers"] == (
+        True,
+        "No changes to column schema between previous and latest materialization",
+    )
+    assert schemas["v_papers_with_code"] == (
+        False,
+        "Column schema changed between previous and latest materialization.\n\nRemoved columns: "
+        "title, code_url, published_date, organization_name, upvotes, sightings, last_seen",
+    )
+    assert schemas["v_paper_links"][0] is False
+    assert {name for name, (passed, _) in schemas.items() if not passed} == {
+        "v_paper_links",
+        "v_papers_with_code",
+    }
+
+
+def test_every_view_has_a_row_invariant_or_says_why_not():
+    assert sorted(invariant_views()) + sorted(NO_INVARIANT) == sorted(VIEW_NAMES - {"v_keyword_weeks"}) + [
+        "v_keyword_weeks"
+    ]
+    assert (
+        invariant("v_papers")
+        == "one row per paper (every join is a left join on a key, every aggregate is per paper)"
+    )
