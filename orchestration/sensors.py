@@ -8,14 +8,16 @@ from pathlib import Path
 import dagster as dg
 
 from etl import clock
-from etl.extract import discover_dumps
+from etl.extract import DumpFile, discover_dumps
 from etl.inventory import FolderMark, hashed, list_dumps, unloaded_dumps, unreadable_note
 from etl.settings import Settings, SettingsError
+from orchestration.assets.dumps import dump_files
 from orchestration.jobs import load_dumps_job, refused_dumps_job
 from orchestration.partitions import dump_partitions
 from orchestration.resources import DumpFolderResource, WarehouseResource, run_settings
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+DATA_VERSION = "dagster/data_version"  # an observation's data version (dagster.DATA_VERSION_TAG)
 
 
 def _run_requests(names: list[str], key: object, batch: int) -> list[dg.RunRequest]:
@@ -38,6 +40,81 @@ def _run_requests(names: list[str], key: object, batch: int) -> list[dg.RunReque
         )
         for n, chunk in enumerate(chunks)
     ]
+
+
+def observation(file: DumpFile, sha256: str) -> dg.AssetObservation:
+    """What `dump_files` shows of one file: its sha256 as the data version, its size and modification time."""
+    return dg.AssetObservation(
+        asset_key=dump_files.key,
+        partition=file.path.name,
+        tags={DATA_VERSION: sha256},
+        metadata={
+            "sha256": sha256,
+            "size_bytes": file.size,
+            "modified_at": dg.MetadataValue.timestamp(file.mtime_ns / 1e9),
+        },
+    )
+
+
+def _observed(instance: dg.DagsterInstance, file: DumpFile) -> bool:
+    """Whether the latest observation of the file's partition shows its size and modification time."""
+    records = instance.fetch_observations(
+        dg.AssetRecordsFilter(asset_key=dump_files.key, asset_partitions=[file.path.name]), limit=1
+    ).records
+    if not records:
+        return False
+    metadata = records[0].asset_observation.metadata
+    size, modified = metadata.get("size_bytes"), metadata.get("modified_at")
+    return (
+        size is not None
+        and modified is not None
+        and (size.value, modified.value) == (file.size, file.mtime_ns / 1e9)
+    )
+
+
+def _observations(
+    instance: dg.DagsterInstance,
+    listing: list[DumpFile],
+    fresh: list[str],
+    known: dict[str, str],
+    after: str | None,
+    budget: int,
+) -> tuple[list[dg.AssetObservation], str | None]:
+    """Observations of at most `budget` files, and where the next tick goes on (None: nothing left).
+
+    `fresh` are the names new or changed this tick, observed first; `known` the sha256 already
+    read. What the budget leaves, and a backlog from an earlier tick (`after`: the last name
+    looked at), is looked at in name order, each file observed only if its latest observation
+    shows another size or mtime: a first drop of thousands of files is observed over some ticks.
+    """
+    by_name = {f.path.name: f for f in listing}
+    present = sorted(n for n in fresh if n in by_name)
+    to_hash = [by_name[n] for n in present[:budget]]
+    if len(present) > budget:  # the rest of them are after the last one hashed, for the ticks to come
+        last = to_hash[-1].path.name
+        return _hashed(to_hash, known), last if after is None else min(after, last)
+    if after is None:
+        return _hashed(to_hash, known), None
+    rest = sorted((f for f in listing if f.path.name > after), key=lambda f: f.path.name)
+    examined = 0  # each costs a query of the instance: as bounded as the files hashed
+    for file in rest:
+        if len(to_hash) >= budget or examined >= budget:
+            break
+        examined += 1
+        if file.path.name not in present and not _observed(instance, file):
+            to_hash.append(file)
+    if examined == len(rest):
+        after = None
+    elif examined:
+        after = rest[examined - 1].path.name
+    return _hashed(to_hash, known), after
+
+
+def _hashed(files: list[DumpFile], known: dict[str, str]) -> list[dg.AssetObservation]:
+    """The observation of each file that can still be read, its sha256 read unless `known` has it."""
+    sums = {f.path.name: known[f.path.name] for f in files if f.path.name in known}
+    sums |= hashed([f for f in files if f.path.name not in sums])
+    return [observation(f, sums[f.path.name]) for f in files if f.path.name in sums]
 
 
 def _read_cursor(cursor: str | None) -> tuple[int, FolderMark]:
@@ -78,21 +155,32 @@ def new_dump_sensor(context: dg.SensorEvaluationContext, dumps: DumpFolderResour
     if not folder.is_dir():
         return dg.SensorResult(skip_reason=f"dump folder {folder} does not exist")
     tick, mark = _read_cursor(context.cursor)
+    observe_after = json.loads(context.cursor).get("observe_after") if context.cursor else None
     listing = list_dumps(discover_dumps(folder))
     now = FolderMark.of(listing, mark)
     skipped = unreadable_note(listing)
     if skipped:  # a file no load can read (a name that is not UTF-8, no permission): say so, skip it
         context.log.warning(skipped.removeprefix("; "))
     if now.digest == mark.digest:
-        return dg.SensorResult(skip_reason=f"no file changed among {len(listing.files)}{skipped}")
+        unchanged = f"no file changed among {len(listing.files)}{skipped}"
+        if observe_after is None:
+            return dg.SensorResult(skip_reason=unchanged)
+        events, observe_after = _observations(
+            context.instance, listing.files, [], {}, observe_after, settings.sensor_batch
+        )
+        return dg.SensorResult(
+            asset_events=events,
+            cursor=_cursor(tick, now, observe_after),
+            skip_reason=f"{unchanged}; {len(events)} observed",
+        )
     registered = list(context.instance.get_dynamic_partitions(dump_partitions.name))
     present = {f.path.name for f in listing.files}
     gone = [name for name in registered if name not in present]
     candidates = mark.since(listing, set(registered))
     known = set(registered)
     new = [f.path.name for f in candidates if f.path.name not in known]
-    rewritten = [f for f in candidates if f.path.name in known]
-    changed = [n for n, sha in hashed(rewritten).items() if _loaded_sha256(context.instance, n) != sha]
+    rewritten = hashed([f for f in candidates if f.path.name in known])
+    changed = [n for n, sha in rewritten.items() if _loaded_sha256(context.instance, n) != sha]
     to_load = sorted(new + changed)
     tick += 1 if to_load or gone else 0
     # A changed dump's partition is added again, after the new ones: the run's dumps are then
@@ -108,13 +196,24 @@ def new_dump_sensor(context: dg.SensorEvaluationContext, dumps: DumpFolderResour
         runs.append(dg.RunRequest(run_key=f"{tick}:check", job_name=refused_dumps_job.name))
     for name in gone:
         context.log.info(f"dump {name} left the folder: its partition is removed")
+    # Observed: the files new, changed or touched (a gone file is not listed, so never observed).
+    events, observe_after = _observations(
+        context.instance, listing.files, [*new, *rewritten], rewritten, observe_after, settings.sensor_batch
+    )
     said = f"no new or changed dump among {len(listing.files)} files{skipped}"
     return dg.SensorResult(
         run_requests=runs,
         dynamic_partitions_requests=partitions,
-        cursor=json.dumps({"tick": tick, "newest_mtime_ns": now.newest_mtime_ns, "digest": now.digest}),
+        asset_events=events,
+        cursor=_cursor(tick, now, observe_after),
         skip_reason=None if runs else said,
     )
+
+
+def _cursor(tick: int, mark: FolderMark, observe_after: str | None) -> str:
+    """The sensor's cursor: its tick, the folder's mark, and where observing goes on (only while files wait)."""
+    stored = {"tick": tick, "newest_mtime_ns": mark.newest_mtime_ns, "digest": mark.digest}
+    return json.dumps(stored | ({"observe_after": observe_after} if observe_after is not None else {}))
 
 
 views_after_loads = dg.AutomationConditionSensorDefinition(

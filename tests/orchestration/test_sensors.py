@@ -126,9 +126,10 @@ def test_the_cursor_stays_small_however_many_files_the_folder_holds(instance, tm
     for n in range(300):
         write_dump(raw, f"{n:04}.txt", dump_text("Jan 1", [f"T{n}\n\nA{n}."]))
     large = evaluate(instance, raw, small).cursor
-    assert len(large) == len(small) == 141  # 13-digit tick, 19-digit mtime, 64-digit digest
-    stored = json.loads(large)
-    assert set(stored) == {"tick", "newest_mtime_ns", "digest"}
+    assert len(small) == 141  # 13-digit tick, 19-digit mtime, 64-digit digest
+    stored = json.loads(large)  # and where observing goes on: 200 files were observed, 100 wait
+    assert set(stored) == {"tick", "newest_mtime_ns", "digest", "observe_after"}
+    assert stored["observe_after"] == "0199.txt" and len(large) == 141 + len(', "observe_after": "0199.txt"')
     assert stored["newest_mtime_ns"] == max(p.stat().st_mtime_ns for p in raw.glob("*.txt"))
     assert stored["tick"] > 1_700_000_000_000  # the clock's milliseconds
 
@@ -293,3 +294,74 @@ def test_a_bad_load_setting_does_not_stop_the_definitions_from_loading(monkeypat
     """Only the cron is read when the definitions load; a bad batch size is the run's error."""
     monkeypatch.setenv("PAPERHOUSE_BATCH_MB", "abc")
     assert build_sweep_schedule().cron_schedule == "0 6 * * *"
+
+
+def observed(result) -> dict[str, tuple]:
+    """Partition -> (data version, sha256, size, mtime) of each observation of `dump_files` a tick reports."""
+    return {
+        e.partition: (
+            e.data_version,
+            e.metadata["sha256"].value,
+            e.metadata["size_bytes"].value,
+            e.metadata["modified_at"].value,
+        )
+        for e in result.asset_events
+        if isinstance(e, dg.AssetObservation) and e.asset_key == dg.AssetKey("dump_files")
+    }
+
+
+def state(path) -> tuple:
+    """What an observation of `path` must say: its sha256 (as data version too), size and mtime."""
+    sha, stat = hashlib.sha256(path.read_bytes()).hexdigest(), path.stat()
+    return (sha, sha, stat.st_size, stat.st_mtime_ns / 1e9)
+
+
+def test_new_changed_and_touched_files_are_observed_gone_ones_not(instance, tmp_path):
+    raw = tmp_path / "raw"
+    write_dump(raw, "a.txt", dump_text("Jan 1", ["A\n\nA."]))
+    write_dump(raw, "b.txt", dump_text("Jan 1", ["B\n\nB."]))
+    first = evaluate(instance, raw)
+    assert observed(first) == {"a.txt": state(raw / "a.txt"), "b.txt": state(raw / "b.txt")}
+    loaded(instance, raw, "a.txt")
+    loaded(instance, raw, "b.txt")
+    assert observed(evaluate(instance, raw, first.cursor)) == {}  # nothing changed: nothing observed
+    write_dump(raw, "a.txt", dump_text("Jan 1", ["A\n\nA, revised."]))
+    later(raw / "a.txt")
+    (raw / "b.txt").unlink()
+    write_dump(raw, "c.txt", dump_text("Jan 1", ["C\n\nC."]))
+    later(raw / "c.txt", 2)
+    second = evaluate(instance, raw, first.cursor)
+    assert observed(second) == {"a.txt": state(raw / "a.txt"), "c.txt": state(raw / "c.txt")}
+    assert instance.get_dynamic_partitions(dump_partitions.name) == ["a.txt", "c.txt"]
+    loaded(instance, raw, "c.txt")
+    later(raw / "c.txt", 3)  # touched, not changed: no load, its new mtime observed
+    third = evaluate(instance, raw, second.cursor)
+    assert third.run_requests == [] and observed(third) == {"c.txt": state(raw / "c.txt")}
+
+
+def test_observing_is_bounded_per_tick_and_goes_on_from_the_cursor(instance, tmp_path):
+    raw = tmp_path / "raw"
+    for n in range(7):
+        write_dump(raw, f"{n}.txt", dump_text("Jan 1", [f"T{n}\n\nA{n}."]))
+    first = evaluate(instance, raw, batch=3)
+    assert sorted(observed(first)) == ["0.txt", "1.txt", "2.txt"]
+    assert json.loads(first.cursor)["observe_after"] == "2.txt"
+    for event in first.asset_events:  # the daemon stores what a tick reports
+        instance.report_runless_asset_event(event)
+    second = evaluate(instance, raw, first.cursor, batch=3)  # the folder is unchanged: the backlog goes on
+    assert observed(second) == {n: state(raw / n) for n in ("3.txt", "4.txt", "5.txt")}
+    assert second.run_requests == [] and json.loads(second.cursor)["observe_after"] == "5.txt"
+    for event in second.asset_events:
+        instance.report_runless_asset_event(event)
+    third = evaluate(instance, raw, second.cursor, batch=3)
+    assert observed(third) == {"6.txt": state(raw / "6.txt")}
+    assert "observe_after" not in json.loads(third.cursor)
+    for event in third.asset_events:
+        instance.report_runless_asset_event(event)
+    assert (
+        evaluate(instance, raw, third.cursor, batch=3).skip_reason.skip_message == "no file changed among 7"
+    )
+    record = instance.fetch_observations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey("dump_files"), asset_partitions=["4.txt"]), limit=1
+    ).records[0]
+    assert record.asset_observation.data_version == state(raw / "4.txt")[0]
