@@ -175,11 +175,17 @@ def _rewrite_storage(
 
 
 def _hold_lock(
-    engine: Engine, settings: Settings, stop: StopSwitch, on_wait: Callable[[str], None] | None
+    engine: Engine,
+    settings: Settings,
+    stop: StopSwitch,
+    on_wait: Callable[[str], None] | None,
+    holder: str | None,
 ) -> Connection:
     """The connection that holds the write lock for the whole run, publish included."""
     try:
-        return hold_writer_lock(engine, settings.warehouse, settings.lock_wait_seconds, stop.check, on_wait)
+        return hold_writer_lock(
+            engine, settings.warehouse, settings.lock_wait_seconds, stop.check, on_wait, holder=holder
+        )
     except (WarehouseLocked, LoadInterrupted):
         raise
     except Exception as exc:  # noqa: BLE001 - a folder, a file that is no DuckDB database, no memory
@@ -251,6 +257,7 @@ def run_load(  # noqa: PLR0913
     on_batch: Callable[[CommittedBatch, LoadReport], None] | None = None,
     inspect: Callable[[Engine, LoadRun], Any] | None = None,
     report: LoadReport | None = None,
+    holder: str | None = None,
 ) -> LoadRun:
     """Run one load of the configured folder with every guard; never raises for an outcome.
 
@@ -259,7 +266,8 @@ def run_load(  # noqa: PLR0913
     the lock is still held) and its result is `LoadRun.inspected`; `report` (filled as batches
     commit) is the run's, given when a caller shows progress. The serving copy is published
     only after a load whose every batch committed, before the lock is released, so no other
-    writer can write while the copy is made.
+    writer can write while the copy is made. `holder` names the load to another writer that meets
+    its lock (`Dagster run <id>`), beside its pid.
     """
     stop = stop or StopSwitch()
     report = report if report is not None else LoadReport()
@@ -286,7 +294,7 @@ def run_load(  # noqa: PLR0913
         with pinned(settings.warehouse):
             engine = engine_for(settings)
             try:
-                lock = _hold_lock(engine, settings, stop, on_wait)
+                lock = _hold_lock(engine, settings, stop, on_wait, holder)
                 try:
                     _run_holding_lock(
                         engine, lock, settings, request, paths, run, stop, on_wait, on_batch, inspect

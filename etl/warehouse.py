@@ -77,14 +77,16 @@ def hold_writer_lock(
     wait_seconds: float = 0.0,
     check: Callable[[], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
+    holder: str | None = None,
 ) -> Connection:
     """Open a connection that holds the warehouse's write lock, waiting up to `wait_seconds` for it.
 
     The caller keeps it open for the whole load (connections of this process share the lock)
     and closes it after; `check` runs before each try (a stop request raises there); `on_wait`
     hears once whom it waits for; raises `WarehouseLocked` naming the holder when the wait runs out.
+    `holder` is how another writer meeting the lock hears of this one (`Dagster run <id>`), beside its pid.
     """
-    return engine_of(engine).hold_lock(engine, path, wait_seconds, check, on_wait)
+    return engine_of(engine).hold_lock(engine, path, wait_seconds, check, on_wait, holder)
 
 
 def release_writer_lock(lock: Connection) -> None:

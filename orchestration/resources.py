@@ -45,6 +45,11 @@ def run_settings(
         raise dg.Failure(description=f"bad setting: {exc}") from None
 
 
+def run_holder(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> str:
+    """How the warehouse's lock names this run to a writer that meets it (a `paperhouse load`)."""
+    return f"Dagster run {context.run.run_id}"
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """The warehouse, a DuckDB file or a PostgreSQL database, opened through SQLAlchemy (after dagster-duckdb's resource)."""
 
@@ -54,8 +59,8 @@ class WarehouseResource(dg.ConfigurableResource):
     )
 
     @contextmanager
-    def engine(self, settings: Settings) -> Iterator[Engine]:
-        """An engine on the run's warehouse holding its write lock, disposed (file released) on exit, even on error."""
+    def engine(self, settings: Settings, holder: str | None = None) -> Iterator[Engine]:
+        """An engine on the run's warehouse holding its write lock (named `holder`), disposed (file released) on exit."""
         said = dg.get_dagster_logger().warning  # whom a run waits for, once, in the run's log
         try:
             ensure_storage_format(
@@ -72,7 +77,7 @@ class WarehouseResource(dg.ConfigurableResource):
             try:
                 try:
                     lock = hold_writer_lock(
-                        engine, settings.warehouse, settings.lock_wait_seconds, on_wait=said
+                        engine, settings.warehouse, settings.lock_wait_seconds, on_wait=said, holder=holder
                     )
                 except WarehouseLocked as exc:
                     raise dg.Failure(description=str(exc)) from None

@@ -287,3 +287,22 @@ def hold_warehouse(path: Path, seconds: float) -> subprocess.Popen:
     )
     assert holder.stdout.readline() == "held\n"
     return holder
+
+
+HOLD_NAMED = (
+    "import sys, time; from pathlib import Path; from etl.warehouse import hold_writer_lock, warehouse_engine; "
+    "p = Path(sys.argv[1]); lock = hold_writer_lock(warehouse_engine(p), p, holder=sys.argv[3]); "
+    "print('held', flush=True); time.sleep(float(sys.argv[2]))"
+)
+
+
+def hold_warehouse_as(path: Path, seconds: float, holder: str) -> subprocess.Popen:
+    """Another writer holding the warehouse's lock for `seconds` through the library, naming itself `holder`."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD_NAMED, str(path), str(seconds), holder],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert process.stdout.readline() == "held\n"
+    return process

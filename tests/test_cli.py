@@ -26,7 +26,7 @@ from etl.keywords import EXTRACTOR_VERSION
 from etl.pipeline import load_paths
 from etl.settings import settings_table
 from etl.warehouse import warehouse_engine
-from tests.conftest import ROOT, dump_text, file_tree, hold_warehouse, write_dump
+from tests.conftest import ROOT, dump_text, file_tree, hold_warehouse, hold_warehouse_as, write_dump
 
 
 def test_every_setting_with_an_option_is_an_option_of_load_described_by_the_setting(capsys):
@@ -963,4 +963,21 @@ def test_sigterm_while_a_publish_waits_for_the_versions_folder_stops_within_a_se
     assert (
         f"serving copy: {serving} NOT published: stopped by SIGTERM while waiting for another publish\n"
         in out
+    )
+
+
+@pytest.mark.slow
+def test_a_load_meeting_a_dagster_runs_lock_names_the_run(tmp_path, sample_dir):
+    warehouse = tmp_path / "w.duckdb"
+    holder = hold_warehouse_as(warehouse, 60, "Dagster run 5f0c2a3e-91d4-4c8b-a0f1-2d6e7b9c8a10")
+    try:
+        done = run_cli("load", str(sample_dir), "--warehouse", str(warehouse))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert (done.returncode, done.stderr) == (
+        EXIT_LOCKED,
+        f"paperhouse: the warehouse {warehouse} is being written by Dagster run "
+        f"5f0c2a3e-91d4-4c8b-a0f1-2d6e7b9c8a10 (pid {holder.pid}): another load (a `paperhouse load` or a "
+        "Dagster run) is running; nothing was done. Run again later, or pass --wait SECONDS to queue behind it\n",
     )

@@ -86,8 +86,12 @@ class WarehouseEngine(ABC):
         wait_seconds: float,
         check: Callable[[], None] | None,
         on_wait: Callable[[str], None] | None,
+        holder: str | None = None,
     ) -> Connection:
-        """A connection holding the write lock, waited for up to `wait_seconds`; raises `WarehouseLocked`."""
+        """A connection holding the write lock, waited for up to `wait_seconds`; raises `WarehouseLocked`.
+
+        `holder` names the load to a writer that meets the lock (`Dagster run <id>`), beside its pid.
+        """
 
     @abstractmethod
     def release_lock(self, lock: Connection) -> None:

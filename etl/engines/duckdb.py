@@ -9,6 +9,7 @@ tools) open the serving copy that each load publishes (`etl.serving`), never the
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import time
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 DIALECT = "duckdb+paperhouse"
 T = TypeVar("T")
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
+_HOLDER_FILE = "paperhouse_holder_file"  # the lock connection's `info` key of the file naming its load
 
 
 class WarehousePathError(RuntimeError):
@@ -116,8 +118,44 @@ def lock_holder(error: BaseException) -> tuple[str, int] | None:
     return (match[1], int(match[2])) if match else ("", 0)
 
 
-def _writer(program: str | None, pid: int | None) -> str:
-    """How messages name the process holding a DuckDB file's lock."""
+def holder_file(path: Path) -> Path:
+    """Where the process holding the warehouse's lock names its load: beside the file, hidden."""
+    return path.with_name(f".{path.name}.holder")
+
+
+def _write_holder(path: Path, holder: str) -> Path:
+    """Name the load holding `path`'s lock (`holder`) with this process's pid, for a writer that meets it."""
+    named = holder_file(path)
+    staging = named.with_name(f"{named.name}.{os.getpid()}.tmp")
+    staging.write_text(json.dumps({"pid": os.getpid(), "holder": holder}), encoding="utf-8")
+    os.replace(staging, named)
+    return named
+
+
+def _named_holder(path: Path, pid: int | None) -> str | None:
+    """The load the process `pid` holding `path`'s lock named, if it named one (a stale file names another pid)."""
+    if not pid:
+        return None
+    try:
+        named = json.loads(holder_file(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return named.get("holder") if isinstance(named, dict) and named.get("pid") == pid else None
+
+
+def _named_holder_pid(named: Path) -> int | None:
+    """The pid a holder file names, if it can be read."""
+    try:
+        return json.loads(named.read_text(encoding="utf-8")).get("pid")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _writer(path: Path | URL, program: str | None, pid: int | None) -> str:
+    """How messages name the process holding a DuckDB file's lock: the load it named, else its program."""
+    named = _named_holder(path, pid) if isinstance(path, Path) else None
+    if named:
+        return f"{named} (pid {pid})"
     return f"process {pid} ({program})" if pid else "another process"
 
 
@@ -125,7 +163,7 @@ def locked(path: Path | URL, holder: tuple[str, int], waited: float) -> Warehous
     """The refusal when `holder` (program, pid; empty when unknown) still holds the file after `waited` s."""
     program, pid = holder[0] or None, holder[1] or None
     return WarehouseLocked(
-        f"the warehouse {path} is being written by {_writer(program, pid)}{waited_text(waited)}: another load "
+        f"the warehouse {path} is being written by {_writer(path, program, pid)}{waited_text(waited)}: another load "
         "(a `paperhouse load` or a Dagster run) is running; nothing was done. "
         "Run again later, or pass --wait SECONDS to queue behind it",
         path,
@@ -161,7 +199,7 @@ def _while_locked(
         check,
         on_wait,
         waiting=lambda: (
-            f"the warehouse {path} is being written by {_writer(*holder)}: "
+            f"the warehouse {path} is being written by {_writer(path, *holder)}: "
             f"waiting up to {wait_seconds:g} s for its lock"
         ),
         timed_out=lambda: locked(path, holder, wait_seconds),
@@ -231,12 +269,22 @@ class DuckDBEngine(WarehouseEngine):
         wait_seconds: float,
         check: Callable[[], None] | None,
         on_wait: Callable[[str], None] | None,
+        holder: str | None = None,
     ) -> Connection:
         """A connection to the file: an open connection holds DuckDB's file lock for the process."""
-        return _while_locked(engine.connect, warehouse, wait_seconds, check, on_wait)
+        lock = _while_locked(engine.connect, warehouse, wait_seconds, check, on_wait)
+        if holder is not None:
+            try:
+                lock.info[_HOLDER_FILE] = _write_holder(warehouse, holder)
+            except OSError:  # naming the holder is a courtesy: the lock is held all the same
+                pass
+        return lock
 
     def release_lock(self, lock: Connection) -> None:
-        """Close the connection (the engine's disposal releases the file)."""
+        """Close the connection (the engine's disposal releases the file), and the holder's name with it."""
+        named = lock.info.pop(_HOLDER_FILE, None)
+        if named is not None and _named_holder_pid(named) == os.getpid():
+            named.unlink(missing_ok=True)
         lock.close()
 
     def lock_conflict(self, error: BaseException, warehouse: Path | URL) -> WarehouseLocked | None:

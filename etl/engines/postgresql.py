@@ -181,12 +181,14 @@ def hold_load_lock(
     wait_seconds: float = 0.0,
     check: Callable[[], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
+    holder: str | None = None,
 ) -> Connection:
     """A connection holding the load's advisory lock, waiting up to `wait_seconds` for it.
 
     The caller keeps it open for the whole load and closes it after (which releases the lock,
     as does the end of the session if the process dies). When it has to wait, `on_wait` is told
-    once who holds the lock. Raises `WarehouseLocked` naming the holder.
+    once who holds the lock. Raises `WarehouseLocked` naming the holder. `holder` names this load
+    to the others (`Dagster run <id>`) in its session's application name.
     """
     connection = connect(engine, check)
     # Out of the pool: closing it ends the session, which releases the lock (a pooled session would keep it).
@@ -200,12 +202,14 @@ def hold_load_lock(
         return connection if taken else HELD
 
     def waiting() -> str:
-        holder = lock_holder(connection) or "another session"
+        who = lock_holder(connection) or "another session"
         connection.commit()
-        return f"the warehouse {warehouse} is being loaded by {holder}: waiting up to {wait_seconds:g} s for its load lock"
+        return f"the warehouse {warehouse} is being loaded by {who}: waiting up to {wait_seconds:g} s for its load lock"
 
     try:
-        connection.exec_driver_sql(f"SET application_name = '{APPLICATION}'")  # a constant
+        # Another writer reads the holder from pg_stat_activity: the application names the load.
+        named = APPLICATION if holder is None else f"{APPLICATION}: {holder}"
+        connection.execute(text("SELECT set_config('application_name', :name, false)"), {"name": named})
         return wait_for_lock(
             take,
             wait_seconds,
@@ -319,9 +323,10 @@ class PostgreSQLEngine(WarehouseEngine):
         wait_seconds: float,
         check: Callable[[], None] | None,
         on_wait: Callable[[str], None] | None,
+        holder: str | None = None,
     ) -> Connection:
         """The load's session advisory lock (`hold_load_lock`)."""
-        return hold_load_lock(engine, warehouse, wait_seconds, check, on_wait)
+        return hold_load_lock(engine, warehouse, wait_seconds, check, on_wait, holder)
 
     def release_lock(self, lock: Connection) -> None:
         """Unlock at once, not when the server notices the session ended (`release_load_lock`)."""

@@ -17,7 +17,7 @@ from sqlalchemy import inspect
 from etl import checks
 from etl.extract import discover_dumps, text_names
 from orchestration.engine import WAREHOUSE_ENGINE
-from orchestration.resources import DumpFolderResource, WarehouseResource, run_settings
+from orchestration.resources import DumpFolderResource, WarehouseResource, run_holder, run_settings
 
 ASSET, NAME = checks.REFUSED_DUMPS.table, "no_refused_dumps"
 WHAT_TO_DO = (
@@ -70,14 +70,16 @@ def refused_evaluation(outcome: checks.CheckOutcome) -> dg.AssetCheckEvaluation:
     blocking=False,
     pool=WAREHOUSE_ENGINE.pool,
 )
-def no_refused_dumps(dumps: DumpFolderResource, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+def no_refused_dumps(
+    context: dg.AssetCheckExecutionContext, dumps: DumpFolderResource, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
     """Name every dump of the folder that the warehouse holds as refused."""
     settings = run_settings(dumps, warehouse)
     folder: Path = settings.raw_dir
     present = text_names(p.name for p in discover_dumps(folder)) if folder.is_dir() else []
     if isinstance(settings.warehouse, Path) and not settings.warehouse.exists():
         return dg.AssetCheckResult(**refused_fields(None))
-    with warehouse.engine(settings) as engine, engine.connect() as connection:
+    with warehouse.engine(settings, run_holder(context)) as engine, engine.connect() as connection:
         if not inspect(connection).has_table("source_files"):
             return dg.AssetCheckResult(**refused_fields(None))
         outcome = checks.refused_dumps(connection, present)

@@ -33,7 +33,7 @@ from orchestration.assets.refused import refused_evaluation
 from orchestration.engine import WAREHOUSE_ENGINE, qualified_name
 from orchestration.metadata import column_schema, partition_metadata, table_metadata
 from orchestration.partitions import dump_partitions
-from orchestration.resources import DumpFolderResource, WarehouseResource, run_settings
+from orchestration.resources import DumpFolderResource, WarehouseResource, run_holder, run_settings
 
 # One slot (dagster_home/dagster.yaml): one writing run at a time.
 WAREHOUSE_POOL = WAREHOUSE_ENGINE.pool
@@ -158,6 +158,7 @@ def load_dumps(
             f"{_batch_line(done, so_far)}; {figures(so_far, started).line()}"
         ),
         inspect=_read_back,
+        holder=run_holder(context),
     )
     if run.outcome is Outcome.BAD_REQUEST:
         raise dg.Failure(description=run.message, allow_retries=False)

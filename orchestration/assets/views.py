@@ -19,7 +19,7 @@ from models.views import reads
 from orchestration.assets.tables import WAREHOUSE_POOL
 from orchestration.engine import WAREHOUSE_ENGINE, qualified_name
 from orchestration.metadata import serving_metadata, view_column_schemas
-from orchestration.resources import WarehouseResource, run_settings
+from orchestration.resources import WarehouseResource, run_holder, run_settings
 
 GROUP = "views"
 
@@ -81,7 +81,7 @@ def _schema(name: str, columns: list[tuple[str, str]]) -> dg.TableSchema:
 def analyst_views(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Bring every view to the text the newest migration pins, publish the serving copy, and count each view's rows."""
     settings = run_settings(warehouse=warehouse)
-    with warehouse.engine(settings) as engine:
+    with warehouse.engine(settings, run_holder(context)) as engine:
         migrate(engine)
         with engine.connect() as connection:
             counts = {

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dagster as dg
 from sqlalchemy import text
 
+import etl.runner
+import orchestration.resources
 from etl.view_rows import NO_INVARIANT, invariant, invariant_views
 from orchestration import defs
 from orchestration.assets.views import ROW_COUNT_CHECK, analyst_views
@@ -142,3 +144,23 @@ def test_every_view_has_a_row_invariant_or_says_why_not():
         invariant("v_papers")
         == "one row per paper (every join is a left join on a key, every aggregate is per paper)"
     )
+
+
+def test_each_writing_step_names_its_run_to_the_lock(instance, resources, sample_dir, monkeypatch):
+    named: list[str | None] = []
+
+    def recording(original):
+        def hold(*args, holder=None, **kwargs):
+            named.append(holder)
+            return original(*args, holder=holder, **kwargs)
+
+        return hold
+
+    for module in (etl.runner, orchestration.resources):  # the load's, and the views' and the check's
+        monkeypatch.setattr(module, "hold_writer_lock", recording(module.hold_writer_lock))
+    load = materialize_partitions(instance, resources, sorted(p.name for p in sample_dir.glob("*.txt")))
+    views = dg.materialize([analyst_views], instance=instance, resources=resources)
+    check = defs.resolve_job_def("refused_dumps_job").execute_in_process(
+        instance=instance, resources=resources
+    )
+    assert named == [f"Dagster run {run.run_id}" for run in (load, views, check)]

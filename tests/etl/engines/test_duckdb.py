@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
 
 import pytest
 from sqlalchemy import text
 
+from etl.engines import engine_at
 from etl.engines.duckdb import WarehousePathError, lock_holder, prepare_warehouse_path
 from etl.warehouse import warehouse_engine
 
@@ -76,3 +79,26 @@ def test_the_warehouse_never_loads_or_downloads_an_extension_on_its_own(tmp_path
         ).all()
     engine.dispose()
     assert settings == [("autoinstall_known_extensions", "false"), ("autoload_known_extensions", "false")]
+
+
+def test_a_named_holder_is_read_back_by_its_pid_and_forgotten_on_release(tmp_path):
+    path = tmp_path / "w.duckdb"
+    engine = warehouse_engine(path)
+    own = engine_at(path)
+    lock = own.hold_lock(engine, path, 0, None, None, "Dagster run 0b7e")
+    named = tmp_path / ".w.duckdb.holder"
+    assert json.loads(named.read_text()) == {"pid": os.getpid(), "holder": "Dagster run 0b7e"}
+    conflict = RuntimeError(
+        f"IO Error: Conflicting lock is held in /usr/bin/python3 (PID {os.getpid()}) by user u."
+    )
+    assert str(own.lock_conflict(conflict, path)).startswith(
+        f"the warehouse {path} is being written by Dagster run 0b7e (pid {os.getpid()}): another load "
+    )
+    stale = RuntimeError("IO Error: Conflicting lock is held in /usr/bin/python3 (PID 7) by user u.")
+    assert "being written by process 7 (/usr/bin/python3): " in str(own.lock_conflict(stale, path))
+    own.release_lock(lock)
+    engine.dispose()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.duckdb"]
+    unnamed = own.hold_lock(warehouse_engine(path), path, 0, None, None)  # the CLI's: no file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.duckdb"]
+    own.release_lock(unnamed)
