@@ -207,8 +207,9 @@ def hold_load_lock(
         return f"the warehouse {warehouse} is being loaded by {who}: waiting up to {wait_seconds:g} s for its load lock"
 
     try:
-        # Another writer reads the holder from pg_stat_activity: the application names the load.
-        named = APPLICATION if holder is None else f"{APPLICATION}: {holder}"
+        # Another writer reads the holder from pg_stat_activity: the application names the load
+        # (the holder alone: the server cuts a name at 63 bytes, and a run id is 36).
+        named = APPLICATION if holder is None else holder
         connection.execute(text("SELECT set_config('application_name', :name, false)"), {"name": named})
         return wait_for_lock(
             take,

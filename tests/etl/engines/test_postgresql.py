@@ -571,3 +571,24 @@ def test_sigterm_stops_a_load_whose_server_stopped_answering_mid_load(tmp_path):
     assert load.returncode == 128 + signal.SIGTERM and len(message) == 1, err
     assert message[0].startswith("paperhouse: stopped by SIGTERM; ")
     assert took < 3  # a cancel the server does not answer, then the socket shut: about a second
+
+
+def test_a_load_meeting_a_dagster_runs_lock_names_the_run(sample_dir):
+    with postgres_database("named_lock") as url:
+        engine = postgres_engine(url)
+        lock = hold_load_lock(engine, "test", holder="Dagster run 5f0c2a3e-91d4-4c8b-a0f1-2d6e7b9c8a10")
+        pid = lock.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        lock.commit()
+        try:
+            refused = run_cli("load", str(sample_dir), "--warehouse", _cli_url(url))
+            assert refused.returncode == EXIT_LOCKED
+            assert re.fullmatch(
+                rf"paperhouse: the warehouse {re.escape(str(url))} is being loaded by pid {pid} "
+                r"\(Dagster run 5f0c2a3e-91d4-4c8b-a0f1-2d6e7b9c8a10\)( from \S+)?: another load "
+                r"\(a `paperhouse load` or a Dagster run\) holds its load lock; nothing was done\. "
+                r"Run again later, or pass --wait SECONDS to queue behind it\n",
+                refused.stderr,
+            ), refused.stderr
+        finally:
+            lock.close()
+            engine.dispose()
