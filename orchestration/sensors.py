@@ -149,7 +149,7 @@ def _loaded_sha256(instance: dg.DagsterInstance, name: str) -> str | None:
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def new_dump_sensor(context: dg.SensorEvaluationContext, dumps: DumpFolderResource) -> dg.SensorResult:
-    """Request one run per `sensor_batch` dumps new or changed since the last tick; drop the partitions of deleted files."""
+    """Request one run per `sensor_batch` dumps new or changed since the last tick, observe them, drop deleted files' partitions."""
     settings = run_settings(dumps)
     folder = settings.raw_dir.absolute()
     if not folder.is_dir():

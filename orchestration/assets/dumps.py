@@ -9,7 +9,8 @@ dump_files = dg.AssetSpec(
     group_name="raw",
     description=(
         "Daily Papers listing pages saved as text, one partition per file name in the dump folder. "
-        "Written outside Dagster; the sensor notices new and changed files by sha256."
+        "Written outside Dagster; the sensor notices new and changed files by sha256 and observes each "
+        "(data version: its sha256; its size and modification time)."
     ),
     kinds={"file"},
     partitions_def=dump_partitions,

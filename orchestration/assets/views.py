@@ -2,7 +2,9 @@
 
 `views_after_loads` (orchestration/sensors.py, on by default) materializes them once no load is
 queued or running after a table changed: their row counts, and the serving copy, follow each
-load with no click.
+load with no click. Each refresh checks every view's rows against what its tables imply
+(`rows_match_tables`, `sql/view_rows/`) and records its columns as the warehouse has them, which
+`column_schema_change` compares with the refresh before.
 """
 
 import warnings
