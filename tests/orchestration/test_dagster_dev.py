@@ -233,7 +233,15 @@ def test_graphql_serves_the_asset_graph_and_its_checks(dagster_dev):
     } | dict.fromkeys(TABLES, "warehouse")
     assert all(n["description"] for n in nodes)
     checks = {c["name"]: c["blocking"] for n in nodes for c in n["assetChecksOrError"]["checks"]}
-    assert checks == dict.fromkeys([rule.name for rule in RULES], True) | {"no_refused_dumps": False}
+    assert checks == dict.fromkeys([rule.name for rule in RULES], True) | {
+        "no_refused_dumps": False,
+        "rows_match_tables": False,
+        "column_schema_change": False,
+    }
+    on_views = {k: sorted(c["name"] for c in by_key[k]["assetChecksOrError"]["checks"]) for k in VIEW_NAMES}
+    assert on_views == dict.fromkeys(VIEW_NAMES, ["column_schema_change", "rows_match_tables"]) | {
+        "v_keyword_weeks": ["column_schema_change"]  # no row invariant (etl.view_rows.NO_INVARIANT)
+    }
 
 
 def test_the_sensor_loads_the_sample_in_one_run_and_the_views_follow_with_no_click(dagster_dev):

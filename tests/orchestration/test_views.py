@@ -186,3 +186,21 @@ def test_a_refresh_records_each_views_columns_as_the_warehouse_has_them(
     )
     if isinstance(warehouse_target, Path):  # DuckDB's own types: those etl/view_types.json pins
         assert recorded == declared
+
+
+def test_every_view_has_its_checks_in_the_definitions():
+    graph = defs.resolve_asset_graph()
+    on_views = {
+        name: sorted(
+            (k.name, graph.get_check_spec(k).blocking)
+            for k in graph.get_check_keys_for_assets({dg.AssetKey(name)})
+        )
+        for name in VIEW_NAMES
+    }
+    both = [("column_schema_change", False), ("rows_match_tables", False)]
+    assert on_views == dict.fromkeys(VIEW_NAMES, both) | {
+        "v_keyword_weeks": [("column_schema_change", False)]
+    }
+    assert defs.resolve_job_def(refresh_views_job.name).asset_layer.asset_graph.asset_check_keys == {
+        dg.AssetCheckKey(dg.AssetKey(name), check) for name in VIEW_NAMES for check, _ in both
+    } - {dg.AssetCheckKey(dg.AssetKey("v_keyword_weeks"), "rows_match_tables")}
