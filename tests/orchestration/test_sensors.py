@@ -361,6 +361,9 @@ def test_observing_is_bounded_per_tick_and_goes_on_from_the_cursor(instance, tmp
     assert (
         evaluate(instance, raw, third.cursor, batch=3).skip_reason.skip_message == "no file changed among 7"
     )
+    replay = json.loads(third.cursor) | {"observe_after": ""}  # a backlog over files observed already
+    again = evaluate(instance, raw, json.dumps(replay), batch=3)
+    assert observed(again) == {} and json.loads(again.cursor)["observe_after"] == "2.txt"
     record = instance.fetch_observations(
         dg.AssetRecordsFilter(asset_key=dg.AssetKey("dump_files"), asset_partitions=["4.txt"]), limit=1
     ).records[0]
