@@ -20,8 +20,8 @@ TODAY = dt.date(2026, 12, 1)
 SINCE = dt.date(2025, 11, 1)  # the cookbook's month queries start here: the report's period covers them
 
 
-def load_sample(raw: Path, warehouse: Path | URL) -> None:
-    """Load the sample dumps of `raw` (their mtimes set to the cookbook's) into `warehouse`."""
+def load_sample(raw: Path, warehouse: Path | URL, exit_code: int = EXIT_OK) -> None:
+    """Load the dumps of `raw` (their mtimes set to the cookbook's) into `warehouse`; the load exits `exit_code`."""
     for path in raw.glob("*.txt"):
         set_mtime(path, SAVED)
     target = (
@@ -30,7 +30,7 @@ def load_sample(raw: Path, warehouse: Path | URL) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(etl.clock, "today", lambda: TODAY)
         patch.setenv("PAPERHOUSE_SETTLE_SECONDS", "0")
-        assert main(["load", str(raw), "--warehouse", target]) == EXIT_OK
+        assert main(["load", str(raw), "--warehouse", target]) == exit_code
 
 
 @pytest.fixture(scope="module", params=ENGINES)
