@@ -17,7 +17,6 @@ from sqlalchemy import Connection
 
 from etl.digest.queries import run
 
-RISING = 10  # topics in each rising list
 MONTH_WEEKS = 4  # a "month" of the month-over-month: the last four weeks against the four before
 
 
@@ -133,30 +132,23 @@ def weekly(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def rising(rows: list[dict[str, Any]], period: Period) -> tuple[list[Topic], list[Topic]]:
-    """The topics that rose most week over week and month over month (four weeks), with their trends."""
-    counts: dict[str, dict[dt.date, int]] = defaultdict(dict)
+    """The rows of `rising.sql` as the topics that rose most week over week and month over month."""
+    topics: dict[tuple[str, int], tuple[str, int, int, dict[dt.date, int]]] = {}
     for row in rows:
-        counts[row["keyword"]][row["week_start"]] = row["papers"]
+        key = (row["span"], row["place"])
+        topics.setdefault(key, (row["keyword"], row["papers"], row["papers_before"], {}))[3][
+            row["week_start"]
+        ] = row["week_papers"]
     weeks = period.trend_weeks
-    last = period.last_week
 
-    def span(keyword: str, first: dt.date, count: int) -> int:
-        return sum(counts[keyword].get(first + dt.timedelta(weeks=n), 0) for n in range(count))
-
-    def ranked(recent: dt.date, before: dt.date, count: int) -> list[Topic]:
-        topics = [
-            Topic(
-                k, span(k, recent, count), span(k, before, count), tuple(counts[k].get(w, 0) for w in weeks)
-            )
-            for k in counts
+    def listed(span: str) -> list[Topic]:
+        places = sorted(place for s, place in topics if s == span)
+        return [
+            Topic(k, papers, before, tuple(counts.get(w, 0) for w in weeks))
+            for k, papers, before, counts in (topics[(span, p)] for p in places)
         ]
-        topics = [t for t in topics if t.change > 0]
-        return sorted(topics, key=lambda t: (-t.change, t.keyword))[:RISING]
 
-    week = ranked(last, last - dt.timedelta(weeks=1), 1)
-    first_recent = last - dt.timedelta(weeks=MONTH_WEEKS - 1)
-    month = ranked(first_recent, first_recent - dt.timedelta(weeks=MONTH_WEEKS), MONTH_WEEKS)
-    return week, month
+    return listed("week"), listed("month")
 
 
 def gather(connection: Connection, since: dt.date | None, weeks: int) -> Figures | None:
@@ -168,8 +160,17 @@ def gather(connection: Connection, since: dt.date | None, weeks: int) -> Figures
     period = period_for(holdings["last_listing"], since, weeks)
     binds = {"period_start": period.start, "period_end": period.end}
     days = run(connection, "days", **binds)
-    week_rows = run(connection, "keyword_weeks", trend_start=period.trend_start, period_end=period.end)
-    rising_week, rising_month = rising(week_rows, period)
+    month_start = period.last_week - dt.timedelta(weeks=MONTH_WEEKS - 1)
+    rows = run(
+        connection,
+        "rising",
+        trend_start=period.trend_start,
+        period_end=period.end,
+        last_week=period.last_week,
+        month_start=month_start,
+        month_before=month_start - dt.timedelta(weeks=MONTH_WEEKS),
+    )
+    rising_week, rising_month = rising(rows, period)
     top_keywords = run(connection, "top_keywords", **binds)
     new_keywords = run(connection, "new_keywords", **binds)
     named = sorted(

@@ -12,7 +12,7 @@ from etl.sql import SQL_DIR
 def test_every_query_names_its_binds_and_says_what_it_answers():
     assert query_names() == [
         "code_share", "days", "days_to_listing", "guessed_dumps", "holdings", "hosts", "keyword_papers",
-        "keyword_weeks", "loads", "new_keywords", "organizations", "refused_dumps", "repositories",
+        "loads", "new_keywords", "organizations", "refused_dumps", "repositories", "rising",
         "session", "top_keywords", "top_papers", "upvotes",
     ]  # fmt: skip
     for name in query_names():
