@@ -171,12 +171,18 @@ def bar_list(
 
     `rows`: (label, value, note after the value, may be empty).
     """
-    label_w, value_w, row_h = 170, 130, 22
+    label_w, row_h = 170, 22
     bar_x = label_w + 8
+    # Room right of the longest bar for its value and note (about 7 units a character at 12 units).
+    notes = [note if len(note) <= 30 else note[:29] + "…" for _, _, note in rows]
+    texts = [
+        f"{value:,}" + (f" · {note}" if note else "") for (_, value, _), note in zip(rows, notes, strict=True)
+    ]
+    value_w = min(LIST_WIDTH - bar_x - 60, 12 + 7 * max((len(t) for t in texts), default=4))
     bar_max = LIST_WIDTH - bar_x - value_w
     top = max((v for _, v, _ in rows), default=0) or 1
     body = []
-    for i, (label, value, note) in enumerate(rows):
+    for i, ((label, value, note), text) in enumerate(zip(rows, texts, strict=True)):
         y = i * row_h
         shown = label if len(label) <= 28 else label[:27] + "…"
         w = value / top * bar_max
@@ -185,9 +191,7 @@ def bar_list(
             f"<g><title>{escape(tip)}</title>"
             f'<text class="label" x="{label_w}" y="{_n(y + 15)}" text-anchor="end">{escape(shown)}</text>'
             f'<rect class="bar" x="{bar_x}" y="{_n(y + 4)}" width="{_n(max(w, 1))}" height="{row_h - 8}"/>'
-            f'<text class="value" x="{_n(bar_x + w + 6)}" y="{_n(y + 15)}">{value:,}'
-            + (f" · {escape(note)}" if note else "")
-            + "</text></g>"
+            f'<text class="value" x="{_n(bar_x + w + 6)}" y="{_n(y + 15)}">{escape(text)}</text></g>'
         )
     return _svg(name, title, max(len(rows), 1) * row_h + 4, body, LIST_WIDTH, "list")
 
