@@ -18,13 +18,11 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import OperationalError
 
 from etl.digest.figures import Figures, Period, gather
 from etl.digest.page import render
-from etl.engines import engine_at
 from etl.settings import warehouse_label
-from etl.warehouse import warehouse_engine
+from etl.warehouse import reading
 
 
 @dataclass(frozen=True)
@@ -56,23 +54,9 @@ def write_report(
 ) -> WrittenReport:
     """Write the report of `warehouse` to `out` (replaced whole, never half-written); nothing is written to the warehouse."""
     started = time.perf_counter()
-    if isinstance(warehouse, Path) and not warehouse.exists():
-        raise FileNotFoundError(f"no warehouse at {warehouse}: run `paperhouse load` first")
     now = now or dt.datetime.now(dt.UTC)
-    engine = warehouse_engine(warehouse, read_only=isinstance(warehouse, Path))
-    try:
-        with engine.connect() as connection:
-            try:
-                html, figures = build_page(connection, warehouse, since, weeks, now)
-            finally:
-                connection.rollback()
-    except OperationalError as exc:
-        locked = engine_at(warehouse).lock_conflict(exc, warehouse)
-        if locked is None:
-            raise
-        raise locked from None
-    finally:
-        engine.dispose()
+    with reading(warehouse) as connection:
+        html, figures = build_page(connection, warehouse, since, weeks, now)
     data = html.encode("utf-8")
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
