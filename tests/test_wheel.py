@@ -131,5 +131,5 @@ def test_an_installed_wheel_loads_and_checks_the_sample_from_another_folder(whee
     assert shown.stdout.split() == [
         "True",
         "46",
-        "21",
-    ]  # 46 merge steps (4 keep the search index), 21 assets (dumps, 10 tables, 10 views)
+        "22",
+    ]  # 46 merge steps (4 keep the search index), 22 assets (dumps, 10 tables, 10 views, the weekly report)
