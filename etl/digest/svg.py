@@ -123,7 +123,7 @@ def _date_axis(dates: Sequence[dt.date], left: float, step: float, y: float) -> 
     for i, day in enumerate(dates):
         show = (day.weekday() == 0) if short else (day.day == 1 or i == 0)
         x = left + i * step
-        if show and x - last_x >= 52:
+        if show and x - last_x >= 52 and x <= WIDTH - 56:  # a label needs its width inside the chart
             text = day.strftime("%d %b") if short else day.strftime("%b %Y")
             parts.append(f'<text class="tick" x="{_n(x)}" y="{_n(y + FONT)}">{escape(text)}</text>')
             last_x = x
@@ -230,8 +230,9 @@ def share_line(name: str, title: str, points: Sequence[tuple[str, float, str]]) 
         body.append(f'<polyline class="trend" points="{" ".join(f"{_n(x)},{_n(y)}" for x, y in coords)}"/>')
     every = max(1, round(len(points) / 10))
     for i, ((label, _, tip), (x, y)) in enumerate(zip(points, coords, strict=True)):
+        anchor = "end" if x > WIDTH - right - 24 else "middle"  # the last label stays inside the chart
         text = (
-            f'<text class="tick" x="{_n(x)}" y="{top_pad + plot_h + 14}" text-anchor="middle">{escape(label)}</text>'
+            f'<text class="tick" x="{_n(x)}" y="{top_pad + plot_h + 14}" text-anchor="{anchor}">{escape(label)}</text>'
             if i % every == 0
             else ""
         )
