@@ -6,34 +6,18 @@ import json
 from pathlib import Path
 
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import OperationalError
 
 from etl import clock
 from etl.checks import CheckOutcome, audit
-from etl.engines import WarehouseLocked, engine_at
+from etl.engines import WarehouseLocked
 from etl.report import cause
-from etl.warehouse import warehouse_engine
+from etl.warehouse import reading
 
 
 def audit_warehouse(path: Path | URL) -> dict[str, CheckOutcome]:
     """Every rule's outcome over the warehouse at `path` (a DuckDB file or a URL), opened read-only."""
-    if isinstance(path, Path) and not path.exists():
-        raise FileNotFoundError(f"no warehouse at {path}: run `paperhouse load` first")
-    # PostgreSQL refuses even temporary tables (the rules' scope copies) in a read-only
-    # transaction: there the audit runs in one transaction that is rolled back, never committed.
-    engine = warehouse_engine(path, read_only=isinstance(path, Path))
-    try:
-        with engine.connect() as connection:
-            outcomes = audit(connection, clock.today())
-            connection.rollback()
-            return outcomes
-    except OperationalError as exc:
-        locked = engine_at(path).lock_conflict(exc, path)
-        if locked is None:
-            raise
-        raise locked from None
-    finally:
-        engine.dispose()
+    with reading(path) as connection:
+        return audit(connection, clock.today())
 
 
 def format_audit(outcomes: dict[str, CheckOutcome], as_json: bool) -> str:

@@ -5,12 +5,14 @@ committed); 2 a bad option or setting, nothing opened; 3 some dumps refused, the
 4 loaded and committed, but the serving copy was not replaced; 5 another load holds the
 warehouse; 130 and 143 stopped by SIGINT or SIGTERM (committed batches stay).
 `paperhouse check` exits 0 when every rule holds, 1 when one is broken or the check failed, and 5
-while a load holds the warehouse.
+while a load holds the warehouse. `paperhouse report` exits 0 when it wrote the page, 1 when it could
+not, 2 on a bad option, and 5 while a load holds the DuckDB file (its serving copy can be read).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
@@ -21,6 +23,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL
 
 from etl.audit import audit_warehouse, describe_failure, describe_lock, format_audit
+from etl.digest import write_report
 from etl.progress import terminal_bar
 from etl.report import LoadReport, cause, printable
 from etl.roles import grant_reader
@@ -55,6 +58,13 @@ def _add_setting(parser: argparse.ArgumentParser, name: str) -> None:
         parser.add_argument(setting.option, dest=name, metavar=setting.metavar, help=text)
     else:  # the positional argument: argparse names it by its destination
         parser.add_argument(name, nargs="?", help=text)
+
+
+def _add_flag(parser: argparse.ArgumentParser, option: str, name: str, metavar: str) -> None:
+    """A subcommand's own option for setting `name` (one `paperhouse load` does not take), described by it."""
+    setting, default = setting_of(name)
+    text = f"{setting.doc}; {setting.expected} (default: ${setting.env} or {shown_default(setting, default)})"
+    parser.add_argument(option, dest=name, metavar=metavar, help=text.replace("%", "%%"))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -99,6 +109,18 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--json", action="store_true", help="print one JSON object instead of one line per rule"
     )
+    report = commands.add_parser(
+        "report",
+        help="write one self-contained HTML page of what the warehouse shows: what rose, in charts (read-only)",
+    )
+    _add_setting(report, "warehouse")
+    _add_flag(report, "--out", "report_path", "FILE.html")
+    _add_flag(report, "--weeks", "report_weeks", "N")
+    report.add_argument(
+        "--since",
+        metavar="DATE",
+        help="the period's first day, YYYY-MM-DD, instead of --weeks; it ends on the last listing date",
+    )
     grant = commands.add_parser(
         "grant-reader",
         help="PostgreSQL: let an existing ROLE read every table and view of the warehouse, and write nothing",
@@ -130,6 +152,41 @@ def run_grant_reader(args: argparse.Namespace) -> int:
         engine.dispose()
     print(f"{args.role} may now read every table and view of {warehouse_label(settings.warehouse)}")
     return EXIT_OK
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Write the report page of the warehouse (opened read-only); say where, how large, how long."""
+    try:
+        settings = Settings.from_env(
+            warehouse=args.warehouse, report_path=args.report_path, report_weeks=args.report_weeks
+        )
+        since = _day(args.since, "--since")
+    except SettingsError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    try:
+        written = write_report(settings.warehouse, settings.report_file, since, settings.report_weeks)
+    except WarehouseLocked as exc:
+        who = f"process {exc.pid} ({exc.holder})" if exc.pid else "another process"
+        return _fail(
+            f"the warehouse {exc.path} is being written by {who}: no report was written; run it when that "
+            "load ends, or on the serving copy (--warehouse serving/<name> beside it)",
+            EXIT_LOCKED,
+        )
+    except Exception as exc:  # noqa: BLE001 - a missing file, an unmigrated warehouse: say so, write nothing
+        return _fail(f"report failed: {cause(exc)}; no report was written", EXIT_FAILED)
+    period = f"{written.period.start} to {written.period.end}" if written.period else "no paper listed yet"
+    print(f"{written.path}: {period}, {written.size_bytes / 1000:,.0f} kB, in {written.seconds:.1f} s")
+    return EXIT_OK
+
+
+def _day(value: str | None, option: str) -> dt.date | None:
+    """A YYYY-MM-DD date given to `option`, or None."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise SettingsError(f"{option}={value!r}: expected a date such as 2025-11-01") from None
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -268,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_check(args)
     if args.command == "grant-reader":
         return run_grant_reader(args)
+    if args.command == "report":
+        return run_report(args)
     stop = StopSwitch()
     with stop.installed():  # the run turns a signal into its outcome (etl.runner): 130 or 143
         return run_load(args, stop)

@@ -187,6 +187,7 @@ def _whole_seconds(least: int, most: int) -> Callable[[str], int]:
 
 MAX_SETTLE_SECONDS = 300.0  # the pause is taken once per load, holding the warehouse
 MAX_SENSOR_BATCH = 100_000  # dumps in one sensor run; batch_mb still bounds each transaction
+MAX_REPORT_WEEKS = 520  # ten years of weeks: the report's trends, one point a week
 
 
 def _http_url(value: str) -> str:
@@ -515,6 +516,33 @@ class Settings:
         "most dumps Dagster's sensor puts in one run: the new and changed files of a tick make one "
         "run per this many",
     )
+
+    report_path: Path | None = _setting(
+        None,
+        "PAPERHOUSE_REPORT",
+        None,
+        _path,
+        "a file path",
+        "where `paperhouse report` writes its HTML page",
+        unset="report.html beside the warehouse file",  # paperhouse-report.html here for PostgreSQL
+    )
+    report_weeks: int = _setting(
+        8,
+        "PAPERHOUSE_REPORT_WEEKS",
+        None,
+        _count(1, MAX_REPORT_WEEKS),
+        f"a whole number of weeks from 1 to {MAX_REPORT_WEEKS}",
+        "how many whole weeks `paperhouse report` covers, up to the last listing date",
+    )
+
+    @property
+    def report_file(self) -> Path:
+        """Where the report goes: the configured path, else beside the warehouse file (or in this folder)."""
+        if self.report_path is not None:
+            return self.report_path
+        if self.on_server:
+            return Path("paperhouse-report.html")
+        return self.warehouse.parent / "report.html"
 
     @property
     def batch_bytes(self) -> int:

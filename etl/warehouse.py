@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +13,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
 
 from etl.duckdb_exit import release_at_exit
 from etl.engines import WarehouseLocked, engine_at, engine_of
@@ -52,6 +53,32 @@ def warehouse_engine(
         storage_version=storage_version,
         connect_timeout=connect_timeout,
     )
+
+
+@contextmanager
+def reading(path: Path | URL) -> Iterator[Connection]:
+    """A connection that reads the warehouse at `path` and never commits anything.
+
+    A DuckDB file is opened read-only (a missing one is a FileNotFoundError, never created; one a
+    load holds is `WarehouseLocked`). PostgreSQL refuses even temporary tables (the audit's scope
+    copies) in a read-only transaction: there the work runs in one transaction that is rolled back.
+    """
+    if isinstance(path, Path) and not path.exists():
+        raise FileNotFoundError(f"no warehouse at {path}: run `paperhouse load` first")
+    engine = warehouse_engine(path, read_only=isinstance(path, Path))
+    try:
+        with engine.connect() as connection:
+            try:
+                yield connection
+            finally:
+                connection.rollback()
+    except OperationalError as exc:
+        locked = engine_at(path).lock_conflict(exc, path)
+        if locked is None:
+            raise
+        raise locked from None
+    finally:
+        engine.dispose()
 
 
 def engine_for(settings: Settings, read_only: bool = False) -> Engine:

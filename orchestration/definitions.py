@@ -8,6 +8,7 @@ from orchestration.alerts import alert_on_run_failure
 from orchestration.assets import dumps
 from orchestration.assets.dumps import dump_files
 from orchestration.assets.refused import no_refused_dumps
+from orchestration.assets.report import weekly_report
 from orchestration.assets.tables import load_dumps
 from orchestration.assets.views import COLUMN_SCHEMA_CHECKS, analyst_views
 from orchestration.catalog import catalogued
@@ -18,7 +19,7 @@ from orchestration.sensors import build_sweep_schedule, new_dump_sensor, views_a
 
 defs = dg.Definitions(
     assets=catalogued(
-        [dump_files, load_dumps, analyst_views],
+        [dump_files, load_dumps, analyst_views, weekly_report],
         sources={dump_files.key.to_user_string(): Path(dumps.__file__)},
     ),
     asset_checks=[no_refused_dumps, *COLUMN_SCHEMA_CHECKS],

@@ -218,10 +218,11 @@ def _cursor(tick: int, mark: FolderMark, observe_after: str | None) -> str:
 
 views_after_loads = dg.AutomationConditionSensorDefinition(
     "views_after_loads",
-    target=dg.AssetSelection.groups("views"),
+    target=dg.AssetSelection.groups("views", "report"),
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=15,
-    description="Refresh the analyst views and the serving copy after every load (their automation condition).",
+    description="Refresh the analyst views and the serving copy after every load, then the weekly report "
+    "(their automation condition).",
 )
 
 

@@ -131,6 +131,12 @@ def check_page(page: Page, base_url: str, folder: Path, asset: str, check: str) 
     return _shot_and_expect(page, folder / f"check_{check}.png", ["refused dumps in the folder: 1"])
 
 
+def asset_page(page: Page, base_url: str, folder: Path, asset: str, needle: str) -> list[str]:
+    """An asset's latest materialization (its events view): its metadata must show `needle`."""
+    _open(page, f"{base_url}/assets/{asset}?view=events", wait_for="")
+    return _shot_and_expect(page, folder / f"asset_{asset}.png", [needle])
+
+
 def capture(base_url: str, folder: Path, pages: list[str]) -> list[str]:
     """Screenshot each page into `folder`; return what a page failed to show."""
     base_url = base_url.rstrip("/")
@@ -151,6 +157,7 @@ def capture(base_url: str, folder: Path, pages: list[str]) -> list[str]:
                     "partitions": partitions_page,
                     "run": run_page,
                     "check": check_page,
+                    "asset": asset_page,
                 }
                 problems += handler[kind](page, base_url, folder, *args)
         finally:

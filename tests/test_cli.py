@@ -21,12 +21,21 @@ from sqlalchemy import text
 
 import etl.serving
 from etl.checks import AUDIT_RULES, RULES
-from etl.cli import EXIT_LOCKED, EXIT_NOT_PUBLISHED, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
+from etl.cli import EXIT_FAILED, EXIT_LOCKED, EXIT_NOT_PUBLISHED, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
 from etl.keywords import EXTRACTOR_VERSION
 from etl.pipeline import load_paths
 from etl.settings import settings_table
 from etl.warehouse import warehouse_engine
-from tests.conftest import ROOT, dump_text, file_tree, hold_warehouse, hold_warehouse_as, write_dump
+from tests.conftest import (
+    ROOT,
+    dump_text,
+    file_tree,
+    hold_warehouse,
+    hold_warehouse_as,
+    set_mtime,
+    snapshot,
+    write_dump,
+)
 
 
 def test_every_setting_with_an_option_is_an_option_of_load_described_by_the_setting(capsys):
@@ -981,3 +990,61 @@ def test_a_load_meeting_a_dagster_runs_lock_names_the_run(tmp_path, sample_dir):
         f"5f0c2a3e-91d4-4c8b-a0f1-2d6e7b9c8a10 (pid {holder.pid}): another load (a `paperhouse load` or a "
         "Dagster run) is running; nothing was done. Run again later, or pass --wait SECONDS to queue behind it\n",
     )
+
+
+def test_report_writes_one_page_beside_the_warehouse_and_changes_nothing(
+    warehouse_target, warehouse_arg, sample_dir, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)  # a PostgreSQL warehouse's report goes to the current folder
+    for path in sample_dir.glob(
+        "*.txt"
+    ):  # the guessed listing years as the cookbook's, whatever the clone's date
+        set_mtime(path, dt.datetime(2026, 7, 1))
+    assert main(["load", str(sample_dir), "--warehouse", warehouse_arg]) == EXIT_OK
+    engine = warehouse_engine(warehouse_target)
+    before = snapshot(engine)
+    engine.dispose()
+    stamp = warehouse_target.stat().st_mtime_ns if isinstance(warehouse_target, Path) else None
+    capsys.readouterr()
+    assert main(["report", "--warehouse", warehouse_arg, "--weeks", "2"]) == EXIT_OK
+    if isinstance(warehouse_target, Path):
+        out = warehouse_target.parent / "report.html"
+        assert warehouse_target.stat().st_mtime_ns == stamp
+    else:
+        out = tmp_path / "paperhouse-report.html"
+    printed = capsys.readouterr().out
+    assert printed.startswith(
+        f"{out.relative_to(tmp_path) if not out.is_absolute() or out.parent == tmp_path else out}"
+    )
+    assert re.search(r": 2026-05-25 to 2026-06-03, \d+ kB, in [\d.]+ s$", printed.strip()), printed
+    html = out.read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>") and html.count('<svg class="chart') >= 10
+    engine = warehouse_engine(warehouse_target)
+    assert snapshot(engine) == before
+    engine.dispose()
+
+
+def test_report_refuses_bad_options_and_a_missing_warehouse_writing_nothing(tmp_path, capsys):
+    out = tmp_path / "r.html"
+    assert main(["report", "--warehouse", str(tmp_path / "none.duckdb"), "--out", str(out)]) == EXIT_FAILED
+    assert "no warehouse at" in capsys.readouterr().err and not out.exists()
+    assert not (tmp_path / "none.duckdb").exists()
+    assert main(["report", "--since", "2025-02-30", "--out", str(out)]) == EXIT_USAGE
+    assert capsys.readouterr().err == "paperhouse: --since='2025-02-30': expected a date such as 2025-11-01\n"
+    assert main(["report", "--weeks", "0", "--out", str(out)]) == EXIT_USAGE
+    assert "expected a whole number of weeks from 1 to 520" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_report_while_a_load_holds_the_warehouse_exits_5(tmp_path, sample_dir, capsys):
+    warehouse = tmp_path / "w" / "paperhouse.duckdb"
+    assert main(["load", str(sample_dir), "--warehouse", str(warehouse)]) == EXIT_OK
+    holder = hold_warehouse(warehouse, 30)
+    try:
+        assert (
+            main(["report", "--warehouse", str(warehouse), "--out", str(tmp_path / "r.html")]) == EXIT_LOCKED
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert "no report was written" in capsys.readouterr().err and not (tmp_path / "r.html").exists()

@@ -76,6 +76,8 @@ def test_the_wheel_holds_the_packages_and_every_sql_file_and_the_lexicon_and_not
         )
     }
     assert {n for n in names if n.startswith("etl/lexicon/")} == lexicon
+    digest = {f"etl/digest/{name}" for name in ("report.html.j2", "report.css")}  # the report's page
+    assert digest <= set(names)
     versions = sorted(p.name for p in (ROOT / "migrations" / "versions").glob("*.py"))
     assert sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("migrations/versions/")) == versions
 
@@ -115,6 +117,9 @@ def test_an_installed_wheel_loads_and_checks_the_sample_from_another_folder(whee
     assert "entries: 451; papers: 411 new, 0 already known, 0 removed" in loaded.stdout
     checked = _run([paperhouse, "check", "--warehouse", "w.duckdb"], cwd=elsewhere)
     assert checked.stderr == ""
+    reported = _run([paperhouse, "report", "--warehouse", "w.duckdb", "--out", "r.html"], cwd=elsewhere)
+    assert reported.stderr == "" and reported.stdout.startswith("r.html: ")
+    assert (elsewhere / "r.html").read_text(encoding="utf-8").count('<svg class="chart') >= 10
 
     # The installed copy is what ran, and Dagster's definitions import from it too.
     code = (
@@ -126,5 +131,5 @@ def test_an_installed_wheel_loads_and_checks_the_sample_from_another_folder(whee
     assert shown.stdout.split() == [
         "True",
         "46",
-        "21",
-    ]  # 46 merge steps (4 keep the search index), 21 assets (dumps, 10 tables, 10 views)
+        "22",
+    ]  # 46 merge steps (4 keep the search index), 22 assets (dumps, 10 tables, 10 views, the weekly report)

@@ -20,6 +20,7 @@ from models import TABLES
 from orchestration import defs
 from orchestration.assets import dumps
 from orchestration.assets.dumps import dump_files
+from orchestration.assets.report import weekly_report
 from orchestration.assets.tables import load_dumps
 from orchestration.assets.views import analyst_views
 from orchestration.catalog import catalogued
@@ -29,9 +30,13 @@ from tests.orchestration.conftest import VIEW_NAMES
 
 PACKAGE = Path(orchestration.__file__).parent
 SOURCES = {"dump_files": Path(dumps.__file__)}
-LAYERS = {"dump_files": "raw"} | dict.fromkeys(TABLES, "warehouse") | dict.fromkeys(VIEW_NAMES, "views")
+LAYERS = (
+    {"dump_files": "raw", "weekly_report": "report"}
+    | dict.fromkeys(TABLES, "warehouse")
+    | dict.fromkeys(VIEW_NAMES, "views")
+)
 DEFINED_IN = {"dump_files": "assets/dumps.py"} | dict.fromkeys(TABLES, "assets/tables.py")
-DEFINED_IN |= dict.fromkeys(VIEW_NAMES, "assets/views.py")
+DEFINED_IN |= dict.fromkeys(VIEW_NAMES, "assets/views.py") | {"weekly_report": "assets/report.py"}
 
 
 def nodes(definitions: dg.Definitions) -> dict[str, object]:
@@ -46,7 +51,7 @@ def references(node) -> list:  # noqa: ANN001
 def rebuilt() -> dg.Definitions:
     """The project's assets catalogued again under the current environment (definitions.py does it at import)."""
     return dg.Definitions(
-        assets=catalogued([dump_files, load_dumps, analyst_views], SOURCES),
+        assets=catalogued([dump_files, load_dumps, analyst_views, weekly_report], SOURCES),
         resources={"warehouse": WarehouseResource(), "dumps": DumpFolderResource()},
     )
 
@@ -101,7 +106,9 @@ def test_code_references_link_to_the_configured_repository_and_branch(monkeypatc
 def test_the_tables_and_only_they_carry_the_configured_freshness_window(monkeypatch):
     policies = {name: node.freshness_policy for name, node in nodes(defs).items()}
     day_and_two = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=26))
-    assert policies == dict.fromkeys(TABLES, day_and_two) | dict.fromkeys({"dump_files", *VIEW_NAMES})
+    assert policies == dict.fromkeys(TABLES, day_and_two) | dict.fromkeys(
+        {"dump_files", "weekly_report", *VIEW_NAMES}
+    )
     monkeypatch.setenv("PAPERHOUSE_FRESHNESS_HOURS", "2.5")
     assert nodes(rebuilt())["papers"].freshness_policy == dg.FreshnessPolicy.time_window(
         fail_window=timedelta(hours=2.5)

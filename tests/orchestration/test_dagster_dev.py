@@ -227,7 +227,7 @@ def test_graphql_serves_the_asset_graph_and_its_checks(dagster_dev):
     port, _, _ = dagster_dev
     nodes = graphql(port, GRAPH)["assetNodes"]
     by_key = {"/".join(n["assetKey"]["path"]): n for n in nodes}
-    assert set(by_key) == {"dump_files"} | set(TABLES) | VIEW_NAMES
+    assert set(by_key) == {"dump_files"} | set(TABLES) | VIEW_NAMES | {"weekly_report"}
     assert {k: n["groupName"] for k, n in by_key.items() if n["isPartitioned"]} == {
         "dump_files": "raw"
     } | dict.fromkeys(TABLES, "warehouse")
@@ -267,6 +267,16 @@ def test_the_sensor_loads_the_sample_in_one_run_and_the_views_follow_with_no_cli
 
     by_automation = wait_for(automation_runs, 180, "the views' runs to finish", home)
     assert [r["status"] for r in by_automation] == ["SUCCESS"] * len(by_automation)
+
+    def report_written() -> bool:  # the same sensor writes the report after the views
+        nodes = graphql(port, LATEST)["assetNodes"]
+        return any(n["assetKey"]["path"][-1] == "weekly_report" and n["assetMaterializations"] for n in nodes)
+
+    wait_for(report_written, 180, "the weekly report after the views", home)
+    assert (home / "report.html").read_text(encoding="utf-8").count('<svg class="chart') >= 10
+    if Path(os.environ.get("CHROMIUM", "/usr/bin/chromium")).exists():  # its page shows the week's summary
+        done = screenshots(port, home / "shots", "asset:weekly_report:Rising this week")
+        assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_writers_launched_from_different_places_never_overlap(dagster_dev):

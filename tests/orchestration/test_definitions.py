@@ -35,13 +35,13 @@ def parents() -> dict[str, set[str]]:
 def test_definitions_load_and_every_job_resolves():
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    assert keys == {"dump_files"} | set(TABLES) | VIEW_NAMES
+    assert keys == {"dump_files"} | set(TABLES) | VIEW_NAMES | {"weekly_report"}
     for job in ("load_dumps_job", "rebuild_warehouse_job", "refresh_views_job", "refused_dumps_job"):
         defs.resolve_job_def(job)
     groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
     assert groups == {"dump_files": "raw"} | dict.fromkeys(TABLES, "warehouse") | dict.fromkeys(
         VIEW_NAMES, "views"
-    )
+    ) | {"weekly_report": "report"}
     assert all(graph.get(key).description for key in graph.get_all_asset_keys())
 
 
@@ -68,6 +68,14 @@ def test_the_graph_is_the_lineage_each_asset_from_what_it_is_computed_from():
         "v_keyword_weeks": {"paper_keywords", "papers", "dates", "keywords"},
         "v_paper_keywords": {"paper_keywords", "papers", "keywords"},
         "v_paper_links": {"paper_links", "links", "papers"},
+        "weekly_report": {
+            "source_files",
+            "v_calendar",
+            "v_paper_appearances",
+            "v_paper_keywords",
+            "v_paper_links",
+            "v_papers",
+        },  # fmt: skip
     }
 
 
@@ -164,7 +172,8 @@ def test_every_step_that_writes_the_warehouse_holds_the_one_slot_pool():
         if assets_def.is_executable
         for key in assets_def.keys
     }
-    assert pools == dict.fromkeys(set(TABLES) | VIEW_NAMES, WAREHOUSE_POOL)
+    # The report reads the serving copy (or PostgreSQL) and writes no warehouse: no pool, never queued behind a load.
+    assert pools == dict.fromkeys(set(TABLES) | VIEW_NAMES, WAREHOUSE_POOL) | {"weekly_report": None}
     with dg.instance_for_test(overrides={"concurrency": settings["concurrency"]}) as instance:
         assert instance.run_coordinator.__class__.__name__ == "QueuedRunCoordinator"
 
@@ -178,7 +187,8 @@ def test_sensors_are_on_by_default():
     assert defs.resolve_sensor_def("new_dump_sensor").default_status == dg.DefaultSensorStatus.RUNNING
     views = defs.resolve_sensor_def("views_after_loads")
     assert views.default_status == dg.DefaultSensorStatus.RUNNING
-    assert views.asset_selection.resolve(defs.resolve_asset_graph()) == {dg.AssetKey(v) for v in VIEW_NAMES}
+    selected = views.asset_selection.resolve(defs.resolve_asset_graph())
+    assert selected == {dg.AssetKey(v) for v in VIEW_NAMES} | {dg.AssetKey("weekly_report")}
 
 
 @pytest.mark.parametrize("home", ["dagster_home", "dagster_home/postgres"])
