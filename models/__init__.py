@@ -24,6 +24,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -603,7 +604,7 @@ class SearchDocument(Base):
 
 class SearchPosting(Base):
     """The full-text search index's postings: one row per term and paper whose title or abstract
-    holds it, with how often. A paper's words are its title then its abstract (`papers`), split on
+    holds it, with how often and where. A paper's words are its title then its abstract (`papers`), split on
     every character that is not a letter or a digit and lowercased; a stop word
     (`search_stopwords`) is not indexed; a plural is folded into its singular by a light rule
     (`studies` to `study`, `models` to `model`; not after `ss`, `us` or `is`). The same rule
@@ -627,6 +628,12 @@ class SearchPosting(Base):
         Integer,
         nullable=False,
         comment="How often the paper's title and abstract hold the term (BM25's term frequency).",
+    )
+    positions: Mapped[list[int]] = mapped_column(
+        ARRAY(Integer),
+        nullable=False,
+        comment="The places of the term in the paper's title and abstract, ascending, from 1, stop words "
+        "counted (`tf` of them): a quoted phrase matches where its words' places follow each other.",
     )
 
 

@@ -6,11 +6,13 @@ Both take the same queries (bench.search_agreement.QUERIES); the index tables ar
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 
 import duckdb
 import polars as pl
 import pytest
+from alembic.script import ScriptDirectory
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, inspect, text
@@ -19,7 +21,8 @@ from bench.search_agreement import QUERIES, agreement
 from bench.search_reference import Corpus, matching, placed_terms
 from etl.pipeline import load_folder
 from etl.search import search_index
-from etl.warehouse import downgrade, migrate, warehouse_engine
+from etl.warehouse import alembic_config, current_revision, downgrade, migrate, warehouse_engine
+from models import SEARCH_STOPWORDS
 from tests.conftest import ROOT, dump_text, snapshot, write_dump
 
 
@@ -104,18 +107,25 @@ def test_the_macro_matches_what_the_reference_matches_and_ranks_as_rank_bm25(tmp
     assert result["lucene_idf"] >= 0.9 and result["queries"] >= 20
 
 
+def pinned_functions(engine: str) -> dict[str, tuple[str, str]]:
+    """Each search function of `engine` as the newest revision that defines it pins it: (revision, text)."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    found: dict[str, tuple[str, str]] = {}
+    for script in scripts.walk_revisions():  # from the head down
+        for name, body in getattr(script.module, f"{engine.upper()}_FUNCTIONS", {}).items():
+            found.setdefault(name, (script.revision, body))
+    return found
+
+
 @pytest.fixture(scope="module")
 def memory() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB holding the search functions of the head migration."""
-    import importlib
-
-    pinned = importlib.import_module("migrations.versions.0017_full_text_search_on_duckdb")
+    """An in-memory DuckDB holding the search functions of the head revision."""
     connection = duckdb.connect()
-    for sql in pinned.DUCKDB_FUNCTIONS.values():
+    for _, sql in pinned_functions("duckdb").values():
         if "AS TABLE" not in sql:
             connection.execute(sql)
     connection.execute(
-        "CREATE TABLE search_stopwords AS SELECT unnest(?::VARCHAR[]) AS word", [pinned.STOPWORDS]
+        "CREATE TABLE search_stopwords AS SELECT unnest(?::VARCHAR[]) AS word", [list(SEARCH_STOPWORDS)]
     )
     return connection
 
@@ -146,21 +156,24 @@ def test_a_texts_terms_depend_only_on_the_text_and_follow_the_reference(memory, 
 @settings(max_examples=300, deadline=None)
 @given(title=WORDISH, abstract=WORDISH)
 def test_the_loads_polars_word_rule_is_the_macros_for_any_text(memory, title, abstract):
-    """The index the load counts in Polars (etl.search) holds the words and terms that the macros a
-    query is split with (search_words, search_term) give for the same text, any letters included."""
+    """The index the load counts in Polars (etl.search) holds the words, terms and places that the
+    macros a query is split with (search_words, search_term) give for the same text, any letters
+    included."""
     rows = memory.execute(
-        """SELECT search_term(w.word) AS term, count(*) AS tf
-           FROM unnest(search_words(? || ' ' || ?)) AS w (word)
+        """SELECT search_term(w.word) AS term, count(*) AS tf, list(w.position::INTEGER ORDER BY w.position)
+           FROM unnest(search_words(? || ' ' || ?)) WITH ORDINALITY AS w (word, position)
            WHERE w.word NOT IN (SELECT word FROM search_stopwords) GROUP BY ALL ORDER BY term""",
         [title, abstract],
     ).fetchall()
     papers = pl.DataFrame({"paper_id": [7], "title": [title], "abstract": [abstract]})
     postings, documents = search_index(papers)
-    assert [(t, int(n)) for t, n in rows] == postings.select("term", "tf").rows()
-    assert documents.rows() == [(7, sum(int(n) for _, n in rows))]
+    assert [(t, int(n), list(p)) for t, n, p in rows] == postings.select("term", "tf", "positions").rows()
+    assert documents.rows() == [(7, sum(int(n) for _, n, _ in rows))]
 
 
 def test_0017_indexes_the_papers_a_warehouse_already_holds_as_the_loads_would(engine, sample_dir):
+    """0017 builds the postings and documents, 0018 the postings again with their places: both in SQL,
+    as the load counts them in Polars."""
     load_folder(sample_dir, engine)
     before = snapshot(engine)
     downgrade(engine, "0015")
@@ -182,6 +195,9 @@ PHRASE_TEXTS = (
     "Chain of thought\n\nAnd chains-of-thoughts, plural.",
     "Chain to the thought\n\nTwo words between.",
     "Studies of diffusion\n\nA study of it.",
+    "Chain x thought\n\nA word where the query has a stop word.",
+    "Large language, then language models\n\nEach pair, but apart.",
+    "Model of models\n\nOne word twice.",
 )
 PHRASE_QUERIES = (
     '"large language models"',
@@ -191,12 +207,14 @@ PHRASE_QUERIES = (
     '"study of diffusion"',
     '"the chain"',
     '-"large language" or chain',
+    '"model of model"',
+    '"language then language"',
 )
 
 
 def test_a_phrase_matches_what_the_reference_matches_whatever_separates_its_words(tmp_path):
-    """Phrases are checked in the candidates' text: underscores, non-ASCII letters and dashes between
-    the words, words between them, a phrase across title and abstract, plurals."""
+    """Phrases are matched from the postings' positions: underscores, non-ASCII letters and dashes
+    between the words, words between them, a phrase across title and abstract, plurals."""
     raw = tmp_path / "raw"
     write_dump(raw, "2025-01-01_a.txt", dump_text("Jan 1", list(PHRASE_TEXTS)))
     target = tmp_path / "w.duckdb"
@@ -214,16 +232,80 @@ def test_a_phrase_matches_what_the_reference_matches_whatever_separates_its_word
             assert found or query == '"chain of the thought"', query
 
 
-def test_the_head_texts_and_stop_words_are_those_migration_0017_pins():
-    import importlib
+def test_a_warehouse_at_0017_upgraded_to_0018_searches_as_a_fresh_load_and_downgrades(engine, sample_dir):
+    """A warehouse at 0017 (postings without places, phrases checked in the text) gets its places from
+    0018 and then searches, phrases included, as a fresh load does; the downgrade gives 0017 back."""
+    write_dump(sample_dir, "2025-01-01_a.txt", dump_text("Jan 1", list(PHRASE_TEXTS)))  # a copy of the sample
+    queries = (*QUERIES, *PHRASE_QUERIES)
+    duckdb_engine = engine.dialect.name == "duckdb"
 
-    from models import SEARCH_STOPWORDS
+    def searches() -> dict[str, list[tuple]]:
+        with engine.connect() as c:
+            return {
+                q: [
+                    tuple(r)
+                    for r in c.execute(text("SELECT paper_id, rank FROM search_papers(:q)"), {"q": q})
+                ]
+                for q in queries
+            }
+
+    def columns() -> list[str]:
+        return [c["name"] for c in inspect(engine).get_columns("search_postings")]
+
+    load_folder(sample_dir, engine)
+    fresh, fresh_found = snapshot(engine), searches() if duckdb_engine else {}
+    downgrade(engine, "0017")
+    assert columns() == ["term", "paper_id", "tf"]
+    at_0017 = snapshot(engine)
+    assert at_0017["search_postings"] == [row[:3] for row in fresh["search_postings"]]
+    found_at_0017 = searches() if duckdb_engine else {}
+    migrate(engine)
+    assert current_revision(engine) == "0018" and columns() == ["term", "paper_id", "tf", "positions"]
+    assert snapshot(engine) == fresh
+    if duckdb_engine:
+        assert searches() == fresh_found == found_at_0017
+        assert all(fresh_found[q] for q in PHRASE_QUERIES)
+    downgrade(engine, "0017")
+    assert snapshot(engine) == at_0017 and columns() == ["term", "paper_id", "tf"]
+    if duckdb_engine:
+        assert searches() == found_at_0017
+        with engine.connect() as c:  # 0017's macro again: it reads no positions
+            macro = c.execute(
+                text("SELECT macro_definition FROM duckdb_functions() WHERE function_name = 'search_papers'")
+            ).scalar_one()
+        assert "positions" not in macro and "phrase_texts" in macro
+
+
+# What 0017 created, frozen: the SHA-256 of each text it pins (a later revision pins a new text).
+PINNED_BY_0017 = {
+    ("duckdb", "search_words"): "7c216154a28c2fdc239f4e9c06c7184a49344f764e8f317df08d6e7ed566141a",
+    ("duckdb", "search_term"): "0c61fd7ae768fcd95da3cda1a1e8b863661c96d3a9c5c24c739fc39549772d1a",
+    ("duckdb", "search_papers"): "57c7d274f9eab680cf7979c589198227a691bb67e292d200d63af3a6d5e5032b",
+    ("postgresql", "search_words"): "378c330cc24c202cc725a09d09d7fc11dd548e06109baf5858bf4a8fd1c4ac24",
+    ("postgresql", "search_term"): "0bd7885fbefdb753b3798e3f02e7e4372ca3c0c85d4038a4b5f4986f329b982b",
+}
+
+
+def test_the_head_texts_are_the_newest_revisions_and_0017_keeps_what_it_created():
+    """Each file of sql/functions/ (but PostgreSQL's search_papers, 0008's and 0009's) is the text of
+    the newest revision defining that function; 0017's texts and stop words stay what it created."""
+    import importlib
 
     pinned = importlib.import_module("migrations.versions.0017_full_text_search_on_duckdb")
     assert pinned.STOPWORDS == SEARCH_STOPWORDS and len(set(SEARCH_STOPWORDS)) == 127
-    for engine, functions in (
-        ("duckdb", pinned.DUCKDB_FUNCTIONS),
-        ("postgresql", pinned.POSTGRESQL_FUNCTIONS),
-    ):
-        for name, body in functions.items():
+    frozen = {
+        (engine, name): hashlib.sha256(body.encode()).hexdigest()
+        for engine, functions in (
+            ("duckdb", pinned.DUCKDB_FUNCTIONS),
+            ("postgresql", pinned.POSTGRESQL_FUNCTIONS),
+        )
+        for name, body in functions.items()
+    }
+    assert frozen == PINNED_BY_0017
+    for engine in ("duckdb", "postgresql"):
+        newest = pinned_functions(engine)
+        files = {p.stem for p in (ROOT / "sql" / "functions" / engine).glob("*.sql")}
+        assert set(newest) == files - ({"search_papers"} if engine == "postgresql" else set()), engine
+        for name, (_, body) in newest.items():
             assert (ROOT / "sql" / "functions" / engine / f"{name}.sql").read_text() == body, (engine, name)
+    assert pinned_functions("duckdb")["search_papers"][0] == "0018"

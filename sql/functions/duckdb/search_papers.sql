@@ -2,11 +2,11 @@
 -- abstract match a web-search style query, best first by BM25 (k1 = 1.5, b = 0.75), read from
 -- the index tables the loads keep (search_postings, search_documents). The same queries as
 -- PostgreSQL's search_papers: words (all must match), a "quoted phrase" (its words at
--- consecutive places, stop words counted: checked in the text of the papers holding its
--- terms), -word or -"phrase" (must not match), and `or` between them (`diffusion -video or
--- "world model"`: either side; `or` binds loosest, as in websearch_to_tsquery). Stop words are
--- ignored; a plural matches its singular. The score sums, over the query's searched terms the
--- paper holds, idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average length)),
+-- consecutive places, stop words counted: from the postings' positions), -word or -"phrase"
+-- (must not match), and `or` between them (`diffusion -video or "world model"`: either side;
+-- `or` binds loosest, as in websearch_to_tsquery). Stop words are ignored; a plural matches
+-- its singular. The score sums, over the query's searched terms the paper holds,
+-- idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average length)),
 -- idf = ln(1 + (N - df + 0.5) / (df + 0.5)); N, the average length and each term's df are
 -- counted when the query runs, so they are always those of the papers the warehouse holds; the
 -- score is rounded to 12 decimals, so that papers tied up to the order of a sum come by paper_id.
@@ -69,56 +69,55 @@ WITH items AS (
            ln(1 + (any_value(s.documents) - count(*) + 0.5) / (count(*) + 0.5)) AS idf
     FROM hits AS h JOIN term_bits AS t ON t.term = h.term CROSS JOIN stats AS s
     GROUP BY h.term
+), phrase_words AS MATERIALIZED (
+    -- Each phrase's words: its first (offset 0) and the others, with the phrase's bit.
+    SELECT dense_rank() OVER (ORDER BY t.grp, t.n)::INTEGER AS phrase, t.term,
+           t.word_offset::INTEGER AS word_offset, i.item_bit, i.width
+    FROM terms AS t JOIN item_bits AS i ON i.grp = t.grp AND i.n = t.n
+    WHERE i.width > 1
+), phrase_places AS MATERIALIZED (
+    -- The postings of the phrases' words, each under its phrase, their places (from 1, stop
+    -- words counted) less the word's offset in the phrase: the places the phrase would start at.
+    SELECT f.phrase, f.item_bit, f.width, f.word_offset, p.paper_id,
+           list_transform(p.positions, lambda x: x - f.word_offset) AS starts
+    FROM search_postings AS p JOIN phrase_words AS f ON f.term = p.term
+    WHERE p.term IN (SELECT term FROM phrase_words)
+), phrase_starts AS (
+    -- For each other word of a phrase, the starts of the phrase's first word in a paper that
+    -- the other word allows.
+    SELECT a.phrase, a.item_bit, a.width, a.paper_id, list_intersect(a.starts, b.starts) AS starts
+    FROM phrase_places AS a
+    JOIN phrase_places AS b ON b.phrase = a.phrase AND b.paper_id = a.paper_id
+    WHERE a.word_offset = 0 AND b.word_offset > 0 AND list_has_any(a.starts, b.starts)
+), phrase_bits AS MATERIALIZED (
+    -- A phrase matches a paper where one place of its first word is followed by all its other
+    -- words at their offsets: the places each other word allows, intersected.
+    SELECT paper_id, bit_or(item_bit) AS bits FROM (
+        SELECT paper_id, item_bit FROM phrase_starts
+        GROUP BY phrase, item_bit, width, paper_id
+        HAVING count(*) = width - 1 AND len(list_reduce(list(starts), lambda x, y: list_intersect(x, y))) > 0
+    ) GROUP BY paper_id
+), phrased AS (
+    -- Whether every group that can match holds a searched phrase: then only the papers holding
+    -- one of the phrases are scored.
+    SELECT coalesce(bool_and(phrase), false) AS phrases_only FROM (
+        SELECT bool_or(width > 1 AND NOT excluded) AS phrase
+        FROM item_bits GROUP BY grp HAVING bool_or(NOT excluded)
+    )
 ), paper_bits AS MATERIALIZED (
     -- One pass over the postings: each paper's word bits and its score.
     SELECT h.paper_id, bit_or(w.bits) AS bits,
            sum(CASE WHEN w.scored THEN
                w.idf * h.tf * 2.5 / (h.tf + 1.5 * (0.25 + 0.75 * d.terms / s.average_terms))
            END) AS rank_sum
-    FROM hits AS h
+    FROM (
+        SELECT * FROM hits
+        WHERE NOT (SELECT phrases_only FROM phrased) OR paper_id IN (SELECT paper_id FROM phrase_bits)
+    ) AS h
     JOIN weights AS w ON w.term = h.term
     JOIN search_documents AS d ON d.paper_id = h.paper_id
     CROSS JOIN stats AS s
     GROUP BY h.paper_id
-), phrase_texts AS MATERIALIZED (
-    -- A phrase is checked in the text of the papers holding all its words, and theirs only, once a
-    -- regular expression has dropped those where none of the query's phrases can be: each one's
-    -- searched words (a plural's forms allowed) in order, at most as many words apart as the query
-    -- holds. Made from the query alone, it is compiled once; written with ASCII classes (Unicode's
-    -- make it 25 times slower), it decides only for a text all ASCII (as many bytes as characters).
-    SELECT i.grp, i.n, i.width, i.item_bit, c.paper_id, p.title || ' ' || p.abstract AS document
-    FROM item_bits AS i
-    JOIN paper_bits AS c ON i.width > 1 AND c.bits & i.word_bits = i.word_bits
-    JOIN papers AS p ON p.paper_id = c.paper_id
-    WHERE strlen(p.title || ' ' || p.abstract) <> length(p.title || ' ' || p.abstract) OR regexp_matches(
-        lower(p.title || ' ' || p.abstract),
-        '(?:^|[^a-z0-9])(?:' || array_to_string(list_transform(
-            list_filter(
-                list_transform(
-                    regexp_extract_all(query, '-?"[^"]*"?|[^\s"]+'),
-                    lambda i: list_filter(search_words(i), lambda w: NOT list_contains(['i', 'me', 'my', 'myself', 'we', 'our', 'ours', 'ourselves', 'you', 'your', 'yours', 'yourself', 'yourselves', 'he', 'him', 'his', 'himself', 'she', 'her', 'hers', 'herself', 'it', 'its', 'itself', 'they', 'them', 'their', 'theirs', 'themselves', 'what', 'which', 'who', 'whom', 'this', 'that', 'these', 'those', 'am', 'is', 'are', 'was', 'were', 'be', 'been', 'being', 'have', 'has', 'had', 'having', 'do', 'does', 'did', 'doing', 'a', 'an', 'the', 'and', 'but', 'if', 'or', 'because', 'as', 'until', 'while', 'of', 'at', 'by', 'for', 'with', 'about', 'against', 'between', 'into', 'through', 'during', 'before', 'after', 'above', 'below', 'to', 'from', 'up', 'down', 'in', 'out', 'on', 'off', 'over', 'under', 'again', 'further', 'then', 'once', 'here', 'there', 'when', 'where', 'why', 'how', 'all', 'any', 'both', 'each', 'few', 'more', 'most', 'other', 'some', 'such', 'no', 'nor', 'not', 'only', 'own', 'same', 'so', 'than', 'too', 'very', 's', 't', 'can', 'will', 'just', 'don', 'should', 'now'], w))
-                ),
-                lambda ws: len(ws) > 1
-            ),
-            lambda ws: array_to_string(list_transform(ws, lambda w, k:
-                CASE WHEN k = 1 THEN '' ELSE
-                    '[^a-z0-9]+(?:[a-z0-9]+[^a-z0-9]+){0,' || len(search_words(query)) || '}'
-                END || '(?:' || search_term(w) || 's?|' || left(search_term(w), -1) || 'ies)'
-            ), '')
-        ), '|') || ')(?:[^a-z0-9]|$)'
-    )
-), phrase_bits AS (
-    -- Their words split and placed as the index splits them (stop words counted, not searched):
-    -- a phrase matches where all its words follow each other.
-    SELECT paper_id, bit_or(item_bit) AS bits FROM (
-        SELECT DISTINCT c.paper_id, c.item_bit
-        FROM phrase_texts AS c
-        CROSS JOIN LATERAL unnest(search_words(c.document)) WITH ORDINALITY AS w (word, position)
-        JOIN terms AS t ON t.grp = c.grp AND t.n = c.n AND t.term = search_term(w.word)
-        WHERE w.word NOT IN (SELECT word FROM search_stopwords)
-        GROUP BY c.paper_id, c.item_bit, c.width, w.position - t.word_offset
-        HAVING count(DISTINCT t.word_offset) = c.width
-    ) GROUP BY paper_id
 ), scores AS (
     SELECT b.paper_id, round(b.rank_sum, 12) AS rank, b.bits | coalesce(f.bits, 0) AS bits
     FROM paper_bits AS b LEFT JOIN phrase_bits AS f ON f.paper_id = b.paper_id
