@@ -162,10 +162,11 @@ def load_dumps(
     )
     if run.outcome is Outcome.BAD_REQUEST:
         raise dg.Failure(description=run.message, allow_retries=False)
+    folder = settings.raw_dir.absolute()
+    if names and set(run.missing) >= set(names) and not run.load_failed and not config.full_refresh:
+        raise dg.Failure(description=_no_file_message(run.missing, folder), allow_retries=False)
     for name in run.missing:
-        context.log.warning(
-            f"dump {name} is not in {settings.raw_dir.absolute()} any more; nothing to load for it"
-        )
+        context.log.warning(f"dump {name} is not in {folder} any more; nothing to load for it")
     report = run.report
     rederived = report.rederived_line()
     if rederived is not None:
@@ -197,6 +198,16 @@ def load_dumps(
             metadata={"refused": dg.MetadataValue.md(_refusal_list(refused) or "none")},
             allow_retries=False,
         )
+
+
+def _no_file_message(missing: list[str], folder: object) -> str:
+    """Why a run none of whose partitions has a file fails: which files, where, and what becomes of them."""
+    verb = "is" if len(missing) == 1 else "are"
+    return (
+        f"No file to load: {quoted_names(missing)} {verb} not in {folder} (a partition added by hand, "
+        "or a file deleted since). Nothing was loaded; the sensor removes the partition of a file "
+        "that is not in the folder."
+    )
 
 
 def _batch_line(done: CommittedBatch, report: LoadReport) -> str:

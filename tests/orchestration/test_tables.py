@@ -310,6 +310,16 @@ def test_a_missing_file_is_skipped_and_said(instance, resources, sample_dir):
     assert metadata_of(result, names[0])["source_files"]["files_missing"].value == 1
 
 
+def test_a_run_none_of_whose_partitions_has_a_file_fails_naming_it(instance, resources, sample_dir):
+    """The Materialize dialog's "Add a partition" makes a partition of any name: its run fails, saying why."""
+    result = materialize_partitions(instance, resources, ["ghost.txt"])
+    assert not result.success and materialized(result) == []
+    assert failure_message(result) == (
+        f"No file to load: 'ghost.txt' is not in {sample_dir} (a partition added by hand, or a file deleted "
+        "since). Nothing was loaded; the sensor removes the partition of a file that is not in the folder.\n"
+    )
+
+
 def test_a_run_that_meets_another_writer_fails_with_a_message_naming_it(instance, tmp_path, sample_dir):
     warehouse = tmp_path / "held.duckdb"
     holder = hold_warehouse(warehouse, 60)
