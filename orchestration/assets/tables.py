@@ -38,6 +38,7 @@ from orchestration.resources import DumpFolderResource, WarehouseResource, run_h
 # One slot (dagster_home/dagster.yaml): one writing run at a time.
 WAREHOUSE_POOL = WAREHOUSE_ENGINE.pool
 REFUSED_TAG = "paperhouse/refused"
+MISSING_TAG = "paperhouse/missing"  # the run's partitions with no file in the folder
 
 # What each table is computed from: the dumps, or the tables whose keys it holds.
 LINEAGE = {
@@ -162,11 +163,12 @@ def load_dumps(
     )
     if run.outcome is Outcome.BAD_REQUEST:
         raise dg.Failure(description=run.message, allow_retries=False)
-    folder = settings.raw_dir.absolute()
-    if names and set(run.missing) >= set(names) and not run.load_failed and not config.full_refresh:
-        raise dg.Failure(description=_no_file_message(run.missing, folder), allow_retries=False)
-    for name in run.missing:
-        context.log.warning(f"dump {name} is not in {folder} any more; nothing to load for it")
+    for name in run.missing:  # not loadable, like a refused dump: a warning, not a failed table
+        context.log.warning(_no_file_message(name, settings.raw_dir.absolute()))
+    if run.missing:
+        context.instance.add_run_tags(
+            context.run.run_id, {MISSING_TAG: _tag_value(dict.fromkeys(run.missing))}
+        )
     report = run.report
     rederived = report.rederived_line()
     if rederived is not None:
@@ -200,13 +202,11 @@ def load_dumps(
         )
 
 
-def _no_file_message(missing: list[str], folder: object) -> str:
-    """Why a run none of whose partitions has a file fails: which files, where, and what becomes of them."""
-    verb = "is" if len(missing) == 1 else "are"
+def _no_file_message(name: str, folder: object) -> str:
+    """The warning of a partition whose file is not in the folder: which, where, and what becomes of it."""
     return (
-        f"No file to load: {quoted_names(missing)} {verb} not in {folder} (a partition added by hand, "
-        "or a file deleted since). Nothing was loaded; the sensor removes the partition of a file "
-        "that is not in the folder."
+        f"No file to load: dump {name} is not in {folder} (a file deleted since, or a partition added by "
+        "hand); nothing was loaded for it, and the sensor removes its partition."
     )
 
 
