@@ -249,13 +249,41 @@ def start_dagster_dev(home: Path, env: dict[str, str], port: int, clock: list[st
     return process
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes started by `pid`, and theirs (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
 def stop_dagster_dev(process: subprocess.Popen) -> None:
+    """Stop the server's process group, then any process it started in a session of its own.
+
+    The code server starts its gRPC server in another session, which exits when the heartbeats
+    stop; under faketime it never does, so it is killed here.
+    """
+    started = descendants(process.pid)
     os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
+    for pid in started:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def server_env(home: Path, raw: Path, **extra: str) -> dict[str, str]:
