@@ -16,6 +16,7 @@ from email.message import EmailMessage
 
 import dagster as dg
 
+from etl.report import quoted_names
 from etl.settings import Settings, SettingsError
 
 MAX_DESCRIPTION_CHARS = 2000  # a chat message stays readable; the run page has the rest
@@ -95,11 +96,21 @@ def failure_description(context: dg.RunFailureSensorContext) -> str:
     return text if len(text) <= MAX_DESCRIPTION_CHARS else text[: MAX_DESCRIPTION_CHARS - 1] + "…"
 
 
+def job_label(context: dg.RunFailureSensorContext) -> str:
+    """The run's job; for a Materialize (a hidden asset job: `__ASSET_JOB` in the UI), its assets, else its failed steps."""
+    run = context.dagster_run
+    if not run.job_name.startswith("__"):
+        return run.job_name
+    named = sorted(key.to_user_string() for key in run.asset_selection or ())
+    named = named or sorted({e.step_key for e in context.get_step_failure_events() if e.step_key})
+    return f"materialization of {quoted_names(named, shown=3, quote=False)}" if named else "materialization"
+
+
 def alert_of(context: dg.RunFailureSensorContext, dagster_url: str | None) -> Alert:
     """The alert of the failed run of `context`."""
     run = context.dagster_run
     link = f"{dagster_url.rstrip('/')}/runs/{run.run_id}" if dagster_url else None
-    return Alert(run.job_name, run.run_id, run_partition(run.tags), failure_description(context), link)
+    return Alert(job_label(context), run.run_id, run_partition(run.tags), failure_description(context), link)
 
 
 def post_webhook(url: str, alert: Alert, timeout_seconds: float) -> None:

@@ -9,7 +9,8 @@ import dagster as dg
 
 from etl import clock
 from etl.extract import DumpFile, discover_dumps
-from etl.inventory import FolderMark, hashed, list_dumps, unloaded_dumps, unreadable_note
+from etl.inventory import FolderListing, FolderMark, hashed, list_dumps, unloaded_dumps, unreadable_note
+from etl.report import quoted_names
 from etl.settings import Settings, SettingsError
 from orchestration.assets.dumps import dump_files
 from orchestration.jobs import load_dumps_job, refused_dumps_job
@@ -143,14 +144,54 @@ def _loaded_sha256(instance: dg.DagsterInstance, name: str) -> str | None:
     return value.value if value is not None else None
 
 
+_QUEUED_OR_RUNNING = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
+
+
+def _held_already(settings: Settings, files: list[DumpFile]) -> tuple[list[str], dict[str, str]]:
+    """Of new `files` (no partition yet), those the warehouse holds at these bytes, and the sha256 read of the others.
+
+    The loader's own question (`unloaded_dumps`), asked of the new files alone: a dump loaded by
+    `paperhouse load` before Dagster saw it (`make run`, then `make ui`), or moved out and back,
+    needs no run; a load would find nothing to read. While a writer holds a DuckDB warehouse it
+    cannot be asked: every file is then requested, as the load finds out itself.
+    """
+    if not files:
+        return [], {}
+    pending = unloaded_dumps(
+        FolderListing(files, []), settings.warehouse, settings.listing_year, clock.today()
+    )
+    if pending is None:
+        return [], {}
+    return sorted(f.path.name for f in files if f.path.name not in pending), pending
+
+
+def _absent_partitions(context: dg.SensorEvaluationContext, present: set[str]) -> list[str]:
+    """Partitions of files not in the folder (added by hand) while no run is queued or in progress.
+
+    Checked on the ticks the folder did not change; a run queued for such a partition fails
+    first, saying there is no file, and the partition goes at the next tick after it.
+    """
+    absent = [n for n in context.instance.get_dynamic_partitions(dump_partitions.name) if n not in present]
+    if not absent or context.instance.get_run_records(dg.RunsFilter(statuses=_QUEUED_OR_RUNNING), limit=1):
+        return []
+    return absent
+
+
 @dg.sensor(
     jobs=[load_dumps_job, refused_dumps_job],
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
-def new_dump_sensor(context: dg.SensorEvaluationContext, dumps: DumpFolderResource) -> dg.SensorResult:
-    """Request one run per `sensor_batch` dumps new or changed since the last tick, observe them, drop deleted files' partitions."""
-    settings = run_settings(dumps)
+def new_dump_sensor(
+    context: dg.SensorEvaluationContext, dumps: DumpFolderResource, warehouse: WarehouseResource
+) -> dg.SensorResult:
+    """Request one run per `sensor_batch` dumps new or changed since the last tick, observe them, drop absent files' partitions."""
+    settings = run_settings(dumps, warehouse)
     folder = settings.raw_dir.absolute()
     if not folder.is_dir():
         return dg.SensorResult(skip_reason=f"dump folder {folder} does not exist")
@@ -163,12 +204,17 @@ def new_dump_sensor(context: dg.SensorEvaluationContext, dumps: DumpFolderResour
         context.log.warning(skipped.removeprefix("; "))
     if now.digest == mark.digest:
         unchanged = f"no file changed among {len(listing.files)}{skipped}"
+        absent = _absent_partitions(context, {f.path.name for f in listing.files})
+        for name in absent:
+            context.log.info(f"dump {name} is not in the folder: its partition is removed")
+        removed = [dump_partitions.build_delete_request(absent)] if absent else []
         if observe_after is None:
-            return dg.SensorResult(skip_reason=unchanged)
+            return dg.SensorResult(dynamic_partitions_requests=removed, skip_reason=unchanged)
         events, observe_after = _observations(
             context.instance, listing.files, [], {}, observe_after, settings.sensor_batch
         )
         return dg.SensorResult(
+            dynamic_partitions_requests=removed,
             asset_events=events,
             cursor=_cursor(tick, now, observe_after),
             skip_reason=f"{unchanged}; {len(events)} observed",
@@ -178,27 +224,36 @@ def new_dump_sensor(context: dg.SensorEvaluationContext, dumps: DumpFolderResour
     gone = [name for name in registered if name not in present]
     candidates = mark.since(listing, set(registered))
     known = set(registered)
-    new = [f.path.name for f in candidates if f.path.name not in known]
+    held, read = _held_already(settings, [f for f in candidates if f.path.name not in known])
+    new = [f.path.name for f in candidates if f.path.name not in known and f.path.name not in held]
     rewritten = hashed([f for f in candidates if f.path.name in known])
     changed = [n for n, sha in rewritten.items() if _loaded_sha256(context.instance, n) != sha]
     to_load = sorted(new + changed)
-    tick += 1 if to_load or gone else 0
+    tick += 1 if to_load or gone or held else 0
     # A changed dump's partition is added again, after the new ones: the run's dumps are then
     # one range of the partitions' order, so one run loads them all. A result may not remove and
     # add one key, so it is removed here (a tick that fails next adds it back as a new file).
     for name in changed:
         context.instance.delete_dynamic_partition(dump_partitions.name, name)
     partitions = [dump_partitions.build_delete_request(gone)] if gone else []
+    if held:  # before the others: a run's range of partitions never spans a dump it need not load
+        partitions.append(dump_partitions.build_add_request(held))
+        context.log.info(f"already in the warehouse, no run: {quoted_names(held, quote=False)}")
     if to_load:
         partitions.append(dump_partitions.build_add_request(to_load))
     runs = _run_requests(to_load, tick, settings.sensor_batch)
-    if gone and not to_load:  # the check forgets the refusals of deleted dumps with no load
+    if (gone or held) and not to_load:  # the check says what the warehouse holds of the folder, with no load
         runs.append(dg.RunRequest(run_key=f"{tick}:check", job_name=refused_dumps_job.name))
     for name in gone:
         context.log.info(f"dump {name} left the folder: its partition is removed")
     # Observed: the files new, changed or touched (a gone file is not listed, so never observed).
     events, observe_after = _observations(
-        context.instance, listing.files, [*new, *rewritten], rewritten, observe_after, settings.sensor_batch
+        context.instance,
+        listing.files,
+        [*new, *held, *rewritten],
+        rewritten | read,
+        observe_after,
+        settings.sensor_batch,
     )
     said = f"no new or changed dump among {len(listing.files)} files{skipped}"
     return dg.SensorResult(

@@ -10,6 +10,12 @@ PAGE is one of:
                                  PARTITION
   run:RUN_ID                     a run's page; it must show the refusal its log warns of ("Refused: ")
   check:ASSET:CHECK              a check's page on ASSET; it must say how many dumps are refused
+  history:ASSET                  ASSET's events (its materializations): it must name a load
+                                 outside Dagster (`paperhouse load`, from the command line or cron)
+  overview:ASSET:TEXT            ASSET's overview page; it must show TEXT (e.g. its freshness)
+  materialize:GROUP:COUNT        GROUP's graph, its "Materialize all" dialog as it opens, then
+                                 with "All" clicked, which must select COUNT partitions; the
+                                 dialog's texts go to materialize_dialog.json
 
 Drives Debian's chromium (or $CHROMIUM) with Playwright; no browser is downloaded.
 """
@@ -137,6 +143,38 @@ def asset_page(page: Page, base_url: str, folder: Path, asset: str, needle: str)
     return _shot_and_expect(page, folder / f"asset_{asset}.png", [needle])
 
 
+def history_page(page: Page, base_url: str, folder: Path, asset: str) -> list[str]:
+    """The asset's events: the CLI's loads, recorded by the sensor `loads_outside_dagster`, must be on it."""
+    _open(page, f"{base_url}/assets/{asset}?view=events", wait_for="")
+    return _shot_and_expect(page, folder / f"history_{asset}.png", ["paperhouse load outside Dagster"])
+
+
+def overview_page(page: Page, base_url: str, folder: Path, asset: str, text: str) -> list[str]:
+    """The asset's overview page: it must show `text`."""
+    _open(page, f"{base_url}/assets/{asset}", wait_for="")
+    return _shot_and_expect(page, folder / f"overview_{asset}.png", [text])
+
+
+def materialize_dialog(page: Page, base_url: str, folder: Path, group: str, count: str) -> list[str]:
+    """GROUP's "Materialize all" dialog as it opens and after "All": the latter must select COUNT partitions."""
+    _open(page, f"{base_url}/locations/orchestration/asset-groups/{group}")
+    page.wait_for_timeout(2_000)
+    page.get_by_role("button", name="Materialize all").first.click()
+    dialog = page.locator('[role="dialog"]').first
+    dialog.get_by_text("Partition selection").first.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(2_000)  # the partitions' health loads after the dialog
+    page.screenshot(path=str(folder / "materialize_dialog_opened.png"))
+    opened = dialog.inner_text()
+    dialog.get_by_role("button", name="All", exact=True).click()
+    page.wait_for_timeout(1_000)
+    page.screenshot(path=str(folder / "materialize_dialog_all.png"))
+    chosen = dialog.inner_text()
+    (folder / "materialize_dialog.json").write_text(json.dumps({"opened": opened, "all": chosen}, indent=1))
+    dialog.get_by_role("button", name="Cancel").click()
+    expected = f"{count} partitions"
+    return [] if expected in chosen else [f"the dialog with All selected does not show {expected!r}"]
+
+
 def capture(base_url: str, folder: Path, pages: list[str]) -> list[str]:
     """Screenshot each page into `folder`; return what a page failed to show."""
     base_url = base_url.rstrip("/")
@@ -158,6 +196,9 @@ def capture(base_url: str, folder: Path, pages: list[str]) -> list[str]:
                     "run": run_page,
                     "check": check_page,
                     "asset": asset_page,
+                    "materialize": materialize_dialog,
+                    "history": history_page,
+                    "overview": overview_page,
                 }
                 problems += handler[kind](page, base_url, folder, *args)
         finally:

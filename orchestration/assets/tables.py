@@ -38,6 +38,7 @@ from orchestration.resources import DumpFolderResource, WarehouseResource, run_h
 # One slot (dagster_home/dagster.yaml): one writing run at a time.
 WAREHOUSE_POOL = WAREHOUSE_ENGINE.pool
 REFUSED_TAG = "paperhouse/refused"
+MISSING_TAG = "paperhouse/missing"  # the run's partitions with no file in the folder
 
 # What each table is computed from: the dumps, or the tables whose keys it holds.
 LINEAGE = {
@@ -162,9 +163,11 @@ def load_dumps(
     )
     if run.outcome is Outcome.BAD_REQUEST:
         raise dg.Failure(description=run.message, allow_retries=False)
-    for name in run.missing:
-        context.log.warning(
-            f"dump {name} is not in {settings.raw_dir.absolute()} any more; nothing to load for it"
+    for name in run.missing:  # not loadable, like a refused dump: a warning, not a failed table
+        context.log.warning(_no_file_message(name, settings.raw_dir.absolute()))
+    if run.missing:
+        context.instance.add_run_tags(
+            context.run.run_id, {MISSING_TAG: _tag_value(dict.fromkeys(run.missing))}
         )
     report = run.report
     rederived = report.rederived_line()
@@ -197,6 +200,14 @@ def load_dumps(
             metadata={"refused": dg.MetadataValue.md(_refusal_list(refused) or "none")},
             allow_retries=False,
         )
+
+
+def _no_file_message(name: str, folder: object) -> str:
+    """The warning of a partition whose file is not in the folder: which, where, and what becomes of it."""
+    return (
+        f"No file to load: dump {name} is not in {folder} (a file deleted since, or a partition added by "
+        "hand); nothing was loaded for it, and the sensor removes its partition."
+    )
 
 
 def _batch_line(done: CommittedBatch, report: LoadReport) -> str:

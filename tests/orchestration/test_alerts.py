@@ -138,7 +138,8 @@ def failed_run(
 def expected_text(result: dg.ExecuteInProcessResult, link: bool = True) -> str:
     run_id = result.run_id
     lines = [
-        f"paperhouse: __ephemeral_asset_job__ (partition cut.txt) failed, run {run_id[:8]}",
+        # a Materialize (a hidden asset job) is named by its assets, here (in-process) by its step
+        f"paperhouse: materialization of load_dumps (partition cut.txt) failed, run {run_id[:8]}",
         f"Run: {run_id}",
         failure_message(result).strip(),  # the Failure's own description, as the run page shows it
     ]

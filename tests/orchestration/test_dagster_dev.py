@@ -5,10 +5,20 @@ one run, the views follow with no click, a broken dump arrives and is a warning,
 table (again when its run is re-executed), the UI shows it, the file is fixed and loads; a drop
 of 200 dumps, one of them refused, loads in at most 3 runs leaving every table green; a deleted
 dump's partition is removed and its refusal forgotten with no load.
+
+Before it, a server of its own (`TestMakeRunThenMakeUi`, stopped after its class) starts on a
+warehouse `paperhouse load` filled, as after the README's `make run` then `make ui`: the CLI's
+loads are in every table's history and no load runs for them; the Materialize dialog opens on 0
+partitions; a partition added for a file that does not exist warns and the sensor removes it; a
+load whose warehouse cannot be opened fails and its alert reaches a local webhook; the tables are
+fresh, then stale once the same instance runs 27 h later (faketime).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import http.server
 import json
 import os
 import shutil
@@ -16,15 +26,20 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from etl.checks import RULES
+from etl.history import LoadedVersion, loaded_since
 from models import TABLES
 from orchestration.assets.refused import WHAT_TO_DO
+from orchestration.history import LOADED_OUTSIDE
 from tests.conftest import CUT_DUMP, CUT_REASON, ROOT, SAMPLE_DIR, dump_text, write_dump
 from tests.orchestration.conftest import VIEW_NAMES
 
@@ -53,6 +68,28 @@ REEXECUTE = """mutation ($parent: String!) { launchPipelineReexecution(
 MATERIALIZE = """mutation ($assets: [AssetKeyInput!]!) { launchPipelineExecution(executionParams: {
     selector: {repositoryLocationName: "orchestration", repositoryName: "__repository__",
                pipelineName: "__ASSET_JOB", assetSelection: $assets}}) {
+    __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
+
+HISTORY = """query ($path: [String!]!) { assetNodeOrError(assetKey: {path: $path}) { ... on AssetNode {
+    assetMaterializations(limit: 100) { partition runId metadataEntries { label __typename
+    ... on TextMetadataEntry { text } ... on IntMetadataEntry { intRepr } } } } } }"""
+TICKS = """query ($name: String!) { sensorOrError(sensorSelector: {repositoryLocationName: "orchestration",
+    repositoryName: "__repository__", sensorName: $name}) { ... on Sensor { sensorState {
+    ticks(limit: 10) { status timestamp runIds skipReason } } } } }"""
+FRESHNESS = """{ assetNodes { assetKey { path } freshnessStatusInfo { freshnessStatus }
+    internalFreshnessPolicy { ... on TimeWindowFreshnessPolicy { failWindowSeconds } } } }"""
+DAEMONS = """{ instance { freshnessEvaluationEnabled
+    daemonHealth { allDaemonStatuses { daemonType healthy } } } }"""
+ADD_PARTITION = """mutation ($key: String!) { addDynamicPartition(partitionsDefName: "dump_files",
+    partitionKey: $key, repositorySelector: {repositoryLocationName: "orchestration",
+    repositoryName: "__repository__"}) { __typename ... on PythonError { message } } }"""
+WARNINGS = """query ($runId: ID!) { logsForRun(runId: $runId) { ... on EventConnection { events {
+    ... on MessageEvent { message level } } } } }"""
+LAUNCH_PARTITION = """mutation ($key: String!, $assets: [AssetKeyInput!]!, $config: RunConfigData) {
+    launchPipelineExecution(executionParams: {
+    selector: {repositoryLocationName: "orchestration", repositoryName: "__repository__",
+               pipelineName: "__ASSET_JOB", assetSelection: $assets}, runConfigData: $config,
+    executionMetadata: {tags: [{key: "dagster/partition", value: $key}]}}) {
     __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
 
 
@@ -180,6 +217,85 @@ def chromium_or_skip() -> None:
         pytest.skip("no chromium here; .ci/run installs it")
 
 
+def start_dagster_dev(home: Path, env: dict[str, str], port: int, clock: list[str] = ()) -> subprocess.Popen:
+    """What `make ui` runs (scripts/ui.sh), logging to home/dagster_dev.log; `clock` prefixes it (faketime)."""
+    log = (home / "dagster_dev.log").open("a")
+    process = subprocess.Popen(
+        [*clock, "bash", str(ROOT / "scripts" / "ui.sh"), "-h", "127.0.0.1", "-p", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    log.close()
+
+    def up() -> bool:
+        if process.poll() is not None:
+            pytest.fail(
+                f"dagster dev exited with {process.returncode}: {(home / 'dagster_dev.log').read_text()[-4000:]}"
+            )
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5)
+        except OSError:
+            return False
+        return bool(graphql(port, GRAPH)["assetNodes"])  # the code location loads in the background
+
+    try:
+        wait_for(up, 180, "dagster dev to serve the code location", home)
+    except BaseException:
+        stop_dagster_dev(process)
+        raise
+    return process
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes started by `pid`, and theirs (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def stop_dagster_dev(process: subprocess.Popen) -> None:
+    """Stop the server's process group, then any process it started in a session of its own.
+
+    The code server starts its gRPC server in another session, which exits when the heartbeats
+    stop; under faketime it never does, so it is killed here.
+    """
+    started = descendants(process.pid)
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    for pid in started:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def server_env(home: Path, raw: Path, **extra: str) -> dict[str, str]:
+    return os.environ | {
+        "DAGSTER_HOME": str(home),
+        "PAPERHOUSE_RAW_DIR": str(raw),
+        "PAPERHOUSE_WAREHOUSE": str(home / "warehouse.duckdb"),
+        "PAPERHOUSE_BIN": str(Path(sys.executable).parent),
+        **extra,
+    }
+
+
 @pytest.fixture(scope="module")
 def dagster_dev(tmp_path_factory):
     home = tmp_path_factory.mktemp("dagster_home")
@@ -188,39 +304,277 @@ def dagster_dev(tmp_path_factory):
     for path in SAMPLE_DIR.glob("*.txt"):
         shutil.copy2(path, raw / path.name)
     port = free_port()
-    env = os.environ | {
-        "DAGSTER_HOME": str(home),
-        "PAPERHOUSE_RAW_DIR": str(raw),
-        "PAPERHOUSE_WAREHOUSE": str(home / "warehouse.duckdb"),
-    }
-    env["PAPERHOUSE_BIN"] = str(Path(sys.executable).parent)
-    log = (home / "dagster_dev.log").open("w")
-    process = subprocess.Popen(  # what `make ui` runs
-        ["bash", str(ROOT / "scripts" / "ui.sh"), "-h", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    process = start_dagster_dev(home, server_env(home, raw), port)
     try:
-
-        def up() -> bool:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5)
-            except OSError:
-                return False
-            return bool(graphql(port, GRAPH)["assetNodes"])  # the code location loads in the background
-
-        wait_for(up, 180, "dagster dev to serve the code location", home)
         yield port, home, raw
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
+        stop_dagster_dev(process)
+
+
+class Webhook(http.server.ThreadingHTTPServer):
+    """A local chat webhook: every POSTed JSON body, in order."""
+
+    def __init__(self) -> None:
+        self.posts: list[dict] = []
+        hook = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                hook.posts.append(json.loads(body))
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/alert"
+
+
+@dataclass
+class Server:
+    """A `dagster dev` that can be restarted on the same instance, under another clock."""
+
+    port: int
+    home: Path
+    raw: Path
+    env: dict[str, str]
+    process: subprocess.Popen
+    webhook: Webhook
+    cli_loads: list[LoadedVersion]
+    shots: Path
+
+    def restart(self, clock: list[str]) -> None:
+        stop_dagster_dev(self.process)
+        self.port = free_port()
+        self.process = start_dagster_dev(self.home, self.env, self.port, clock)
+
+
+@pytest.fixture(scope="class")
+def after_make_run(tmp_path_factory):
+    """`make run` (the CLI loads the sample), then `make ui`: a server of its own, stopped after its class.
+
+    The alerts go to a local webhook; the freshness daemon evaluates every 5 s instead of 30.
+    """
+    home = tmp_path_factory.mktemp("make_run_home")
+    shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    raw = tmp_path_factory.mktemp("make_run_raw")
+    for path in SAMPLE_DIR.glob("*.txt"):
+        shutil.copy2(path, raw / path.name)
+    webhook = Webhook()
+    env = server_env(home, raw, PAPERHOUSE_ALERT_WEBHOOK=webhook.url, FRESHNESS_DAEMON_INTERVAL_SECONDS="5")
+    loaded = subprocess.run(  # what `make run` runs: `paperhouse load`, the settings from the environment
+        [str(Path(sys.executable).parent / "paperhouse"), "load"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    assert "files: 5 seen, 5 loaded, 0 unchanged, 0 rejected" in loaded.stdout
+    cli_loads = loaded_since(home / "warehouse.duckdb")
+    port = free_port()
+    server = Server(
+        port,
+        home,
+        raw,
+        env,
+        start_dagster_dev(home, env, port),
+        webhook,
+        cli_loads,
+        tmp_path_factory.mktemp("shots"),
+    )
+    try:
+        yield server
+    finally:
+        stop_dagster_dev(server.process)
+        webhook.shutdown()
+
+
+def metadata_values(entries: list[dict]) -> dict[str, object]:
+    values = {}
+    for entry in entries:
+        kind = entry["__typename"]
+        values[entry["label"]] = (
+            int(entry["intRepr"]) if kind == "IntMetadataEntry" else entry.get("text", kind)
+        )
+    return values
+
+
+def history(port: int, table: str) -> list[dict]:
+    node = graphql(port, HISTORY, path=[table])["assetNodeOrError"]
+    return node["assetMaterializations"]
+
+
+def launch(port: int, partition: str, assets: list[dict], config: dict | None = None) -> str:
+    """The UI's Materialize of `assets` for one partition (what the dialog launches for one); the run id."""
+    launched = graphql(port, LAUNCH_PARTITION, key=partition, assets=assets, config=config)
+    assert launched["launchPipelineExecution"]["__typename"] == "LaunchRunSuccess", launched
+    return launched["launchPipelineExecution"]["run"]["runId"]
+
+
+def finished(port: int, run_id: str) -> dict | None:
+    return next((r for r in runs(port) if r["runId"] == run_id and r["status"] in FINISHED), None)
+
+
+def sensor_ticks(port: int, name: str) -> list[dict]:
+    sensor = graphql(port, TICKS, name=name)["sensorOrError"]
+    return sensor["sensorState"]["ticks"]
+
+
+def freshness(port: int) -> dict[str, str | None]:
+    return {
+        n["assetKey"]["path"][-1]: (n["freshnessStatusInfo"] or {}).get("freshnessStatus")
+        for n in graphql(port, FRESHNESS)["assetNodes"]
+    }
+
+
+class TestMakeRunThenMakeUi:
+    """The README's `make run`, then `make ui`: the CLI's loads in the history, no load run, an alert, freshness."""
+
+    def test_the_cli_loads_are_in_the_tables_history_and_the_sensor_runs_no_load(self, after_make_run):
+        server = after_make_run
+        port, home = server.port, server.home
+        expected = {
+            v.file_name: {
+                "loaded_by": LOADED_OUTSIDE,
+                "loaded_at": v.loaded_at.replace(tzinfo=dt.UTC).isoformat(),
+                "sha256": hashlib.sha256((server.raw / v.file_name).read_bytes()).hexdigest(),
+                "file_id": v.file_id,
+                "entries": v.entries,
+            }
+            for v in server.cli_loads
+        }
+        assert sorted(expected) == SAMPLE and sum(m["entries"] for m in expected.values()) == 451
+
+        def recorded() -> dict | None:
+            events = {table: history(port, table) for table in TABLES}
+            return events if all(len(e) >= len(SAMPLE) for e in events.values()) else None
+
+        events = wait_for(recorded, 240, "the CLI's loads in every table's history", home)
+        for table, table_events in events.items():
+            assert len(table_events) == len(SAMPLE), table
+            assert all(e["runId"] == "" for e in table_events), table  # runless: no Dagster run loaded them
+            by_partition = {e["partition"]: metadata_values(e["metadataEntries"]) for e in table_events}
+            assert by_partition == expected, table
+            assert partition_statuses(port, table) == {"materialized": SAMPLE, "failed": []}, table
+        if Path(os.environ.get("CHROMIUM", "/usr/bin/chromium")).exists():  # the UI shows them too
+            done = screenshots(port, server.shots, "history:papers")
+            assert done.returncode == 0, done.stdout + done.stderr
+
+        def ticked_twice() -> list[dict] | None:  # the second tick is one after the partitions exist
+            ticks = sensor_ticks(port, "new_dump_sensor")
+            return ticks if len(ticks) >= 2 else None
+
+        wait_for(ticked_twice, 120, "two ticks of new_dump_sensor", home)
+        wait_for(lambda: all(r["status"] in FINISHED for r in runs(port)), 300, "every run to finish", home)
+        launched = runs(port)
+        assert [r for r in launched if r["jobName"] == "load_dumps_job"] == []  # no no-op load of the five
+        checks = [r for r in launched if r["jobName"] == "refused_dumps_job"]
+        for run in checks:  # when the sensor saw the files before their history: the check, no load
+            assert run["status"] == "SUCCESS" and tags_of(run)["dagster/sensor_name"] == "new_dump_sensor"
+        views = [r for r in launched if tags_of(r).get("dagster/sensor_name") == "views_after_loads"]
+        assert len(launched) == len(checks) + len(views) and len(checks) <= 1
+        assert [r["status"] for r in views] == ["SUCCESS"] * len(views)
+
+    def test_the_materialize_dialog_a_partition_with_no_file_warns_and_a_failed_load_posts_an_alert(
+        self, after_make_run
+    ):
+        server = after_make_run
+        port, home = server.port, server.home
+        if Path(os.environ.get("CHROMIUM", "/usr/bin/chromium")).exists():
+            done = screenshots(port, server.shots, "materialize:warehouse:5")
+            assert done.returncode == 0, done.stdout + done.stderr
+            texts = json.loads((server.shots / "materialize_dialog.json").read_text())
+            # Dagster 1.13's dialog always opens on an empty custom selection (docs/dagster.md says so)
+            assert "0 partitions" in texts["opened"] and "Add a partition" in texts["opened"]
+            assert "5 partitions" in texts["all"]
+
+        added = graphql(port, ADD_PARTITION, key="ghost.txt")["addDynamicPartition"]  # "Add a partition"
+        assert added["__typename"] == "AddDynamicPartitionSuccess", added
+        tables = [{"path": [table]} for table in sorted(TABLES)]  # the dialog's run of one partition
+        ghost_id = launch(port, "ghost.txt", tables)
+        ghost = wait_for(lambda: finished(port, ghost_id), 300, "the run of ghost.txt", home)
+        assert (ghost["status"], tags_of(ghost)["paperhouse/missing"]) == ("SUCCESS", "ghost.txt")
+        events = graphql(port, WARNINGS, runId=ghost_id)["logsForRun"]["events"]
+        assert [e["message"] for e in events if e.get("level") == "WARNING"] == [
+            f"No file to load: dump ghost.txt is not in {server.raw} (a file deleted since, or a partition "
+            "added by hand); nothing was loaded for it, and the sensor removes its partition."
+        ]
+        wait_for(
+            lambda: "ghost.txt" not in dump_partitions(port),
+            120,
+            "the sensor to remove ghost.txt's partition",
+            home,
+        )
+        assert sorted(dump_partitions(port)) == SAMPLE
+        for table in TABLES:  # nothing failed: a file that does not exist is not loadable, as a refused one
+            assert partition_statuses(port, table) == {"materialized": SAMPLE, "failed": []}, table
+        assert server.webhook.posts == []  # no failed run, no alert
+
+        blocked = home / "blocked"  # a file where the warehouse's folder would be: a load that truly fails
+        blocked.write_text("not a folder\n")
+        config = {"resources": {"warehouse": {"config": {"path": str(blocked / "w.duckdb")}}}}
+        failed_id = launch(port, SAMPLE[0], tables, config)
+        assert (
+            wait_for(lambda: finished(port, failed_id), 300, "the failing run", home)["status"] == "FAILURE"
+        )
+        message = (
+            f"The load failed: cannot open the warehouse {blocked}/w.duckdb: {blocked} is a file, not a folder; "
+            "nothing was done"
+        )
+        assert step_failure(port, failed_id) == f"dagster._core.definitions.events.Failure: {message}\n"
+        wait_for(lambda: server.webhook.posts, 120, "the alert on the webhook", home)
+        assert (
+            server.webhook.posts
+            == [  # a Materialize is named by its assets, not `__ASSET_JOB`
+                {
+                    "text": "paperhouse: materialization of dates, keywords, links and 7 more "
+                    f"(partition {SAMPLE[0]}) failed, run {failed_id[:8]}\nRun: {failed_id}\n{message}"
+                }
+            ]
+        )
+
+    def test_freshness_passes_after_the_load_and_fails_27_hours_later(self, after_make_run):
+        server = after_make_run
+        if shutil.which("faketime") is None:
+            pytest.skip("no faketime here (Debian's faketime); .ci/run installs it")
+        shipped = yaml.safe_load((ROOT / "dagster_home" / "dagster.yaml").read_text())
+        assert shipped["freshness"] == {"enabled": True}
+        policies = {
+            n["assetKey"]["path"][-1]: n["internalFreshnessPolicy"]
+            for n in graphql(server.port, FRESHNESS)["assetNodes"]
+        }
+        assert policies == dict.fromkeys(TABLES, {"failWindowSeconds": 26 * 3600}) | dict.fromkeys(
+            VIEW_NAMES | {"dump_files"}
+        )
+        unchecked = dict.fromkeys(VIEW_NAMES | {"dump_files"})
+        fresh = dict.fromkeys(TABLES, "HEALTHY") | unchecked
+        wait_for(lambda: freshness(server.port) == fresh, 120, "the tables to be fresh", server.home)
+        instance = graphql(server.port, DAEMONS)["instance"]
+        assert instance["freshnessEvaluationEnabled"] is True
+        assert {"daemonType": "FRESHNESS_DAEMON", "healthy": True} in instance["daemonHealth"][
+            "allDaemonStatuses"
+        ]
+        browser = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium")).exists()
+        if browser:  # the overview's freshness tag: Passing
+            done = screenshots(server.port, server.shots / "fresh", "overview:papers:Passing")
+            assert done.returncode == 0, done.stdout + done.stderr
+
+        server.restart(["faketime", "-f", "+27h"])  # the same instance, its clock 27 h on: no load since
+        stale = dict.fromkeys(TABLES, "DEGRADED") | unchecked
+        wait_for(lambda: freshness(server.port) == stale, 120, "the tables to turn stale", server.home)
+        if browser:  # the overview's freshness tag: Failed (the UI's word for DEGRADED)
+            done = screenshots(server.port, server.shots / "stale", "overview:papers:Failed")
+            assert done.returncode == 0, done.stdout + done.stderr
+        assert server.webhook.posts[1:] == []  # staleness is health, not a failed run
 
 
 def test_graphql_serves_the_asset_graph_and_its_checks(dagster_dev):

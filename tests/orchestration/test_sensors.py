@@ -12,23 +12,27 @@ import pytest
 from dagster._core.definitions.sensor_definition import (
     _check_dynamic_partitions_requests as check_partition_requests,
 )
+from dagster._core.test_utils import create_run_for_test
 
 from etl.pipeline import load_folder
 from etl.warehouse import warehouse_engine
 from orchestration import defs
 from orchestration.partitions import dump_partitions
 from orchestration.resources import DumpFolderResource, WarehouseResource
-from orchestration.sensors import RANGE_END, RANGE_START, build_sweep_schedule, new_dump_sensor
+from orchestration.sensors import DATA_VERSION, RANGE_END, RANGE_START, build_sweep_schedule, new_dump_sensor
 from tests.conftest import dump_text, write_dump
 
 JOBS = {"load_dumps_job", "refused_dumps_job"}
 
 
-def evaluate(instance, folder, cursor=None, batch=None):
+def evaluate(instance, folder, cursor=None, batch=None, warehouse=None):
     context = dg.build_sensor_context(
         instance=instance,
         cursor=cursor,
-        resources={"dumps": DumpFolderResource(path=str(folder))},
+        resources={
+            "dumps": DumpFolderResource(path=str(folder)),
+            "warehouse": WarehouseResource(path=str(warehouse or folder.parent / "no_warehouse.duckdb")),
+        },
     )
     with pytest.MonkeyPatch.context() as env:
         if batch is not None:
@@ -155,6 +159,53 @@ def test_a_partition_added_for_a_file_that_does_not_exist_is_removed(instance, t
     second = evaluate(instance, raw, first.cursor)
     assert instance.get_dynamic_partitions(dump_partitions.name) == ["a.txt", "b.txt"]
     assert [r.partition_key for r in second.run_requests] == ["b.txt"]
+
+
+def test_a_partition_added_by_hand_goes_at_a_tick_with_no_change_once_no_run_is_queued(instance, tmp_path):
+    raw = tmp_path / "raw"
+    write_dump(raw, "a.txt", dump_text("Jan 1", ["A\n\nA."]))
+    first = evaluate(instance, raw)
+    loaded(instance, raw, "a.txt")
+    instance.add_dynamic_partitions(dump_partitions.name, ["typo.txt"])  # the dialog's "Add a partition"
+    queued = create_run_for_test(instance, job_name="load_dumps_job", status=dg.DagsterRunStatus.STARTED)
+    waiting = evaluate(instance, raw, first.cursor)  # a run for it may be queued: it fails, saying why
+    assert waiting.run_requests == [] and instance.get_dynamic_partitions(dump_partitions.name) == [
+        "a.txt",
+        "typo.txt",
+    ]
+    instance.report_run_failed(queued)
+    after = evaluate(instance, raw, first.cursor)
+    assert after.run_requests == []
+    assert instance.get_dynamic_partitions(dump_partitions.name) == ["a.txt"]
+
+
+def test_new_files_the_warehouse_holds_already_get_a_partition_and_the_check_not_a_load(
+    instance, tmp_path, sample_dir
+):
+    """`make run` then `make ui`: the CLI loaded the folder before the sensor's first tick."""
+    warehouse = tmp_path / "w.duckdb"
+    engine = warehouse_engine(warehouse)
+    load_folder(sample_dir, engine)
+    engine.dispose()
+    names = sorted(p.name for p in sample_dir.glob("*.txt"))
+    write_dump(sample_dir, "2025-12-01.txt", dump_text("Dec 1", ["New\n\nNew."]))
+    first = evaluate(instance, sample_dir, warehouse=warehouse)
+    assert [(r.job_name, r.partition_key) for r in first.run_requests] == [
+        ("load_dumps_job", "2025-12-01.txt")
+    ]
+    assert instance.get_dynamic_partitions(dump_partitions.name) == [*names, "2025-12-01.txt"]  # held first
+    observed = {e.partition: e.tags[DATA_VERSION] for e in first.asset_events}
+    assert observed == {
+        n: hashlib.sha256((sample_dir / n).read_bytes()).hexdigest() for n in [*names, "2025-12-01.txt"]
+    }
+
+    for name in names:  # moved out and back, unchanged, with their partitions gone: the check alone
+        instance.delete_dynamic_partition(dump_partitions.name, name)
+    (sample_dir / "2025-12-01.txt").unlink()
+    gone = evaluate(instance, sample_dir, first.cursor, warehouse=warehouse)
+    assert [r.job_name for r in gone.run_requests] == ["refused_dumps_job"]
+    assert sorted(instance.get_dynamic_partitions(dump_partitions.name)) == names
+    assert json.loads(gone.cursor)["tick"] == json.loads(first.cursor)["tick"] + 1
 
 
 def test_a_cursor_of_the_fingerprint_form_keeps_its_newest_mtime(instance, tmp_path):

@@ -18,7 +18,7 @@ from etl.warehouse import warehouse_engine
 from models import TABLES
 from orchestration.assets.dumps import dump_files
 from orchestration.assets.refused import WHAT_TO_DO, no_refused_dumps
-from orchestration.assets.tables import REFUSED_TAG
+from orchestration.assets.tables import MISSING_TAG, REFUSED_TAG
 from orchestration.assets.tables import load_dumps as load_dumps_asset
 from orchestration.resources import DumpFolderResource, WarehouseResource
 from tests.conftest import (
@@ -308,6 +308,20 @@ def test_a_missing_file_is_skipped_and_said(instance, resources, sample_dir):
     result = materialize_partitions(instance, resources, [names[0], "gone.txt"])
     assert result.success and materialized(result) == [names[0]]
     assert metadata_of(result, names[0])["source_files"]["files_missing"].value == 1
+
+
+def test_a_partition_with_no_file_is_a_warning_naming_it_and_no_failure(instance, resources, sample_dir):
+    """The Materialize dialog's "Add a partition" makes a partition of any name: its run warns, tags it, loads nothing."""
+    result = materialize_partitions(instance, resources, ["ghost.txt"])
+    assert result.success and materialized(result) == []
+    assert instance.get_run_by_id(result.run_id).tags[MISSING_TAG] == "ghost.txt"
+    warnings = [
+        e.message for e in instance.all_logs(result.run_id) if e.level == logging.WARNING and e.message
+    ]
+    assert [m for m in warnings if "ghost.txt" in m] == [
+        f"No file to load: dump ghost.txt is not in {sample_dir} (a file deleted since, or a partition added "
+        "by hand); nothing was loaded for it, and the sensor removes its partition."
+    ]
 
 
 def test_a_run_that_meets_another_writer_fails_with_a_message_naming_it(instance, tmp_path, sample_dir):
