@@ -19,7 +19,7 @@ import json
 from orchestration import defs
 graph = defs.resolve_asset_graph()
 print(json.dumps({
-    "kinds": sorted({k for key in graph.get_all_asset_keys() for k in graph.get(key).kinds} - {"file", "table", "view"}),
+    "kinds": sorted({k for key in graph.get_all_asset_keys() for k in graph.get(key).kinds} - {"file", "table", "view", "html"}),
     "pools": sorted({a.op.pool for a in graph.assets_defs if a.is_executable and a.op.pool}),
     # the schema-change checks compare materializations' metadata and never open the warehouse
     "unpooled": sorted({k.name for a in graph.assets_defs if a.is_executable and not a.op.pool for k in a.check_keys}),
