@@ -82,8 +82,9 @@ WORD_RULE = WordRule()  # shared by every load of this process: it holds no data
 def search_index(papers: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Return (search_postings, search_documents) for papers with `paper_id`, `title` and `abstract`.
 
-    Postings: one row per term and paper, with its count (`tf`) and its places (`positions`, from 1,
-    stop words counted, ascending), ordered by term then paper.
+    Postings: one row per term and paper, with its count (`tf`), its paper's number of indexed words
+    (`length`, the paper's `terms` in documents) and its places (`positions`, from 1, stop words
+    counted, ascending), ordered by term then paper.
     Documents: one row per paper, with its number of indexed words (0 when it has none).
     """
     papers = papers.select("paper_id", "title", "abstract").sort("paper_id")
@@ -177,6 +178,7 @@ def search_index(papers: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             "term": terms.gather(term.gather(starts)),
             "paper_id": papers["paper_id"].gather(paper_index.gather(starts)),
             "tf": offsets.diff().drop_nulls(),
+            "length": documents["terms"].gather(paper_index.gather(starts)),
             "positions": pl.Series(pa.ListArray.from_arrays(offsets.to_arrow(), position.to_arrow())),
         }
     )

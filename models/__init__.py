@@ -604,9 +604,9 @@ class SearchDocument(Base):
 
 class SearchPosting(Base):
     """The full-text search index's postings: one row per term and paper whose title or abstract
-    holds it, with how often and where. A paper's words are its title then its abstract (`papers`), split on
-    every character that is not a letter or a digit and lowercased; a stop word
-    (`search_stopwords`) is not indexed; a plural is folded into its singular by a light rule
+    holds it, with how often and where, and the paper's length. A paper's words are its title then
+    its abstract (`papers`), split on every character that is not a letter or a digit and
+    lowercased; a stop word (`search_stopwords`) is not indexed; a plural is folded into its singular by a light rule
     (`studies` to `study`, `models` to `model`; not after `ss`, `us` or `is`). The same rule
     splits queries (`search_papers`). Counted by the load (`etl.search`) and written by the merge
     whenever a paper's shown text changes, ordered by term within each load, and deleted with the
@@ -628,6 +628,12 @@ class SearchPosting(Base):
         Integer,
         nullable=False,
         comment="How often the paper's title and abstract hold the term (BM25's term frequency).",
+    )
+    length: Mapped[int] = mapped_column(
+        Integer,
+        nullable=False,
+        comment="The paper's document length for BM25: its `search_documents.terms`, kept on each of its "
+        "postings so that `search_papers` scores them without joining `search_documents`.",
     )
     positions: Mapped[list[int]] = mapped_column(
         ARRAY(Integer),

@@ -9,15 +9,19 @@ words (on a generated 500k-paper warehouse, where each word is in 86-99% of the 
 a phrase). Each posting now holds the term's places in the paper (`positions`, INTEGER[]: the
 place of each of its words in `search_words(title || ' ' || abstract)`, from 1, stop words
 counted), which the load counts in Polars (`etl.search`) beside the counts, and the macro matches
-a phrase by joining its words' places, reading no text (docs/search.md).
+a phrase by joining its words' places, reading no text (docs/search.md). Each posting also holds
+its paper's length (`length`, the paper's `search_documents.terms`), so that the macro scores the
+postings without joining `search_documents` for each of them (it still gives N and the average
+length), and scores a query of one searched word posting by posting, without grouping by paper.
 
-The upgrade adds the column: `search_postings` is built again from the papers' text by the
+The upgrade adds the columns: `search_postings` is built again from the papers' text by the
 functions 0017 created (a NOT NULL column cannot be added to a filled table on DuckDB), in 16
-parts of the 53-bit key range as 0017 built it, each part's postings ordered by term; the terms
-and counts are the ones it held (tests/etl/test_search.py). Then it replaces the DuckDB macro
+parts of the 53-bit key range as 0017 built it, each part's postings ordered by term, with each
+paper's length from `search_documents`; the terms and counts are the ones it held
+(tests/etl/test_search.py). Then it replaces the DuckDB macro
 `search_papers` with the text pinned here (`sql/functions/duckdb/search_papers.sql` holds the
-head's). PostgreSQL gets the column too, built the same way by its own functions; its
-`search_papers` (0008, 0009) reads no posting and stays. The downgrade drops the column and
+head's). PostgreSQL gets the columns too, built the same way by its own functions; its
+`search_papers` (0008, 0009) reads no posting and stays. The downgrade drops the columns and
 puts back the macro 0017 created.
 """
 
@@ -46,7 +50,9 @@ DUCKDB_FUNCTIONS = {
 -- counted when the query runs, so they are always those of the papers the warehouse holds; the
 -- score is rounded to 12 decimals, so that papers tied up to the order of a sum come by paper_id.
 -- The postings are read once and grouped once by paper: each query word is a bit, and a paper's
--- bits say which items and groups it matches. SELECT * FROM search_papers('diffusion -video') LIMIT 10;
+-- bits say which items and groups it matches; a query of one searched word is scored posting by
+-- posting, ungrouped. Each posting carries its paper's length, so no document is joined per posting.
+-- SELECT * FROM search_papers('diffusion -video') LIMIT 10;
 CREATE MACRO search_papers(query) AS TABLE
 WITH items AS (
     -- The query's items in order: a word, a "phrase" (a missing closing quote ends it at the
@@ -92,10 +98,14 @@ WITH items AS (
     SELECT bit_or(item_bit) FILTER (WHERE NOT excluded) AS searched,
            coalesce(bit_or(item_bit) FILTER (WHERE excluded), 0) AS excluded
     FROM item_bits GROUP BY grp HAVING bool_or(NOT excluded)
+), single AS MATERIALIZED (
+    -- A query of one searched word: its postings are its matches, each scored alone.
+    SELECT any_value(term) AS term FROM terms
+    HAVING count(*) = 1 AND NOT bool_or(excluded) AND max(width) = 1
 ), term_bits AS (
     SELECT term, bit_or(bit) AS bits, bool_or(NOT excluded) AS scored FROM terms GROUP BY term
 ), hits AS MATERIALIZED (
-    SELECT p.term, p.paper_id, p.tf FROM search_postings AS p
+    SELECT p.term, p.paper_id, p.tf, p.length FROM search_postings AS p
     WHERE p.term IN (SELECT term FROM terms)
 ), stats AS (
     SELECT count(*) AS documents, avg(terms) AS average_terms FROM search_documents
@@ -143,29 +153,39 @@ WITH items AS (
     -- One pass over the postings: each paper's word bits and its score.
     SELECT h.paper_id, bit_or(w.bits) AS bits,
            sum(CASE WHEN w.scored THEN
-               w.idf * h.tf * 2.5 / (h.tf + 1.5 * (0.25 + 0.75 * d.terms / s.average_terms))
+               w.idf * h.tf * 2.5 / (h.tf + 1.5 * (0.25 + 0.75 * h.length / s.average_terms))
            END) AS rank_sum
     FROM (
         SELECT * FROM hits
-        WHERE NOT (SELECT phrases_only FROM phrased) OR paper_id IN (SELECT paper_id FROM phrase_bits)
+        WHERE (NOT (SELECT phrases_only FROM phrased) OR paper_id IN (SELECT paper_id FROM phrase_bits))
+          AND NOT EXISTS (SELECT 1 FROM single)
     ) AS h
     JOIN weights AS w ON w.term = h.term
-    JOIN search_documents AS d ON d.paper_id = h.paper_id
     CROSS JOIN stats AS s
     GROUP BY h.paper_id
+), single_scores AS (
+    SELECT h.paper_id,
+           round(w.idf * h.tf * 2.5 / (h.tf + 1.5 * (0.25 + 0.75 * h.length / s.average_terms)), 12) AS rank
+    FROM hits AS h JOIN single AS o ON o.term = h.term JOIN weights AS w ON w.term = h.term
+    CROSS JOIN stats AS s
 ), scores AS (
     SELECT b.paper_id, round(b.rank_sum, 12) AS rank, b.bits | coalesce(f.bits, 0) AS bits
     FROM paper_bits AS b LEFT JOIN phrase_bits AS f ON f.paper_id = b.paper_id
 )
+, matched AS (
+    SELECT s.paper_id, s.rank FROM scores AS s
+    WHERE EXISTS (
+        SELECT 1 FROM query_groups AS g WHERE s.bits & g.searched = g.searched AND s.bits & g.excluded = 0
+    )
+    UNION ALL
+    SELECT paper_id, rank FROM single_scores
+)
 SELECT s.paper_id, p.title, s.rank
-FROM scores AS s
+FROM matched AS s
 JOIN papers AS p ON p.paper_id = s.paper_id
 WHERE (SELECT CASE WHEN coalesce(max(bits_used), 0) <= 126 THEN true
               ELSE error('search_papers: a query holds at most 126 searched words and phrases') END
        FROM item_bits)
-  AND EXISTS (
-      SELECT 1 FROM query_groups AS g WHERE s.bits & g.searched = g.searched AND s.bits & g.excluded = 0
-  )
 ORDER BY s.rank DESC, s.paper_id
 """,
 }
@@ -173,13 +193,15 @@ ORDER BY s.rank DESC, s.paper_id
 # (etl.search, which a migration does not import), by the functions of 0017 (tests/etl/test_search.py).
 BUILD_PARTS = 16
 BUILD = sa.text(
-    """INSERT INTO search_postings (term, paper_id, tf, positions)
-SELECT search_term(w.word) AS term, p.paper_id, count(*), array_agg(CAST(w.position AS INTEGER) ORDER BY w.position)
+    """INSERT INTO search_postings (term, paper_id, tf, length, positions)
+SELECT search_term(w.word) AS term, p.paper_id, count(*), d.terms,
+       array_agg(CAST(w.position AS INTEGER) ORDER BY w.position)
 FROM papers AS p
+JOIN search_documents AS d ON d.paper_id = p.paper_id
 CROSS JOIN LATERAL unnest(search_words(p.title || ' ' || p.abstract)) WITH ORDINALITY AS w (word, position)
 WHERE p.paper_id BETWEEN :low AND :high
   AND NOT EXISTS (SELECT 1 FROM search_stopwords AS s WHERE s.word = w.word)
-GROUP BY search_term(w.word), p.paper_id
+GROUP BY search_term(w.word), p.paper_id, d.terms
 ORDER BY term, p.paper_id"""
 )
 
@@ -192,6 +214,7 @@ def upgrade() -> None:
         sa.Column("term", sa.String(), nullable=False),
         sa.Column("paper_id", sa.BigInteger(), nullable=False),
         sa.Column("tf", sa.Integer(), nullable=False),
+        sa.Column("length", sa.Integer(), nullable=False),
         sa.Column("positions", sa.ARRAY(sa.Integer()), nullable=False),
     )
     connection = op.get_bind()
@@ -205,10 +228,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Put back 0017's search_papers and drop the postings' places."""
+    """Put back 0017's search_papers and drop the postings' places and lengths."""
     connection = op.get_bind()
     if connection.dialect.name == "duckdb":
         earlier = context.script.get_revision(down_revision).module.DUCKDB_FUNCTIONS["search_papers"]
         connection.exec_driver_sql("DROP MACRO TABLE IF EXISTS search_papers")
         connection.exec_driver_sql(earlier)  # driver-level: no parameters
     op.drop_column("search_postings", "positions")
+    op.drop_column("search_postings", "length")

@@ -3,10 +3,10 @@
 -- frames' order (a filter, no sort), so that each load's postings of a term lie together and
 -- search_papers' scans skip the row groups that do not hold its terms.
 -- reads: changed_texts
-INSERT INTO search_postings (term, paper_id, tf, positions)
-SELECT term, paper_id, tf, positions FROM stg_search_postings
+INSERT INTO search_postings (term, paper_id, tf, length, positions)
+SELECT term, paper_id, tf, length, positions FROM stg_search_postings
 WHERE paper_id IN (
     SELECT c.paper_id FROM changed_texts AS c
     JOIN stg_papers AS s ON s.paper_id = c.paper_id AND s.text_id = c.text_id AND s.extracted
 )
-UNION ALL SELECT term, paper_id, tf, positions FROM stg_retext_search_postings
+UNION ALL SELECT term, paper_id, tf, length, positions FROM stg_retext_search_postings

@@ -52,6 +52,16 @@ def test_the_index_holds_each_paper_as_the_reference_splits_its_text(engine, sam
         want = expected_postings(title, abstract)
         assert stored.get(paper_id, []) == want, title
         assert lengths[paper_id] == sum(tf for _, tf in want)
+    with engine.connect() as c:  # each posting holds its paper's length
+        assert (
+            c.execute(
+                text(
+                    """SELECT count(*) FROM search_postings AS p
+                   LEFT JOIN search_documents AS d ON d.paper_id = p.paper_id WHERE d.terms IS DISTINCT FROM p.length"""
+                )
+            ).scalar_one()
+            == 0
+        )
 
 
 def test_a_paper_that_shows_another_text_or_goes_leaves_no_stale_postings(engine, tmp_path):
@@ -169,6 +179,7 @@ def test_the_loads_polars_word_rule_is_the_macros_for_any_text(memory, title, ab
     postings, documents = search_index(papers)
     assert [(t, int(n), list(p)) for t, n, p in rows] == postings.select("term", "tf", "positions").rows()
     assert documents.rows() == [(7, sum(int(n) for _, n, _ in rows))]
+    assert postings["length"].to_list() == [sum(int(n) for _, n, _ in rows)] * len(rows)
 
 
 def test_0017_indexes_the_papers_a_warehouse_already_holds_as_the_loads_would(engine, sample_dir):
@@ -260,8 +271,24 @@ def test_a_warehouse_at_0017_upgraded_to_0018_searches_as_a_fresh_load_and_downg
     assert at_0017["search_postings"] == [row[:3] for row in fresh["search_postings"]]
     found_at_0017 = searches() if duckdb_engine else {}
     migrate(engine)
-    assert current_revision(engine) == "0018" and columns() == ["term", "paper_id", "tf", "positions"]
-    assert snapshot(engine) == fresh
+    assert current_revision(engine) == "0018" and columns() == [
+        "term",
+        "paper_id",
+        "tf",
+        "length",
+        "positions",
+    ]
+    assert snapshot(engine) == fresh  # the lengths and places included
+    with engine.connect() as c:
+        assert (
+            c.execute(
+                text(
+                    """SELECT count(*) FROM search_postings AS p
+                   LEFT JOIN search_documents AS d ON d.paper_id = p.paper_id WHERE d.terms IS DISTINCT FROM p.length"""
+                )
+            ).scalar_one()
+            == 0
+        )
     if duckdb_engine:
         assert searches() == fresh_found == found_at_0017
         assert all(fresh_found[q] for q in PHRASE_QUERIES)

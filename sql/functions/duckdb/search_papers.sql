@@ -11,7 +11,9 @@
 -- counted when the query runs, so they are always those of the papers the warehouse holds; the
 -- score is rounded to 12 decimals, so that papers tied up to the order of a sum come by paper_id.
 -- The postings are read once and grouped once by paper: each query word is a bit, and a paper's
--- bits say which items and groups it matches. SELECT * FROM search_papers('diffusion -video') LIMIT 10;
+-- bits say which items and groups it matches; a query of one searched word is scored posting by
+-- posting, ungrouped. Each posting carries its paper's length, so no document is joined per posting.
+-- SELECT * FROM search_papers('diffusion -video') LIMIT 10;
 CREATE MACRO search_papers(query) AS TABLE
 WITH items AS (
     -- The query's items in order: a word, a "phrase" (a missing closing quote ends it at the
@@ -57,10 +59,14 @@ WITH items AS (
     SELECT bit_or(item_bit) FILTER (WHERE NOT excluded) AS searched,
            coalesce(bit_or(item_bit) FILTER (WHERE excluded), 0) AS excluded
     FROM item_bits GROUP BY grp HAVING bool_or(NOT excluded)
+), single AS MATERIALIZED (
+    -- A query of one searched word: its postings are its matches, each scored alone.
+    SELECT any_value(term) AS term FROM terms
+    HAVING count(*) = 1 AND NOT bool_or(excluded) AND max(width) = 1
 ), term_bits AS (
     SELECT term, bit_or(bit) AS bits, bool_or(NOT excluded) AS scored FROM terms GROUP BY term
 ), hits AS MATERIALIZED (
-    SELECT p.term, p.paper_id, p.tf FROM search_postings AS p
+    SELECT p.term, p.paper_id, p.tf, p.length FROM search_postings AS p
     WHERE p.term IN (SELECT term FROM terms)
 ), stats AS (
     SELECT count(*) AS documents, avg(terms) AS average_terms FROM search_documents
@@ -108,27 +114,37 @@ WITH items AS (
     -- One pass over the postings: each paper's word bits and its score.
     SELECT h.paper_id, bit_or(w.bits) AS bits,
            sum(CASE WHEN w.scored THEN
-               w.idf * h.tf * 2.5 / (h.tf + 1.5 * (0.25 + 0.75 * d.terms / s.average_terms))
+               w.idf * h.tf * 2.5 / (h.tf + 1.5 * (0.25 + 0.75 * h.length / s.average_terms))
            END) AS rank_sum
     FROM (
         SELECT * FROM hits
-        WHERE NOT (SELECT phrases_only FROM phrased) OR paper_id IN (SELECT paper_id FROM phrase_bits)
+        WHERE (NOT (SELECT phrases_only FROM phrased) OR paper_id IN (SELECT paper_id FROM phrase_bits))
+          AND NOT EXISTS (SELECT 1 FROM single)
     ) AS h
     JOIN weights AS w ON w.term = h.term
-    JOIN search_documents AS d ON d.paper_id = h.paper_id
     CROSS JOIN stats AS s
     GROUP BY h.paper_id
+), single_scores AS (
+    SELECT h.paper_id,
+           round(w.idf * h.tf * 2.5 / (h.tf + 1.5 * (0.25 + 0.75 * h.length / s.average_terms)), 12) AS rank
+    FROM hits AS h JOIN single AS o ON o.term = h.term JOIN weights AS w ON w.term = h.term
+    CROSS JOIN stats AS s
 ), scores AS (
     SELECT b.paper_id, round(b.rank_sum, 12) AS rank, b.bits | coalesce(f.bits, 0) AS bits
     FROM paper_bits AS b LEFT JOIN phrase_bits AS f ON f.paper_id = b.paper_id
 )
+, matched AS (
+    SELECT s.paper_id, s.rank FROM scores AS s
+    WHERE EXISTS (
+        SELECT 1 FROM query_groups AS g WHERE s.bits & g.searched = g.searched AND s.bits & g.excluded = 0
+    )
+    UNION ALL
+    SELECT paper_id, rank FROM single_scores
+)
 SELECT s.paper_id, p.title, s.rank
-FROM scores AS s
+FROM matched AS s
 JOIN papers AS p ON p.paper_id = s.paper_id
 WHERE (SELECT CASE WHEN coalesce(max(bits_used), 0) <= 126 THEN true
               ELSE error('search_papers: a query holds at most 126 searched words and phrases') END
        FROM item_bits)
-  AND EXISTS (
-      SELECT 1 FROM query_groups AS g WHERE s.bits & g.searched = g.searched AND s.bits & g.excluded = 0
-  )
 ORDER BY s.rank DESC, s.paper_id
