@@ -41,6 +41,17 @@ def expected_postings(title: str, abstract: str) -> list[tuple[str, int]]:
     return sorted(Counter(term for term, _ in placed_terms(f"{title} {abstract}")).items())
 
 
+def postings_off_their_length(engine) -> int:
+    """How many postings hold a length other than their paper's `search_documents.terms`."""
+    with engine.connect() as c:
+        return c.execute(
+            text(
+                "SELECT count(*) FROM search_postings AS p LEFT JOIN search_documents AS d "
+                "ON d.paper_id = p.paper_id WHERE d.terms IS DISTINCT FROM p.length"
+            )
+        ).scalar_one()
+
+
 def test_the_index_holds_each_paper_as_the_reference_splits_its_text(engine, sample_dir):
     load_folder(sample_dir, engine)
     with engine.connect() as c:
@@ -52,16 +63,7 @@ def test_the_index_holds_each_paper_as_the_reference_splits_its_text(engine, sam
         want = expected_postings(title, abstract)
         assert stored.get(paper_id, []) == want, title
         assert lengths[paper_id] == sum(tf for _, tf in want)
-    with engine.connect() as c:  # each posting holds its paper's length
-        assert (
-            c.execute(
-                text(
-                    """SELECT count(*) FROM search_postings AS p
-                   LEFT JOIN search_documents AS d ON d.paper_id = p.paper_id WHERE d.terms IS DISTINCT FROM p.length"""
-                )
-            ).scalar_one()
-            == 0
-        )
+    assert postings_off_their_length(engine) == 0  # each posting holds its paper's length
 
 
 def test_a_paper_that_shows_another_text_or_goes_leaves_no_stale_postings(engine, tmp_path):
@@ -279,16 +281,7 @@ def test_a_warehouse_at_0017_upgraded_to_0018_searches_as_a_fresh_load_and_downg
         "positions",
     ]
     assert snapshot(engine) == fresh  # the lengths and places included
-    with engine.connect() as c:
-        assert (
-            c.execute(
-                text(
-                    """SELECT count(*) FROM search_postings AS p
-                   LEFT JOIN search_documents AS d ON d.paper_id = p.paper_id WHERE d.terms IS DISTINCT FROM p.length"""
-                )
-            ).scalar_one()
-            == 0
-        )
+    assert postings_off_their_length(engine) == 0
     if duckdb_engine:
         assert searches() == fresh_found == found_at_0017
         assert all(fresh_found[q] for q in PHRASE_QUERIES)
