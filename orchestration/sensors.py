@@ -118,8 +118,8 @@ def _hashed(files: list[DumpFile], known: dict[str, str]) -> list[dg.AssetObserv
     return [observation(f, sums[f.path.name]) for f in files if f.path.name in sums]
 
 
-def _read_cursor(cursor: str | None) -> tuple[int, FolderMark]:
-    """(the number of the last tick that requested anything, the folder's mark) from the sensor's cursor.
+def _read_cursor(cursor: str | None) -> tuple[int, FolderMark, str | None]:
+    """(the number of the last tick that requested anything, the folder's mark, where observing goes on) from the cursor.
 
     A cursor without a tick (none yet, reset, or the first bare form) counts on from the clock's
     milliseconds: ticks that saw changes are at least 30 s apart, so a reset sensor's run keys
@@ -129,10 +129,11 @@ def _read_cursor(cursor: str | None) -> tuple[int, FolderMark]:
     """
     stored = json.loads(cursor) if cursor else {}
     if "digest" in stored:
-        return stored["tick"], FolderMark(stored["newest_mtime_ns"], stored["digest"])
+        mark = FolderMark(stored["newest_mtime_ns"], stored["digest"])
+        return stored["tick"], mark, stored.get("observe_after")
     tick = stored.get("tick", time.time_ns() // 1_000_000)
     files = stored.get("files", {} if "tick" in stored else stored)
-    return tick, FolderMark(max((fp["mtime_ns"] for fp in files.values()), default=0))
+    return tick, FolderMark(max((fp["mtime_ns"] for fp in files.values()), default=0)), None
 
 
 def _loaded_sha256(instance: dg.DagsterInstance, name: str) -> str | None:
@@ -173,8 +174,8 @@ def _held_already(settings: Settings, files: list[DumpFile]) -> tuple[list[str],
 def _absent_partitions(context: dg.SensorEvaluationContext, present: set[str]) -> list[str]:
     """Partitions of files not in the folder (added by hand) while no run is queued or in progress.
 
-    Checked on the ticks the folder did not change; a run queued for such a partition fails
-    first, saying there is no file, and the partition goes at the next tick after it.
+    Checked on the ticks the folder did not change; a run queued for such a partition warns
+    first that there is no file, and the partition goes at the next tick after it.
     """
     absent = [n for n in context.instance.get_dynamic_partitions(dump_partitions.name) if n not in present]
     if not absent or context.instance.get_run_records(dg.RunsFilter(statuses=_QUEUED_OR_RUNNING), limit=1):
@@ -195,8 +196,7 @@ def new_dump_sensor(
     folder = settings.raw_dir.absolute()
     if not folder.is_dir():
         return dg.SensorResult(skip_reason=f"dump folder {folder} does not exist")
-    tick, mark = _read_cursor(context.cursor)
-    observe_after = json.loads(context.cursor).get("observe_after") if context.cursor else None
+    tick, mark, observe_after = _read_cursor(context.cursor)
     listing = list_dumps(discover_dumps(folder))
     now = FolderMark.of(listing, mark)
     skipped = unreadable_note(listing)
