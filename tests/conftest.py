@@ -224,6 +224,28 @@ def postgres_database(name_hint: str = "t", template: URL | None = None) -> Iter
         admin.dispose()
 
 
+@contextmanager
+def postgres_roles(*names: str) -> Iterator[tuple[str, ...]]:
+    """New login roles on the test server (`names` with a unique suffix), dropped after the block.
+
+    Enter it before `postgres_database`: the roles are dropped once their database is, when DROP DATABASE
+    ... WITH (FORCE) has ended every session in it. A DROP OWNED beside a session still closing deadlocked.
+    """
+    admin = create_engine(require_postgres(), isolation_level="AUTOCOMMIT")
+    suffix = uuid.uuid4().hex[:12]
+    roles = tuple(f"{name}_{suffix}" for name in names)
+    try:
+        with admin.connect() as connection:
+            for role in roles:
+                connection.exec_driver_sql(f"CREATE ROLE {role} LOGIN")  # generated names
+        yield roles
+    finally:
+        with admin.connect() as connection:
+            for role in roles:
+                connection.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
+        admin.dispose()
+
+
 @pytest.fixture(params=ENGINES)
 def warehouse_target(request, tmp_path: Path) -> Iterator[Path | URL]:
     """Where a throwaway warehouse lives: a DuckDB file in `tmp_path`, or a new PostgreSQL database."""

@@ -27,13 +27,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from sqlalchemy import create_engine
 
 from etl.cli import EXIT_OK, main
 from etl.serving import publish
 from etl.warehouse import warehouse_engine
 from tests.clients.nonroot import cli_as_client, hand_over, open_folder, python_as_client
-from tests.conftest import ROOT, SAMPLE_DIR, postgres_database
+from tests.conftest import ROOT, SAMPLE_DIR, postgres_database, postgres_roles
 from tests.documented import pages, pinned
 
 DOCUMENTED_PATH = "/abs/path/warehouse/serving/paperhouse.duckdb"
@@ -160,44 +159,35 @@ def run_reflect(uri: str) -> dict:
 def test_superset_like_python_and_psql_read_the_postgresql_warehouse_as_the_analyst(expected):
     (documented_uri,) = documented("postgresql_clients", "superset_uri")
     psql = Path(os.environ.get("PAPERHOUSE_TEST_POSTGRES_BIN", "/usr/lib/postgresql/15/bin")) / "psql"
-    with postgres_database("bi") as url:
-        analyst, target = f"analyst_{url.database[-12:]}", url.render_as_string(hide_password=False)
-        admin = create_engine(url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.exec_driver_sql(f"CREATE ROLE {analyst} LOGIN")  # a generated name
-        try:
-            assert main(["load", str(SAMPLE_DIR), "--warehouse", target]) == EXIT_OK
-            assert main(["grant-reader", analyst, "--warehouse", target]) == EXIT_OK
-            host, port = url.query["host"], url.query["port"]
-            seen = run_reflect(
-                documented_uri.replace(
-                    "analyst@db:5432/papers", f"{analyst}@/{url.database}?host={host}&port={port}"
-                )
+    with postgres_roles("analyst") as (analyst,), postgres_database("bi") as url:
+        target = url.render_as_string(hide_password=False)
+        assert main(["load", str(SAMPLE_DIR), "--warehouse", target]) == EXIT_OK
+        assert main(["grant-reader", analyst, "--warehouse", target]) == EXIT_OK
+        host, port = url.query["host"], url.query["port"]
+        seen = run_reflect(
+            documented_uri.replace(
+                "analyst@db:5432/papers", f"{analyst}@/{url.database}?host={host}&port={port}"
             )
-            assert seen["sqlalchemy"] == "1.4.54"
-            assert seen["views"] == VIEWS and seen["counts"] == expected["counts"]  # the same as DuckDB's
-            assert {"papers", "paper_appearances", "source_files", "dates"} <= set(seen["tables"])
-            for name, columns in seen["columns"].items():
-                assert [tuple(c) for c in columns] == expected["comments"][name]
+        )
+        assert seen["sqlalchemy"] == "1.4.54"
+        assert seen["views"] == VIEWS and seen["counts"] == expected["counts"]  # the same as DuckDB's
+        assert {"papers", "paper_appearances", "source_files", "dates"} <= set(seen["tables"])
+        for name, columns in seen["columns"].items():
+            assert [tuple(c) for c in columns] == expected["comments"][name]
 
-            def as_analyst(sql: str) -> subprocess.CompletedProcess:
-                return subprocess.run(
-                    [str(psql), "-h", host, "-p", port, "-U", analyst, "-d", url.database, "-At"]
-                    + ["-v", "ON_ERROR_STOP=1", "-c", sql],
-                    capture_output=True,
-                    text=True,
-                    timeout=60,
-                )
+        def as_analyst(sql: str) -> subprocess.CompletedProcess:
+            return subprocess.run(
+                [str(psql), "-h", host, "-p", port, "-U", analyst, "-d", url.database, "-At"]
+                + ["-v", "ON_ERROR_STOP=1", "-c", sql],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
 
-            found = as_analyst("SELECT count(*) FROM search_papers('diffusion')")
-            assert (found.returncode, found.stdout) == (0, "43\n"), found.stderr
-            refused = as_analyst("DELETE FROM paper_links")
-            assert refused.returncode == 1 and "permission denied for table paper_links" in refused.stderr
-        finally:
-            with admin.connect() as c:
-                c.exec_driver_sql(f"DROP OWNED BY {analyst}")
-                c.exec_driver_sql(f"DROP ROLE {analyst}")
-            admin.dispose()
+        found = as_analyst("SELECT count(*) FROM search_papers('diffusion')")
+        assert (found.returncode, found.stdout) == (0, "43\n"), found.stderr
+        refused = as_analyst("DELETE FROM paper_links")
+        assert refused.returncode == 1 and "permission denied for table paper_links" in refused.stderr
 
 
 # The serving copy refuses writes: each version file is published read-only (etl.serving.SERVED_MODE).

@@ -28,6 +28,7 @@ from tests.conftest import (
     SAMPLE_DIR,
     dump_text,
     postgres_database,
+    postgres_roles,
     require_postgres,
     snapshot,
     write_dump,
@@ -142,112 +143,97 @@ def test_a_reader_sees_only_complete_states_while_a_load_commits(sample_dir):
 
 
 def test_grant_reader_lets_the_analyst_read_the_warehouse_and_nothing_else(sample_dir):
-    with postgres_database("roles") as url:
-        analyst = f"analyst_{url.database[-12:]}"
+    with postgres_roles("analyst") as (analyst,), postgres_database("roles") as url:
         admin = postgres_engine(url)
         with admin.begin() as c:
-            c.exec_driver_sql(f"CREATE ROLE {analyst} LOGIN")
             c.exec_driver_sql("CREATE SCHEMA payroll")
             c.exec_driver_sql("CREATE TABLE payroll.salaries AS SELECT 1 AS amount")
-        try:
-            assert run_cli("load", str(sample_dir), "--warehouse", _cli_url(url)).returncode == EXIT_OK
-            granted = run_cli("grant-reader", analyst, "--warehouse", _cli_url(url))
-            assert granted.returncode == EXIT_OK, granted.stderr
-            assert granted.stdout == f"{analyst} may now read every table and view of {url}\n"
-            # A later migration drops and re-creates the views it changes: the grant still holds.
-            with admin.begin() as c:
-                c.exec_driver_sql("DROP VIEW v_papers_with_code")
-                c.exec_driver_sql("CREATE VIEW v_papers_with_code AS SELECT 1 AS answer")
-            reader = postgres_engine(url.set(username=analyst))
-            with reader.connect() as c:
-                assert c.execute(text("SELECT count(*) FROM v_papers")).scalar_one() == 411
-                assert c.execute(text("SELECT count(*) FROM papers")).scalar_one() == 411
-                assert c.execute(text("SELECT answer FROM v_papers_with_code")).scalar_one() == 1
-                assert c.execute(text("SELECT count(*) FROM search_papers('diffusion')")).scalar_one() == 43
-                for statement in (
-                    "DELETE FROM papers",
-                    "UPDATE papers SET title = 'x'",
-                    "CREATE TABLE mine (x int)",
-                    "SELECT * FROM payroll.salaries",
-                    "DROP VIEW v_papers",
-                ):
-                    with pytest.raises(Exception, match="permission denied|must be owner"):
-                        c.execute(text(statement))
-                    c.rollback()
-            reader.dispose()
-            unknown = run_cli("grant-reader", "no_such_role", "--warehouse", _cli_url(url))
-            assert unknown.returncode == 1
-            assert 'role "no_such_role" does not exist; nothing was granted' in unknown.stderr
-        finally:
-            with admin.begin() as c:
-                c.exec_driver_sql(f"DROP OWNED BY {analyst}")
-                c.exec_driver_sql(f"DROP ROLE {analyst}")
-            admin.dispose()
+        assert run_cli("load", str(sample_dir), "--warehouse", _cli_url(url)).returncode == EXIT_OK
+        granted = run_cli("grant-reader", analyst, "--warehouse", _cli_url(url))
+        assert granted.returncode == EXIT_OK, granted.stderr
+        assert granted.stdout == f"{analyst} may now read every table and view of {url}\n"
+        # A later migration drops and re-creates the views it changes: the grant still holds.
+        with admin.begin() as c:
+            c.exec_driver_sql("DROP VIEW v_papers_with_code")
+            c.exec_driver_sql("CREATE VIEW v_papers_with_code AS SELECT 1 AS answer")
+        reader = postgres_engine(url.set(username=analyst))
+        with reader.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM v_papers")).scalar_one() == 411
+            assert c.execute(text("SELECT count(*) FROM papers")).scalar_one() == 411
+            assert c.execute(text("SELECT answer FROM v_papers_with_code")).scalar_one() == 1
+            assert c.execute(text("SELECT count(*) FROM search_papers('diffusion')")).scalar_one() == 43
+            for statement in (
+                "DELETE FROM papers",
+                "UPDATE papers SET title = 'x'",
+                "CREATE TABLE mine (x int)",
+                "SELECT * FROM payroll.salaries",
+                "DROP VIEW v_papers",
+            ):
+                with pytest.raises(Exception, match="permission denied|must be owner"):
+                    c.execute(text(statement))
+                c.rollback()
+        reader.dispose()
+        unknown = run_cli("grant-reader", "no_such_role", "--warehouse", _cli_url(url))
+        assert unknown.returncode == 1
+        assert 'role "no_such_role" does not exist; nothing was granted' in unknown.stderr
+        admin.dispose()
 
 
 def test_the_documented_roles_a_loader_that_owns_the_schema_grants_and_no_one_else_can(sample_dir):
-    with postgres_database("owners") as url:
-        suffix = url.database[-12:]
-        loader, analyst, stranger = (f"{name}_{suffix}" for name in ("loader", "analyst", "stranger"))
+    with (
+        postgres_roles("loader", "analyst", "stranger") as (loader, analyst, stranger),
+        postgres_database("owners") as url,
+    ):
         admin = postgres_engine(url)
         with admin.begin() as c:  # the DBA steps of docs/postgresql.md
-            for role in (loader, analyst, stranger):
-                c.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
             c.exec_driver_sql(f"ALTER DATABASE {url.database} OWNER TO {loader}")
             c.exec_driver_sql(f"ALTER SCHEMA public OWNER TO {loader}")
-        try:
-            as_loader, as_analyst, as_stranger = (
-                _cli_url(url.set(username=role)) for role in (loader, analyst, stranger)
-            )
-            assert run_cli("load", str(sample_dir), "--warehouse", as_loader).returncode == EXIT_OK
-            refused = run_cli("grant-reader", analyst, "--warehouse", as_stranger)
-            assert (refused.returncode, refused.stdout) == (1, "")
-            assert refused.stderr == (
-                "paperhouse: grant-reader failed: InsufficientPrivilege: permission denied for table "
-                "alembic_version; nothing was granted\n"
-            )
-            reader = postgres_engine(url.set(username=analyst))
-            with reader.connect() as c, pytest.raises(Exception, match="permission denied for view v_papers"):
+        as_loader, as_analyst, as_stranger = (
+            _cli_url(url.set(username=role)) for role in (loader, analyst, stranger)
+        )
+        assert run_cli("load", str(sample_dir), "--warehouse", as_loader).returncode == EXIT_OK
+        refused = run_cli("grant-reader", analyst, "--warehouse", as_stranger)
+        assert (refused.returncode, refused.stdout) == (1, "")
+        assert refused.stderr == (
+            "paperhouse: grant-reader failed: InsufficientPrivilege: permission denied for table "
+            "alembic_version; nothing was granted\n"
+        )
+        reader = postgres_engine(url.set(username=analyst))
+        with reader.connect() as c, pytest.raises(Exception, match="permission denied for view v_papers"):
+            c.execute(text("SELECT count(*) FROM v_papers"))
+        assert run_cli("grant-reader", analyst, "--warehouse", as_loader).returncode == EXIT_OK
+        # A reader, who may read alembic_version, still may not pass the grant on.
+        refused = run_cli("grant-reader", stranger, "--warehouse", as_analyst)
+        assert (refused.returncode, refused.stdout) == (1, "")
+        assert refused.stderr == (
+            f"paperhouse: grant-reader failed: PermissionError: {analyst} may not grant on the warehouse "
+            f'(must be member of role "{loader}"); run grant-reader as {loader}, the role that owns the '
+            "warehouse; nothing was granted\n"
+        )
+        with postgres_engine(url.set(username=stranger)).connect() as c:
+            with pytest.raises(Exception, match="permission denied for view v_papers"):
                 c.execute(text("SELECT count(*) FROM v_papers"))
-            assert run_cli("grant-reader", analyst, "--warehouse", as_loader).returncode == EXIT_OK
-            # A reader, who may read alembic_version, still may not pass the grant on.
-            refused = run_cli("grant-reader", stranger, "--warehouse", as_analyst)
-            assert (refused.returncode, refused.stdout) == (1, "")
-            assert refused.stderr == (
-                f"paperhouse: grant-reader failed: PermissionError: {analyst} may not grant on the warehouse "
-                f'(must be member of role "{loader}"); run grant-reader as {loader}, the role that owns the '
-                "warehouse; nothing was granted\n"
-            )
-            with postgres_engine(url.set(username=stranger)).connect() as c:
-                with pytest.raises(Exception, match="permission denied for view v_papers"):
-                    c.execute(text("SELECT count(*) FROM v_papers"))
-            # The next migration's views are the loader's, and the default privileges are too.
-            with postgres_engine(url.set(username=loader)).begin() as c:
-                c.exec_driver_sql("DROP VIEW v_papers_with_code")
-                c.exec_driver_sql("CREATE VIEW v_papers_with_code AS SELECT 1 AS answer")
-            with reader.connect() as c:
-                assert c.execute(text("SELECT count(*) FROM v_papers")).scalar_one() == 411
-                assert c.execute(text("SELECT answer FROM v_papers_with_code")).scalar_one() == 1
-            # The last step of docs/postgresql.md: no temporary tables for readers; the loader, the owner, stages still.
-            with admin.begin() as c:
-                c.exec_driver_sql(f"REVOKE TEMPORARY ON DATABASE {url.database} FROM PUBLIC")
-            with (
-                reader.connect() as c,
-                pytest.raises(Exception, match="permission denied to create temporary"),
-            ):
-                c.execute(text("CREATE TEMP TABLE mine (x int)"))
-            write_dump(sample_dir, "2025-12-01_new.txt", dump_text("Dec 1", ["Fresh paper\n\nIts abstract."]))
-            again = run_cli("load", str(sample_dir), "--warehouse", as_loader, "--json")
-            assert again.returncode == EXIT_OK, again.stderr
-            assert json.loads(again.stdout)["warehouse_rows"]["papers"] == 412
-            reader.dispose()
-        finally:
-            with admin.begin() as c:
-                c.exec_driver_sql(f"ALTER DATABASE {url.database} OWNER TO postgres")
-                for role in (analyst, stranger, loader):
-                    c.exec_driver_sql(f"DROP OWNED BY {role} CASCADE")
-                    c.exec_driver_sql(f"DROP ROLE {role}")
-            admin.dispose()
+        # The next migration's views are the loader's, and the default privileges are too.
+        with postgres_engine(url.set(username=loader)).begin() as c:
+            c.exec_driver_sql("DROP VIEW v_papers_with_code")
+            c.exec_driver_sql("CREATE VIEW v_papers_with_code AS SELECT 1 AS answer")
+        with reader.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM v_papers")).scalar_one() == 411
+            assert c.execute(text("SELECT answer FROM v_papers_with_code")).scalar_one() == 1
+        # The last step of docs/postgresql.md: no temporary tables for readers; the loader, the owner, stages still.
+        with admin.begin() as c:
+            c.exec_driver_sql(f"REVOKE TEMPORARY ON DATABASE {url.database} FROM PUBLIC")
+        with (
+            reader.connect() as c,
+            pytest.raises(Exception, match="permission denied to create temporary"),
+        ):
+            c.execute(text("CREATE TEMP TABLE mine (x int)"))
+        write_dump(sample_dir, "2025-12-01_new.txt", dump_text("Dec 1", ["Fresh paper\n\nIts abstract."]))
+        again = run_cli("load", str(sample_dir), "--warehouse", as_loader, "--json")
+        assert again.returncode == EXIT_OK, again.stderr
+        assert json.loads(again.stdout)["warehouse_rows"]["papers"] == 412
+        reader.dispose()
+        admin.dispose()
 
 
 def test_grant_reader_on_a_duckdb_file_says_roles_are_postgresql_only(tmp_path):
