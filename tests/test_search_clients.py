@@ -114,3 +114,19 @@ def test_the_speed_benchmark_times_every_query_in_the_cli_and_counts_what_it_mat
     assert {q: f["matches"] for q, f in found.items()} == counts
     assert counts["diffusion"] == 43 and counts['"large language models"'] == 108
     assert all(0 < f["seconds"] < 60 for f in found.values())
+
+
+def test_the_phrase_designs_answer_as_the_shipped_macro_and_are_timed_in_the_cli(served):
+    from bench.search_phrase_designs import DESIGNS, PHRASE_QUERIES, compare, design_macro
+
+    serving, _ = served
+    found = compare(Path(serving), client("cli-1.5", "duckdb"), rounds=1)  # raises unless all agree
+    assert list(found) == list(PHRASE_QUERIES) and len(PHRASE_QUERIES) == 6
+    assert found['"large language models"']["matches"] == 108 and found['"chain of thought"']["matches"] == 26
+    macros = {"search_papers"} | {f"search_papers_{d}" for d in DESIGNS}
+    assert all(set(seconds) == macros | {"matches"} for seconds in found.values())
+    # Each design differs from the shipped text only in its phrase CTEs.
+    for design in DESIGNS:
+        text = design_macro(design)
+        assert text.startswith(f"CREATE TEMP MACRO search_papers_{design}(query) AS TABLE\nWITH")
+        assert "phrase_bits AS MATERIALIZED" in text and text.endswith("ORDER BY s.rank DESC, s.paper_id;")
