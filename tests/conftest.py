@@ -193,6 +193,29 @@ def sample_dir(tmp_path: Path) -> Path:
     return target
 
 
+# `make test` runs the suite on pytest-xdist workers, each taking whole files in collection order
+# (pyproject.toml: --dist loadfile --no-loadscope-reorder). The slowest files go first, slowest
+# first, so that no worker starts one of them when the other is nearly done.
+SLOW_FILES = (
+    "tests/orchestration/test_dagster_dev.py",  # two `dagster dev` servers and Chromium, ~10 min
+    "tests/etl/engines/test_postgresql.py",
+    "tests/test_cli.py",
+    "tests/test_wheel.py",
+    "tests/test_clients.py",
+    "tests/test_migrations.py",
+    "tests/bench/test_bench.py",
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On an xdist worker, the files of SLOW_FILES first; the others keep their order (the sort is
+    stable, and runs after pytest's own reordering for module-scoped parameters, which keeps files apart)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        rank = {name: n for n, name in enumerate(SLOW_FILES)}
+        items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(SLOW_FILES)))
+
+
 POSTGRES_URL = os.environ.get("PAPERHOUSE_TEST_POSTGRES_URL")  # set by .ci/with-postgres
 # Every warehouse test runs on both engines; PostgreSQL's only where a server is given (always in CI).
 ENGINES = ("duckdb", pytest.param("postgresql", marks=pytest.mark.postgresql))
