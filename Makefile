@@ -9,6 +9,9 @@ STAMP := $(VENV)/.installed-stamp
 CLIENTS ?= .clients
 CLIENT_ENVS := cli-1.5 cli-1.4 superset
 CLIENTS_STAMP := $(CLIENTS)/.installed-stamp
+# `make test` runs the suite on pytest-xdist workers, whole files each (pyproject.toml's addopts: --dist
+# loadfile); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: help install clients run test test-postgres ui dagster-load bench bench-incremental bench-postgres lint lock clean
 
@@ -39,8 +42,8 @@ clients: $(CLIENTS_STAMP)  ## build .clients/: the duckdb CLI 1.5 and 1.4, a Sup
 run: $(STAMP)  ## load the bundled sample dumps (data/raw) into warehouse/paperhouse.duckdb
 	$(BIN)/paperhouse load
 
-test: $(STAMP) $(CLIENTS_STAMP)  ## run the whole test suite (with the client environments of `make clients`)
-	PAPERHOUSE_CLIENTS=$(CURDIR)/$(CLIENTS) $(BIN)/pytest
+test: $(STAMP) $(CLIENTS_STAMP)  ## run the whole test suite on TEST_WORKERS processes (with the client environments of `make clients`)
+	PAPERHOUSE_CLIENTS=$(CURDIR)/$(CLIENTS) $(BIN)/pytest -n $(TEST_WORKERS)
 
 test-postgres: $(STAMP) $(CLIENTS_STAMP)  ## the suite with a throwaway PostgreSQL server (.ci/with-postgres), as CI runs it
 	PAPERHOUSE_REQUIRE_POSTGRES=1 .ci/with-postgres $(MAKE) test

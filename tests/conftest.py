@@ -193,6 +193,33 @@ def sample_dir(tmp_path: Path) -> Path:
     return target
 
 
+# `make test` runs the suite on pytest-xdist workers, each taking whole files in collection order
+# (pyproject.toml: --dist loadfile --no-loadscope-reorder). The slowest files go first, slowest
+# first, so that no worker starts one of them when the other is nearly done. Seconds: one
+# two-worker run of 2026-12-07 (25 min in all, 50 min of tests), its JUnit times summed per file.
+SLOW_FILES = (
+    "tests/orchestration/test_dagster_dev.py",  # 736 s: two `dagster dev` servers and Chromium
+    "tests/etl/test_incremental.py",  # 382 s
+    "tests/etl/engines/test_postgresql.py",  # 271 s
+    "tests/test_cli.py",  # 184 s
+    "tests/orchestration/test_tables.py",  # 152 s
+    "tests/etl/test_pipeline.py",  # 152 s
+    "tests/etl/test_checks.py",  # 109 s
+    "tests/test_migrations.py",  # 98 s
+    "tests/bench/test_bench.py",  # 87 s
+    "tests/orchestration/test_views.py",  # 87 s
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On an xdist worker, the files of SLOW_FILES first; the others keep their order (the sort is
+    stable, and runs after pytest's own reordering for module-scoped parameters, which keeps files apart)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        rank = {name: n for n, name in enumerate(SLOW_FILES)}
+        items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(SLOW_FILES)))
+
+
 POSTGRES_URL = os.environ.get("PAPERHOUSE_TEST_POSTGRES_URL")  # set by .ci/with-postgres
 # Every warehouse test runs on both engines; PostgreSQL's only where a server is given (always in CI).
 ENGINES = ("duckdb", pytest.param("postgresql", marks=pytest.mark.postgresql))
