@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from etl.keys import stable_id_expr
+from etl.keys import KEY_SEPARATOR, stable_ids
 from etl.normalize import identity_keys
 
 RECENCY = ("listing_date", "file_name", "position")
@@ -22,16 +22,19 @@ def identify_papers(entries: pl.DataFrame) -> pl.DataFrame:
     the rule `keys_name_one_text` refuses. Two identities escape it only if both hashes collide
     (about 2^-117 per pair). It is never stored, so it need not be stable across Polars versions.
     """
-    keyed = entries.with_columns(
-        title_key=pl.col("title").map_batches(identity_keys, return_dtype=pl.String),
-        abstract_key=pl.col("abstract").map_batches(identity_keys, return_dtype=pl.String),
+    title_key = identity_keys(entries["title"])
+    keys = pl.DataFrame({"title": title_key, "abstract": identity_keys(entries["abstract"])})
+    # The joined keys are made once: `paper_id` hashes them, and so does `identity_check`. The
+    # separator never occurs in a key (keys collapse it as whitespace), so two joined keys differ
+    # exactly when the title keys or the abstract keys do.
+    identity = keys.select(pl.concat_str("title", "abstract", separator=KEY_SEPARATOR)).to_series()
+    printed = entries.select(pl.concat_str("title", "abstract", separator=KEY_SEPARATOR)).to_series()
+    return entries.with_columns(
+        title_id=stable_ids(title_key),
+        paper_id=stable_ids(identity),
+        text_id=stable_ids(printed),
+        identity_check=identity.hash(_CHECK_SEED),
     )
-    return keyed.with_columns(
-        title_id=stable_id_expr("title_key"),
-        paper_id=stable_id_expr("title_key", "abstract_key"),
-        text_id=stable_id_expr("title", "abstract"),
-        identity_check=pl.struct("title_key", "abstract_key").hash(_CHECK_SEED),
-    ).drop("title_key", "abstract_key")
 
 
 def latest_paper_texts(identified: pl.DataFrame) -> pl.DataFrame:

@@ -7,6 +7,7 @@ import hashlib
 import os
 import stat as stat_module
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ import polars as pl
 from etl.keys import file_id_for
 
 DUMP_SUFFIX = ".txt"  # in any case: `UPPER.TXT` is a dump too
+_READERS = 4  # dumps read and hashed at once
 
 _MAGIC = {
     b"\x89PNG\r\n\x1a\n": "a PNG image",
@@ -96,16 +98,24 @@ def not_regular(path: Path, mode: int) -> dict[str, str] | None:
     return {"file": path.name, "reason": f"{path.name}: cannot be read: {kind}, not a regular file"}
 
 
-def decode_dump(data: bytes) -> tuple[str | None, str | None]:
-    """Decode dump bytes as UTF-8 text, or return why they are not a text dump."""
+def _not_text(data: bytes) -> str | None:
+    """Why dump bytes are not a text dump before any decoding (empty, a known binary format, a NUL byte), or None."""
     if not data:
-        return None, "empty file (0 bytes at byte offset 0)"
+        return "empty file (0 bytes at byte offset 0)"
     for magic, kind in _MAGIC.items():
         if data.startswith(magic):
-            return None, f"not a text dump: the content is {kind} (byte offset 0)"
+            return f"not a text dump: the content is {kind} (byte offset 0)"
     nul = data.find(b"\x00")
     if nul >= 0:
-        return None, f"not a text dump: NUL byte at byte offset {nul}"
+        return f"not a text dump: NUL byte at byte offset {nul}"
+    return None
+
+
+def decode_dump(data: bytes) -> tuple[str | None, str | None]:
+    """Decode dump bytes as UTF-8 text, or return why they are not a text dump."""
+    refusal = _not_text(data)
+    if refusal is not None:
+        return None, refusal
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -177,37 +187,95 @@ def read_dump_files(
     listing's, or whose bytes read are not its listed size, is still being written and is
     deferred (third list), never stored half.
     """
-    rows: dict[str, list] = {name: [] for name in DUMP_SCHEMA}
+    rows: dict[str, list] = {name: [] for name in DUMP_SCHEMA if name not in ("text", "error")}
+    # The bytes of each dump to decode (None for one with no text or an error already): decoded in bulk below.
+    payloads: list[bytes | None] = []
+    errors: list[str | None] = []
     refused: list[dict[str, str]] = []
     deferred: list[dict[str, str]] = []
-    for file in files:
+    files = list(files)
+    # Reading and hashing release the GIL: a few files are read at once, and taken in order.
+    with ThreadPoolExecutor(max_workers=_READERS) as pool:
+        read = list(pool.map(lambda file: _read_dump(file, max_bytes), files))
+    for file, (data, sha, failure, after) in zip(files, read, strict=True):
         path = file.path
-        try:
-            if max_bytes is not None and file.size > max_bytes:
-                data, sha = None, sha256_of(path)
-            else:
-                data = path.read_bytes()
-                sha = hashlib.sha256(data).hexdigest()
-        except OSError as exc:
-            refused.append(unreadable(path, exc))
+        if failure is not None:
+            refused.append(unreadable(path, failure))
             continue
-        after = stat_dump(path)
         if _changed(file, after, data):
             deferred.append(deferral(file, after, data))
             continue
         file_id = file_id_for(path.name, sha)
-        if file_id in skip_file_ids:
-            text, error = None, None
-        elif data is None:
-            text, error = None, _too_large(file.size, max_bytes)
-        else:
-            text, error = decode_dump(data)
+        payload, error = None, None
+        if file_id not in skip_file_ids:
+            error = _too_large(file.size, max_bytes) if data is None else _not_text(data)
+            payload = data if error is None else None
         modified = datetime.fromtimestamp(file.mtime_ns // 1_000_000_000, tz=UTC)
         mtime_ns = file.mtime_ns if file.mtime_ns < 2**63 else None  # after 2262: not an Int64
-        values = (file_id, path.name, sha, file.size, modified.year, modified.date(), mtime_ns, text, error)
-        for name, value in zip(DUMP_SCHEMA, values, strict=True):
+        values = (file_id, path.name, sha, file.size, modified.year, modified.date(), mtime_ns)
+        for name, value in zip(rows, values, strict=True):
             rows[name].append(value)
-    return pl.DataFrame(rows, schema=DUMP_SCHEMA), refused, deferred
+        payloads.append(payload)
+        errors.append(error)
+    texts, error_column = _decode_all(payloads, errors)
+    frame = pl.DataFrame(rows, schema={name: DUMP_SCHEMA[name] for name in rows})
+    return frame.with_columns(text=texts, error=error_column), refused, deferred
+
+
+def _read_dump(
+    file: DumpFile, max_bytes: int | None
+) -> tuple[bytes | None, str | None, OSError | None, DumpFile | dict[str, str] | None]:
+    """A listed dump's bytes (None over `max_bytes`), sha256, read error and stat after the read.
+
+    Either the error is None, or it is the only value that is not None.
+    """
+    path = file.path
+    try:
+        if max_bytes is not None and file.size > max_bytes:
+            data, sha = None, sha256_of(path)
+        else:
+            data = path.read_bytes()
+            sha = hashlib.sha256(data).hexdigest()
+    except OSError as exc:
+        return None, None, exc, None
+    return data, sha, None, stat_dump(path)
+
+
+def _decode_all(payloads: list[bytes | None], errors: list[str | None]) -> tuple[pl.Series, pl.Series]:
+    """The dumps' texts, decoded as UTF-8 by Polars in one pass, and each dump's error.
+
+    No Python `str` is made of a valid dump. Only a payload that is not valid UTF-8 is decoded by
+    Python, whose error names the byte offset and the reason.
+    """
+    raw = pl.Series("text", payloads, dtype=pl.Binary)
+    errors = pl.Series("error", errors, dtype=pl.String)
+    try:
+        return raw.cast(pl.String), errors
+    except pl.exceptions.ComputeError:  # some payload is not valid UTF-8
+        pass
+    bad = _not_utf8(raw)
+    valid = pl.Series(range(raw.len())).is_in(bad).not_()
+    texts = raw.zip_with(valid, pl.repeat(None, raw.len(), dtype=pl.Binary, eager=True)).cast(pl.String)
+    decoded = [decode_dump(payloads[row]) for row in bad]
+    texts = texts.scatter(bad, pl.Series([text for text, _ in decoded], dtype=pl.String))
+    errors = errors.scatter(bad, pl.Series([error for _, error in decoded], dtype=pl.String))
+    return texts, errors
+
+
+def _not_utf8(raw: pl.Series, first: int = 0) -> list[int]:
+    """Rows of `raw` (numbered from `first`) that are not valid UTF-8, found by halving.
+
+    A cast to text checks a whole slice at once and fails if any of its rows is invalid: a batch
+    with k invalid dumps among n costs about k * log2(n) casts of slices, no Python `str`.
+    """
+    try:
+        raw.cast(pl.String)
+    except pl.exceptions.ComputeError:
+        if raw.len() == 1:
+            return [first]
+        half = raw.len() // 2
+        return _not_utf8(raw.slice(0, half), first) + _not_utf8(raw.slice(half), first + half)
+    return []
 
 
 def _changed(listed: DumpFile, after: DumpFile | dict[str, str], data: bytes | None) -> bool:

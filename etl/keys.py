@@ -36,10 +36,12 @@ from __future__ import annotations
 import hashlib
 import threading
 from functools import cached_property
+from itertools import pairwise
 
 import duckdb
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 KEY_SEPARATOR = "\x1f"  # the ASCII unit separator: it cannot occur in a dump's text
 _SHORT_TEXT_MAX_BYTES = 512  # up to this, DuckDB hashes faster than Python's hashlib
@@ -88,9 +90,14 @@ SHORT_TEXTS = ShortTextHasher()  # shared by every load of this process: it hold
 def _long_text_ids(texts: pl.Series) -> pl.Series:
     """`stable_id` of each text (none null), by Python's hashlib."""
     digest = hashlib.sha256
-    values = texts.cast(pl.Binary).to_list()  # UTF-8 bytes, without a Python str per value
+    # The UTF-8 bytes as one Arrow buffer with 64-bit offsets: each text is hashed through a view
+    # of it, with no Python bytes or str object copied out per value.
+    array = texts.to_arrow(compat_level=pl.CompatLevel.oldest()).cast(pa.large_string())  # a no-op cast
+    _, offsets, data = array.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int64)[array.offset : array.offset + len(array) + 1].tolist()
+    view = memoryview(data if data is not None else b"")
     # The first 8 bytes of each digest, read as big-endian words in one go: no Python int per value.
-    prefixes = b"".join([digest(v).digest()[:8] for v in values])
+    prefixes = b"".join([digest(view[start:end]).digest()[:8] for start, end in pairwise(bounds)])
     return pl.Series("id", np.frombuffer(prefixes, dtype=">u8") >> _SHIFT).cast(pl.Int64)
 
 

@@ -33,9 +33,10 @@ def _needs_collapsing(texts: pl.Expr) -> pl.Expr:
 
 def identity_keys(texts: pl.Series) -> pl.Series:
     """Vectorized `identity_key`: Polars for ASCII rows, Python's Unicode tables for the rest."""
-    frame = pl.DataFrame({"text": texts})
     text = pl.col("text")
-    non_ascii = text.str.len_bytes() != text.str.len_chars()
+    # Counting characters reads every byte: done once, kept as a column.
+    frame = pl.DataFrame({"text": texts}).with_columns(non_ascii=text.str.len_bytes() != text.str.len_chars())
+    non_ascii = pl.col("non_ascii")
     keyed = frame.with_columns(key=pl.when(non_ascii).then(None).otherwise(text.str.to_lowercase()))
     # The whitespace regex reads every byte: it runs only on the (few) texts it would change.
     collapse = frame.select((~non_ascii & _needs_collapsing(text)).arg_true()).to_series()

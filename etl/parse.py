@@ -261,43 +261,54 @@ def _reads_like_abstract(line: pl.Expr) -> pl.Expr:
     )
 
 
-def _line_rules() -> list[tuple[pl.Expr, pl.Expr]]:
-    """(condition, message) of each structural error of a classified body line; the first that holds wins."""
+def _line_rules() -> list[tuple[str | None, pl.Expr, pl.Expr]]:
+    """(kind, condition, message) of each structural error of a classified body line; the first that holds wins.
+
+    The condition holds only for lines of that kind (`_line_kind`), or of any kind for None.
+    """
     role, line = pl.col("role"), pl.col("line")
     quoted = pl.format("'{}'", line.str.slice(0, 60))
     card_entry_ok = (pl.col("texts_so_far") % 2 == 0) & (pl.col("texts_so_far") >= 2)
     return [
         (
+            None,
             line.is_in(SECOND_HEADER_MARKERS),
             pl.format("a second page header ({}): two dumps in one file?", quoted),
         ),
         (
+            "card_dot",
             (role == "card_dot") & (pl.col("prev_role") != "card_head").fill_null(True),
             pl.lit("'·' with no author or organization line before it"),
         ),
         (
+            "card_dot",
             (role == "card_dot") & (pl.col("next_role") != "card_date").fill_null(True),
             pl.lit("card cut off: no date line after '·'"),
         ),
         (
+            "card_head",
             (role == "card_head") & ~card_entry_ok,
             pl.format("card {} does not follow a title and an abstract", quoted),
         ),
         (
+            "card_head",
             (role == "card_head")
             & ~line.str.contains(AUTHORS_RE)
             & (line.str.starts_with("•") | ~line.str.contains(ORGANIZATION_RE)),
             pl.format("expected '• N authors' or an organization line, found {}", quoted),
         ),
         (
+            "card_date",
             (role == "card_date") & ~line.str.contains(CARD_DATE_RE),
             pl.format("expected a card date such as 'May 21' or 'Nov 15, 2023', found {}", quoted),
         ),
         (
+            "title",
             pl.col("is_title") & line.str.contains(AUTHORS_RE),
             pl.format("card {} has no '·' and date lines (cut off?)", quoted),
         ),
         (
+            "title",
             pl.col("is_title") & _reads_like_abstract(line),
             pl.format(
                 "expected a title, found {}, which reads like abstract text: an abstract split into "
@@ -306,6 +317,7 @@ def _line_rules() -> list[tuple[pl.Expr, pl.Expr]]:
             ),
         ),
         (
+            "title",
             pl.col("is_title") & pl.col("after_colon"),
             pl.format(
                 "expected a title, found {} after a paragraph that ends with ':': an abstract split into "
@@ -314,6 +326,7 @@ def _line_rules() -> list[tuple[pl.Expr, pl.Expr]]:
             ),
         ),
         (
+            "title",
             pl.col("is_title") & (pl.col("next_role").is_null() | (pl.col("next_role") != "text")),
             pl.format("title {} has no abstract (cut off?)", quoted),
         ),
@@ -340,21 +353,34 @@ def _title_may_be_wrong() -> pl.Expr:
     )
 
 
+def _line_kind() -> pl.Expr:
+    """What a classified body line is, for the rules: its role, or "title" for a text line that is a title."""
+    return pl.when(pl.col("is_title")).then(pl.lit("title")).otherwise(pl.col("role"))
+
+
 def _line_errors(body: pl.DataFrame) -> pl.DataFrame:
     """The structural error of each wrong body line, as (file_id, line_no, message)."""
     rules = _line_rules()
-    message = pl.when(rules[0][0]).then(rules[0][1])
-    for condition, text in rules[1:]:
-        message = message.when(condition).then(text)
     # The rules' regexes and messages run only on the few lines that may be wrong, and the title
     # tests only on titles (short lines), not on every abstract.
     title = pl.col("is_title")
     suspects = pl.concat(
         [body.filter(~title & _may_be_wrong()), body.filter(title).filter(_title_may_be_wrong())]
     )
-    return suspects.filter(pl.any_horizontal([condition for condition, _ in rules])).select(
-        "file_id", "line_no", message=message
-    )
+    # Each line is tested by the rules of its kind only, in their order: the others cannot hold
+    # for it, so the first that holds is the same, and no regex runs on lines of another kind.
+    found = [suspects.select("file_id", "line_no", message=pl.lit(None, dtype=pl.String)).clear()]
+    for (kind,), lines in suspects.with_columns(kind=_line_kind()).partition_by("kind", as_dict=True).items():
+        held = [(condition, text) for rule_kind, condition, text in rules if rule_kind in (None, kind)]
+        message = pl.when(held[0][0]).then(held[0][1])
+        for condition, text in held[1:]:
+            message = message.when(condition).then(text)
+        found.append(
+            lines.filter(pl.any_horizontal([condition for condition, _ in held])).select(
+                "file_id", "line_no", message=message
+            )
+        )
+    return pl.concat(found)
 
 
 def _listing_years(files: pl.DataFrame, cards: pl.DataFrame, listing_year: int | None) -> pl.DataFrame:

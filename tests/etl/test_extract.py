@@ -78,3 +78,28 @@ def test_text_names_keep_only_utf8_names():
         "日本.txt",
     ]
     assert shown_name("\udcff\udcfe.txt") == "\\xff\\xfe.txt"
+
+
+def test_dumps_that_are_not_utf8_are_refused_each_with_its_offset_among_good_ones(tmp_path):
+    """The batch is decoded at once; each bad dump, wherever it is, still gets its own message."""
+    names = [f"{n:02}.txt" for n in range(11)]
+    bad = {
+        "00.txt": (b"\xff", 0, "invalid start byte"),
+        "04.txt": (b"\xc3(", 5, "invalid continuation byte"),
+        "05.txt": (b"\xed\xa0\x80", 7, "invalid continuation byte"),  # a UTF-16 surrogate: not UTF-8
+        "10.txt": (b"\xe2\x82", len(GOOD.encode()), "unexpected end of data"),
+    }
+    for name in names:
+        data = GOOD.encode()
+        if name in bad:
+            insert, offset, _ = bad[name]
+            data = data[:offset] + insert + data[offset:]
+        write_dump(tmp_path, name, data)
+    frame, refused, _ = read_dump_files(list_dumps([tmp_path / name for name in names]).files)
+    assert refused == []
+    assert frame["file_name"].to_list() == names
+    assert frame["error"].to_list() == [
+        f"not valid UTF-8 at byte offset {bad[name][1]} ({bad[name][2]})" if name in bad else None
+        for name in names
+    ]
+    assert frame["text"].to_list() == [None if name in bad else GOOD for name in names]
