@@ -16,13 +16,22 @@ A first backfill (into a warehouse that holds no dump, or a full refresh) commit
 known already, so a crash loses at most that much, and DuckDB writes large appends straight
 into the file (row groups of 122,880 rows) instead of logging them and rewriting them at the
 next checkpoint. Memory stays bounded by the batch.
+
+A first backfill of more than one transaction also lets the engine drop indexes it would keep up
+row by row (PostgreSQL: the full-text search index) in a short transaction before its first
+batch, and build them once in its last (`defer_indexes`, `restore_indexes`). A load that ends
+otherwise (a failure, a stop, a crash) has them built again by its own cleanup (after a failure)
+or by the next load, which builds whatever index is missing before it reads anything. A backfill
+of one transaction keeps them up as it goes: the build at the end runs alone after the last batch,
+where the row-by-row upkeep ran beside the transform of the next batch, and on a warehouse that
+small it cost as much (docs/performance.md#postgresql).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -33,6 +42,7 @@ from sqlalchemy import Connection, Engine, func, select
 from etl import clock as load_clock
 from etl.batch import CommittedBatch, StagingFrames
 from etl.checks import CheckOutcome, batch_keys, integrity_outcomes, raise_if_broken
+from etl.engines import engine_of
 from etl.extract import DumpFile, discover_dumps
 from etl.inventory import HeldVersions, held_versions, list_dumps, loaded_entries, still_refused
 from etl.merge import MergeStats, clear_warehouse, merge_batch
@@ -222,6 +232,8 @@ def load_batches(
         _discarded_after_stop(connection, stop),
         stop.watching(interrupter(connection)),
     ):
+        with clock.stage("load"), connection.begin():
+            engine_of(connection).restore_indexes(connection)  # a backfill that did not end left them out
         with clock.stage("keywords"):
             if not options.full_refresh:  # a refresh derives every keyword anew, and records the version
                 rederive_keywords(connection, report, stop, force=options.rederive_keywords)
@@ -230,6 +242,11 @@ def load_batches(
         read = ReadOptions(options.listing_year, today, options.max_dump_bytes, clock, PapersSeen(), entries)
         to_read, unchanged = held.split(listing.files)
         plan = plan_transactions(to_read, options, BACKFILL_COMMIT_BYTES if empty else None)
+        # A backfill of several transactions builds the indexes once, after its last batch (above).
+        deferring = empty and sum(p.commit_after for p in plan) > 1
+        if deferring:  # in a transaction of its own: readers wait for the drop's lock, not for a batch
+            with clock.stage("load"), connection.begin():
+                engine_of(connection).defer_indexes(connection)
         report.plan(to_read, len(plan) if to_read else 0, len(unchanged))
         uncommitted: list[CommittedBatch] = []
         transaction = None
@@ -241,6 +258,8 @@ def load_batches(
                 with clock.stage("load"):
                     transaction = transaction or connection.begin()
                     stats, outcomes = merge_checked(connection, planned, prepared.batch, today, stop)
+                    if deferring and planned.number == len(plan) - 1:
+                        engine_of(connection).restore_indexes(connection)  # committed with the last batch
                     if planned.commit_after:
                         transaction.commit()  # to the WAL, or (large appends) straight into the file
                         transaction = None
@@ -258,6 +277,8 @@ def load_batches(
         finally:
             if transaction is not None:
                 transaction.rollback()
+            if deferring and stop.signum is None:  # after a failure: build them now
+                _restore_indexes(connection)
         if options.full_refresh:
             report.papers_new, report.papers_already_known, report.papers_removed = compare_papers(connection)
         rejected, suspect = still_refused(connection, unchanged)
@@ -265,6 +286,16 @@ def load_batches(
         if report.wrote:
             with clock.stage("load"):
                 checkpoint(connection)
+
+
+def _restore_indexes(connection: Connection) -> None:
+    """Build the deferred indexes that are missing, in a transaction of their own (a no-op when none is).
+
+    After a failure: a connection that cannot do it leaves it to the next load, which does it first.
+    """
+    with suppress(Exception):  # the load's own error is the one to raise
+        with connection.begin():
+            engine_of(connection).restore_indexes(connection)
 
 
 @contextmanager

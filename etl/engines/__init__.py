@@ -126,6 +126,14 @@ class WarehouseEngine(ABC):
         """The engine's own work after each batch's merge steps, inside the batch's transaction."""
 
     @abstractmethod
+    def defer_indexes(self, connection: Connection) -> None:
+        """Drop the indexes a first backfill builds faster at its end, inside the caller's transaction."""
+
+    @abstractmethod
+    def restore_indexes(self, connection: Connection) -> None:
+        """Build the deferred indexes that are missing, inside the caller's transaction (else nothing)."""
+
+    @abstractmethod
     def publish(
         self,
         engine: Engine,

@@ -318,6 +318,12 @@ class DuckDBEngine(WarehouseEngine):
     def after_merge(self, connection: Connection) -> None:
         """Nothing: DuckDB keeps no index the merge must maintain."""
 
+    def defer_indexes(self, connection: Connection) -> None:
+        """Nothing: DuckDB keeps no index to defer."""
+
+    def restore_indexes(self, connection: Connection) -> None:
+        """Nothing: DuckDB keeps no index to defer."""
+
     def publish(
         self,
         engine: Engine,

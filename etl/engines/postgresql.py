@@ -38,6 +38,10 @@ COPY_CHUNK_ROWS = 65_536  # rows encoded per write: bounds the encoded copy held
 # Dead peers (a host gone, a cable cut) are found by TCP keepalives within about a minute;
 # a server that is up but silent is not, so a stop request closes what it leaves unanswered.
 KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+# The memory of the search index's one build at the end of a first backfill (SET LOCAL: until
+# its transaction ends, which runs nothing else heavy). A GIN build gathers its entries in it
+# and writes them into the index each time it fills.
+INDEX_BUILD_MEMORY = "512MB"
 STOP_GRACE_SECONDS = 0.5  # after a stop request: for the cancel to be answered, then for the statement to end
 _POLL_SECONDS = 0.05
 
@@ -361,6 +365,16 @@ class PostgreSQLEngine(WarehouseEngine):
     def after_merge(self, connection: Connection) -> None:
         """Flush the full-text index's pending list, so that it never grows across batches."""
         connection.execute(text(sql_file("postgresql", "flush_search_index")))
+
+    def defer_indexes(self, connection: Connection) -> None:
+        """Drop the full-text index: one build at the end costs less than keeping it up row by row."""
+        connection.execute(text(sql_file("postgresql", "drop_search_index")))
+
+    def restore_indexes(self, connection: Connection) -> None:
+        """Build the full-text index if it is missing (a backfill's end, or the load after one that did not end)."""
+        if connection.execute(text("SELECT to_regclass('ix_papers_search') IS NULL")).scalar_one():
+            connection.execute(text(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'"))
+            connection.execute(text(sql_file("postgresql", "create_search_index")))
 
     def publish(
         self,

@@ -61,6 +61,15 @@ def test_a_staged_frame_reads_back_and_goes_when_unstaged(engine):
         engine_of(connection).checkpoint(connection)  # outside any transaction
 
 
+def test_deferred_indexes_are_built_again_once(engine):
+    with engine.connect() as connection, connection.begin() as transaction:
+        own = engine_of(connection)
+        own.defer_indexes(connection)  # a first backfill's first transaction
+        own.restore_indexes(connection)  # its last
+        own.restore_indexes(connection)  # the next load's: nothing is missing
+        transaction.rollback()
+
+
 def test_the_interrupter_stops_a_running_statement(engine):
     with engine.connect() as connection:
         interrupt = engine_of(connection).interrupter(connection)

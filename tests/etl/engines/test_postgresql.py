@@ -19,10 +19,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bench.generate import generate
+from etl import pipeline
 from etl.cli import EXIT_LOCKED, EXIT_OK, EXIT_USAGE
 from etl.engines.postgresql import APPLICATION, hold_load_lock, postgres_engine
 from etl.pipeline import load_paths
-from etl.warehouse import warehouse_engine
+from etl.warehouse import migrate, warehouse_engine
 from tests.conftest import (
     ROOT,
     SAMPLE_DIR,
@@ -444,6 +445,63 @@ def test_each_batch_moves_its_search_entries_into_the_index_and_leaves_none_pend
                 "SELECT reloptions FROM pg_class WHERE relname = 'ix_papers_search'"
             ).scalar_one()
         assert (pending, found, fastupdate) == (0, 43, None)  # bulk inserts still queue (the default)
+        engine.dispose()
+
+
+SEARCH_INDEX_DEFINITION = "SELECT pg_get_indexdef(to_regclass('ix_papers_search'))"
+
+
+def _search_index(engine) -> str | None:  # noqa: ANN001
+    with engine.connect() as c:
+        return c.exec_driver_sql(SEARCH_INDEX_DEFINITION).scalar_one()
+
+
+def test_a_first_backfill_builds_the_search_index_at_its_end_as_the_migrations_make_it(monkeypatch):
+    """Dropped in the backfill's first transaction, built in its last from sql/postgresql/create_search_index.sql."""
+    monkeypatch.setattr(pipeline, "BACKFILL_COMMIT_BYTES", 1)  # a transaction per batch
+    with postgres_database("migrated") as migrated, postgres_database("backfilled") as url:
+        reference, engine = postgres_engine(migrated), postgres_engine(url)
+        migrate(reference)
+        for full_refresh in (False, True):  # into an empty warehouse, then rebuilding it
+            report = load_paths(SAMPLE, engine, batch_bytes=200_000, full_refresh=full_refresh)
+            assert report.batches_committed > 2
+            assert _search_index(engine) == _search_index(reference) is not None
+            with engine.connect() as c:
+                found = c.execute(text("SELECT count(*) FROM search_papers('diffusion')")).scalar_one()
+            assert found == 43
+        reference.dispose()
+        engine.dispose()
+
+
+def test_a_backfill_that_fails_after_a_commit_builds_the_search_index_before_it_raises(monkeypatch):
+    monkeypatch.setattr(pipeline, "BACKFILL_COMMIT_BYTES", 1)
+    merge_checked = pipeline.merge_checked
+
+    def failing_third(connection, planned, *args):  # noqa: ANN001, ANN002
+        if planned.number == 2:
+            raise RuntimeError("the third batch broke")
+        return merge_checked(connection, planned, *args)
+
+    monkeypatch.setattr(pipeline, "merge_checked", failing_third)
+    with postgres_database("failed") as url:
+        engine = postgres_engine(url)
+        with pytest.raises(RuntimeError, match="the third batch broke"):
+            load_paths(SAMPLE, engine, batch_bytes=200_000)
+        with engine.connect() as c:
+            papers = c.execute(text("SELECT count(*) FROM papers")).scalar_one()
+        assert papers > 0 and _search_index(engine) is not None  # two batches committed, with the index
+        engine.dispose()
+
+
+def test_a_load_first_builds_the_search_index_a_backfill_that_never_ended_left_out(sample_dir):
+    """A backfill killed after a commit leaves the index dropped: the next load builds it before anything else."""
+    with postgres_database("killed") as url:
+        engine = postgres_engine(url)
+        load_paths(SAMPLE[:2], engine)
+        with engine.begin() as c:
+            c.exec_driver_sql("DROP INDEX ix_papers_search")  # as the killed backfill left it
+        report = load_paths(SAMPLE[:2], engine)  # nothing new to read
+        assert report.batches_committed == 0 and _search_index(engine) is not None
         engine.dispose()
 
 
