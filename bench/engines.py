@@ -74,9 +74,13 @@ def compare(corpus: Path, admin_url: URL, rounds: int) -> dict:
         work = Path(scratch)
         folder = work / "raw"
         shutil.copytree(corpus, folder)
-        extra = generate(work / "extra", 1, ENTRIES_PER_DUMP, repeat_rate=0.0, seed=4242, first_serial=10**9)[
-            0
-        ]
+        generated = generate(
+            work / "extra", 1, ENTRIES_PER_DUMP, repeat_rate=0.0, seed=4242, first_serial=10**9
+        )
+        # Its own name: the generator numbers every folder's dumps from 00000, as the corpus's first.
+        extra = generated[0].rename(
+            generated[0].with_name(generated[0].name.replace("_synthetic_", "_one_more_"))
+        )
         for i in range(rounds):
             (folder / extra.name).unlink(missing_ok=True)
             name, url = server.new()
