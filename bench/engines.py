@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -30,18 +31,21 @@ from bench.generate import ENTRIES_PER_DUMP, generate
 MB = 1e6
 
 
-def _load(folder: Path, warehouse: str) -> tuple[float, dict[str, int]]:
-    """Seconds of one `paperhouse load` of `folder` into `warehouse`, and the warehouse's row counts after it."""
+def timed_load(folder: Path, warehouse: str, tree: str | None = None) -> tuple[float, dict[str, int]]:
+    """Seconds of one `paperhouse load` of `folder` into `warehouse` (with the code of checkout `tree`), and the rows after it."""
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "etl.cli", "load", str(folder), "--warehouse", warehouse, "--json"],
         capture_output=True,
         text=True,
+        cwd=tree,
+        env=None if tree is None else dict(os.environ, PYTHONPATH=tree),
         check=False,
     )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
-        raise RuntimeError(f"load into {warehouse} failed: {done.stderr.strip()}")
+        code = "" if tree is None else f" with {tree}"
+        raise RuntimeError(f"load into {warehouse}{code} failed: {done.stderr.strip()[-3000:]}")
     return seconds, json.loads(done.stdout)["warehouse_rows"]
 
 
@@ -90,7 +94,7 @@ def compare(corpus: Path, admin_url: URL, rounds: int) -> dict:
                     shutil.copy2(extra, folder / extra.name)
                 rows = {}
                 for engine, target in order if i % 2 == 0 else order[::-1]:
-                    seconds, rows[engine] = _load(folder, target)
+                    seconds, rows[engine] = timed_load(folder, target)
                     runs[engine][step].append(seconds)
                 if rows["duckdb"] != rows["postgresql"]:
                     raise RuntimeError(f"the engines disagree after the {step} load: {rows}")

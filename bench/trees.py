@@ -17,36 +17,17 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-
-def load(tree: str, folder: Path, warehouse: str) -> tuple[float, dict[str, int]]:
-    """Seconds of one `paperhouse load` with the code of `tree`, and the warehouse's row counts after it."""
-    env = dict(os.environ, PYTHONPATH=tree)
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "etl.cli", "load", str(folder), "--warehouse", warehouse, "--json"],
-        capture_output=True,
-        text=True,
-        cwd=tree,
-        env=env,
-        check=False,
-    )
-    seconds = time.perf_counter() - started
-    if done.returncode:
-        raise RuntimeError(f"load into {warehouse} with {tree} failed: {done.stderr[-3000:]}")
-    return seconds, json.loads(done.stdout)["warehouse_rows"]
+from bench.engines import timed_load
 
 
 def searched(url: str) -> tuple[str, bool]:
@@ -89,7 +70,7 @@ def compare(
                     shutil.copy2(extra, folder / extra.name)
                 rows = {}
                 for name, tree, target in jobs:
-                    seconds, rows[name] = load(tree, folder, target)
+                    seconds, rows[name] = timed_load(folder, target, tree)
                     runs.setdefault(name, {}).setdefault(step, []).append(round(seconds, 2))
                     print(f"round {i}, {step}, {name}: {seconds:.2f} s", file=sys.stderr, flush=True)
                 if len({json.dumps(r, sort_keys=True) for r in rows.values()}) != 1:
