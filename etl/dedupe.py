@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from etl.keys import KEY_SEPARATOR, stable_ids
+from etl import keys  # by module: a test makes keys collide through keys.stable_ids
 from etl.normalize import identity_keys
 
 RECENCY = ("listing_date", "file_name", "position")
@@ -23,16 +23,16 @@ def identify_papers(entries: pl.DataFrame) -> pl.DataFrame:
     (about 2^-117 per pair). It is never stored, so it need not be stable across Polars versions.
     """
     title_key = identity_keys(entries["title"])
-    keys = pl.DataFrame({"title": title_key, "abstract": identity_keys(entries["abstract"])})
+    both = pl.DataFrame({"title": title_key, "abstract": identity_keys(entries["abstract"])})
     # The joined keys are made once: `paper_id` hashes them, and so does `identity_check`. The
     # separator never occurs in a key (keys collapse it as whitespace), so two joined keys differ
     # exactly when the title keys or the abstract keys do.
-    identity = keys.select(pl.concat_str("title", "abstract", separator=KEY_SEPARATOR)).to_series()
-    printed = entries.select(pl.concat_str("title", "abstract", separator=KEY_SEPARATOR)).to_series()
+    identity = both.select(pl.concat_str("title", "abstract", separator=keys.KEY_SEPARATOR)).to_series()
+    printed = entries.select(pl.concat_str("title", "abstract", separator=keys.KEY_SEPARATOR)).to_series()
     return entries.with_columns(
-        title_id=stable_ids(title_key),
-        paper_id=stable_ids(identity),
-        text_id=stable_ids(printed),
+        title_id=keys.stable_ids(title_key),
+        paper_id=keys.stable_ids(identity),
+        text_id=keys.stable_ids(printed),
         identity_check=identity.hash(_CHECK_SEED),
     )
 
