@@ -1,16 +1,20 @@
 """A whole `paperhouse load` with a chosen keyword extractor, to time extractors inside the pipeline.
 
-    python -m bench.keywords_in_load CORPUS WAREHOUSE [--extractor topics|topics-empty-forms|rake|rake-empty-forms]
+    python -m bench.keywords_in_load CORPUS WAREHOUSE [--extractor topics|topics-empty-forms|rake|rake-empty-forms|none]
 
-`topics` is the load as shipped. `rake` swaps in the RAKE extractor the project used before
+`topics` is the load as shipped. `none` extracts neither keywords nor search words (both
+extractors are handed no papers, so their tables stay empty): the load without them, for issue
+36's "keywords and search add at most 25%". `rake` swaps in the RAKE extractor the project used before
 (`bench.rake`), each paper's row keeping the keyword as its `form`; `rake-empty-forms` and
 `topics-empty-forms` store an empty `form` instead, which isolates what storing the written forms
 costs (the most any other way of storing them could save). Everything else (SQL,
 batches, checks, publish) is the shipped code, so a paired A/B of two of these measures the
-extractor alone, for instance:
+extractor alone: run them in turn (A B A B ...), each timed whole, for instance
 
-    farm-bench -n 4 --vs 'python -m bench.keywords_in_load C /tmp/b.duckdb --extractor rake' \\
-        -- python -m bench.keywords_in_load C /tmp/a.duckdb
+    /usr/bin/time -v python -m bench.keywords_in_load C /tmp/a.duckdb
+    /usr/bin/time -v python -m bench.keywords_in_load C /tmp/b.duckdb --extractor rake
+
+and take the ratio pair by pair.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 import polars as pl
 
 import etl.merge
+import etl.search
 import etl.transform
 from bench import rake
 from etl.cli import main as paperhouse
@@ -50,6 +55,13 @@ def _empty_forms(extract):
     return empty
 
 
+def _nothing(extract):
+    def none(papers: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        return extract(papers.head(0))
+
+    return none
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: the load's exit code."""
     parser = argparse.ArgumentParser(
@@ -58,12 +70,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("corpus", type=Path)
     parser.add_argument("warehouse", type=Path)
     parser.add_argument(
-        "--extractor", choices=["topics", "topics-empty-forms", "rake", "rake-empty-forms"], default="topics"
+        "--extractor",
+        choices=["topics", "topics-empty-forms", "rake", "rake-empty-forms", "none"],
+        default="topics",
     )
     args = parser.parse_args(argv)
     shutil.rmtree(args.warehouse.parent, ignore_errors=True)  # a fresh warehouse in its own folder
     shipped = etl.transform.extract_keywords, etl.merge.extract_keywords
-    if args.extractor == "topics-empty-forms":
+    shipped_search = etl.transform.search_index, etl.merge.search_index
+    if args.extractor == "none":
+        etl.transform.extract_keywords = etl.merge.extract_keywords = _nothing(shipped[0])
+        etl.transform.search_index = etl.merge.search_index = _nothing(etl.search.search_index)
+    elif args.extractor == "topics-empty-forms":
         etl.transform.extract_keywords = etl.merge.extract_keywords = _empty_forms(shipped[0])
     elif args.extractor != "topics":
         etl.transform.extract_keywords = etl.merge.extract_keywords = _rake(
@@ -73,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         return paperhouse(["load", str(args.corpus), "--warehouse", str(args.warehouse), "--json"])
     finally:  # the shipped extractor again, for whatever else runs in this process
         etl.transform.extract_keywords, etl.merge.extract_keywords = shipped
+        etl.transform.search_index, etl.merge.search_index = shipped_search
 
 
 if __name__ == "__main__":
