@@ -13,9 +13,11 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 import etl.keywords
+import etl.search
 import etl.transform
 from bench import (
     copy_paths,
+    cpu_stages,
     engines,
     incremental,
     keywords_gold,
@@ -119,7 +121,7 @@ def test_the_speed_comparison_alternates_and_reports_a_ratio():
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("extractor", "rows", "forms"),
-    [("topics", 3953, 2683), ("rake", 4240, 4013), ("rake-empty-forms", 4240, 1)],
+    [("topics", 3953, 2683), ("rake", 4240, 4013), ("rake-empty-forms", 4240, 1), ("none", 0, 0)],
 )
 def test_a_load_can_run_with_the_previous_extractor_for_paired_timing(
     tmp_path, capsys, extractor, rows, forms
@@ -128,11 +130,27 @@ def test_a_load_can_run_with_the_previous_extractor_for_paired_timing(
     assert keywords_in_load.main([str(SAMPLE_DIR), str(warehouse), "--extractor", extractor]) == 0
     assert json.loads(capsys.readouterr().out)["files_loaded"] == 5
     assert etl.transform.extract_keywords is etl.keywords.extract_keywords  # restored after the run
+    assert etl.transform.search_index is etl.search.search_index
     engine = create_engine(f"duckdb:///{warehouse}")
     with engine.connect() as connection:
         found = connection.exec_driver_sql("SELECT count(*), count(DISTINCT form) FROM paper_keywords").one()
+        postings = connection.exec_driver_sql("SELECT count(*) FROM search_postings").scalar()
+        papers = connection.exec_driver_sql("SELECT count(*) FROM papers").scalar()
     engine.dispose()
     assert tuple(found) == (rows, forms)
+    assert papers == 411 and postings == (0 if extractor == "none" else 46048)
+
+
+def test_the_cpu_accounting_times_every_transform_stage_of_the_sample_alone():
+    figures = cpu_stages.cpu_stages(SAMPLE_DIR, batch_bytes=200_000)  # 5 dumps of 215 KB: 5 batches
+    stages = {"read", "parse", "dedupe", "links", "keywords", "search", "assemble"}
+    assert figures["entries"] == figures["papers_staged"] == 451  # per batch: no dump lists a paper twice
+    assert (
+        set(figures["cpu_seconds"]) == set(figures["wall_seconds"]) == set(figures["peak_rss_mib"]) == stages
+    )
+    assert all(figures["cpu_seconds"][stage] > 0 for stage in ("parse", "keywords", "search"))
+    assert sum(figures["cpu_seconds"].values()) <= figures["total_cpu_seconds"]
+    assert 0 < max(figures["peak_rss_mib"].values()) <= figures["peak_rss"] / 2**20
 
 
 def test_benchmark_run_reports_every_stage_and_comparison(tmp_path):
