@@ -17,13 +17,15 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, inspect, text
 
+import etl.search
 from bench.search_agreement import QUERIES, agreement
 from bench.search_reference import Corpus, matching, placed_terms
+from etl.dedupe import identify_papers, latest_paper_texts
 from etl.pipeline import load_folder
 from etl.search import search_index
 from etl.warehouse import alembic_config, current_revision, downgrade, migrate, warehouse_engine
 from models import SEARCH_STOPWORDS
-from tests.conftest import ROOT, dump_text, snapshot, write_dump
+from tests.conftest import ROOT, SAMPLE_DIR, dump_text, parse_folder, snapshot, write_dump
 
 
 def postings(engine: Engine) -> dict[int, list[tuple[str, int]]]:
@@ -182,6 +184,30 @@ def test_the_loads_polars_word_rule_is_the_macros_for_any_text(memory, title, ab
     assert [(t, int(n), list(p)) for t, n, p in rows] == postings.select("term", "tf", "positions").rows()
     assert documents.rows() == [(7, sum(int(n) for _, n, _ in rows))]
     assert postings["length"].to_list() == [sum(int(n) for _, n, _ in rows)] * len(rows)
+
+
+@pytest.fixture(scope="module")
+def sample_papers() -> pl.DataFrame:
+    """The sample's 411 papers as the load's transform hands them to the index."""
+    return latest_paper_texts(identify_papers(parse_folder(SAMPLE_DIR).entries))
+
+
+@settings(max_examples=25, deadline=None)
+@given(chunk=st.integers(1, 500), order=st.randoms(use_true_random=False))
+def test_the_index_counted_in_chunks_is_the_index_counted_at_once(sample_papers, chunk, order):
+    """Papers are counted `CHUNK_PAPERS` at a time, in any order they come: the postings (term then
+    paper order, places and all) and documents equal those of all papers counted at once."""
+    shuffled = sample_papers[order.sample(range(sample_papers.height), sample_papers.height)]
+    shipped = etl.search.CHUNK_PAPERS
+    try:
+        etl.search.CHUNK_PAPERS = 10**6
+        whole = search_index(sample_papers)
+        etl.search.CHUNK_PAPERS = chunk
+        chunked = search_index(shuffled)
+    finally:
+        etl.search.CHUNK_PAPERS = shipped
+    assert whole[0].height == 46048 and whole[1].height == 411
+    assert chunked[0].equals(whole[0]) and chunked[1].equals(whole[1])
 
 
 def test_0017_indexes_the_papers_a_warehouse_already_holds_as_the_loads_would(engine, sample_dir):
