@@ -90,8 +90,8 @@ def search_index(papers: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """
     papers = papers.select("paper_id", "title", "abstract").sort("paper_id")
     # Counted `CHUNK_PAPERS` papers at a time: every word of a batch at once held tens of bytes per
-    # word several times over, which doubled the transform's peak. The chunks are consecutive
-    # papers, so a stable sort by term puts their postings in term then paper order again.
+    # word several times over, the transform's largest peak. The chunks are consecutive papers, so
+    # a stable sort by term puts their postings in term then paper order again.
     chunks = [
         _chunk_index(papers.slice(start, CHUNK_PAPERS))
         for start in range(0, max(papers.height, 1), CHUNK_PAPERS)
