@@ -12,7 +12,8 @@ steps of the load (folder scan, migration check, transform, report counts, commi
 wrapping their functions. For each label: median wall and CPU milliseconds per add (CPU is the
 process's, all threads: DuckDB's and the transform's), small and large, the totals and groups
 first, then the largest growth first. `--warehouses DIR` takes the warehouse files from DIR
-instead (a variant of the built ones, e.g. migrated), with the workdir's dumps.
+instead (a variant of the built ones, e.g. migrated), with the workdir's dumps; `--sql DIR` runs
+another copy of `sql/` and `--revision REV` keeps the schema at REV (to profile an older version).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from sqlalchemy import event
 
 import etl.engines.duckdb as duckdb_engine
 import etl.pipeline as pipeline
+import etl.sql
+import etl.steps
 from bench.generate import generate
 from bench.incremental import DuckDBWarehouses, corpus
 from etl.extract import discover_dumps
@@ -209,16 +212,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--warehouses", type=Path, help="take warehouse_<papers>.duckdb from here (a variant)"
     )
+    parser.add_argument("--sql", type=Path, help="run the SQL files of this folder instead of sql/")
+    parser.add_argument("--revision", help="migrate to this revision, not the head (an older schema)")
     args = parser.parse_args(argv)
     _install(duckdb_engine.DuckDBEngine)
+    if args.sql:
+        global SQL_ROOT
+        etl.sql.SQL_DIR = etl.steps.SQL_DIR = SQL_ROOT = args.sql
+        etl.sql.sql_file.cache_clear()
+    if args.revision:
+        migrate = pipeline.migrate
+        pipeline.migrate = lambda engine: migrate(engine, args.revision)
     workdir = args.workdir
     new_dump = generate(workdir / "new", 1, 116, repeat_rate=0.0, seed=999, first_serial=10**8)[0]
     new_dump = new_dump.rename(new_dump.with_name("2025-01-01_new.txt"))
     store = DuckDBWarehouses(workdir)
     sizes = {"small": args.small, "large": args.large}
-    built = {label: store.build(n, corpus(workdir, n)) for label, n in sizes.items()}
-    if args.warehouses:
-        built = {label: args.warehouses / f"warehouse_{n}.duckdb" for label, n in sizes.items()}
+    if args.warehouses or args.revision:  # as they are: building would migrate them to the head
+        found = args.warehouses or workdir
+        built = {label: found / f"warehouse_{n}.duckdb" for label, n in sizes.items()}
+    else:
+        built = {label: store.build(n, corpus(workdir, n)) for label, n in sizes.items()}
     folders = {label: workdir / f"raw_{n}" for label, n in sizes.items()}
     add_profiled(built["small"], workdir, folders["small"], new_dump)  # warm-up: first imports
     runs: dict[str, list[Profile]] = {label: [] for label in sizes}
