@@ -32,7 +32,7 @@ from bench.generate import generate
 from etl.extract import discover_dumps
 from etl.pipeline import load_paths
 from etl.serving import publish
-from etl.warehouse import warehouse_engine
+from etl.warehouse import migrate, warehouse_engine
 
 ENTRIES_PER_DUMP = 200
 BUILD_BATCH = 250  # dumps per load while building (memory is bounded by the batch)
@@ -103,6 +103,10 @@ class DuckDBWarehouses:
             building.unlink(missing_ok=True)
             build_into(building, paths)
             building.rename(warehouse)
+        else:  # built by an older schema: migrated once here, not in every timed add
+            engine = warehouse_engine(warehouse)
+            migrate(engine)
+            engine.dispose()
         return warehouse
 
     def add_to_copy(self, built: Path, folder: Path, new_dump: Path) -> Added:
@@ -147,6 +151,10 @@ class PostgresWarehouses:
             self._sql(f"CREATE DATABASE {name}_building")
             build_into(self.admin_url.set(database=f"{name}_building"), paths)
             self._sql(f"ALTER DATABASE {name}_building RENAME TO {name}")
+        else:  # built by an older schema: migrated once here, not in every timed add
+            engine = warehouse_engine(self.admin_url.set(database=name))
+            migrate(engine)
+            engine.dispose()
         return name
 
     def add_to_copy(self, built: str, folder: Path, new_dump: Path) -> Added:
