@@ -20,6 +20,7 @@ from bench import (
     cpu_stages,
     engines,
     incremental,
+    incremental_profile,
     keywords_gold,
     keywords_in_load,
     keywords_speed,
@@ -151,6 +152,18 @@ def test_the_cpu_accounting_times_every_transform_stage_of_the_sample_alone():
     assert all(figures["cpu_seconds"][stage] > 0 for stage in ("parse", "keywords", "search"))
     assert sum(figures["cpu_seconds"].values()) <= figures["total_cpu_seconds"]
     assert 0 < max(figures["peak_rss_mib"].values()) <= figures["peak_rss"] / 2**20
+
+
+def test_the_incremental_profile_times_each_statement_of_an_add_to_both_warehouses(tmp_path, capsys):
+    args = ["--small", "200", "--large", "600", "--repeat", "1", "--workdir", str(tmp_path), "--top", "200"]
+    assert incremental_profile.main(args) == 0
+    rows = {
+        line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[1:] if line.strip()
+    }
+    assert {"TOTAL", "="} <= set(rows) and "merge/19_insert_new_papers" in rows
+    assert "merge/23_delete_unsighted_texts" in rows and "checks/keys_name_one_text" in rows
+    total = rows["TOTAL"]
+    assert float(total[1]) > 0 and float(total[2]) > 0  # small and large, in ms
 
 
 def test_benchmark_run_reports_every_stage_and_comparison(tmp_path):
