@@ -17,6 +17,7 @@ import resource
 import time
 from pathlib import Path
 
+from bench.cpu_stages import process_cpu
 from etl.dedupe import identify_papers, latest_paper_texts
 from etl.extract import discover_dumps, read_dump_files, stat_dump
 from etl.links import extract_links
@@ -26,16 +27,11 @@ from etl.settings import Settings
 from etl.timing import StageClock
 
 
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def parse_alone(corpus: Path, batch_bytes: int) -> dict:
     """Seconds of each of our first four stages over `corpus`, in the pipeline's batches."""
     files = [stat_dump(p) for p in discover_dumps(corpus)]
     clock, entries = StageClock(), 0
-    cpu, started = _cpu(), time.perf_counter()
+    cpu, started = process_cpu(), time.perf_counter()
     for batch in plan_batches(files, batch_bytes):
         with clock.stage("read"):
             dumps, _, _ = read_dump_files(batch)
@@ -51,7 +47,7 @@ def parse_alone(corpus: Path, batch_bytes: int) -> dict:
         "entries": entries,
         "stages": seconds,
         "total_seconds": time.perf_counter() - started,
-        "cpu_seconds": _cpu() - cpu,
+        "cpu_seconds": process_cpu() - cpu,
         "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     }
 
