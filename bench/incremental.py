@@ -64,6 +64,19 @@ def corpus(workdir: Path, papers: int) -> list[Path]:
     return discover_dumps(folder)
 
 
+def new_dump_in(workdir: Path) -> Path:
+    """The new 116-entry dump every add loads (the same one each run: same seed, same name)."""
+    dump = generate(workdir / "new", 1, 116, repeat_rate=0.0, seed=999, first_serial=10**8)[0]
+    return dump.rename(dump.with_name("2025-01-01_new.txt"))
+
+
+def migrated(target: Path | URL) -> None:
+    """Bring a cached warehouse built by an older schema to the head, once, before the timed adds."""
+    engine = warehouse_engine(target)
+    migrate(engine)
+    engine.dispose()
+
+
 def build_into(target: Path | URL, paths: list[Path]) -> None:
     """Load `paths` into the warehouse at `target`, `BUILD_BATCH` dumps per load."""
     engine = warehouse_engine(target)
@@ -103,14 +116,12 @@ class DuckDBWarehouses:
             building.unlink(missing_ok=True)
             build_into(building, paths)
             building.rename(warehouse)
-        else:  # built by an older schema: migrated once here, not in every timed add
-            engine = warehouse_engine(warehouse)
-            migrate(engine)
-            engine.dispose()
+        else:
+            migrated(warehouse)
         return warehouse
 
-    def add_to_copy(self, built: Path, folder: Path, new_dump: Path) -> Added:
-        """Add `new_dump` to a fresh copy of `built`, then publish its serving copy."""
+    def add_to_copy(self, built: Path, folder: Path, new_dump: Path, publish: bool = True) -> Added:
+        """Add `new_dump` to a fresh copy of `built`, then publish its serving copy (unless not `publish`)."""
         scratch = self.workdir / "scratch_duckdb"
         shutil.rmtree(scratch, ignore_errors=True)
         scratch.mkdir()
@@ -120,7 +131,7 @@ class DuckDBWarehouses:
         # also wait on the write-back of this copy and of the last run's serving copy.
         os.sync()
         try:
-            return add_dump(copy, folder, new_dump, scratch / "serving.duckdb")
+            return add_dump(copy, folder, new_dump, scratch / "serving.duckdb" if publish else None)
         finally:
             shutil.rmtree(scratch)
 
@@ -151,10 +162,8 @@ class PostgresWarehouses:
             self._sql(f"CREATE DATABASE {name}_building")
             build_into(self.admin_url.set(database=f"{name}_building"), paths)
             self._sql(f"ALTER DATABASE {name}_building RENAME TO {name}")
-        else:  # built by an older schema: migrated once here, not in every timed add
-            engine = warehouse_engine(self.admin_url.set(database=name))
-            migrate(engine)
-            engine.dispose()
+        else:
+            migrated(self.admin_url.set(database=name))
         return name
 
     def add_to_copy(self, built: str, folder: Path, new_dump: Path) -> Added:
@@ -175,8 +184,7 @@ class PostgresWarehouses:
 
 def run(workdir: Path, sizes: dict[str, int], repeat: int, admin_url: URL | None) -> dict:
     """Per engine and size: the median seconds of adding the new dump, and the ratios."""
-    new_dump = generate(workdir / "new", 1, 116, repeat_rate=0.0, seed=999, first_serial=10**8)[0]
-    new_dump = new_dump.rename(new_dump.with_name("2025-01-01_new.txt"))
+    new_dump = new_dump_in(workdir)
     stores = [DuckDBWarehouses(workdir)] + ([PostgresWarehouses(admin_url)] if admin_url else [])
     results: dict = {store.name: {} for store in stores}
     built: dict[str, dict] = {label: {} for label in sizes}

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import argparse
 import functools
-import os
 import re
-import shutil
 import statistics
 import threading
 import time
@@ -36,9 +34,8 @@ import etl.engines.duckdb as duckdb_engine
 import etl.pipeline as pipeline
 import etl.sql
 import etl.steps
-from bench.generate import generate
-from bench.incremental import DuckDBWarehouses, corpus
-from etl.extract import discover_dumps
+from bench import incremental
+from bench.incremental import DuckDBWarehouses, corpus, new_dump_in
 from etl.warehouse import warehouse_engine
 
 SQL_ROOT = Path(__file__).resolve().parent.parent / "sql"
@@ -148,6 +145,14 @@ def _install(engine_class: type) -> None:
         setattr(pipeline, name, proxy(label, getattr(pipeline, name)))
     engine_class.stage = proxy("raw: register frames", engine_class.stage)
     engine_class.read_frame = proxy("raw: read frame", engine_class.read_frame)
+    incremental.discover_dumps = proxy("step: folder listing (discover_dumps)", incremental.discover_dumps)
+
+    def profiled_engine(target: object) -> object:
+        engine = warehouse_engine(target)
+        _cursor_events(engine)
+        return engine
+
+    incremental.warehouse_engine = profiled_engine
 
 
 def _cursor_events(engine: object) -> None:
@@ -167,32 +172,13 @@ def _cursor_events(engine: object) -> None:
         setattr(dialect, name, lambda *a, _f=function, _n=name: CURRENT.timed(f"txn: {_n}", _f)(*a))
 
 
-def add_profiled(built: Path, workdir: Path, folder: Path, new_dump: Path) -> tuple[Profile, float]:
-    """Add `new_dump` to a fresh synced copy of `built`; the profile and the load's wall seconds."""
+def add_profiled(store: DuckDBWarehouses, built: Path, folder: Path, new_dump: Path) -> tuple[Profile, float]:
+    """Add `new_dump` to a fresh synced copy of `built` (`store.add_to_copy`, no publish); the profile and the load's wall seconds."""
     global CURRENT
-    scratch = workdir / "scratch_profile"
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir()
-    copy = scratch / "w.duckdb"
-    shutil.copy(built, copy)
-    shutil.copy2(new_dump, folder / new_dump.name)
-    os.sync()
     CURRENT = Profile()
-    try:
-        engine = warehouse_engine(copy)
-        _cursor_events(engine)
-        started = time.perf_counter()
-        w, c = time.perf_counter(), time.process_time()
-        cpu_started = c
-        paths = discover_dumps(folder)
-        CURRENT.add("step: folder listing (discover_dumps)", time.perf_counter() - w, time.process_time() - c)
-        pipeline.load_paths(paths, engine)
-        seconds = time.perf_counter() - started
-        CURRENT.cpu["TOTAL"] = time.process_time() - cpu_started
-        engine.dispose()
-    finally:
-        (folder / new_dump.name).unlink()
-        shutil.rmtree(scratch, ignore_errors=True)
+    cpu_started = time.process_time()
+    seconds = store.add_to_copy(built, folder, new_dump, publish=False).load_seconds
+    CURRENT.cpu["TOTAL"] = time.process_time() - cpu_started
     accounted = sum(CURRENT.wall.values())
     CURRENT.wall["(unaccounted: python, commit, ...)"] = seconds - accounted
     CURRENT.wall["TOTAL"] = seconds
@@ -224,8 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         migrate = pipeline.migrate
         pipeline.migrate = lambda engine: migrate(engine, args.revision)
     workdir = args.workdir
-    new_dump = generate(workdir / "new", 1, 116, repeat_rate=0.0, seed=999, first_serial=10**8)[0]
-    new_dump = new_dump.rename(new_dump.with_name("2025-01-01_new.txt"))
+    new_dump = new_dump_in(workdir)
     store = DuckDBWarehouses(workdir)
     sizes = {"small": args.small, "large": args.large}
     if args.warehouses or args.revision:  # as they are: building would migrate them to the head
@@ -234,11 +219,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         built = {label: store.build(n, corpus(workdir, n)) for label, n in sizes.items()}
     folders = {label: workdir / f"raw_{n}" for label, n in sizes.items()}
-    add_profiled(built["small"], workdir, folders["small"], new_dump)  # warm-up: first imports
+    add_profiled(store, built["small"], folders["small"], new_dump)  # warm-up: first imports
     runs: dict[str, list[Profile]] = {label: [] for label in sizes}
     for i in range(args.repeat):
         for label in sizes if i % 2 == 0 else list(sizes)[::-1]:
-            runs[label].append(add_profiled(built[label], workdir, folders[label], new_dump)[0])
+            runs[label].append(add_profiled(store, built[label], folders[label], new_dump)[0])
     labels = {k for profiles in runs.values() for p in profiles for k in p.wall}
 
     def med(label: str, size: str, kind: str) -> float:

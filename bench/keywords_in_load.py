@@ -26,7 +26,6 @@ from pathlib import Path
 import polars as pl
 
 import etl.merge
-import etl.search
 import etl.transform
 from bench import rake
 from etl.cli import main as paperhouse
@@ -80,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     shipped_search = etl.transform.search_index, etl.merge.search_index
     if args.extractor == "none":
         etl.transform.extract_keywords = etl.merge.extract_keywords = _nothing(shipped[0])
-        etl.transform.search_index = etl.merge.search_index = _nothing(etl.search.search_index)
+        etl.transform.search_index = etl.merge.search_index = _nothing(shipped_search[0])
     elif args.extractor == "topics-empty-forms":
         etl.transform.extract_keywords = etl.merge.extract_keywords = _empty_forms(shipped[0])
     elif args.extractor != "topics":
